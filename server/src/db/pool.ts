@@ -1,0 +1,34 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema';
+
+// PostgreSQL int8 (BIGINT) arrives as a string by default; money is BIGINT kopecks, so parse it to
+// bigint once, for every connection, before any query runs. COUNT(*) is int8 too and becomes bigint.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => BigInt(value));
+
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** One pg Pool per process with Kysely on top; every module gets the Kysely handle passed in. */
+export function createDb(connectionString: string, options: { max?: number } = {}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    // Fail fast instead of hanging when the database is down, so requests answer 503 quickly.
+    connectionTimeoutMillis: 3000,
+  });
+  // An idle client can lose its server (restart, network); pg emits 'error' on the pool, which would
+  // crash the process if nobody listened. The next checkout simply gets a fresh connection.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    pool,
+    close: () => db.destroy(),
+  };
+}

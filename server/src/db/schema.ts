@@ -1,0 +1,115 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/**
+ * The database as Kysely sees it. Money columns are BIGINT kopecks (`*_minor`) parsed to `bigint`
+ * (see pool.ts); account ids of amoCRM are BIGINT too.
+ */
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface PartnersTable {
+  id: string;
+  account_id: bigint;
+  kind: 'legal_entity' | 'sole_proprietor' | 'self_employed' | 'individual';
+  status: 'pending_contract' | 'active' | 'blocked';
+  name: string;
+  inn: string | null;
+  kpp: string | null;
+  ogrn: string | null;
+  /** AES-256-GCM ciphertext of `{ series, number }`; never selected into logs or responses. */
+  passport_enc: string | null;
+  passport_masked: string | null;
+  bank: JSONColumnType<BankRequisites | null>;
+  contacts: JSONColumnType<PartnerContacts>;
+  contract_number: string | null;
+  contract_signed_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface BankRequisites {
+  bik: string;
+  account: string;
+  correspondentAccount: string;
+  bankName: string;
+}
+
+export interface PartnerContacts {
+  email?: string;
+  phone?: string;
+  telegram?: string;
+  site?: string;
+}
+
+export interface AuditLogTable {
+  id: Generated<bigint>;
+  at: CreatedAt;
+  actor_kind: 'partner' | 'visitor' | 'staff' | 'admin' | 'billing' | 'amocrm' | 'system';
+  actor_account_id: bigint | null;
+  actor_user_id: bigint | null;
+  /** The amoCRM token's `jti`, recorded instead of refusing reuse (API.md). */
+  token_jti: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  details: JSONColumnType<Record<string, unknown>>;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: JSONColumnType<unknown>;
+  created_at: CreatedAt;
+}
+
+export interface StaffRolesTable {
+  user_id: bigint;
+  role: 'admin' | 'staff';
+  granted_by_user_id: bigint | null;
+  granted_at: CreatedAt;
+}
+
+export interface LedgerAccountsTable {
+  id: Generated<bigint>;
+  /** Chart-of-accounts code, e.g. `vendor:commission_expense` or `partner:ptn_…:payable`. */
+  code: string;
+  currency: string;
+  partner_id: string | null;
+  /** Cached sums of this account's entries, in minor units; rebuildable from ledger_entries. */
+  debits_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  credits_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  created_at: CreatedAt;
+}
+
+export interface LedgerPostingsTable {
+  id: string;
+  /** Unique idempotency key of the business event that caused the posting. */
+  posting_key: string;
+  kind: string;
+  reason: JSONColumnType<Record<string, unknown>>;
+  effective_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<bigint>;
+  posting_id: string;
+  account_id: bigint;
+  side: 'debit' | 'credit';
+  /** Always positive, in minor units; the direction is `side`. */
+  amount_minor: bigint;
+  currency: string;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  partners: PartnersTable;
+  audit_log: AuditLogTable;
+  idempotency_keys: IdempotencyKeysTable;
+  staff_roles: StaffRolesTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_postings: LedgerPostingsTable;
+  ledger_entries: LedgerEntriesTable;
+}
