@@ -60,7 +60,7 @@ export interface IdempotencyKeysTable {
   key: string;
   request_hash: string;
   status_code: number;
-  response: JSONColumnType<unknown>;
+  response: JSONColumnType<object | null>;
   created_at: CreatedAt;
 }
 
@@ -68,7 +68,7 @@ export interface StaffRolesTable {
   user_id: bigint;
   role: 'admin' | 'staff';
   granted_by_user_id: bigint | null;
-  granted_at: CreatedAt;
+  granted_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface LedgerAccountsTable {

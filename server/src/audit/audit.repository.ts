@@ -1,0 +1,57 @@
+import type { Caller } from '../auth/caller';
+import type { Db } from '../db/pool';
+
+/**
+ * Appends one audit row: who (account and user from the verified token, or the billing system), what,
+ * on which entity. Runs in the caller's transaction so the audit row exists exactly when the change does.
+ * `details` must never contain personal data (passports) or secrets.
+ */
+export async function recordAudit(
+  db: Db,
+  caller: Caller | { kind: 'system' } | { kind: 'amocrm'; accountId: number },
+  action: string,
+  entity: { type: string; id: string },
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  const who =
+    caller.kind === 'account'
+      ? { actor_kind: 'partner' as const, actor_account_id: BigInt(caller.accountId), actor_user_id: BigInt(caller.userId), token_jti: caller.jti }
+      : caller.kind === 'staff'
+        ? { actor_kind: caller.role, actor_account_id: BigInt(caller.accountId), actor_user_id: BigInt(caller.userId), token_jti: caller.jti }
+        : caller.kind === 'amocrm'
+          ? { actor_kind: 'amocrm' as const, actor_account_id: BigInt(caller.accountId), actor_user_id: null, token_jti: null }
+          : { actor_kind: caller.kind === 'billing' ? ('billing' as const) : ('system' as const), actor_account_id: null, actor_user_id: null, token_jti: null };
+  await db
+    .insertInto('audit_log')
+    .values({ ...who, action, entity_type: entity.type, entity_id: entity.id, details: JSON.stringify(details) })
+    .execute();
+}
+
+export interface AuditRow {
+  at: Date;
+  actorKind: string;
+  actorAccountId: bigint | null;
+  actorUserId: bigint | null;
+  tokenJti: string | null;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export async function listAuditForEntity(db: Db, entity: { type: string; id: string }): Promise<AuditRow[]> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('entity_type', '=', entity.type)
+    .where('entity_id', '=', entity.id)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    at: r.at,
+    actorKind: r.actor_kind,
+    actorAccountId: r.actor_account_id,
+    actorUserId: r.actor_user_id,
+    tokenJti: r.token_jti,
+    action: r.action,
+    details: r.details,
+  }));
+}

@@ -1,0 +1,152 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Everything the server reads from the environment, validated once at start (API.md, "Configuration"). */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  /** Unset → the embedded PostgreSQL is started with its data in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  amo: {
+    clientId: string;
+    clientSecret: string;
+    redirectUri: string;
+    /** The expected `aud` of widget tokens: the origin (scheme://host) of the redirect URI. */
+    tokenAudience: string;
+    /** Optional origin all amoCRM API and OAuth calls go to (tests, proxies). */
+    apiOrigin: string | undefined;
+  };
+  vendorAccountId: number;
+  adminUserIds: number[];
+  billingApiKey: string;
+  /** 32 bytes for AES-256-GCM (personal data and OAuth tokens at rest). */
+  encryptionKey: Buffer;
+  /** Public base URL of this server, used in links we print (certificate verification, logs). */
+  publicUrl: string;
+  logLevel: string;
+}
+
+const positiveInt = z.coerce.number().int().positive();
+const idList = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+    const ids = parts.map(Number);
+    if (ids.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive integers' });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  AMO_CLIENT_ID: z.string().uuid().optional(),
+  AMO_CLIENT_SECRET: z.string().min(16).optional(),
+  AMO_REDIRECT_URI: z.string().url().optional(),
+  AMO_API_ORIGIN: z.string().url().optional(),
+  VENDOR_ACCOUNT_ID: positiveInt.optional(),
+  ADMIN_USER_IDS: idList,
+  BILLING_API_KEY: z.string().min(16).optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes encoded in base64')
+    .optional(),
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export class ConfigError extends Error {}
+
+/** The secrets a production start refuses to go without. */
+const REQUIRED_SECRETS = [
+  'AMO_CLIENT_ID',
+  'AMO_CLIENT_SECRET',
+  'AMO_REDIRECT_URI',
+  'VENDOR_ACCOUNT_ID',
+  'BILLING_API_KEY',
+  'ENCRYPTION_KEY',
+] as const;
+
+type DevSecrets = Record<(typeof REQUIRED_SECRETS)[number], string>;
+
+/**
+ * Reads and validates the environment. In development, missing secrets are generated once and kept in
+ * `DATA_DIR/dev-secrets.json` (so tokens and encrypted data survive restarts); `warnings` says so loudly.
+ * With NODE_ENV=production any missing secret is an error naming every missing variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; warnings: string[] } {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+  const dataDir = path.resolve(e.DATA_DIR);
+
+  const missing = REQUIRED_SECRETS.filter((name) => e[name] === undefined);
+  let generated: Partial<DevSecrets> = {};
+  if (missing.length > 0) {
+    if (e.NODE_ENV === 'production') {
+      throw new ConfigError(
+        `Missing required configuration for production: ${missing.join(', ')}. ` +
+          'Set them in the environment (see README, "Configuration").',
+      );
+    }
+    generated = devSecrets(dataDir);
+    warnings.push(
+      `Development secrets generated for ${missing.join(', ')} and kept in ${path.join(dataDir, 'dev-secrets.json')}. ` +
+        'Never use them in production.',
+    );
+  }
+  const pick = (name: (typeof REQUIRED_SECRETS)[number]): string => String(e[name] ?? generated[name]);
+
+  const port = e.PORT;
+  const redirectUri = pick('AMO_REDIRECT_URI');
+  return {
+    warnings,
+    config: {
+      env: e.NODE_ENV,
+      port,
+      databaseUrl: e.DATABASE_URL,
+      dataDir,
+      amo: {
+        clientId: pick('AMO_CLIENT_ID'),
+        clientSecret: pick('AMO_CLIENT_SECRET'),
+        redirectUri,
+        tokenAudience: new URL(redirectUri).origin,
+        apiOrigin: e.AMO_API_ORIGIN,
+      },
+      vendorAccountId: Number(pick('VENDOR_ACCOUNT_ID')),
+      adminUserIds: e.ADMIN_USER_IDS,
+      billingApiKey: pick('BILLING_API_KEY'),
+      encryptionKey: Buffer.from(pick('ENCRYPTION_KEY'), 'base64'),
+      publicUrl: e.PUBLIC_URL ?? `http://localhost:${port}`,
+      logLevel: e.LOG_LEVEL,
+    },
+  };
+}
+
+function devSecrets(dataDir: string): DevSecrets {
+  const file = path.join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    AMO_CLIENT_ID: randomUUID(),
+    AMO_CLIENT_SECRET: randomBytes(32).toString('base64url'),
+    AMO_REDIRECT_URI: 'http://localhost:3000/amo/oauth/callback',
+    VENDOR_ACCOUNT_ID: '1000001',
+    BILLING_API_KEY: randomBytes(24).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  return secrets;
+}

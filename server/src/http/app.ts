@@ -1,0 +1,104 @@
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { sql } from 'kysely';
+import type { AppContext } from './context';
+import { AppError, toProblem } from './errors';
+import { buildOpenApi } from './openapi';
+import { jsonReplacer, mountRoutes, newRequestId, type RouteSpec } from './route';
+
+/** amoCRM and Kommo account pages: the only browser origins allowed to call the API. */
+export const AMO_ORIGIN = /^https:\/\/[a-z0-9][a-z0-9-]*\.(amocrm\.ru|kommo\.com)$/i;
+
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * The Express application: request id and access log, CORS for amoCRM origins, a size-limited JSON
+ * parser, the routes, and one error handler that answers problem+json.
+ */
+export function createApp(app: AppContext, routes: RouteSpec<any, any, any>[], extra?: (server: Express) => void): Express {
+  const server = express();
+  server.disable('x-powered-by');
+  server.set('trust proxy', 'loopback');
+  server.set('json replacer', jsonReplacer);
+
+  server.use(requestLog(app));
+  server.use(
+    cors({
+      origin: (origin, done) => done(null, origin !== undefined && AMO_ORIGIN.test(origin)),
+      allowedHeaders: ['X-Auth-Token', 'Content-Type', 'Idempotency-Key'],
+      exposedHeaders: ['Idempotency-Replayed', 'X-Request-Id'],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      maxAge: 600,
+    }),
+  );
+  server.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
+
+  server.get('/health', async (_req, res) => {
+    try {
+      await sql`SELECT 1`.execute(app.db);
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).type('application/problem+json').json(toProblem(new AppError('database_unavailable')));
+    }
+  });
+
+  const router = express.Router();
+  mountRoutes(router, routes, app);
+  server.use(router);
+
+  const openApi = buildOpenApi(routes, { version: '1', serverUrl: app.config.publicUrl });
+  server.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  extra?.(server);
+
+  server.use((req, _res, next) => next(new AppError('not_found', `No route for ${req.method} ${req.path}`)));
+  server.use(errorHandler(app));
+  return server;
+}
+
+function requestLog(app: AppContext): RequestHandler {
+  return (req, res, next) => {
+    const id = newRequestId(req);
+    const started = process.hrtime.bigint();
+    res.set('X-Request-Id', id);
+    res.locals.requestId = id;
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The path only: query strings can carry OAuth codes, and bodies can carry personal data.
+      app.log.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+}
+
+/** PostgreSQL unreachable or shutting down: the caller should retry later (503), not see a 500. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(e?.code ?? '') ||
+    /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i.test(e?.message ?? '')
+  );
+}
+
+function errorHandler(app: AppContext): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    let appError: AppError;
+    const e = error as { type?: string; status?: number };
+    if (error instanceof AppError) appError = error;
+    else if (e?.type === 'entity.parse.failed') appError = new AppError('malformed_json', 'The request body is not valid JSON');
+    else if (e?.type === 'entity.too.large') appError = new AppError('payload_too_large', `The body must be at most ${BODY_LIMIT_BYTES} bytes`);
+    else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') appError = new AppError('unsupported_media_type', 'Send UTF-8 JSON');
+    else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) appError = new AppError('validation_failed', 'The request could not be read');
+    else if (isDatabaseUnavailable(error)) {
+      appError = new AppError('database_unavailable', 'The database is unavailable; retry later');
+      app.log.warn({ reqId: res.locals.requestId, path: req.path, err: { message: (error as Error).message } }, 'database unavailable');
+    } else {
+      appError = new AppError('internal_error', 'Something went wrong on our side; the request id identifies it in our logs');
+      app.log.error({ reqId: res.locals.requestId, path: req.path, err: error }, 'unhandled error');
+    }
+    if (appError.status === 503) res.set('Retry-After', '5');
+    res.status(appError.status).type('application/problem+json').json(toProblem(appError, res.locals.requestId as string));
+  };
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response, Router } from 'express';
+import { z, type ZodType } from 'zod';
+import { verifyAmoToken } from '../auth/amo-token';
+import { callerFromToken, callerScope, verifyBillingKey, type Caller } from '../auth/caller';
+import { recordAudit } from '../audit/audit.repository';
+import type { Db } from '../db/pool';
+import { requestHash, withIdempotency } from '../idempotency/idempotency';
+import { AppError, type FieldError } from './errors';
+import type { AppContext } from './context';
+
+/**
+ * Who may call a route:
+ * - `public`: anyone;
+ * - `account`: any amoCRM account's widget except the vendor's (a partner, or a visitor who may register);
+ * - `staff` / `admin`: the vendor's own amoCRM users;
+ * - `billing`: the vendor's billing system with its bearer key.
+ */
+export type AuthKind = 'public' | 'account' | 'staff' | 'admin' | 'billing';
+
+export type RouteResult =
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  | { status: number; file: Buffer; contentType: string; filename?: string }
+  | { status: number; html: string };
+
+export interface HandlerContext<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  caller: Caller;
+  /** A transaction for state-changing routes (committed after the handler returns), the pool otherwise. */
+  db: Db;
+  app: AppContext;
+  /** Audit row in the same transaction, with who from the verified caller. */
+  audit(action: string, entity: { type: string; id: string }, details?: Record<string, unknown>): Promise<void>;
+  /** Runs after the transaction committed (e.g. wake the outbox job); never before. */
+  afterCommit(fn: () => void | Promise<void>): void;
+  req: Request;
+}
+
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express path with `:param` segments. */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: AuthKind;
+  body?: ZodType<B>;
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
+  /** Documented responses for OpenAPI: status → description and optional schema. */
+  responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  /** Applies `Idempotency-Key` (API.md); true by default for every state-changing method. */
+  idempotent?: boolean;
+  handler(ctx: HandlerContext<B, Q, P>): Promise<RouteResult>;
+}
+
+/** Declares a route with its types inferred from the zod schemas. */
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec<B, Q, P> {
+  return spec;
+}
+
+/** Turns zod issues into `{ path, message }` field errors; custom refinements may carry a Russian text. */
+export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: base ? `${base}.${key}` : key, message: 'Unknown field', messageRu: 'Неизвестное поле' });
+      }
+      continue;
+    }
+    const ru = (issue as { params?: { ru?: string } }).params?.ru;
+    out.push({ path: base || (prefix ?? 'body'), message: issue.message, ...(ru ? { messageRu: ru } : {}) });
+  }
+  return out;
+}
+
+function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' | 'query' | 'params'): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new AppError('validation_failed', `Invalid request ${where}`, fieldErrors(result.error, where === 'body' ? undefined : where));
+  }
+  return result.data;
+}
+
+async function authenticate(req: Request, auth: AuthKind, app: AppContext): Promise<Caller> {
+  if (auth === 'public') return { kind: 'public' };
+  if (auth === 'billing') {
+    verifyBillingKey(req.get('authorization'), app.config.billingApiKey);
+    return { kind: 'billing' };
+  }
+  const claims = verifyAmoToken(req.get('x-auth-token'), {
+    clientId: app.config.amo.clientId,
+    clientSecret: app.config.amo.clientSecret,
+    audience: app.config.amo.tokenAudience,
+  });
+  const caller = await callerFromToken(app.db, claims, app.config);
+  if (auth === 'account' && caller.kind !== 'account') {
+    throw new AppError('forbidden', 'This endpoint is for partner accounts, not the vendor account');
+  }
+  if (auth === 'staff' && caller.kind !== 'staff') throw new AppError('forbidden', 'This endpoint is for the vendor staff');
+  if (auth === 'admin' && !(caller.kind === 'staff' && caller.role === 'admin')) {
+    throw new AppError('forbidden', 'This endpoint is for the vendor admins');
+  }
+  return caller;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Mounts route specs on an Express router: authenticate → validate → (transaction + idempotency) → handler. */
+export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], app: AppContext): void {
+  for (const spec of specs) {
+    router[spec.method](spec.path, async (req: Request, res: Response) => {
+      const caller = await authenticate(req, spec.auth, app);
+      if (spec.body && req.body === undefined && Number(req.get('content-length') ?? 0) > 0) {
+        throw new AppError('unsupported_media_type', 'Send the body as application/json');
+      }
+      const body = parsePart(spec.body, req.body ?? {}, 'body');
+      const query = parsePart(spec.query, req.query, 'query');
+      const params = parsePart(spec.params, req.params, 'params');
+
+      const writes = spec.method !== 'get';
+      const idempotencyKey = req.get('idempotency-key');
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new AppError('validation_failed', 'Invalid Idempotency-Key', [
+          { path: 'Idempotency-Key', message: 'must be 1–200 printable ASCII characters' },
+        ]);
+      }
+      const postCommit: Array<() => void | Promise<void>> = [];
+      const makeContext = (db: Db): HandlerContext<unknown, unknown, unknown> => ({
+        body,
+        query,
+        params,
+        caller,
+        db,
+        app,
+        req,
+        audit: (action, entity, details) => recordAudit(db, caller, action, entity, details),
+        afterCommit: (fn) => postCommit.push(fn),
+      });
+
+      let result: RouteResult;
+      let replayed = false;
+      if (!writes) {
+        result = await spec.handler(makeContext(app.db) as HandlerContext<any, any, any>);
+      } else {
+        result = await app.db.transaction().execute(async (trx) => {
+          const run = () => spec.handler(makeContext(trx) as HandlerContext<any, any, any>);
+          if ((spec.idempotent ?? true) && idempotencyKey) {
+            const hash = requestHash(spec.method, req.originalUrl.split('?')[0] ?? '', req.body);
+            const stored = await withIdempotency(trx, { scope: callerScope(caller), key: idempotencyKey, hash }, async () => {
+              const r = await run();
+              if (!('body' in r)) throw new Error('idempotent routes must answer JSON');
+              return { status: r.status, body: JSON.parse(JSON.stringify(r.body, jsonReplacer)) };
+            });
+            replayed = stored.replayed;
+            return { status: stored.status, body: stored.body };
+          }
+          return run();
+        });
+        for (const fn of postCommit) {
+          // A post-commit hook only nudges background work that is already safely recorded; its
+          // failure must not turn a committed change into an error response.
+          Promise.resolve()
+            .then(fn)
+            .catch((error: unknown) => app.log.warn({ err: error }, 'post-commit hook failed'));
+        }
+      }
+      if (replayed) res.set('Idempotency-Replayed', 'true');
+      sendResult(res, result);
+    });
+  }
+}
+
+function sendResult(res: Response, result: RouteResult): void {
+  res.status(result.status);
+  if ('file' in result) {
+    res.type(result.contentType);
+    if (result.filename) res.attachment(result.filename);
+    res.send(result.file);
+  } else if ('html' in result) {
+    res.type('html').send(result.html);
+  } else {
+    if (result.headers) res.set(result.headers);
+    if (result.status === 204) res.end();
+    else res.json(result.body);
+  }
+}
+
+/** bigint is the domain's money type; on the wire amounts are JSON numbers (safe up to 2^53). */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  return value;
+}
+
+export function newRequestId(req: Request): string {
+  const given = req.get('x-request-id');
+  return given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+}

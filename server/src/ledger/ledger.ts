@@ -1,0 +1,45 @@
+/** The chart of accounts is open: an account is a code plus a currency, created on first use. */
+export interface AccountRef {
+  /** e.g. `vendor:commission_expense`, `partner:ptn_…:payable`. */
+  code: string;
+  /** Set for a partner's own accounts, so its balances can be listed without parsing codes. */
+  partnerId?: string;
+}
+
+export type Side = 'debit' | 'credit';
+
+export interface EntryInput {
+  account: AccountRef;
+  side: Side;
+  /** Positive minor units (kopecks); the direction is `side`. */
+  amountMinor: bigint;
+  currency: string;
+}
+
+export interface PostingInput {
+  /** Unique key of the business event (e.g. `payment:pay_…:commission`); a repeat writes nothing. */
+  key: string;
+  kind: string;
+  /** Why the money moved: ids of the payment, refund, dispute… (no personal data). */
+  reason: Record<string, unknown>;
+  effectiveAt: Date;
+  entries: EntryInput[];
+}
+
+export interface PostingResult {
+  postingId: string;
+  /** false when a posting with the same key already existed and nothing was written. */
+  created: boolean;
+}
+
+export interface AccountBalance {
+  code: string;
+  currency: string;
+  debitsMinor: bigint;
+  creditsMinor: bigint;
+}
+
+export interface LedgerDiscrepancy {
+  kind: 'cached_total_mismatch' | 'unbalanced_posting';
+  detail: string;
+}

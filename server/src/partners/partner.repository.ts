@@ -1,0 +1,82 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../db/pool';
+import type { BankRequisites, PartnerContacts, PartnersTable } from '../db/schema';
+import type { PartnerKind, PartnerStatus } from './partner';
+
+export type PartnerRow = Selectable<PartnersTable>;
+
+export async function findPartnerByAccountId(db: Db, accountId: number): Promise<PartnerRow | undefined> {
+  return db.selectFrom('partners').selectAll().where('account_id', '=', BigInt(accountId)).executeTakeFirst();
+}
+
+export async function findPartnerById(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<PartnerRow | undefined> {
+  let query = db.selectFrom('partners').selectAll().where('id', '=', id);
+  if (options.forUpdate) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** Inserts unless the account is already registered; returns undefined on that conflict. */
+export async function insertPartner(
+  db: Db,
+  row: {
+    id: string;
+    accountId: number;
+    kind: PartnerKind;
+    status: PartnerStatus;
+    name: string;
+    inn: string | null;
+    kpp: string | null;
+    ogrn: string | null;
+    passportEnc: string | null;
+    passportMasked: string | null;
+    bank: BankRequisites | null;
+    contacts: PartnerContacts;
+  },
+): Promise<PartnerRow | undefined> {
+  return db
+    .insertInto('partners')
+    .values({
+      id: row.id,
+      account_id: BigInt(row.accountId),
+      kind: row.kind,
+      status: row.status,
+      name: row.name,
+      inn: row.inn,
+      kpp: row.kpp,
+      ogrn: row.ogrn,
+      passport_enc: row.passportEnc,
+      passport_masked: row.passportMasked,
+      bank: JSON.stringify(row.bank),
+      contacts: JSON.stringify(row.contacts),
+      updated_at: new Date(),
+    })
+    .onConflict((oc) => oc.column('account_id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Records the signed contract; guarded so only a not-blocked, contract-capable partner changes. */
+export async function markContractSigned(
+  db: Db,
+  id: string,
+  contract: { number: string; signedAt: Date },
+): Promise<PartnerRow | undefined> {
+  return db
+    .updateTable('partners')
+    .set({ contract_number: contract.number, contract_signed_at: contract.signedAt, status: 'active', updated_at: new Date() })
+    .where('id', '=', id)
+    .where('kind', '!=', 'individual')
+    .where('status', 'in', ['pending_contract', 'active'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function setPartnerStatus(db: Db, id: string, status: PartnerStatus): Promise<PartnerRow | undefined> {
+  return db.updateTable('partners').set({ status, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function listPartners(db: Db, options: { limit: number; afterId?: string }): Promise<PartnerRow[]> {
+  let query = db.selectFrom('partners').selectAll().orderBy('id').limit(options.limit);
+  if (options.afterId) query = query.where('id', '>', options.afterId);
+  return query.execute();
+}

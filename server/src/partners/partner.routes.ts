@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { AccountCaller } from '../auth/caller';
+import { defineRoute } from '../http/route';
+import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { AppError } from '../http/errors';
+import { PartnerIdParams, PartnerProfile, RegisterPartnerBody, SetPartnerStatusBody, SignContractBody } from './partner';
+import * as repo from './partner.repository';
+import { getPartnerOrThrow, registerPartner, signContract, toProfile } from './partner.service';
+
+const tag = 'partners';
+
+export const partnerRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/partner',
+    summary: "This account's partner profile (requisites masked)",
+    tag,
+    auth: 'account',
+    responses: { 200: { description: 'Profile', schema: PartnerProfile }, 404: { description: 'partner_not_found' } },
+    async handler({ db, caller }) {
+      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      return { status: 200, body: toProfile(partner) };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/partner',
+    summary: 'Register this amoCRM account as a partner',
+    tag,
+    auth: 'account',
+    body: RegisterPartnerBody,
+    responses: { 201: { description: 'Registered', schema: PartnerProfile }, 409: { description: 'partner_already_registered' } },
+    async handler({ db, caller, body, app, audit }) {
+      const partner = await registerPartner(db, caller as AccountCaller, body, app.config.encryptionKey);
+      await audit('partner.registered', { type: 'partner', id: partner.id }, { kind: partner.kind, name: partner.name });
+      return { status: 201, body: toProfile(partner) };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/partners',
+    summary: 'Admin: all partners',
+    tag,
+    auth: 'admin',
+    query: ListQuery,
+    responses: { 200: { description: 'Partners', schema: z.object({ items: z.array(PartnerProfile), nextCursor: z.string().nullable() }) } },
+    async handler({ db, query }) {
+      const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
+      const rows = await repo.listPartners(db, { limit: query.limit + 1, afterId: after?.id });
+      return { status: 200, body: page(rows, query.limit, toProfile, (r) => ({ id: r.id })) };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/partners/:id/contract',
+    summary: 'Admin: the contract is signed → partner active, payout eligible per kind',
+    tag,
+    auth: 'admin',
+    params: PartnerIdParams,
+    body: SignContractBody,
+    responses: { 200: { description: 'Updated profile', schema: PartnerProfile }, 422: { description: 'individuals get no contract' } },
+    async handler({ db, params, body, audit }) {
+      const partner = await signContract(db, params.id, { number: body.contractNumber, signedAt: new Date(body.signedAt) });
+      await audit('partner.contract_signed', { type: 'partner', id: partner.id }, { contractNumber: body.contractNumber, signedAt: body.signedAt });
+      return { status: 200, body: toProfile(partner) };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/partners/:id/status',
+    summary: 'Admin: block or unblock a partner, with a reason',
+    tag,
+    auth: 'admin',
+    params: PartnerIdParams,
+    body: SetPartnerStatusBody,
+    responses: { 200: { description: 'Updated profile', schema: PartnerProfile } },
+    async handler({ db, params, body, audit }) {
+      const current = await repo.findPartnerById(db, params.id, { forUpdate: true });
+      if (!current) throw new AppError('not_found', 'No such partner');
+      // Unblocking returns to where the contract stands: active once signed (or for individuals), else pending.
+      const status = body.status === 'blocked' ? 'blocked' : current.contract_signed_at || current.kind === 'individual' ? 'active' : 'pending_contract';
+      const partner = await repo.setPartnerStatus(db, params.id, status);
+      if (!partner) throw new AppError('not_found', 'No such partner');
+      await audit('partner.status_changed', { type: 'partner', id: partner.id }, { from: current.status, to: status, reason: body.reason });
+      return { status: 200, body: toProfile(partner) };
+    },
+  }),
+];

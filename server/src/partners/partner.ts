@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import {
+  validateBankAccount,
+  validateBik,
+  validateCorrespondentAccount,
+  validateKpp,
+  validateLegalEntityInn,
+  validateOgrn,
+  validateOgrnip,
+  validatePassportNumber,
+  validatePassportSeries,
+  validatePersonInn,
+  type RequisiteResult,
+} from '../../../shared/requisites';
+
+export const PARTNER_KINDS = ['legal_entity', 'sole_proprietor', 'self_employed', 'individual'] as const;
+export type PartnerKind = (typeof PARTNER_KINDS)[number];
+export type PartnerStatus = 'pending_contract' | 'active' | 'blocked';
+
+/** A requisite field checked by its check digits; the zod issue carries the Russian text for the widget. */
+function requisite(check: (value: string) => RequisiteResult) {
+  return z.string().superRefine((value, ctx) => {
+    const error = check(value);
+    if (error) ctx.addIssue({ code: 'custom', message: error.message.en, params: { ru: error.message.ru, code: error.code } });
+  });
+}
+
+const Contacts = z.strictObject({
+  email: z.email().max(200).optional(),
+  phone: z.string().regex(/^\+?[0-9 ()-]{5,25}$/, 'must be a phone number').optional(),
+  telegram: z.string().regex(/^@?[A-Za-z0-9_]{3,64}$/, 'must be a Telegram user name').optional(),
+  site: z.url().max(300).optional(),
+});
+
+const Bank = z
+  .strictObject({
+    bik: requisite(validateBik),
+    account: z.string(),
+    correspondentAccount: z.string(),
+    bankName: z.string().trim().min(2).max(300),
+  })
+  .superRefine((bank, ctx) => {
+    // Accounts are keyed with the БИК, so they are checked together; a bad БИК is reported once, on `bik`.
+    const account = validateBankAccount(bank.account, bank.bik);
+    if (account && account.code !== 'bank_account_bik_invalid') {
+      ctx.addIssue({ code: 'custom', path: ['account'], message: account.message.en, params: { ru: account.message.ru, code: account.code } });
+    }
+    const corr = validateCorrespondentAccount(bank.correspondentAccount, bank.bik);
+    if (corr && corr.code !== 'correspondent_account_bik_invalid') {
+      ctx.addIssue({ code: 'custom', path: ['correspondentAccount'], message: corr.message.en, params: { ru: corr.message.ru, code: corr.code } });
+    }
+  });
+
+const Name = z.string().trim().min(2).max(300);
+
+/** Registration body (API.md): requisites required per kind, check digits verified, unknown fields refused. */
+export const RegisterPartnerBody = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('legal_entity'),
+    name: Name,
+    inn: requisite(validateLegalEntityInn),
+    kpp: requisite(validateKpp),
+    ogrn: requisite(validateOgrn),
+    bank: Bank,
+    contacts: Contacts,
+  }),
+  z.strictObject({
+    kind: z.literal('sole_proprietor'),
+    name: Name,
+    inn: requisite(validatePersonInn),
+    ogrn: requisite(validateOgrnip),
+    bank: Bank,
+    contacts: Contacts,
+  }),
+  z.strictObject({
+    kind: z.literal('self_employed'),
+    name: Name,
+    inn: requisite(validatePersonInn),
+    passport: z.strictObject({ series: requisite(validatePassportSeries), number: requisite(validatePassportNumber) }),
+    bank: Bank,
+    contacts: Contacts,
+  }),
+  z.strictObject({
+    kind: z.literal('individual'),
+    name: Name,
+    contacts: Contacts,
+  }),
+]);
+export type RegisterPartnerBody = z.infer<typeof RegisterPartnerBody>;
+
+/** The profile as the API shows it: requisites masked where they are personal data. */
+export const PartnerProfile = z.object({
+  id: z.string(),
+  accountId: z.number().int(),
+  kind: z.enum(PARTNER_KINDS),
+  status: z.enum(['pending_contract', 'active', 'blocked']),
+  payoutEligible: z.boolean(),
+  name: z.string(),
+  inn: z.string().nullable(),
+  kpp: z.string().nullable(),
+  ogrn: z.string().nullable(),
+  passport: z.object({ masked: z.string() }).nullable(),
+  bank: z.object({ bik: z.string(), account: z.string(), correspondentAccount: z.string(), bankName: z.string() }).nullable(),
+  contacts: Contacts,
+  contract: z.object({ number: z.string(), signedAt: z.string() }).nullable(),
+  createdAt: z.string(),
+});
+export type PartnerProfile = z.infer<typeof PartnerProfile>;
+
+export const SignContractBody = z.strictObject({
+  contractNumber: z.string().trim().min(1).max(100),
+  signedAt: z.iso.datetime({ offset: true }),
+});
+
+export const PartnerIdParams = z.strictObject({ id: z.string().regex(/^ptn_[0-9a-z]{10,40}$/, 'must be a partner id') });
+
+export const SetPartnerStatusBody = z.strictObject({
+  status: z.enum(['active', 'blocked']),
+  reason: z.string().trim().min(3).max(1000),
+});

@@ -1,0 +1,58 @@
+import http from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded';
+import { migrateToLatest } from './db/migrate';
+import { createDb, type DbHandle } from './db/pool';
+import { createApp } from './http/app';
+import type { AppContext } from './http/context';
+import { allRoutes } from './http/routes';
+
+export interface RunningServer {
+  url: string;
+  databaseUrl: string;
+  context: AppContext;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything in order: database (embedded unless DATABASE_URL), migrations, HTTP. `stop` undoes it
+ * in reverse: stop accepting requests, close the pool, stop the embedded PostgreSQL.
+ */
+export async function startServer(config: Config, log: Logger, options: { databaseUrl?: string } = {}): Promise<RunningServer> {
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = options.databaseUrl ?? config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, onLog: (line) => log.debug({ pg: line }, 'postgres') });
+    databaseUrl = await ensureDatabase(embedded.adminUrl, 'amo_partners');
+    log.info({ dataDir: config.dataDir, port: embedded.port }, 'embedded PostgreSQL started');
+  }
+  const handle: DbHandle = createDb(databaseUrl);
+  const applied = await migrateToLatest(handle.db);
+  if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+
+  const context: AppContext = { config, db: handle.db, log };
+  const app = createApp(context, allRoutes);
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, '0.0.0.0', resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  return {
+    url: `http://localhost:${port}`,
+    databaseUrl,
+    context,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await handle.close();
+      if (embedded) await embedded.stop();
+    },
+  };
+}

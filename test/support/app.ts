@@ -1,0 +1,125 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { Writable } from 'node:stream';
+import { mintAmoToken } from '../../server/src/auth/amo-token';
+import type { Config } from '../../server/src/config';
+import { createApp } from '../../server/src/http/app';
+import type { AppContext } from '../../server/src/http/context';
+import { createLogger } from '../../server/src/http/logger';
+import { allRoutes } from '../../server/src/http/routes';
+import { createTestDb, type TestDb } from './db';
+
+export const VENDOR_ACCOUNT_ID = 1000001;
+export const ADMIN_USER_ID = 7;
+
+export interface CallOptions {
+  /** A widget token (see `tokenFor`), sent as X-Auth-Token. */
+  token?: string;
+  /** Send the billing system's bearer key. */
+  billing?: boolean;
+  body?: unknown;
+  /** A raw body string sent as is (for malformed input tests). */
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestApp {
+  url: string;
+  db: TestDb;
+  config: Config;
+  context: AppContext;
+  /** Every log line the server wrote, parsed. */
+  logs: string[];
+  tokenFor(who: { accountId: number; userId?: number; subdomain?: string; domain?: 'amocrm.ru' | 'kommo.com' }): string;
+  partnerToken(accountId: number): string;
+  staffToken(userId?: number): string;
+  adminToken(): string;
+  call<T = any>(method: string, path: string, options?: CallOptions): Promise<CallResult<T>>;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    env: 'test',
+    port: 0,
+    databaseUrl: undefined,
+    dataDir: '/tmp/amop-test-data',
+    amo: {
+      clientId: randomUUID(),
+      clientSecret: randomBytes(32).toString('base64url'),
+      redirectUri: 'https://partners.example.test/amo/oauth/callback',
+      tokenAudience: 'https://partners.example.test',
+      apiOrigin: undefined,
+    },
+    vendorAccountId: VENDOR_ACCOUNT_ID,
+    adminUserIds: [ADMIN_USER_ID],
+    billingApiKey: randomBytes(24).toString('base64url'),
+    encryptionKey: randomBytes(32),
+    publicUrl: 'http://localhost',
+    logLevel: 'info',
+    ...overrides,
+  };
+}
+
+/** The real Express app over real HTTP on a fresh database; tokens are minted exactly as amoCRM mints them. */
+export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const db = await createTestDb();
+  const config = testConfig(overrides);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination: sink });
+  const context: AppContext = { config, db: db.db, log };
+  const server = http.createServer(createApp(context, allRoutes));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const settings = { clientId: config.amo.clientId, clientSecret: config.amo.clientSecret, audience: config.amo.tokenAudience };
+
+  const tokenFor: TestApp['tokenFor'] = (who) =>
+    mintAmoToken(settings, { accountId: who.accountId, userId: who.userId ?? 1, subdomain: who.subdomain ?? `acc${who.accountId}`, domain: who.domain });
+
+  return {
+    url,
+    db,
+    config,
+    context,
+    logs,
+    tokenFor,
+    partnerToken: (accountId) => tokenFor({ accountId, userId: 1 }),
+    staffToken: (userId = 50) => tokenFor({ accountId: VENDOR_ACCOUNT_ID, userId, subdomain: 'vendor' }),
+    adminToken: () => tokenFor({ accountId: VENDOR_ACCOUNT_ID, userId: ADMIN_USER_ID, subdomain: 'vendor' }),
+    async call(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers['X-Auth-Token'] = options.token;
+      if (options.billing) headers.Authorization = `Bearer ${config.billingApiKey}`;
+      let body: string | Buffer | undefined;
+      if (options.rawBody !== undefined) body = options.rawBody;
+      else if (options.body !== undefined) {
+        body = JSON.stringify(options.body);
+        headers['Content-Type'] ??= 'application/json';
+      }
+      const response = await fetch(url + path, { method, headers, body });
+      const text = await response.text();
+      let parsed: unknown = text;
+      if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
+      return { status: response.status, headers: response.headers, body: parsed as any, text };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.drop();
+    },
+  };
+}
