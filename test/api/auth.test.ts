@@ -24,7 +24,8 @@ function claims(overrides: Record<string, unknown> = {}) {
     ...overrides,
   };
 }
-const sign = (payload: object, secret = t.config.amo.clientSecret, algorithm: jwt.Algorithm = 'HS256') => jwt.sign(payload, secret, { algorithm });
+const sign = (payload: object, secret = t.config.amo.clientSecret, algorithm: jwt.Algorithm = 'HS256') =>
+  jwt.sign(payload, secret, { algorithm });
 const now = () => Math.floor(Date.now() / 1000);
 
 async function expectProblem(token: string | undefined, status: number, code: string) {
@@ -51,11 +52,19 @@ describe('amoCRM X-Auth-Token verification', () => {
   });
 
   it('refuses an expired token (beyond the 30 s leeway)', async () => {
-    await expectProblem(sign(claims({ iat: now() - 4000, nbf: now() - 4000, exp: now() - 60 })), 401, 'token_expired');
+    await expectProblem(
+      sign(claims({ iat: now() - 4000, nbf: now() - 4000, exp: now() - 60 })),
+      401,
+      'token_expired',
+    );
   });
 
   it('accepts a token expired within the 30 s leeway', async () => {
-    await expectProblem(sign(claims({ iat: now() - 1000, nbf: now() - 1000, exp: now() - 10 })), 404, 'partner_not_found');
+    await expectProblem(
+      sign(claims({ iat: now() - 1000, nbf: now() - 1000, exp: now() - 10 })),
+      404,
+      'partner_not_found',
+    );
   });
 
   it('refuses a token that is not yet valid', async () => {
@@ -67,7 +76,11 @@ describe('amoCRM X-Auth-Token verification', () => {
   });
 
   it('refuses a token of another integration (client_uuid)', async () => {
-    await expectProblem(sign(claims({ client_uuid: '00000000-0000-4000-8000-000000000000' })), 401, 'token_wrong_client');
+    await expectProblem(
+      sign(claims({ client_uuid: '00000000-0000-4000-8000-000000000000' })),
+      401,
+      'token_wrong_client',
+    );
   });
 
   it('refuses an issuer that does not match the subdomain claim', async () => {
@@ -99,9 +112,19 @@ describe('amoCRM X-Auth-Token verification', () => {
     expect(first.status).toBe(201);
     const second = await t.call('GET', '/api/v1/partner', { token });
     expect(second.status).toBe(200);
-    const audit = await t.db.db.selectFrom('audit_log').selectAll().where('entity_id', '=', first.body.id).execute();
+    const audit = await t.db.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('entity_id', '=', first.body.id)
+      .execute();
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ action: 'partner.registered', actor_kind: 'partner', token_jti: claims().jti, actor_account_id: 31000077n, actor_user_id: 5n });
+    expect(audit[0]).toMatchObject({
+      action: 'partner.registered',
+      actor_kind: 'partner',
+      token_jti: claims().jti,
+      actor_account_id: 31000077n,
+      actor_user_id: 5n,
+    });
   });
 
   it('treats the vendor account as staff: partner endpoints refuse it, admin endpoints need an admin', async () => {
@@ -111,12 +134,17 @@ describe('amoCRM X-Auth-Token verification', () => {
     expect({ status: list.status, code: list.body.code }).toEqual({ status: 403, code: 'forbidden' });
     expect((await t.call('GET', '/api/v1/admin/partners', { token: t.adminToken() })).status).toBe(200);
     // A partner's token cannot reach admin endpoints either.
-    expect((await t.call('GET', '/api/v1/admin/partners', { token: t.partnerToken(31000002) })).status).toBe(403);
+    expect((await t.call('GET', '/api/v1/admin/partners', { token: t.partnerToken(31000002) })).status).toBe(
+      403,
+    );
     expect(VENDOR_ACCOUNT_ID).toBe(t.config.vendorAccountId);
   });
 
   it('lets an admin grant the admin role to another vendor user', async () => {
-    const granted = await t.call('POST', '/api/v1/admin/staff-roles', { token: t.adminToken(), body: { userId: 61, role: 'admin' } });
+    const granted = await t.call('POST', '/api/v1/admin/staff-roles', {
+      token: t.adminToken(),
+      body: { userId: 61, role: 'admin' },
+    });
     expect(granted.status).toBe(200);
     expect((await t.call('GET', '/api/v1/admin/partners', { token: t.staffToken(61) })).status).toBe(200);
   });

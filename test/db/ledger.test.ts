@@ -1,5 +1,12 @@
 import { sql } from 'kysely';
-import { balances, checkLedger, creditBalance, debitBalance, post, UnbalancedPostingError } from '../../server/src/ledger/ledger.service';
+import {
+  balances,
+  checkLedger,
+  creditBalance,
+  debitBalance,
+  post,
+  UnbalancedPostingError,
+} from '../../server/src/ledger/ledger.service';
 import type { EntryInput } from '../../server/src/ledger/ledger';
 import { createTestDb, type TestDb } from '../support/db';
 
@@ -16,9 +23,17 @@ const pair = (debit: string, credit: string, amountMinor: bigint): EntryInput[] 
 
 describe('the ledger', () => {
   it('writes a balanced posting and keeps cached totals equal to the entries', async () => {
-    const result = await t.db.transaction().execute((trx) =>
-      post(trx, { key: 'test:1', kind: 'test', reason: { note: 'first' }, effectiveAt: new Date(), entries: pair('vendor:expense', 'partner:p1:payable', 480000n) }),
-    );
+    const result = await t.db
+      .transaction()
+      .execute((trx) =>
+        post(trx, {
+          key: 'test:1',
+          kind: 'test',
+          reason: { note: 'first' },
+          effectiveAt: new Date(),
+          entries: pair('vendor:expense', 'partner:p1:payable', 480000n),
+        }),
+      );
     expect(result.created).toBe(true);
     const list = await balances(t.db, { codes: ['vendor:expense', 'partner:p1:payable'] });
     expect(debitBalance(list, 'vendor:expense')).toBe(480000n);
@@ -31,20 +46,38 @@ describe('the ledger', () => {
       { account: { code: 'a' }, side: 'debit', amountMinor: 100n, currency: 'RUB' },
       { account: { code: 'b' }, side: 'credit', amountMinor: 99n, currency: 'RUB' },
     ];
-    await expect(t.db.transaction().execute((trx) => post(trx, { key: 'test:unbalanced', kind: 'test', reason: {}, effectiveAt: new Date(), entries }))).rejects.toBeInstanceOf(
-      UnbalancedPostingError,
-    );
-    expect(await t.db.selectFrom('ledger_postings').select('id').where('posting_key', '=', 'test:unbalanced').execute()).toEqual([]);
+    await expect(
+      t.db
+        .transaction()
+        .execute((trx) =>
+          post(trx, { key: 'test:unbalanced', kind: 'test', reason: {}, effectiveAt: new Date(), entries }),
+        ),
+    ).rejects.toBeInstanceOf(UnbalancedPostingError);
+    expect(
+      await t.db
+        .selectFrom('ledger_postings')
+        .select('id')
+        .where('posting_key', '=', 'test:unbalanced')
+        .execute(),
+    ).toEqual([]);
   });
 
   it('has the database itself refuse to commit unbalanced entries written around the service', async () => {
     const attempt = t.db.transaction().execute(async (trx) => {
-      await sql`INSERT INTO ledger_postings (id, posting_key, kind, effective_at) VALUES ('lpo_raw', 'raw:1', 'test', now())`.execute(trx);
-      const { rows } = await sql<{ id: bigint }>`INSERT INTO ledger_accounts (code, currency) VALUES ('raw', 'RUB') RETURNING id`.execute(trx);
-      await sql`INSERT INTO ledger_entries (posting_id, account_id, side, amount_minor, currency) VALUES ('lpo_raw', ${rows[0]!.id}, 'debit', 5, 'RUB')`.execute(trx);
+      await sql`INSERT INTO ledger_postings (id, posting_key, kind, effective_at) VALUES ('lpo_raw', 'raw:1', 'test', now())`.execute(
+        trx,
+      );
+      const { rows } = await sql<{
+        id: bigint;
+      }>`INSERT INTO ledger_accounts (code, currency) VALUES ('raw', 'RUB') RETURNING id`.execute(trx);
+      await sql`INSERT INTO ledger_entries (posting_id, account_id, side, amount_minor, currency) VALUES ('lpo_raw', ${rows[0]!.id}, 'debit', 5, 'RUB')`.execute(
+        trx,
+      );
     });
     await expect(attempt).rejects.toThrow(/unbalanced/);
-    expect(await t.db.selectFrom('ledger_postings').select('id').where('id', '=', 'lpo_raw').execute()).toEqual([]);
+    expect(
+      await t.db.selectFrom('ledger_postings').select('id').where('id', '=', 'lpo_raw').execute(),
+    ).toEqual([]);
   });
 
   it.each([
@@ -59,14 +92,28 @@ describe('the ledger', () => {
   });
 
   it('writes nothing new when a posting is replayed with the same key', async () => {
-    const input = { key: 'test:replay', kind: 'test', reason: {}, effectiveAt: new Date(), entries: pair('vendor:expense', 'partner:p2:payable', 1000n) };
+    const input = {
+      key: 'test:replay',
+      kind: 'test',
+      reason: {},
+      effectiveAt: new Date(),
+      entries: pair('vendor:expense', 'partner:p2:payable', 1000n),
+    };
     const first = await t.db.transaction().execute((trx) => post(trx, input));
-    const entriesBefore = await t.db.selectFrom('ledger_entries').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
+    const entriesBefore = await t.db
+      .selectFrom('ledger_entries')
+      .select((eb) => eb.fn.countAll<bigint>().as('n'))
+      .executeTakeFirstOrThrow();
     const second = await t.db.transaction().execute((trx) => post(trx, input));
     expect(second).toEqual({ postingId: first.postingId, created: false });
-    const entriesAfter = await t.db.selectFrom('ledger_entries').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
+    const entriesAfter = await t.db
+      .selectFrom('ledger_entries')
+      .select((eb) => eb.fn.countAll<bigint>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(entriesAfter.n).toBe(entriesBefore.n);
-    expect(creditBalance(await balances(t.db, { codes: ['partner:p2:payable'] }), 'partner:p2:payable')).toBe(1000n);
+    expect(creditBalance(await balances(t.db, { codes: ['partner:p2:payable'] }), 'partner:p2:payable')).toBe(
+      1000n,
+    );
   });
 
   it('keeps one account exact under many concurrent postings, including duplicates of the same key', async () => {
@@ -82,8 +129,18 @@ describe('the ledger', () => {
             effectiveAt: new Date(),
             entries: [
               { account: { code: 'vendor:cash' }, side: 'debit', amountMinor: 7n, currency: 'RUB' },
-              { account: { code: `partner:c${i % 4}:payable` }, side: 'credit', amountMinor: 3n, currency: 'RUB' },
-              { account: { code: 'partner:shared:payable' }, side: 'credit', amountMinor: 4n, currency: 'RUB' },
+              {
+                account: { code: `partner:c${i % 4}:payable` },
+                side: 'credit',
+                amountMinor: 3n,
+                currency: 'RUB',
+              },
+              {
+                account: { code: 'partner:shared:payable' },
+                side: 'credit',
+                amountMinor: 4n,
+                currency: 'RUB',
+              },
             ],
           }),
         ),
@@ -97,10 +154,16 @@ describe('the ledger', () => {
   });
 
   it('reports a cached total that no longer matches its entries', async () => {
-    await sql`UPDATE ledger_accounts SET credits_minor = credits_minor + 1 WHERE code = 'partner:p1:payable'`.execute(t.db);
+    await sql`UPDATE ledger_accounts SET credits_minor = credits_minor + 1 WHERE code = 'partner:p1:payable'`.execute(
+      t.db,
+    );
     const problems = await checkLedger(t.db);
-    expect(problems).toEqual([{ kind: 'cached_total_mismatch', detail: expect.stringContaining('partner:p1:payable RUB') }]);
-    await sql`UPDATE ledger_accounts SET credits_minor = credits_minor - 1 WHERE code = 'partner:p1:payable'`.execute(t.db);
+    expect(problems).toEqual([
+      { kind: 'cached_total_mismatch', detail: expect.stringContaining('partner:p1:payable RUB') },
+    ]);
+    await sql`UPDATE ledger_accounts SET credits_minor = credits_minor - 1 WHERE code = 'partner:p1:payable'`.execute(
+      t.db,
+    );
     expect(await checkLedger(t.db)).toEqual([]);
   });
 });

@@ -10,9 +10,19 @@ afterAll(() => t.drop());
 describe('a fresh test database', () => {
   it('has every table of the foundation migration', async () => {
     const { rows } = await sql<{ table_name: string }>`
-      SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`.execute(t.db);
+      SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`.execute(
+      t.db,
+    );
     expect(rows.map((r) => r.table_name)).toEqual(
-      expect.arrayContaining(['audit_log', 'idempotency_keys', 'ledger_accounts', 'ledger_entries', 'ledger_postings', 'partners', 'staff_roles']),
+      expect.arrayContaining([
+        'audit_log',
+        'idempotency_keys',
+        'ledger_accounts',
+        'ledger_entries',
+        'ledger_postings',
+        'partners',
+        'staff_roles',
+      ]),
     );
   });
 

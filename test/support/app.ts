@@ -37,7 +37,12 @@ export interface TestApp {
   context: AppContext;
   /** Every log line the server wrote, parsed. */
   logs: string[];
-  tokenFor(who: { accountId: number; userId?: number; subdomain?: string; domain?: 'amocrm.ru' | 'kommo.com' }): string;
+  tokenFor(who: {
+    accountId: number;
+    userId?: number;
+    subdomain?: string;
+    domain?: 'amocrm.ru' | 'kommo.com';
+  }): string;
   partnerToken(accountId: number): string;
   staffToken(userId?: number): string;
   adminToken(): string;
@@ -85,10 +90,19 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const settings = { clientId: config.amo.clientId, clientSecret: config.amo.clientSecret, audience: config.amo.tokenAudience };
+  const settings = {
+    clientId: config.amo.clientId,
+    clientSecret: config.amo.clientSecret,
+    audience: config.amo.tokenAudience,
+  };
 
   const tokenFor: TestApp['tokenFor'] = (who) =>
-    mintAmoToken(settings, { accountId: who.accountId, userId: who.userId ?? 1, subdomain: who.subdomain ?? `acc${who.accountId}`, domain: who.domain });
+    mintAmoToken(settings, {
+      accountId: who.accountId,
+      userId: who.userId ?? 1,
+      subdomain: who.subdomain ?? `acc${who.accountId}`,
+      domain: who.domain,
+    });
 
   return {
     url,

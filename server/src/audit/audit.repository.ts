@@ -15,15 +15,41 @@ export async function recordAudit(
 ): Promise<void> {
   const who =
     caller.kind === 'account'
-      ? { actor_kind: 'partner' as const, actor_account_id: BigInt(caller.accountId), actor_user_id: BigInt(caller.userId), token_jti: caller.jti }
+      ? {
+          actor_kind: 'partner' as const,
+          actor_account_id: BigInt(caller.accountId),
+          actor_user_id: BigInt(caller.userId),
+          token_jti: caller.jti,
+        }
       : caller.kind === 'staff'
-        ? { actor_kind: caller.role, actor_account_id: BigInt(caller.accountId), actor_user_id: BigInt(caller.userId), token_jti: caller.jti }
+        ? {
+            actor_kind: caller.role,
+            actor_account_id: BigInt(caller.accountId),
+            actor_user_id: BigInt(caller.userId),
+            token_jti: caller.jti,
+          }
         : caller.kind === 'amocrm'
-          ? { actor_kind: 'amocrm' as const, actor_account_id: BigInt(caller.accountId), actor_user_id: null, token_jti: null }
-          : { actor_kind: caller.kind === 'billing' ? ('billing' as const) : ('system' as const), actor_account_id: null, actor_user_id: null, token_jti: null };
+          ? {
+              actor_kind: 'amocrm' as const,
+              actor_account_id: BigInt(caller.accountId),
+              actor_user_id: null,
+              token_jti: null,
+            }
+          : {
+              actor_kind: caller.kind === 'billing' ? ('billing' as const) : ('system' as const),
+              actor_account_id: null,
+              actor_user_id: null,
+              token_jti: null,
+            };
   await db
     .insertInto('audit_log')
-    .values({ ...who, action, entity_type: entity.type, entity_id: entity.id, details: JSON.stringify(details) })
+    .values({
+      ...who,
+      action,
+      entity_type: entity.type,
+      entity_id: entity.id,
+      details: JSON.stringify(details),
+    })
     .execute();
 }
 

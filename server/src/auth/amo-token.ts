@@ -25,7 +25,11 @@ const SUBDOMAIN = /^[a-z0-9][a-z0-9-]{0,62}$/i;
  * request (body fields, query, `APP.constant` values the widget might send) is forgeable; only these
  * claims from a correctly signed token identify the caller.
  */
-export function verifyAmoToken(token: string | undefined, settings: AmoTokenSettings, now = Date.now()): AmoTokenClaims {
+export function verifyAmoToken(
+  token: string | undefined,
+  settings: AmoTokenSettings,
+  now = Date.now(),
+): AmoTokenClaims {
   if (!token) throw new AppError('token_missing', 'Send the amoCRM widget token in the X-Auth-Token header');
   let payload: jwt.JwtPayload;
   try {
@@ -36,12 +40,15 @@ export function verifyAmoToken(token: string | undefined, settings: AmoTokenSett
       clockTolerance: LEEWAY_SECONDS,
       clockTimestamp: Math.floor(now / 1000),
     });
-    if (typeof decoded === 'string') throw new AppError('token_invalid', 'Token payload is not a JSON object');
+    if (typeof decoded === 'string')
+      throw new AppError('token_invalid', 'Token payload is not a JSON object');
     payload = decoded;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    if (error instanceof jwt.TokenExpiredError) throw new AppError('token_expired', 'The amoCRM token has expired');
-    if (error instanceof jwt.NotBeforeError) throw new AppError('token_not_yet_valid', 'The amoCRM token is not valid yet');
+    if (error instanceof jwt.TokenExpiredError)
+      throw new AppError('token_expired', 'The amoCRM token has expired');
+    if (error instanceof jwt.NotBeforeError)
+      throw new AppError('token_not_yet_valid', 'The amoCRM token is not valid yet');
     if (error instanceof jwt.JsonWebTokenError && error.message.startsWith('jwt audience invalid')) {
       throw new AppError('token_wrong_audience', `Token audience must be ${settings.audience}`);
     }
@@ -65,7 +72,12 @@ export function verifyAmoToken(token: string | undefined, settings: AmoTokenSett
   if (!isPositiveInt(accountId) || !isPositiveInt(userId)) {
     throw new AppError('token_invalid', 'Token has no valid account_id and user_id claims');
   }
-  return { accountId, userId, subdomain: subdomain.toLowerCase(), jti: typeof payload.jti === 'string' ? payload.jti : null };
+  return {
+    accountId,
+    userId,
+    subdomain: subdomain.toLowerCase(),
+    jti: typeof payload.jti === 'string' ? payload.jti : null,
+  };
 }
 
 function isPositiveInt(value: unknown): value is number {

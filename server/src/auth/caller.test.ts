@@ -7,7 +7,12 @@ describe('billing key check', () => {
     expect(() => verifyBillingKey(`Bearer ${key}`, key)).not.toThrow();
   });
 
-  it.each([undefined, '', key, `Bearer ${key}x`, `Bearer ${key.slice(1)}`, 'Basic abc', 'Bearer '])('refuses %p', (header) => {
-    expect(() => verifyBillingKey(header, key)).toThrow(expect.objectContaining({ code: 'billing_key_invalid', status: 401 }));
-  });
+  it.each([undefined, '', key, `Bearer ${key}x`, `Bearer ${key.slice(1)}`, 'Basic abc', 'Bearer '])(
+    'refuses %p',
+    (header) => {
+      expect(() => verifyBillingKey(header, key)).toThrow(
+        expect.objectContaining({ code: 'billing_key_invalid', status: 401 }),
+      );
+    },
+  );
 });

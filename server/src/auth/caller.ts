@@ -38,7 +38,9 @@ export async function callerFromToken(
 /** Compares the billing bearer key in constant time (hashing first makes the lengths equal). */
 export function verifyBillingKey(header: string | undefined, expectedKey: string): void {
   const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  const given = createHash('sha256').update(match?.[1]?.trim() ?? '').digest();
+  const given = createHash('sha256')
+    .update(match?.[1]?.trim() ?? '')
+    .digest();
   const expected = createHash('sha256').update(expectedKey).digest();
   if (!match || !timingSafeEqual(given, expected)) {
     throw new AppError('billing_key_invalid', 'Send the billing key as Authorization: Bearer <key>');

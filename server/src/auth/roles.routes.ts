@@ -21,7 +21,11 @@ export const roleRoutes = [
       await db
         .insertInto('staff_roles')
         .values({ user_id: BigInt(body.userId), role: body.role, granted_by_user_id: grantedBy })
-        .onConflict((oc) => oc.column('user_id').doUpdateSet({ role: body.role, granted_by_user_id: grantedBy, granted_at: new Date() }))
+        .onConflict((oc) =>
+          oc
+            .column('user_id')
+            .doUpdateSet({ role: body.role, granted_by_user_id: grantedBy, granted_at: new Date() }),
+        )
         .execute();
       await audit('staff.role_set', { type: 'user', id: String(body.userId) }, { role: body.role });
       return { status: 200, body };

@@ -15,7 +15,11 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
  * The Express application: request id and access log, CORS for amoCRM origins, a size-limited JSON
  * parser, the routes, and one error handler that answers problem+json.
  */
-export function createApp(app: AppContext, routes: RouteSpec<any, any, any>[], extra?: (server: Express) => void): Express {
+export function createApp(
+  app: AppContext,
+  routes: RouteSpec<any, any, any>[],
+  extra?: (server: Express) => void,
+): Express {
   const server = express();
   server.disable('x-powered-by');
   server.set('trust proxy', 'loopback');
@@ -31,14 +35,27 @@ export function createApp(app: AppContext, routes: RouteSpec<any, any, any>[], e
       maxAge: 600,
     }),
   );
-  server.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
+  server.use(
+    express.json({
+      limit: BODY_LIMIT_BYTES,
+      type: ['application/json', 'application/*+json'],
+      // PostgreSQL text cannot hold NUL; refuse it at the door rather than fail deep inside a transaction.
+      verify: (_req, _res, raw) => {
+        if (raw.includes('\\u0000'))
+          throw Object.assign(new Error('NUL character in body'), { type: 'nul.character', status: 400 });
+      },
+    }),
+  );
 
   server.get('/health', async (_req, res) => {
     try {
       await sql`SELECT 1`.execute(app.db);
       res.json({ status: 'ok' });
     } catch {
-      res.status(503).type('application/problem+json').json(toProblem(new AppError('database_unavailable')));
+      res
+        .status(503)
+        .type('application/problem+json')
+        .json(toProblem(new AppError('database_unavailable')));
     }
   });
 
@@ -67,7 +84,16 @@ function requestLog(app: AppContext): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       // The path only: query strings can carry OAuth codes, and bodies can carry personal data.
-      app.log.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      app.log.info(
+        {
+          reqId: id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+        },
+        'request',
+      );
     });
     next();
   };
@@ -77,8 +103,20 @@ function requestLog(app: AppContext): RequestHandler {
 function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08001', '08003'].includes(e?.code ?? '') ||
-    /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i.test(e?.message ?? '')
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      '57P01',
+      '57P02',
+      '57P03',
+      '08006',
+      '08001',
+      '08003',
+    ].includes(e?.code ?? '') ||
+    /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/i.test(
+      e?.message ?? '',
+    )
   );
 }
 
@@ -87,18 +125,39 @@ function errorHandler(app: AppContext): ErrorRequestHandler {
     let appError: AppError;
     const e = error as { type?: string; status?: number };
     if (error instanceof AppError) appError = error;
-    else if (e?.type === 'entity.parse.failed') appError = new AppError('malformed_json', 'The request body is not valid JSON');
-    else if (e?.type === 'entity.too.large') appError = new AppError('payload_too_large', `The body must be at most ${BODY_LIMIT_BYTES} bytes`);
-    else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') appError = new AppError('unsupported_media_type', 'Send UTF-8 JSON');
-    else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) appError = new AppError('validation_failed', 'The request could not be read');
-    else if (isDatabaseUnavailable(error)) {
+    else if (e?.type === 'entity.parse.failed')
+      appError = new AppError('malformed_json', 'The request body is not valid JSON');
+    else if (e?.type === 'entity.too.large')
+      appError = new AppError('payload_too_large', `The body must be at most ${BODY_LIMIT_BYTES} bytes`);
+    else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+      appError = new AppError('unsupported_media_type', 'Send UTF-8 JSON');
+    else if (e?.type === 'nul.character')
+      appError = new AppError('validation_failed', 'Text must not contain the NUL character (\\u0000)');
+    else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+      appError = new AppError('validation_failed', 'The request could not be read');
+    else if (['22021', '22P05', '22003'].includes((error as { code?: string })?.code ?? '')) {
+      // Text the database cannot store, or a number out of its range: the input's fault, not ours.
+      appError = new AppError(
+        'validation_failed',
+        'A value in the request cannot be stored (bad character or out of range)',
+      );
+    } else if (isDatabaseUnavailable(error)) {
       appError = new AppError('database_unavailable', 'The database is unavailable; retry later');
-      app.log.warn({ reqId: res.locals.requestId, path: req.path, err: { message: (error as Error).message } }, 'database unavailable');
+      app.log.warn(
+        { reqId: res.locals.requestId, path: req.path, err: { message: (error as Error).message } },
+        'database unavailable',
+      );
     } else {
-      appError = new AppError('internal_error', 'Something went wrong on our side; the request id identifies it in our logs');
+      appError = new AppError(
+        'internal_error',
+        'Something went wrong on our side; the request id identifies it in our logs',
+      );
       app.log.error({ reqId: res.locals.requestId, path: req.path, err: error }, 'unhandled error');
     }
     if (appError.status === 503) res.set('Retry-After', '5');
-    res.status(appError.status).type('application/problem+json').json(toProblem(appError, res.locals.requestId as string));
+    res
+      .status(appError.status)
+      .type('application/problem+json')
+      .json(toProblem(appError, res.locals.requestId as string));
   };
 }

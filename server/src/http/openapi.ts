@@ -5,7 +5,10 @@ import type { RouteSpec } from './route';
  * Builds the OpenAPI 3.1 document from the same zod schemas that validate requests, so the published
  * contract cannot drift from what the server enforces.
  */
-export function buildOpenApi(specs: RouteSpec<any, any, any>[], info: { version: string; serverUrl: string }): object {
+export function buildOpenApi(
+  specs: RouteSpec<any, any, any>[],
+  info: { version: string; serverUrl: string },
+): object {
   const paths: Record<string, Record<string, unknown>> = {};
   const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
     z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' });
@@ -20,28 +23,50 @@ export function buildOpenApi(specs: RouteSpec<any, any, any>[], info: { version:
       if (!schema) continue;
       const json = toSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, prop] of Object.entries(json.properties ?? {})) {
-        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: prop });
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || (json.required ?? []).includes(name),
+          schema: prop,
+        });
       }
     }
     if (spec.method !== 'get') {
-      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } });
+      parameters.push({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        schema: { type: 'string', maxLength: 200 },
+      });
     }
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[status] = {
         description: r.description,
-        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: toSchema(r.schema, 'output') } } } : {}),
+        ...(r.schema
+          ? { content: { [r.contentType ?? 'application/json']: { schema: toSchema(r.schema, 'output') } } }
+          : {}),
         ...(r.contentType && !r.schema ? { content: { [r.contentType]: {} } } : {}),
       };
     }
-    responses.default = { description: 'Error', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    responses.default = {
+      description: 'Error',
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    };
     paths[path] ??= {};
     paths[path][spec.method] = {
       summary: spec.summary,
       tags: [spec.tag],
       security: securityFor(spec.auth),
       parameters,
-      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body, 'input') } } } } : {}),
+      ...(spec.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: toSchema(spec.body, 'input') } },
+            },
+          }
+        : {}),
       responses,
     };
   }
@@ -53,7 +78,12 @@ export function buildOpenApi(specs: RouteSpec<any, any, any>[], info: { version:
     paths,
     components: {
       securitySchemes: {
-        amoToken: { type: 'apiKey', in: 'header', name: 'X-Auth-Token', description: 'amoCRM widget token (HS256 JWT)' },
+        amoToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Auth-Token',
+          description: 'amoCRM widget token (HS256 JWT)',
+        },
         billingKey: { type: 'http', scheme: 'bearer', description: 'BILLING_API_KEY' },
       },
       schemas: {
@@ -68,7 +98,14 @@ export function buildOpenApi(specs: RouteSpec<any, any, any>[], info: { version:
             code: { type: 'string' },
             errors: {
               type: 'array',
-              items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, messageRu: { type: 'string' } } },
+              items: {
+                type: 'object',
+                properties: {
+                  path: { type: 'string' },
+                  message: { type: 'string' },
+                  messageRu: { type: 'string' },
+                },
+              },
             },
           },
         },

@@ -12,19 +12,32 @@ export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function decodeCursor<T extends Record<string, string | number>>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined {
+export function decodeCursor<T extends Record<string, string | number>>(
+  cursor: string | undefined,
+  shape: z.ZodType<T>,
+): T | undefined {
   if (cursor === undefined) return undefined;
   try {
     return shape.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
-    throw new AppError('validation_failed', 'Invalid cursor', [{ path: 'query.cursor', message: 'not a cursor this API returned' }]);
+    throw new AppError('validation_failed', 'Invalid cursor', [
+      { path: 'query.cursor', message: 'not a cursor this API returned' },
+    ]);
   }
 }
 
 /** Builds `{ items, nextCursor }` from rows fetched with `limit + 1`. */
-export function page<R, I>(rows: R[], limit: number, toItem: (r: R) => I, cursorOf: (r: R) => Record<string, string | number>) {
+export function page<R, I>(
+  rows: R[],
+  limit: number,
+  toItem: (r: R) => I,
+  cursorOf: (r: R) => Record<string, string | number>,
+) {
   const hasMore = rows.length > limit;
   const shown = hasMore ? rows.slice(0, limit) : rows;
   const last = shown[shown.length - 1];
-  return { items: shown.map(toItem), nextCursor: hasMore && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+  return {
+    items: shown.map(toItem),
+    nextCursor: hasMore && last !== undefined ? encodeCursor(cursorOf(last)) : null,
+  };
 }

@@ -32,7 +32,11 @@ export interface HandlerContext<B, Q, P> {
   db: Db;
   app: AppContext;
   /** Audit row in the same transaction, with who from the verified caller. */
-  audit(action: string, entity: { type: string; id: string }, details?: Record<string, unknown>): Promise<void>;
+  audit(
+    action: string,
+    entity: { type: string; id: string },
+    details?: Record<string, unknown>,
+  ): Promise<void>;
   /** Runs after the transaction committed (e.g. wake the outbox job); never before. */
   afterCommit(fn: () => void | Promise<void>): void;
   req: Request;
@@ -56,7 +60,9 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
 }
 
 /** Declares a route with its types inferred from the zod schemas. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined>(spec: RouteSpec<B, Q, P>): RouteSpec<B, Q, P> {
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(
+  spec: RouteSpec<B, Q, P>,
+): RouteSpec<B, Q, P> {
   return spec;
 }
 
@@ -67,7 +73,11 @@ export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
     const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        out.push({ path: base ? `${base}.${key}` : key, message: 'Unknown field', messageRu: 'Неизвестное поле' });
+        out.push({
+          path: base ? `${base}.${key}` : key,
+          message: 'Unknown field',
+          messageRu: 'Неизвестное поле',
+        });
       }
       continue;
     }
@@ -81,7 +91,11 @@ function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, where: 'bo
   if (!schema) return undefined as T;
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new AppError('validation_failed', `Invalid request ${where}`, fieldErrors(result.error, where === 'body' ? undefined : where));
+    throw new AppError(
+      'validation_failed',
+      `Invalid request ${where}`,
+      fieldErrors(result.error, where === 'body' ? undefined : where),
+    );
   }
   return result.data;
 }
@@ -101,7 +115,8 @@ async function authenticate(req: Request, auth: AuthKind, app: AppContext): Prom
   if (auth === 'account' && caller.kind !== 'account') {
     throw new AppError('forbidden', 'This endpoint is for partner accounts, not the vendor account');
   }
-  if (auth === 'staff' && caller.kind !== 'staff') throw new AppError('forbidden', 'This endpoint is for the vendor staff');
+  if (auth === 'staff' && caller.kind !== 'staff')
+    throw new AppError('forbidden', 'This endpoint is for the vendor staff');
   if (auth === 'admin' && !(caller.kind === 'staff' && caller.role === 'admin')) {
     throw new AppError('forbidden', 'This endpoint is for the vendor admins');
   }
@@ -151,11 +166,15 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
           const run = () => spec.handler(makeContext(trx) as HandlerContext<any, any, any>);
           if ((spec.idempotent ?? true) && idempotencyKey) {
             const hash = requestHash(spec.method, req.originalUrl.split('?')[0] ?? '', req.body);
-            const stored = await withIdempotency(trx, { scope: callerScope(caller), key: idempotencyKey, hash }, async () => {
-              const r = await run();
-              if (!('body' in r)) throw new Error('idempotent routes must answer JSON');
-              return { status: r.status, body: JSON.parse(JSON.stringify(r.body, jsonReplacer)) };
-            });
+            const stored = await withIdempotency(
+              trx,
+              { scope: callerScope(caller), key: idempotencyKey, hash },
+              async () => {
+                const r = await run();
+                if (!('body' in r)) throw new Error('idempotent routes must answer JSON');
+                return { status: r.status, body: JSON.parse(JSON.stringify(r.body, jsonReplacer)) };
+              },
+            );
             replayed = stored.replayed;
             return { status: stored.status, body: stored.body };
           }
@@ -193,7 +212,9 @@ function sendResult(res: Response, result: RouteResult): void {
 /** bigint is the domain's money type; on the wire amounts are JSON numbers (safe up to 2^53). */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   return value;
 }

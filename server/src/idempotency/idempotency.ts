@@ -21,7 +21,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${canonicalJson(body ?? null)}`)
+    .digest('hex');
 }
 
 /**
@@ -35,7 +37,7 @@ export async function withIdempotency(
   ids: { scope: string; key: string; hash: string },
   work: () => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${ids.scope + '\u0000' + ids.key}, 0))`.execute(trx);
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${ids.scope + '\n' + ids.key}, 0))`.execute(trx);
   const existing = await trx
     .selectFrom('idempotency_keys')
     .select(['request_hash', 'status_code', 'response'])
@@ -44,7 +46,10 @@ export async function withIdempotency(
     .executeTakeFirst();
   if (existing) {
     if (existing.request_hash !== ids.hash) {
-      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
+      throw new AppError(
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used with a different request',
+      );
     }
     return { status: existing.status_code, body: existing.response, replayed: true };
   }

@@ -35,7 +35,13 @@ export async function insertPosting(
 ): Promise<string | undefined> {
   const row = await trx
     .insertInto('ledger_postings')
-    .values({ id: posting.id, posting_key: posting.key, kind: posting.kind, reason: JSON.stringify(posting.reason), effective_at: posting.effectiveAt })
+    .values({
+      id: posting.id,
+      posting_key: posting.key,
+      kind: posting.kind,
+      reason: JSON.stringify(posting.reason),
+      effective_at: posting.effectiveAt,
+    })
     .onConflict((oc) => oc.column('posting_key').doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -43,30 +49,59 @@ export async function insertPosting(
 }
 
 export async function findPostingIdByKey(db: Db, key: string): Promise<string | undefined> {
-  const row = await db.selectFrom('ledger_postings').select('id').where('posting_key', '=', key).executeTakeFirst();
+  const row = await db
+    .selectFrom('ledger_postings')
+    .select('id')
+    .where('posting_key', '=', key)
+    .executeTakeFirst();
   return row?.id;
 }
 
 export async function insertEntries(
   trx: Db,
-  entries: Array<{ postingId: string; accountId: bigint; side: 'debit' | 'credit'; amountMinor: bigint; currency: string }>,
+  entries: Array<{
+    postingId: string;
+    accountId: bigint;
+    side: 'debit' | 'credit';
+    amountMinor: bigint;
+    currency: string;
+  }>,
 ): Promise<void> {
   await trx
     .insertInto('ledger_entries')
-    .values(entries.map((e) => ({ posting_id: e.postingId, account_id: e.accountId, side: e.side, amount_minor: e.amountMinor, currency: e.currency })))
+    .values(
+      entries.map((e) => ({
+        posting_id: e.postingId,
+        account_id: e.accountId,
+        side: e.side,
+        amount_minor: e.amountMinor,
+        currency: e.currency,
+      })),
+    )
     .execute();
 }
 
-export async function addToTotals(trx: Db, accountId: bigint, debits: bigint, credits: bigint): Promise<void> {
+export async function addToTotals(
+  trx: Db,
+  accountId: bigint,
+  debits: bigint,
+  credits: bigint,
+): Promise<void> {
   await trx
     .updateTable('ledger_accounts')
-    .set((eb) => ({ debits_minor: eb('debits_minor', '+', debits), credits_minor: eb('credits_minor', '+', credits) }))
+    .set((eb) => ({
+      debits_minor: eb('debits_minor', '+', debits),
+      credits_minor: eb('credits_minor', '+', credits),
+    }))
     .where('id', '=', accountId)
     .execute();
 }
 
 export async function selectBalances(db: Db, filter: { codes?: string[]; partnerId?: string }) {
-  let query = db.selectFrom('ledger_accounts').select(['code', 'currency', 'debits_minor', 'credits_minor']).orderBy('code');
+  let query = db
+    .selectFrom('ledger_accounts')
+    .select(['code', 'currency', 'debits_minor', 'credits_minor'])
+    .orderBy('code');
   if (filter.codes) query = query.where('code', 'in', filter.codes.length ? filter.codes : ['\u0000']);
   if (filter.partnerId) query = query.where('partner_id', '=', filter.partnerId);
   return query.execute();
@@ -89,8 +124,20 @@ export async function selectTotalMismatches(db: Db) {
           .as('s'),
       (join) => join.onRef('s.account_id', '=', 'a.id'),
     )
-    .select(['a.code', 'a.currency', 'a.debits_minor', 'a.credits_minor', sql<bigint>`coalesce(s.debits, 0)::bigint`.as('entry_debits'), sql<bigint>`coalesce(s.credits, 0)::bigint`.as('entry_credits')])
-    .where((eb) => eb.or([eb('a.debits_minor', '!=', sql<bigint>`coalesce(s.debits, 0)`), eb('a.credits_minor', '!=', sql<bigint>`coalesce(s.credits, 0)`)]))
+    .select([
+      'a.code',
+      'a.currency',
+      'a.debits_minor',
+      'a.credits_minor',
+      sql<bigint>`coalesce(s.debits, 0)::bigint`.as('entry_debits'),
+      sql<bigint>`coalesce(s.credits, 0)::bigint`.as('entry_credits'),
+    ])
+    .where((eb) =>
+      eb.or([
+        eb('a.debits_minor', '!=', sql<bigint>`coalesce(s.debits, 0)`),
+        eb('a.credits_minor', '!=', sql<bigint>`coalesce(s.credits, 0)`),
+      ]),
+    )
     .execute();
 }
 
@@ -98,7 +145,11 @@ export async function selectTotalMismatches(db: Db) {
 export async function selectUnbalancedPostings(db: Db) {
   return db
     .selectFrom('ledger_entries')
-    .select(['posting_id', 'currency', sql<bigint>`sum(CASE WHEN side = 'debit' THEN amount_minor ELSE -amount_minor END)::bigint`.as('diff')])
+    .select([
+      'posting_id',
+      'currency',
+      sql<bigint>`sum(CASE WHEN side = 'debit' THEN amount_minor ELSE -amount_minor END)::bigint`.as('diff'),
+    ])
     .groupBy(['posting_id', 'currency'])
     .having(sql`sum(CASE WHEN side = 'debit' THEN amount_minor ELSE -amount_minor END)`, '!=', 0)
     .execute();

@@ -13,7 +13,8 @@ export function postingProblem(entries: EntryInput[]): string | null {
   if (entries.length < 2) return 'a posting needs at least two entries';
   const diff = new Map<string, bigint>();
   for (const entry of entries) {
-    if (typeof entry.amountMinor !== 'bigint' || entry.amountMinor <= 0n) return `entry amount must be a positive bigint (${entry.account.code})`;
+    if (typeof entry.amountMinor !== 'bigint' || entry.amountMinor <= 0n)
+      return `entry amount must be a positive bigint (${entry.account.code})`;
     if (entry.amountMinor > MAX_ENTRY_MINOR) return `entry amount is out of range (${entry.account.code})`;
     if (!CURRENCY.test(entry.currency)) return `bad currency ${entry.currency}`;
     if (!entry.account.code) return 'entry without an account';
@@ -27,11 +28,22 @@ export function postingProblem(entries: EntryInput[]): string | null {
 }
 
 /** Net per (account, currency) so each account row is updated once per posting. */
-export function totalsByAccount(entries: EntryInput[]): Map<string, { code: string; currency: string; partnerId?: string; debits: bigint; credits: bigint }> {
-  const totals = new Map<string, { code: string; currency: string; partnerId?: string; debits: bigint; credits: bigint }>();
+export function totalsByAccount(
+  entries: EntryInput[],
+): Map<string, { code: string; currency: string; partnerId?: string; debits: bigint; credits: bigint }> {
+  const totals = new Map<
+    string,
+    { code: string; currency: string; partnerId?: string; debits: bigint; credits: bigint }
+  >();
   for (const e of entries) {
     const key = `${e.account.code}\u0000${e.currency}`;
-    const t = totals.get(key) ?? { code: e.account.code, currency: e.currency, partnerId: e.account.partnerId, debits: 0n, credits: 0n };
+    const t = totals.get(key) ?? {
+      code: e.account.code,
+      currency: e.currency,
+      partnerId: e.account.partnerId,
+      debits: 0n,
+      credits: 0n,
+    };
     if (e.side === 'debit') t.debits += e.amountMinor;
     else t.credits += e.amountMinor;
     totals.set(key, t);

@@ -14,7 +14,13 @@ export async function post(trx: Db, input: PostingInput): Promise<PostingResult>
   const problem = postingProblem(input.entries);
   if (problem) throw new UnbalancedPostingError(`posting ${input.key} refused: ${problem}`);
 
-  const postingId = await repo.insertPosting(trx, { id: createId('lpo'), key: input.key, kind: input.kind, reason: input.reason, effectiveAt: input.effectiveAt });
+  const postingId = await repo.insertPosting(trx, {
+    id: createId('lpo'),
+    key: input.key,
+    kind: input.kind,
+    reason: input.reason,
+    effectiveAt: input.effectiveAt,
+  });
   if (!postingId) {
     const existing = await repo.findPostingIdByKey(trx, input.key);
     return { postingId: existing!, created: false };
@@ -25,16 +31,30 @@ export async function post(trx: Db, input: PostingInput): Promise<PostingResult>
   const idOf = (code: string, currency: string) => accountIds.get(`${code}\u0000${currency}`)!;
   await repo.insertEntries(
     trx,
-    input.entries.map((e) => ({ postingId, accountId: idOf(e.account.code, e.currency), side: e.side, amountMinor: e.amountMinor, currency: e.currency })),
+    input.entries.map((e) => ({
+      postingId,
+      accountId: idOf(e.account.code, e.currency),
+      side: e.side,
+      amountMinor: e.amountMinor,
+      currency: e.currency,
+    })),
   );
   for (const t of totals.values()) await repo.addToTotals(trx, idOf(t.code, t.currency), t.debits, t.credits);
   return { postingId, created: true };
 }
 
 /** Cached totals of accounts (by code, or all of one partner's). Missing accounts are simply absent. */
-export async function balances(db: Db, filter: { codes?: string[]; partnerId?: string }): Promise<AccountBalance[]> {
+export async function balances(
+  db: Db,
+  filter: { codes?: string[]; partnerId?: string },
+): Promise<AccountBalance[]> {
   const rows = await repo.selectBalances(db, filter);
-  return rows.map((r) => ({ code: r.code, currency: r.currency, debitsMinor: r.debits_minor, creditsMinor: r.credits_minor }));
+  return rows.map((r) => ({
+    code: r.code,
+    currency: r.currency,
+    debitsMinor: r.debits_minor,
+    creditsMinor: r.credits_minor,
+  }));
 }
 
 /** Credit-normal balance (liabilities, income): credits − debits; 0 for an account never used. */
@@ -61,7 +81,10 @@ export async function checkLedger(db: Db): Promise<LedgerDiscrepancy[]> {
     });
   }
   for (const p of await repo.selectUnbalancedPostings(db)) {
-    out.push({ kind: 'unbalanced_posting', detail: `${p.posting_id} ${p.currency}: debits − credits = ${p.diff}` });
+    out.push({
+      kind: 'unbalanced_posting',
+      detail: `${p.posting_id} ${p.currency}: debits − credits = ${p.diff}`,
+    });
   }
   return out;
 }

@@ -9,7 +9,11 @@ export async function findPartnerByAccountId(db: Db, accountId: number): Promise
   return db.selectFrom('partners').selectAll().where('account_id', '=', BigInt(accountId)).executeTakeFirst();
 }
 
-export async function findPartnerById(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<PartnerRow | undefined> {
+export async function findPartnerById(
+  db: Db,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<PartnerRow | undefined> {
   let query = db.selectFrom('partners').selectAll().where('id', '=', id);
   if (options.forUpdate) query = query.forUpdate();
   return query.executeTakeFirst();
@@ -63,7 +67,12 @@ export async function markContractSigned(
 ): Promise<PartnerRow | undefined> {
   return db
     .updateTable('partners')
-    .set({ contract_number: contract.number, contract_signed_at: contract.signedAt, status: 'active', updated_at: new Date() })
+    .set({
+      contract_number: contract.number,
+      contract_signed_at: contract.signedAt,
+      status: 'active',
+      updated_at: new Date(),
+    })
     .where('id', '=', id)
     .where('kind', '!=', 'individual')
     .where('status', 'in', ['pending_contract', 'active'])
@@ -71,11 +80,23 @@ export async function markContractSigned(
     .executeTakeFirst();
 }
 
-export async function setPartnerStatus(db: Db, id: string, status: PartnerStatus): Promise<PartnerRow | undefined> {
-  return db.updateTable('partners').set({ status, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirst();
+export async function setPartnerStatus(
+  db: Db,
+  id: string,
+  status: PartnerStatus,
+): Promise<PartnerRow | undefined> {
+  return db
+    .updateTable('partners')
+    .set({ status, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
-export async function listPartners(db: Db, options: { limit: number; afterId?: string }): Promise<PartnerRow[]> {
+export async function listPartners(
+  db: Db,
+  options: { limit: number; afterId?: string },
+): Promise<PartnerRow[]> {
   let query = db.selectFrom('partners').selectAll().orderBy('id').limit(options.limit);
   if (options.afterId) query = query.where('id', '>', options.afterId);
   return query.execute();

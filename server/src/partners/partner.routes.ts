@@ -3,7 +3,13 @@ import type { AccountCaller } from '../auth/caller';
 import { defineRoute } from '../http/route';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { AppError } from '../http/errors';
-import { PartnerIdParams, PartnerProfile, RegisterPartnerBody, SetPartnerStatusBody, SignContractBody } from './partner';
+import {
+  PartnerIdParams,
+  PartnerProfile,
+  RegisterPartnerBody,
+  SetPartnerStatusBody,
+  SignContractBody,
+} from './partner';
 import * as repo from './partner.repository';
 import { getPartnerOrThrow, registerPartner, signContract, toProfile } from './partner.service';
 
@@ -16,7 +22,10 @@ export const partnerRoutes = [
     summary: "This account's partner profile (requisites masked)",
     tag,
     auth: 'account',
-    responses: { 200: { description: 'Profile', schema: PartnerProfile }, 404: { description: 'partner_not_found' } },
+    responses: {
+      200: { description: 'Profile', schema: PartnerProfile },
+      404: { description: 'partner_not_found' },
+    },
     async handler({ db, caller }) {
       const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
       return { status: 200, body: toProfile(partner) };
@@ -30,10 +39,17 @@ export const partnerRoutes = [
     tag,
     auth: 'account',
     body: RegisterPartnerBody,
-    responses: { 201: { description: 'Registered', schema: PartnerProfile }, 409: { description: 'partner_already_registered' } },
+    responses: {
+      201: { description: 'Registered', schema: PartnerProfile },
+      409: { description: 'partner_already_registered' },
+    },
     async handler({ db, caller, body, app, audit }) {
       const partner = await registerPartner(db, caller as AccountCaller, body, app.config.encryptionKey);
-      await audit('partner.registered', { type: 'partner', id: partner.id }, { kind: partner.kind, name: partner.name });
+      await audit(
+        'partner.registered',
+        { type: 'partner', id: partner.id },
+        { kind: partner.kind, name: partner.name },
+      );
       return { status: 201, body: toProfile(partner) };
     },
   }),
@@ -45,7 +61,12 @@ export const partnerRoutes = [
     tag,
     auth: 'admin',
     query: ListQuery,
-    responses: { 200: { description: 'Partners', schema: z.object({ items: z.array(PartnerProfile), nextCursor: z.string().nullable() }) } },
+    responses: {
+      200: {
+        description: 'Partners',
+        schema: z.object({ items: z.array(PartnerProfile), nextCursor: z.string().nullable() }),
+      },
+    },
     async handler({ db, query }) {
       const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
       const rows = await repo.listPartners(db, { limit: query.limit + 1, afterId: after?.id });
@@ -61,10 +82,20 @@ export const partnerRoutes = [
     auth: 'admin',
     params: PartnerIdParams,
     body: SignContractBody,
-    responses: { 200: { description: 'Updated profile', schema: PartnerProfile }, 422: { description: 'individuals get no contract' } },
+    responses: {
+      200: { description: 'Updated profile', schema: PartnerProfile },
+      422: { description: 'individuals get no contract' },
+    },
     async handler({ db, params, body, audit }) {
-      const partner = await signContract(db, params.id, { number: body.contractNumber, signedAt: new Date(body.signedAt) });
-      await audit('partner.contract_signed', { type: 'partner', id: partner.id }, { contractNumber: body.contractNumber, signedAt: body.signedAt });
+      const partner = await signContract(db, params.id, {
+        number: body.contractNumber,
+        signedAt: new Date(body.signedAt),
+      });
+      await audit(
+        'partner.contract_signed',
+        { type: 'partner', id: partner.id },
+        { contractNumber: body.contractNumber, signedAt: body.signedAt },
+      );
       return { status: 200, body: toProfile(partner) };
     },
   }),
@@ -82,10 +113,19 @@ export const partnerRoutes = [
       const current = await repo.findPartnerById(db, params.id, { forUpdate: true });
       if (!current) throw new AppError('not_found', 'No such partner');
       // Unblocking returns to where the contract stands: active once signed (or for individuals), else pending.
-      const status = body.status === 'blocked' ? 'blocked' : current.contract_signed_at || current.kind === 'individual' ? 'active' : 'pending_contract';
+      const status =
+        body.status === 'blocked'
+          ? 'blocked'
+          : current.contract_signed_at || current.kind === 'individual'
+            ? 'active'
+            : 'pending_contract';
       const partner = await repo.setPartnerStatus(db, params.id, status);
       if (!partner) throw new AppError('not_found', 'No such partner');
-      await audit('partner.status_changed', { type: 'partner', id: partner.id }, { from: current.status, to: status, reason: body.reason });
+      await audit(
+        'partner.status_changed',
+        { type: 'partner', id: partner.id },
+        { from: current.status, to: status, reason: body.reason },
+      );
       return { status: 200, body: toProfile(partner) };
     },
   }),

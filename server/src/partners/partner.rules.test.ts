@@ -19,8 +19,11 @@ describe('partner rules', () => {
     ['sole_proprietor', 'pending_contract', null, false, 'contract_not_signed'],
     ['individual', 'active', null, false, 'no_contract_individual'],
     ['legal_entity', 'blocked', signed, false, 'partner_blocked'],
-  ] as const)('%s with status %s and contract %s: payout eligible %s, reason %s', (kind, status, contractSignedAt, eligible, reason) => {
-    expect(payoutEligible({ kind, status, contractSignedAt })).toBe(eligible);
-    expect(notPayableReason({ kind, status, contractSignedAt })).toBe(reason);
-  });
+  ] as const)(
+    '%s with status %s and contract %s: payout eligible %s, reason %s',
+    (kind, status, contractSignedAt, eligible, reason) => {
+      expect(payoutEligible({ kind, status, contractSignedAt })).toBe(eligible);
+      expect(notPayableReason({ kind, status, contractSignedAt })).toBe(reason);
+    },
+  );
 });

@@ -23,7 +23,10 @@ export function toProfile(row: repo.PartnerRow): PartnerProfile {
     passport: row.passport_masked ? { masked: row.passport_masked } : null,
     bank: row.bank,
     contacts: row.contacts,
-    contract: row.contract_number && contractSignedAt ? { number: row.contract_number, signedAt: contractSignedAt.toISOString() } : null,
+    contract:
+      row.contract_number && contractSignedAt
+        ? { number: row.contract_number, signedAt: contractSignedAt.toISOString() }
+        : null,
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -38,11 +41,17 @@ export async function getPartnerOrThrow(db: Db, accountId: number): Promise<repo
 /** Like getPartnerOrThrow, and refuses a blocked partner (403) for actions that need good standing. */
 export async function getActivePartnerOrThrow(db: Db, accountId: number): Promise<repo.PartnerRow> {
   const partner = await getPartnerOrThrow(db, accountId);
-  if (partner.status === 'blocked') throw new AppError('partner_blocked', 'This partner is blocked; contact the vendor');
+  if (partner.status === 'blocked')
+    throw new AppError('partner_blocked', 'This partner is blocked; contact the vendor');
   return partner;
 }
 
-export async function registerPartner(db: Db, caller: AccountCaller, body: RegisterPartnerBody, encryptionKey: Buffer): Promise<repo.PartnerRow> {
+export async function registerPartner(
+  db: Db,
+  caller: AccountCaller,
+  body: RegisterPartnerBody,
+  encryptionKey: Buffer,
+): Promise<repo.PartnerRow> {
   const id = createId('ptn');
   const passport = body.kind === 'self_employed' ? body.passport : null;
   const row = await repo.insertPartner(db, {
@@ -60,17 +69,29 @@ export async function registerPartner(db: Db, caller: AccountCaller, body: Regis
     bank: 'bank' in body ? body.bank : null,
     contacts: body.contacts,
   });
-  if (!row) throw new AppError('partner_already_registered', 'This amoCRM account is already registered as a partner');
+  if (!row)
+    throw new AppError(
+      'partner_already_registered',
+      'This amoCRM account is already registered as a partner',
+    );
   return row;
 }
 
-export async function signContract(db: Db, partnerId: string, contract: { number: string; signedAt: Date }): Promise<repo.PartnerRow> {
+export async function signContract(
+  db: Db,
+  partnerId: string,
+  contract: { number: string; signedAt: Date },
+): Promise<repo.PartnerRow> {
   const partner = await repo.findPartnerById(db, partnerId, { forUpdate: true });
   if (!partner) throw new AppError('not_found', 'No such partner');
   if (!canSignContract(partner.kind)) {
-    throw new AppError('unprocessable', 'An individual without self-employed status gets no contract (partner_net only)');
+    throw new AppError(
+      'unprocessable',
+      'An individual without self-employed status gets no contract (partner_net only)',
+    );
   }
-  if (partner.status === 'blocked') throw new AppError('conflict', 'The partner is blocked; unblock it first');
+  if (partner.status === 'blocked')
+    throw new AppError('conflict', 'The partner is blocked; unblock it first');
   const updated = await repo.markContractSigned(db, partnerId, contract);
   if (!updated) throw new AppError('conflict', 'The partner changed meanwhile; retry');
   return updated;

@@ -21,14 +21,25 @@ export type PartnerStatus = 'pending_contract' | 'active' | 'blocked';
 function requisite(check: (value: string) => RequisiteResult) {
   return z.string().superRefine((value, ctx) => {
     const error = check(value);
-    if (error) ctx.addIssue({ code: 'custom', message: error.message.en, params: { ru: error.message.ru, code: error.code } });
+    if (error)
+      ctx.addIssue({
+        code: 'custom',
+        message: error.message.en,
+        params: { ru: error.message.ru, code: error.code },
+      });
   });
 }
 
 const Contacts = z.strictObject({
   email: z.email().max(200).optional(),
-  phone: z.string().regex(/^\+?[0-9 ()-]{5,25}$/, 'must be a phone number').optional(),
-  telegram: z.string().regex(/^@?[A-Za-z0-9_]{3,64}$/, 'must be a Telegram user name').optional(),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9 ()-]{5,25}$/, 'must be a phone number')
+    .optional(),
+  telegram: z
+    .string()
+    .regex(/^@?[A-Za-z0-9_]{3,64}$/, 'must be a Telegram user name')
+    .optional(),
   site: z.url().max(300).optional(),
 });
 
@@ -43,11 +54,21 @@ const Bank = z
     // Accounts are keyed with the БИК, so they are checked together; a bad БИК is reported once, on `bik`.
     const account = validateBankAccount(bank.account, bank.bik);
     if (account && account.code !== 'bank_account_bik_invalid') {
-      ctx.addIssue({ code: 'custom', path: ['account'], message: account.message.en, params: { ru: account.message.ru, code: account.code } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['account'],
+        message: account.message.en,
+        params: { ru: account.message.ru, code: account.code },
+      });
     }
     const corr = validateCorrespondentAccount(bank.correspondentAccount, bank.bik);
     if (corr && corr.code !== 'correspondent_account_bik_invalid') {
-      ctx.addIssue({ code: 'custom', path: ['correspondentAccount'], message: corr.message.en, params: { ru: corr.message.ru, code: corr.code } });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['correspondentAccount'],
+        message: corr.message.en,
+        params: { ru: corr.message.ru, code: corr.code },
+      });
     }
   });
 
@@ -76,7 +97,10 @@ export const RegisterPartnerBody = z.discriminatedUnion('kind', [
     kind: z.literal('self_employed'),
     name: Name,
     inn: requisite(validatePersonInn),
-    passport: z.strictObject({ series: requisite(validatePassportSeries), number: requisite(validatePassportNumber) }),
+    passport: z.strictObject({
+      series: requisite(validatePassportSeries),
+      number: requisite(validatePassportNumber),
+    }),
     bank: Bank,
     contacts: Contacts,
   }),
@@ -100,7 +124,9 @@ export const PartnerProfile = z.object({
   kpp: z.string().nullable(),
   ogrn: z.string().nullable(),
   passport: z.object({ masked: z.string() }).nullable(),
-  bank: z.object({ bik: z.string(), account: z.string(), correspondentAccount: z.string(), bankName: z.string() }).nullable(),
+  bank: z
+    .object({ bik: z.string(), account: z.string(), correspondentAccount: z.string(), bankName: z.string() })
+    .nullable(),
   contacts: Contacts,
   contract: z.object({ number: z.string(), signedAt: z.string() }).nullable(),
   createdAt: z.string(),
@@ -112,7 +138,9 @@ export const SignContractBody = z.strictObject({
   signedAt: z.iso.datetime({ offset: true }),
 });
 
-export const PartnerIdParams = z.strictObject({ id: z.string().regex(/^ptn_[0-9a-z]{10,40}$/, 'must be a partner id') });
+export const PartnerIdParams = z.strictObject({
+  id: z.string().regex(/^ptn_[0-9a-z]{10,40}$/, 'must be a partner id'),
+});
 
 export const SetPartnerStatusBody = z.strictObject({
   status: z.enum(['active', 'blocked']),
