@@ -19,7 +19,7 @@ export interface CallOptions {
   billing?: boolean;
   body?: unknown;
   /** A raw body string sent as is (for malformed input tests). */
-  rawBody?: string | Buffer;
+  rawBody?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 }
 
@@ -118,7 +118,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
       const headers: Record<string, string> = { ...options.headers };
       if (options.token) headers['X-Auth-Token'] = options.token;
       if (options.billing) headers.Authorization = `Bearer ${config.billingApiKey}`;
-      let body: string | Buffer | undefined;
+      let body: string | Uint8Array<ArrayBuffer> | undefined;
       if (options.rawBody !== undefined) body = options.rawBody;
       else if (options.body !== undefined) {
         body = JSON.stringify(options.body);
