@@ -104,6 +104,101 @@ export interface LedgerEntriesTable {
   created_at: CreatedAt;
 }
 
+export type PinStatus =
+  | 'pinned'
+  | 'attributed'
+  | 'pending_client_request'
+  | 'pending_check'
+  | 'rejected'
+  | 'released'
+  | 'transferred';
+
+export interface KnownAccountsTable {
+  account_id: bigint;
+  source: string;
+  first_seen_at: CreatedAt;
+}
+
+export interface PinsTable {
+  id: string;
+  client_account_id: bigint;
+  client_subdomain: string | null;
+  partner_id: string;
+  status: PinStatus;
+  exclusive: boolean;
+  reason: string | null;
+  comment: string | null;
+  valid_from: Date | null;
+  valid_to: Date | null;
+  client_request_at: Date | null;
+  client_request_source: string | null;
+  transferred_from_pin_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PinEventsTable {
+  id: Generated<bigint>;
+  pin_id: string;
+  at: CreatedAt;
+  event: string;
+  details: JSONColumnType<Record<string, unknown>>;
+}
+
+export interface ClientRequestLinksTable {
+  code_hash: string;
+  pin_id: string;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface QuestionsTable {
+  id: string;
+  client_account_id: bigint;
+  pin_id: string;
+  partner_id: string;
+  text: string;
+  asked_by_user_id: bigint;
+  created_at: CreatedAt;
+  answered_at: Date | null;
+  answered_by_user_id: bigint | null;
+}
+
+export interface DisputesTable {
+  id: string;
+  partner_id: string;
+  kind: 'rejected_pin' | 'missing_commission';
+  pin_id: string | null;
+  payment_external_id: string | null;
+  text: string;
+  status: 'open' | 'decided_for_partner' | 'decided_against_partner';
+  decision_reason: string | null;
+  compensation_minor: bigint | null;
+  currency: string | null;
+  decided_at: Date | null;
+  decided_by_user_id: bigint | null;
+  created_at: CreatedAt;
+}
+
+export interface OutboxTable {
+  id: Generated<bigint>;
+  kind: string;
+  target_account_id: bigint;
+  dedupe_key: string;
+  payload: JSONColumnType<Record<string, unknown>>;
+  status: ColumnType<
+    'pending' | 'done' | 'failed' | 'skipped',
+    'pending' | 'done' | 'failed' | 'skipped' | undefined
+  >;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  result: JSONColumnType<Record<string, unknown> | null> | null;
+  created_at: CreatedAt;
+  delivered_at: Date | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   audit_log: AuditLogTable;
@@ -112,4 +207,11 @@ export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_postings: LedgerPostingsTable;
   ledger_entries: LedgerEntriesTable;
+  known_accounts: KnownAccountsTable;
+  pins: PinsTable;
+  pin_events: PinEventsTable;
+  client_request_links: ClientRequestLinksTable;
+  questions: QuestionsTable;
+  disputes: DisputesTable;
+  outbox: OutboxTable;
 }

@@ -1,6 +1,16 @@
 import { roleRoutes } from '../auth/roles.routes';
+import { disputeRoutes } from '../disputes/dispute.routes';
 import { partnerRoutes } from '../partners/partner.routes';
+import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
+import { questionRoutes } from '../questions/question.routes';
 import type { RouteSpec } from './route';
 
 /** Every API route, in one list: mounted by the app and published as OpenAPI from the same specs. */
-export const allRoutes: RouteSpec<any, any, any>[] = [...partnerRoutes, ...roleRoutes];
+export const allRoutes: RouteSpec<any, any, any>[] = [
+  ...partnerRoutes,
+  ...pinRoutes,
+  confirmPageRoute,
+  ...questionRoutes,
+  ...disputeRoutes,
+  ...roleRoutes,
+];

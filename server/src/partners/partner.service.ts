@@ -38,9 +38,14 @@ export async function getPartnerOrThrow(db: Db, accountId: number): Promise<repo
   return partner;
 }
 
-/** Like getPartnerOrThrow, and refuses a blocked partner (403) for actions that need good standing. */
+/**
+ * For actions (pinning, disputes): an unregistered account is refused with 403 `registration_required`,
+ * a blocked partner with 403 `partner_blocked`.
+ */
 export async function getActivePartnerOrThrow(db: Db, accountId: number): Promise<repo.PartnerRow> {
-  const partner = await getPartnerOrThrow(db, accountId);
+  const partner = await repo.findPartnerByAccountId(db, accountId);
+  if (!partner)
+    throw new AppError('registration_required', 'Register this amoCRM account as a partner first');
   if (partner.status === 'blocked')
     throw new AppError('partner_blocked', 'This partner is blocked; contact the vendor');
   return partner;

@@ -1,0 +1,172 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../db/pool';
+import type { PinsTable, PinStatus } from '../db/schema';
+import { HOLDING_STATUSES } from './pin.rules';
+
+export type PinRow = Selectable<PinsTable>;
+
+export async function findHoldingPin(
+  db: Db,
+  clientAccountId: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<PinRow | undefined> {
+  let q = db
+    .selectFrom('pins')
+    .selectAll()
+    .where('client_account_id', '=', BigInt(clientAccountId))
+    .where('status', 'in', HOLDING_STATUSES);
+  if (options.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export async function findPin(
+  db: Db,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<PinRow | undefined> {
+  let q = db.selectFrom('pins').selectAll().where('id', '=', id);
+  if (options.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+type NewPin = {
+  id: string;
+  clientAccountId: number;
+  clientSubdomain: string | null;
+  partnerId: string;
+  status: PinStatus;
+  exclusive: boolean;
+  reason: string | null;
+  comment: string | null;
+  validFrom: Date | null;
+  clientRequestAt?: Date | null;
+  clientRequestSource?: string | null;
+  transferredFromPinId?: string | null;
+};
+
+/**
+ * Inserts a pin. A holding pin goes through the partial unique index: when another transaction holds the
+ * account already, nothing is inserted and undefined comes back (the caller then answers already_pinned).
+ */
+export async function insertPin(db: Db, pin: NewPin): Promise<PinRow | undefined> {
+  return db
+    .insertInto('pins')
+    .values({
+      id: pin.id,
+      client_account_id: BigInt(pin.clientAccountId),
+      client_subdomain: pin.clientSubdomain,
+      partner_id: pin.partnerId,
+      status: pin.status,
+      exclusive: pin.exclusive,
+      reason: pin.reason,
+      comment: pin.comment,
+      valid_from: pin.validFrom,
+      client_request_at: pin.clientRequestAt ?? null,
+      client_request_source: pin.clientRequestSource ?? null,
+      transferred_from_pin_id: pin.transferredFromPinId ?? null,
+      updated_at: new Date(),
+    })
+    .onConflict((oc) => oc.column('client_account_id').where('status', 'in', HOLDING_STATUSES).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Guarded transition: changes the pin only if it is still in one of `from`; undefined otherwise. */
+export async function transitionPin(
+  db: Db,
+  id: string,
+  from: PinStatus[],
+  set: Partial<{
+    status: PinStatus;
+    exclusive: boolean;
+    reason: string | null;
+    valid_from: Date | null;
+    valid_to: Date | null;
+    client_request_at: Date;
+    client_request_source: string;
+  }>,
+): Promise<PinRow | undefined> {
+  return db
+    .updateTable('pins')
+    .set({ ...set, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function addPinEvent(
+  db: Db,
+  pinId: string,
+  event: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await db
+    .insertInto('pin_events')
+    .values({ pin_id: pinId, event, details: JSON.stringify(details) })
+    .execute();
+}
+
+export async function listPinEvents(db: Db, pinId: string) {
+  return db
+    .selectFrom('pin_events')
+    .select(['at', 'event', 'details'])
+    .where('pin_id', '=', pinId)
+    .orderBy('id')
+    .execute();
+}
+
+export async function listPartnerPins(
+  db: Db,
+  partnerId: string,
+  options: { limit: number; afterId?: string; statuses?: PinStatus[] },
+): Promise<PinRow[]> {
+  let q = db
+    .selectFrom('pins')
+    .selectAll()
+    .where('partner_id', '=', partnerId)
+    .orderBy('id', 'desc')
+    .limit(options.limit);
+  if (options.afterId) q = q.where('id', '<', options.afterId);
+  if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
+  return q.execute();
+}
+
+export async function listPins(
+  db: Db,
+  options: { limit: number; afterId?: string; statuses?: PinStatus[]; clientAccountId?: number },
+): Promise<PinRow[]> {
+  let q = db.selectFrom('pins').selectAll().orderBy('id', 'desc').limit(options.limit);
+  if (options.afterId) q = q.where('id', '<', options.afterId);
+  if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
+  if (options.clientAccountId) q = q.where('client_account_id', '=', BigInt(options.clientAccountId));
+  return q.execute();
+}
+
+/** The pin whose earning period covers `at` (commissions follow the pin valid on the payment date). */
+export async function findEarningPinOn(
+  db: Db,
+  clientAccountId: number,
+  at: Date,
+): Promise<PinRow | undefined> {
+  return db
+    .selectFrom('pins')
+    .selectAll()
+    .where('client_account_id', '=', BigInt(clientAccountId))
+    .where('valid_from', '<=', at)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', at)]))
+    .where('status', 'in', ['pinned', 'attributed', 'released', 'transferred'])
+    .orderBy('valid_from', 'desc')
+    .executeTakeFirst();
+}
+
+export async function addKnownAccounts(db: Db, accountIds: number[], source: string): Promise<number> {
+  const unique = [...new Set(accountIds)];
+  const inserted = await db
+    .insertInto('known_accounts')
+    .values(unique.map((id) => ({ account_id: BigInt(id), source })))
+    .onConflict((oc) => oc.column('account_id').doNothing())
+    .returning('account_id')
+    .execute();
+  return inserted.length;
+}

@@ -1,0 +1,285 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/pool';
+import type { PinStatus } from '../db/schema';
+import { AppError } from '../http/errors';
+import { createId } from '../ids';
+import { enqueue } from '../outbox/outbox.repository';
+import type { PartnerRow } from '../partners/partner.repository';
+import { findPartnerById } from '../partners/partner.repository';
+import type { PinView } from './pin';
+import * as repo from './pin.repository';
+import { decideNewPin, EARNING_STATUSES, HOLDING_STATUSES } from './pin.rules';
+import { vendorKnowledge, type VendorCrmDirectory } from './vendor-knowledge';
+
+export function toPinView(row: repo.PinRow): PinView {
+  return {
+    id: row.id,
+    clientAccountId: Number(row.client_account_id),
+    clientSubdomain: row.client_subdomain,
+    status: row.status,
+    exclusive: row.exclusive,
+    reason: row.reason,
+    comment: row.comment,
+    since: row.valid_from?.toISOString() ?? null,
+    until: row.valid_to?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * The vendor's amoCRM gets a company for every pinned (or attributed) client, kept in step on transfer and
+ * release (rule 8). One outbox item per pin state: re-delivering it is harmless, writing it twice is a no-op.
+ */
+async function syncVendorCompany(db: Db, vendorAccountId: number, pin: repo.PinRow): Promise<void> {
+  await enqueue(db, {
+    kind: 'vendor_company.sync',
+    targetAccountId: vendorAccountId,
+    dedupeKey: `vendor_company:${pin.id}:${pin.status}`,
+    payload: { pinId: pin.id, clientAccountId: Number(pin.client_account_id), status: pin.status },
+  });
+}
+
+export interface CreatePinResult {
+  pin: repo.PinRow;
+  /** false when the partner already held this account and its existing pin is returned. */
+  created: boolean;
+}
+
+/**
+ * Rules 7–10. The answer is immediate; "first valid pin wins" is enforced by the partial unique index, so two
+ * partners pinning one account at the same instant get exactly one holder, whatever the interleaving.
+ */
+export async function createPin(
+  db: Db,
+  partner: PartnerRow,
+  input: { clientAccountId: number; clientSubdomain?: string; comment?: string },
+  settings: { vendorAccountId: number; vendorCrm?: VendorCrmDirectory },
+): Promise<CreatePinResult> {
+  const holder = await repo.findHoldingPin(db, input.clientAccountId);
+  if (holder && holder.partner_id === partner.id) return { pin: holder, created: false };
+
+  const knowledge = holder ? 'new' : await vendorKnowledge(db, input.clientAccountId, settings.vendorCrm);
+  const decision = decideNewPin({
+    partnerAccountId: Number(partner.account_id),
+    clientAccountId: input.clientAccountId,
+    vendorAccountId: settings.vendorAccountId,
+    heldByAnotherPartner: holder !== undefined,
+    vendorKnowledge: knowledge,
+  });
+  const base = {
+    clientAccountId: input.clientAccountId,
+    clientSubdomain: input.clientSubdomain ?? null,
+    partnerId: partner.id,
+    comment: input.comment ?? null,
+  };
+  const rejected = async (reason: string) => {
+    const pin = (await repo.insertPin(db, {
+      ...base,
+      id: createId('pin'),
+      status: 'rejected',
+      exclusive: false,
+      reason,
+      validFrom: null,
+    }))!;
+    await repo.addPinEvent(db, pin.id, 'rejected', { reason });
+    return { pin, created: true };
+  };
+  if (decision.status === 'rejected') return rejected(decision.reason!);
+
+  const pin = await repo.insertPin(db, {
+    ...base,
+    id: createId('pin'),
+    status: decision.status,
+    exclusive: decision.exclusive,
+    reason: decision.reason,
+    validFrom: decision.status === 'pinned' ? new Date() : null,
+  });
+  if (!pin) {
+    // Lost the race to a concurrent pin of the same account: it is that holder's now.
+    const winner = await repo.findHoldingPin(db, input.clientAccountId);
+    if (winner && winner.partner_id === partner.id) return { pin: winner, created: false };
+    return rejected('already_pinned');
+  }
+  await repo.addPinEvent(db, pin.id, pin.status, decision.reason ? { reason: decision.reason } : {});
+  if (pin.status === 'pinned') await syncVendorCompany(db, settings.vendorAccountId, pin);
+  return { pin, created: true };
+}
+
+async function getPinForUpdateOrThrow(db: Db, id: string): Promise<repo.PinRow> {
+  const pin = await repo.findPin(db, id, { forUpdate: true });
+  if (!pin) throw new AppError('not_found', 'No such pin');
+  return pin;
+}
+
+function wrongState(pin: repo.PinRow, expected: PinStatus[]): AppError {
+  return new AppError('conflict', `The pin is ${pin.status}; this needs one of: ${expected.join(', ')}`);
+}
+
+/** Rule 9: the client's own request turns a waiting pin into an exclusive one. */
+export async function recordClientRequest(
+  db: Db,
+  pinId: string,
+  source: 'admin' | 'client_link',
+  vendorAccountId: number,
+  note?: string,
+): Promise<repo.PinRow> {
+  const pin = await getPinForUpdateOrThrow(db, pinId);
+  const now = new Date();
+  const updated = await repo.transitionPin(db, pin.id, ['pending_client_request'], {
+    status: 'pinned',
+    exclusive: true,
+    reason: null,
+    valid_from: now,
+    client_request_at: now,
+    client_request_source: source,
+  });
+  if (!updated) throw wrongState(pin, ['pending_client_request']);
+  await repo.addPinEvent(db, pin.id, 'client_request', { source, ...(note ? { note } : {}) });
+  await syncVendorCompany(db, vendorAccountId, updated);
+  return updated;
+}
+
+/**
+ * Rule 11, non-exclusive attribution: the partner earns on the client, sales may still contact it. An admin
+ * decides it for a waiting pin whose client request did not come (e.g. the partner is the one who pays).
+ */
+export async function attributePin(
+  db: Db,
+  pinId: string,
+  vendorAccountId: number,
+  reason: string,
+): Promise<repo.PinRow> {
+  const pin = await getPinForUpdateOrThrow(db, pinId);
+  const from: PinStatus[] = ['pending_client_request', 'pending_check'];
+  const updated = await repo.transitionPin(db, pin.id, from, {
+    status: 'attributed',
+    exclusive: false,
+    valid_from: new Date(),
+  });
+  if (!updated) throw wrongState(pin, from);
+  await repo.addPinEvent(db, pin.id, 'attributed', { reason });
+  await syncVendorCompany(db, vendorAccountId, updated);
+  return updated;
+}
+
+export async function releasePin(
+  db: Db,
+  pinId: string,
+  vendorAccountId: number,
+  reason: string,
+): Promise<repo.PinRow> {
+  const pin = await getPinForUpdateOrThrow(db, pinId);
+  const updated = await repo.transitionPin(db, pin.id, HOLDING_STATUSES, {
+    status: 'released',
+    valid_to: pin.valid_from ? new Date() : null,
+  });
+  if (!updated) throw wrongState(pin, HOLDING_STATUSES);
+  await repo.addPinEvent(db, pin.id, 'released', { reason });
+  if (pin.valid_from) await syncVendorCompany(db, vendorAccountId, updated);
+  return updated;
+}
+
+/** Moves a client to another partner on the client's request; the old pin's history stays. */
+export async function transferPin(
+  db: Db,
+  pinId: string,
+  input: { toPartnerId: string; reason: string; clientRequest: { receivedAt: Date; note: string } },
+  vendorAccountId: number,
+): Promise<{ from: repo.PinRow; to: repo.PinRow }> {
+  const pin = await getPinForUpdateOrThrow(db, pinId);
+  const target = await findPartnerById(db, input.toPartnerId);
+  if (!target) throw new AppError('not_found', 'No such partner to transfer to');
+  if (target.id === pin.partner_id) throw new AppError('conflict', 'The client is already with this partner');
+  if (target.status === 'blocked') throw new AppError('conflict', 'The target partner is blocked');
+  if (Number(target.account_id) === Number(pin.client_account_id))
+    throw new AppError('conflict', 'A partner cannot hold its own account');
+  const now = new Date();
+  const from = await repo.transitionPin(db, pin.id, EARNING_STATUSES, {
+    status: 'transferred',
+    valid_to: now,
+  });
+  if (!from) throw wrongState(pin, EARNING_STATUSES);
+  const to = (await repo.insertPin(db, {
+    id: createId('pin'),
+    clientAccountId: Number(pin.client_account_id),
+    clientSubdomain: pin.client_subdomain,
+    partnerId: target.id,
+    status: 'pinned',
+    exclusive: true,
+    reason: null,
+    comment: null,
+    validFrom: now,
+    clientRequestAt: input.clientRequest.receivedAt,
+    clientRequestSource: 'admin',
+    transferredFromPinId: pin.id,
+  }))!;
+  await repo.addPinEvent(db, from.id, 'transferred_out', {
+    toPinId: to.id,
+    toPartnerId: target.id,
+    reason: input.reason,
+    clientRequestNote: input.clientRequest.note,
+  });
+  await repo.addPinEvent(db, to.id, 'transferred_in', {
+    fromPinId: from.id,
+    fromPartnerId: pin.partner_id,
+    reason: input.reason,
+  });
+  await syncVendorCompany(db, vendorAccountId, to);
+  return { from, to };
+}
+
+const LINK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
+
+/**
+ * A single-use link the partner sends to its client; opening it from the client's own amoCRM account
+ * records the client request (rule 9). Only the hash is stored.
+ */
+export async function createConfirmationLink(db: Db, partner: PartnerRow, pinId: string, publicUrl: string) {
+  const pin = await repo.findPin(db, pinId);
+  if (!pin || pin.partner_id !== partner.id) throw new AppError('not_found', 'No such pin');
+  if (pin.status !== 'pending_client_request') throw wrongState(pin, ['pending_client_request']);
+  const code = randomBytes(24).toString('base64url');
+  const expiresAt = new Date(Date.now() + LINK_LIFETIME_MS);
+  await db
+    .insertInto('client_request_links')
+    .values({ code_hash: hashCode(code), pin_id: pin.id, expires_at: expiresAt })
+    .execute();
+  await repo.addPinEvent(db, pin.id, 'confirmation_link_created', { expiresAt: expiresAt.toISOString() });
+  return { code, url: `${publicUrl}/confirm/${code}`, expiresAt: expiresAt.toISOString() };
+}
+
+export async function findLinkOrThrow(db: Db, code: string, options: { forUpdate?: boolean } = {}) {
+  let q = db.selectFrom('client_request_links').selectAll().where('code_hash', '=', hashCode(code));
+  if (options.forUpdate) q = q.forUpdate();
+  const link = await q.executeTakeFirst();
+  if (!link) throw new AppError('not_found', 'No such confirmation link');
+  if (link.used_at) throw new AppError('link_used', 'This link was already used');
+  if (link.expires_at <= new Date())
+    throw new AppError('link_expired', 'This link has expired; ask the partner for a new one');
+  return link;
+}
+
+/** The client confirms: the caller's own account must be the pinned client account (not the partner's). */
+export async function confirmByClient(
+  db: Db,
+  code: string,
+  callerAccountId: number,
+  vendorAccountId: number,
+): Promise<repo.PinRow> {
+  const link = await findLinkOrThrow(db, code, { forUpdate: true });
+  const pin = await getPinForUpdateOrThrow(db, link.pin_id);
+  if (Number(pin.client_account_id) !== callerAccountId) {
+    throw new AppError(
+      'not_client_account',
+      'Open this link from the client amoCRM account the request is about',
+    );
+  }
+  await db
+    .updateTable('client_request_links')
+    .set({ used_at: new Date() })
+    .where('code_hash', '=', link.code_hash)
+    .where('used_at', 'is', null)
+    .execute();
+  return recordClientRequest(db, pin.id, 'client_link', vendorAccountId);
+}

@@ -1,0 +1,34 @@
+import type { Db } from '../db/pool';
+import type { VendorKnowledge } from './pin.rules';
+
+/**
+ * The vendor's amoCRM seen as a directory: does a company there carry this client account id? Implemented
+ * by the amoCRM module (with a short cache). It throws when amoCRM cannot be asked right now.
+ */
+export interface VendorCrmDirectory {
+  hasCompanyForAccount(clientAccountId: number): Promise<boolean>;
+}
+
+/**
+ * Rule 9's "the vendor already knows this account": a recorded payment or a billing report (both land in
+ * `known_accounts`), else a company in the vendor's amoCRM. Our own records are asked first, so the
+ * network is only used for accounts we have never seen.
+ */
+export async function vendorKnowledge(
+  db: Db,
+  clientAccountId: number,
+  crm: VendorCrmDirectory | undefined,
+): Promise<VendorKnowledge> {
+  const known = await db
+    .selectFrom('known_accounts')
+    .select('account_id')
+    .where('account_id', '=', BigInt(clientAccountId))
+    .executeTakeFirst();
+  if (known) return 'known';
+  if (!crm) return 'new';
+  try {
+    return (await crm.hasCompanyForAccount(clientAccountId)) ? 'known' : 'new';
+  } catch {
+    return 'unavailable';
+  }
+}
