@@ -199,6 +199,102 @@ export interface OutboxTable {
   delivered_at: Date | null;
 }
 
+export type Channel = 'vendor_direct' | 'partner_net';
+
+export interface ProgramSettingsTable {
+  key: string;
+  value: JSONColumnType<unknown>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface RateSchedulesTable {
+  id: Generated<bigint>;
+  partner_id: string | null;
+  channel: Channel;
+  rate_bps: number;
+  effective_from: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface PaymentsTable {
+  id: string;
+  external_id: string;
+  request_hash: string;
+  client_account_id: bigint;
+  gross_minor: bigint;
+  currency: string;
+  channel: Channel;
+  paid_at: Timestamp;
+  product_code: string | null;
+  period_end: Date | null;
+  net_invoice_id: string | null;
+  refunded_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  created_at: CreatedAt;
+}
+
+export interface CommissionsTable {
+  id: string;
+  payment_id: string;
+  partner_id: string;
+  pin_id: string;
+  channel: Channel;
+  gross_minor: bigint;
+  rate_bps: number;
+  commission_minor: bigint;
+  currency: string;
+  payable: boolean;
+  reason: string | null;
+  reversed_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  accrued_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface RefundsTable {
+  id: string;
+  external_id: string;
+  request_hash: string;
+  payment_id: string;
+  amount_minor: bigint;
+  reversal_minor: bigint;
+  refunded_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+export interface PayoutRunsTable {
+  id: string;
+  as_of: ColumnType<string, string, string>;
+  status: 'done';
+  invoices_created: number;
+  total_minor: bigint;
+  created_at: CreatedAt;
+}
+
+export interface InvoicesTable {
+  id: string;
+  number: string;
+  kind: 'net' | 'reward';
+  partner_id: string;
+  status: 'issued' | 'paid' | 'cancelled';
+  amount_minor: bigint;
+  currency: string;
+  issued_at: Timestamp;
+  paid_at: Date | null;
+  payment_method: 'bank' | 'card' | null;
+  payout_run_id: string | null;
+  client_account_id: bigint | null;
+  product_code: string | null;
+  gross_minor: bigint | null;
+  reward_minor: bigint | null;
+  created_at: CreatedAt;
+}
+
+export interface CertificatesTable {
+  code: string;
+  partner_id: string;
+  issued_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   audit_log: AuditLogTable;
@@ -214,4 +310,12 @@ export interface Database {
   questions: QuestionsTable;
   disputes: DisputesTable;
   outbox: OutboxTable;
+  program_settings: ProgramSettingsTable;
+  rate_schedules: RateSchedulesTable;
+  payments: PaymentsTable;
+  commissions: CommissionsTable;
+  refunds: RefundsTable;
+  payout_runs: PayoutRunsTable;
+  invoices: InvoicesTable;
+  certificates: CertificatesTable;
 }

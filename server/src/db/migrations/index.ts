@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m001 from './001_foundation';
 import * as m002 from './002_pins';
+import * as m003 from './003_money';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -9,4 +10,5 @@ import * as m002 from './002_pins';
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
   '002_pins': m002,
+  '003_money': m003,
 };
