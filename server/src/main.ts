@@ -24,6 +24,12 @@ async function main(): Promise<void> {
     `amo-partners is listening on ${running.url} (database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`})`,
   );
 
+  if (config.env !== 'production') {
+    log.info(
+      `widget host page (amoCRM emulation, development only): ${running.url.replace('localhost', '127.0.0.1')}/dev/host/`,
+    );
+  }
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config';
@@ -7,6 +8,8 @@ import { createDb, type DbHandle } from './db/pool';
 import { createApp } from './http/app';
 import type { AppContext } from './http/context';
 import { allRoutes } from './http/routes';
+import { devHostRouter } from './devhost/devhost.routes';
+import path from 'node:path';
 
 export interface RunningServer {
   url: string;
@@ -39,7 +42,22 @@ export async function startServer(
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
 
   const context: AppContext = { config, db: handle.db, log };
-  const app = createApp(context, allRoutes);
+  // The widget host page hands the integration secret to a local browser: development only.
+  const devHost =
+    config.env === 'production'
+      ? undefined
+      : devHostRouter({
+          amoClientId: config.amo.clientId,
+          amoClientSecret: config.amo.clientSecret,
+          tokenAudience: config.amo.tokenAudience,
+          vendorAccountId: config.vendorAccountId,
+          adminUserIds: config.adminUserIds,
+          widgetDir: path.join(repoRoot(), 'dist', 'widget'),
+          hostDir: path.join(repoRoot(), 'widget', 'host'),
+        });
+  const app = createApp(context, allRoutes, (server) => {
+    if (devHost) server.use(devHost);
+  });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -62,4 +80,11 @@ export async function startServer(
       if (embedded) await embedded.stop();
     },
   };
+}
+
+/** The repository root (the folder with package.json), from both server/src and dist/server/src. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }

@@ -149,3 +149,24 @@ describe('amoCRM X-Auth-Token verification', () => {
     expect((await t.call('GET', '/api/v1/admin/partners', { token: t.staffToken(61) })).status).toBe(200);
   });
 });
+
+describe('whoami', () => {
+  it('tells the widget which mode applies to the verified caller', async () => {
+    const visitor = await t.call('GET', '/api/v1/whoami', { token: t.partnerToken(31000555) });
+    expect(visitor.body).toMatchObject({ accountId: 31000555, role: 'visitor', partnerId: null });
+    const partner = await t.call('GET', '/api/v1/whoami', { token: sign(claims({ account_id: 31000077 })) });
+    expect(partner.body).toMatchObject({
+      accountId: 31000077,
+      role: 'partner',
+      partnerId: expect.stringMatching(/^ptn_/),
+    });
+    expect((await t.call('GET', '/api/v1/whoami', { token: t.staffToken(50) })).body).toMatchObject({
+      role: 'staff',
+      accountId: VENDOR_ACCOUNT_ID,
+    });
+    expect((await t.call('GET', '/api/v1/whoami', { token: t.adminToken() })).body).toMatchObject({
+      role: 'admin',
+    });
+    expect((await t.call('GET', '/api/v1/whoami')).status).toBe(401);
+  });
+});

@@ -23,17 +23,15 @@ const pair = (debit: string, credit: string, amountMinor: bigint): EntryInput[] 
 
 describe('the ledger', () => {
   it('writes a balanced posting and keeps cached totals equal to the entries', async () => {
-    const result = await t.db
-      .transaction()
-      .execute((trx) =>
-        post(trx, {
-          key: 'test:1',
-          kind: 'test',
-          reason: { note: 'first' },
-          effectiveAt: new Date(),
-          entries: pair('vendor:expense', 'partner:p1:payable', 480000n),
-        }),
-      );
+    const result = await t.db.transaction().execute((trx) =>
+      post(trx, {
+        key: 'test:1',
+        kind: 'test',
+        reason: { note: 'first' },
+        effectiveAt: new Date(),
+        entries: pair('vendor:expense', 'partner:p1:payable', 480000n),
+      }),
+    );
     expect(result.created).toBe(true);
     const list = await balances(t.db, { codes: ['vendor:expense', 'partner:p1:payable'] });
     expect(debitBalance(list, 'vendor:expense')).toBe(480000n);

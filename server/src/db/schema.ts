@@ -203,7 +203,8 @@ export type Channel = 'vendor_direct' | 'partner_net';
 
 export interface ProgramSettingsTable {
   key: string;
-  value: JSONColumnType<unknown>;
+  /** JSON; written as a JSON string. */
+  value: ColumnType<unknown, string, string>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 

@@ -60,9 +60,6 @@ describe('renderCertificatePdf', () => {
   // Samples go to DOCUMENTS_SAMPLE_DIR (or the temp folder) for a visual check: pdftoppm -png -r 60 <file> out
   const sampleDir = process.env.DOCUMENTS_SAMPLE_DIR ?? os.tmpdir();
   test('writes a sample certificate for a visual check', async () => {
-    fs.writeFileSync(
-      path.join(sampleDir, 'certificate-sample.pdf'),
-      await renderCertificatePdf(certificate),
-    );
+    fs.writeFileSync(path.join(sampleDir, 'certificate-sample.pdf'), await renderCertificatePdf(certificate));
   });
 });

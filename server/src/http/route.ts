@@ -12,11 +12,12 @@ import type { AppContext } from './context';
 /**
  * Who may call a route:
  * - `public`: anyone;
+ * - `widget`: any amoCRM widget token, partner side or vendor side;
  * - `account`: any amoCRM account's widget except the vendor's (a partner, or a visitor who may register);
  * - `staff` / `admin`: the vendor's own amoCRM users;
  * - `billing`: the vendor's billing system with its bearer key.
  */
-export type AuthKind = 'public' | 'account' | 'staff' | 'admin' | 'billing';
+export type AuthKind = 'public' | 'widget' | 'account' | 'staff' | 'admin' | 'billing';
 
 export type RouteResult =
   | { status: number; body: unknown; headers?: Record<string, string> }

@@ -1,4 +1,5 @@
 import { roleRoutes } from '../auth/roles.routes';
+import { whoamiRoutes } from '../auth/whoami.routes';
 import { disputeRoutes } from '../disputes/dispute.routes';
 import { partnerRoutes } from '../partners/partner.routes';
 import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
@@ -13,4 +14,5 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...questionRoutes,
   ...disputeRoutes,
   ...roleRoutes,
+  ...whoamiRoutes,
 ];

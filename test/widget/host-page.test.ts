@@ -1,0 +1,332 @@
+/**
+ * The built widget in a real browser, on the dev host page that emulates amoCRM's widget runtime:
+ * AMD loading, the callback order, the card panel / settings modal / widget page, unmounting on
+ * destroy, and `$authorizedAjax` tokens that a server verifies the way API.md says.
+ *
+ * Needs Debian's chromium (`apt-get install -y chromium`); playwright-core drives it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import jwt from 'jsonwebtoken';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { devHostRouter } from '../../server/src/devhost/devhost.routes';
+import { DIST_WIDGET_DIR, HOST_DIR, ensureWidgetBuilt } from './build-widget';
+
+const CLIENT_ID = '6f1c2a9e-3d4b-4c8a-9e1f-2b7d5a0c4e11';
+const CLIENT_SECRET = 'test-secret-for-the-dev-host-page-0123456789';
+const AUDIENCE = 'https://partners.example.test';
+const VENDOR_ACCOUNT_ID = 1000001;
+const ADMIN_USER_IDS = [7, 8];
+const WIDGET_CODE = 'partners_widget_dev';
+const CARD_PANEL = `.card-widgets__widget[data-code="${WIDGET_CODE}"] .card-widgets__widget__body .amop-root`;
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+interface Verified {
+  header: jwt.JwtHeader;
+  claims: Record<string, unknown>;
+}
+
+let server: http.Server;
+let baseUrl: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let pageErrors: string[];
+const verified: Verified[] = [];
+
+function problem(res: express.Response, status: number, code: string, detail: string): void {
+  res
+    .status(status)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: 'about:blank', title: code, status, code, detail }));
+}
+
+/** A stand-in for the real API's widget authentication, written from API.md ("Authentication"). */
+function whoami(req: express.Request, res: express.Response): void {
+  const token = req.get('X-Auth-Token');
+  if (!token) return problem(res, 401, 'token_missing', 'X-Auth-Token is required');
+  let decoded: jwt.Jwt;
+  try {
+    decoded = jwt.verify(token, CLIENT_SECRET, {
+      algorithms: ['HS256'],
+      audience: AUDIENCE,
+      clockTolerance: 30,
+      complete: true,
+    });
+  } catch (e) {
+    return problem(
+      res,
+      401,
+      e instanceof jwt.TokenExpiredError ? 'token_expired' : 'invalid_token',
+      (e as Error).message,
+    );
+  }
+  const claims = decoded.payload as Record<string, unknown>;
+  const iss = /^https:\/\/([a-z0-9-]+)\.(amocrm\.ru|kommo\.com)$/.exec(String(claims.iss));
+  if (claims.client_uuid !== CLIENT_ID || !iss || iss[1] !== claims.subdomain) {
+    return problem(res, 401, 'invalid_token', 'client_uuid or iss does not match');
+  }
+  verified.push({ header: decoded.header, claims });
+  const accountId = Number(claims.account_id);
+  const userId = Number(claims.user_id);
+  const role =
+    accountId !== VENDOR_ACCOUNT_ID ? 'partner' : ADMIN_USER_IDS.includes(userId) ? 'admin' : 'staff';
+  res.json({ accountId, userId, subdomain: claims.subdomain, role, claims });
+}
+
+beforeAll(async () => {
+  ensureWidgetBuilt();
+  const app = express();
+  app.get('/api/v1/whoami', whoami);
+  app.use(
+    devHostRouter({
+      amoClientId: CLIENT_ID,
+      amoClientSecret: CLIENT_SECRET,
+      tokenAudience: AUDIENCE,
+      vendorAccountId: VENDOR_ACCOUNT_ID,
+      adminUserIds: ADMIN_USER_IDS,
+      widgetDir: DIST_WIDGET_DIR,
+      hostDir: HOST_DIR,
+    }),
+  );
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+beforeEach(async () => {
+  verified.length = 0;
+  pageErrors = [];
+  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+async function open(queryString: string): Promise<void> {
+  await page.goto(`${baseUrl}/dev/host/?${queryString}`);
+  await page.evaluate(() => (window as any).__amopHost.ready);
+}
+
+function hostState<T>(pick: (host: any) => T): Promise<T> {
+  return page.evaluate(`(${pick.toString()})(window.__amopHost)`) as Promise<T>;
+}
+
+const hostErrors = () => hostState((h) => h.errors.map((e: { message: string }) => e.message));
+
+describe('dev host page', () => {
+  test('a partner in a lead card: the panel greets in Russian and the server verifies the widget token', async () => {
+    await open('identity=partner&area=lcard&client=30999888');
+
+    const panel = page.locator(`${CARD_PANEL} .amop-hello`);
+    await expect(panel.locator('.amop-title').textContent()).resolves.toBe('Здравствуйте, Анна Партнёрова!');
+    await expect(panel.locator('.amop-client').getAttribute('data-client-account-id')).resolves.toBe(
+      '30999888',
+    );
+    const whoami = panel.locator('.amop-whoami[data-status="ok"]');
+    await whoami.waitFor();
+    await expect(whoami.getAttribute('data-account-id')).resolves.toBe('30111222');
+    await expect(whoami.getAttribute('data-role')).resolves.toBe('partner');
+
+    // The token was minted with the integration secret and carries exactly the documented claims.
+    expect(verified).toHaveLength(1);
+    const { header, claims } = verified[0]!;
+    expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT' });
+    expect(Object.keys(claims).sort()).toEqual(
+      ['account_id', 'aud', 'client_uuid', 'exp', 'iat', 'iss', 'jti', 'nbf', 'subdomain', 'user_id'].sort(),
+    );
+    expect(claims).toMatchObject({
+      iss: 'https://partner-agency.amocrm.ru',
+      aud: AUDIENCE,
+      account_id: 30111222,
+      user_id: 5101,
+      subdomain: 'partner-agency',
+      client_uuid: CLIENT_ID,
+    });
+    expect(claims.jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(30 * 60);
+    expect(claims.nbf).toBe(claims.iat);
+
+    // amoCRM's order, each returning true (the host logs an error otherwise).
+    await expect(hostState((h) => h.calls)).resolves.toEqual(['render', 'init', 'bind_actions']);
+    await expect(hostErrors()).resolves.toEqual([]);
+
+    // The panel follows the card's client account field as the user types.
+    await page.fill('#host-client-field', '41000777');
+    await page.locator(`${CARD_PANEL} .amop-client[data-client-account-id="41000777"]`).waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('switching to the widget page calls destroy (the card tree is unmounted), then advancedSettings mounts the page', async () => {
+    await open('identity=staff&area=comcard');
+    await page.locator(`${CARD_PANEL} .amop-whoami[data-status="ok"]`).waitFor();
+    await expect(page.locator(`${CARD_PANEL} .amop-whoami`).getAttribute('data-role')).resolves.toBe('staff');
+
+    await page.click('#host-areas button[data-area="advanced_settings"]');
+
+    const pageRoot = page.locator(`#work-area-${WIDGET_CODE} .amop-root .amop-hello`);
+    await pageRoot.locator('.amop-whoami[data-status="ok"]').waitFor();
+    await expect(pageRoot.getAttribute('data-surface')).resolves.toBe('advanced');
+    // The host checked the card panel right after destroy, before removing the card: nothing left.
+    await expect(hostState((h) => h.destroys)).resolves.toEqual([{ area: 'comcard', leftovers: 0 }]);
+    await expect(hostState((h) => h.calls)).resolves.toEqual([
+      'render',
+      'init',
+      'bind_actions',
+      'destroy',
+      'render',
+      'init', // init_once is false: amoCRM initialises again in every area
+      'bind_actions',
+      'advancedSettings',
+    ]);
+    await expect(page.locator('.card-widgets__widget').count()).resolves.toBe(0);
+
+    await page.screenshot({ path: '/tmp/host.png', fullPage: true });
+
+    // And away from the page again: destroy removes the page's tree too.
+    await page.click('#host-areas button[data-area="lcard"]');
+    await page.locator(`${CARD_PANEL} .amop-hello`).waitFor();
+    await expect(hostState((h) => h.destroys)).resolves.toEqual([
+      { area: 'comcard', leftovers: 0 },
+      { area: 'advanced_settings', leftovers: 0 },
+    ]);
+    await expect(hostErrors()).resolves.toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('the settings modal shows the manifest fields in English, the widget block, and Save calls onSave', async () => {
+    await open('identity=admin&area=settings&lang=en');
+
+    const modal = page.locator('#host-settings-modal');
+    await expect(modal.locator('label[for="host-setting-backend_url"]').textContent()).resolves.toBe(
+      'Partner program server address (https://…) *',
+    );
+    const block = modal.locator('.widget-settings__desc-space .amop-root .amop-hello');
+    await expect(block.locator('.amop-title').textContent()).resolves.toBe('Hello, Ольга Админова!');
+    const whoami = block.locator('.amop-whoami[data-status="ok"]');
+    await whoami.waitFor();
+    await expect(whoami.getAttribute('data-role')).resolves.toBe('admin');
+    await expect(whoami.getAttribute('data-account-id')).resolves.toBe(String(VENDOR_ACCOUNT_ID));
+    expect(verified[0]!.claims).toMatchObject({
+      account_id: VENDOR_ACCOUNT_ID,
+      user_id: ADMIN_USER_IDS[0],
+      subdomain: 'vendor',
+    });
+
+    await modal.locator('#host-setting-account_id_field').fill('123456');
+    await modal.locator('.js-widget-save').click();
+    await expect(
+      hostState((h) => [h.calls.at(-1), h.instance.get_settings().account_id_field]),
+    ).resolves.toEqual(['onSave', '123456']);
+
+    // The card now reads the field the settings name.
+    await page.click('#host-areas button[data-area="lcard"]');
+    await expect(page.locator('#host-client-field').getAttribute('name')).resolves.toBe('CFV[123456]');
+    await expect(hostState((h) => h.destroys)).resolves.toEqual([{ area: 'settings', leftovers: 0 }]);
+    await expect(hostErrors()).resolves.toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('the toolbar reloads the page as another user: a vendor admin on kommo.com', async () => {
+    await open('identity=partner&area=ccard');
+    await page.locator(`${CARD_PANEL} .amop-whoami[data-status="ok"]`).waitFor();
+    await page.selectOption('select[name="identity"]', 'admin');
+    await page.selectOption('select[name="brand"]', 'kommo');
+    await page.selectOption('select[name="lang"]', 'en');
+    await Promise.all([page.waitForURL(/identity=admin/), page.click('button[type="submit"]')]);
+    await page.evaluate(() => (window as any).__amopHost.ready);
+
+    const whoami = page.locator(`${CARD_PANEL} .amop-whoami[data-status="ok"]`);
+    await whoami.waitFor();
+    await expect(whoami.getAttribute('data-role')).resolves.toBe('admin');
+    await expect(page.locator(`${CARD_PANEL} .amop-title`).textContent()).resolves.toBe(
+      'Hello, Ольга Админова!',
+    );
+    await expect(hostState((h) => h.area)).resolves.toBe('ccard');
+    expect(verified.at(-1)!.claims).toMatchObject({
+      iss: 'https://vendor.kommo.com',
+      account_id: VENDOR_ACCOUNT_ID,
+      user_id: ADMIN_USER_IDS[0],
+      subdomain: 'vendor',
+    });
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('a token the server rejects reaches the widget as a typed problem+json error', async () => {
+    await open('identity=partner&area=lcard&token=expired');
+    const expired = page.locator(`${CARD_PANEL} .amop-whoami[data-status="error"]`);
+    await expired.waitFor();
+    await expect(expired.getAttribute('data-code')).resolves.toBe('token_expired');
+    await expect(expired.getAttribute('data-http-status')).resolves.toBe('401');
+    await expect(expired.textContent()).resolves.toContain('Ошибка 401');
+
+    await open('identity=partner&area=lcard&token=bad_signature');
+    const forged = page.locator(`${CARD_PANEL} .amop-whoami[data-status="error"]`);
+    await forged.waitFor();
+    await expect(forged.getAttribute('data-code')).resolves.toBe('invalid_token');
+    expect(verified).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('without a backend address in the settings the widget asks for one instead of calling', async () => {
+    await open('identity=partner&area=lcard&backend=');
+    const status = page.locator(`${CARD_PANEL} .amop-whoami`);
+    await expect(status.getAttribute('data-code')).resolves.toBe('not_configured');
+    expect(verified).toEqual([]);
+  });
+
+  test('the dev routes: /dev/host redirects to its slash form, only the two folders are served, never in production', async () => {
+    const redirect = await fetch(`${baseUrl}/dev/host?area=lcard`, { redirect: 'manual' });
+    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/dev/host/?area=lcard']);
+    const config = await fetch(`${baseUrl}/dev/host/config.json`);
+    expect(config.headers.get('cache-control')).toBe('no-store');
+    await expect(config.json()).resolves.toEqual({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      tokenAudience: AUDIENCE,
+      vendorAccountId: VENDOR_ACCOUNT_ID,
+      adminUserIds: ADMIN_USER_IDS,
+      widgetBase: '/dev/widget',
+    });
+    expect((await fetch(`${baseUrl}/dev/widget/manifest.json`)).status).toBe(200);
+    expect((await fetch(`${baseUrl}/dev/widget/%2e%2e/widget.zip`)).status).toBe(404);
+    expect((await fetch(`${baseUrl}/dev/host/%2e%2e/%2e%2e/package.json`)).status).toBe(404);
+
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() =>
+        devHostRouter({
+          amoClientId: CLIENT_ID,
+          amoClientSecret: CLIENT_SECRET,
+          tokenAudience: AUDIENCE,
+          vendorAccountId: VENDOR_ACCOUNT_ID,
+          adminUserIds: ADMIN_USER_IDS,
+          widgetDir: DIST_WIDGET_DIR,
+          hostDir: HOST_DIR,
+        }),
+      ).toThrow(/production/);
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+  });
+});
