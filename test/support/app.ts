@@ -28,6 +28,7 @@ export interface CallResult<T = any> {
   headers: Headers;
   body: T;
   text: string;
+  buffer: Buffer;
 }
 
 export interface TestApp {
@@ -125,10 +126,11 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
         headers['Content-Type'] ??= 'application/json';
       }
       const response = await fetch(url + path, { method, headers, body });
-      const text = await response.text();
+      const buffer = Buffer.from(await response.arrayBuffer());
+      const text = buffer.toString('utf8');
       let parsed: unknown = text;
       if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-      return { status: response.status, headers: response.headers, body: parsed as any, text };
+      return { status: response.status, headers: response.headers, body: parsed as any, text, buffer };
     },
     async close() {
       server.closeAllConnections();

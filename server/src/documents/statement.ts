@@ -44,6 +44,7 @@ const REASON_LABELS: Record<string, string> = {
   contract_not_signed: 'договор ещё не подписан',
   individual: 'физическое лицо без договора: выплаты не производятся',
   individual_partner: 'физическое лицо без договора: выплаты не производятся',
+  no_contract_individual: 'физическое лицо без договора: выплаты не производятся',
   not_payout_eligible: 'партнёр не может получать выплаты',
   partner_blocked: 'партнёр заблокирован',
   partner_net: 'удержано партнёром при оплате счёта вендора',

@@ -1,5 +1,9 @@
 import { roleRoutes } from '../auth/roles.routes';
 import { whoamiRoutes } from '../auth/whoami.routes';
+import { commissionRoutes } from '../commissions/commission.routes';
+import { invoiceRoutes } from '../invoices/invoice.routes';
+import { payoutRoutes } from '../payouts/payout.routes';
+import { documentRoutes } from '../certificates/certificate.routes';
 import { disputeRoutes } from '../disputes/dispute.routes';
 import { partnerRoutes } from '../partners/partner.routes';
 import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
@@ -13,6 +17,10 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   confirmPageRoute,
   ...questionRoutes,
   ...disputeRoutes,
+  ...commissionRoutes,
+  ...invoiceRoutes,
+  ...payoutRoutes,
+  ...documentRoutes,
   ...roleRoutes,
   ...whoamiRoutes,
 ];

@@ -3,18 +3,26 @@ import type { AccountRef } from './ledger';
 /**
  * The chart of accounts, seen from the vendor's books. Partner accounts carry the partner id so a
  * partner's balances can be listed directly.
- * - `partner:<id>:payable` (liability): rewards the vendor owes the partner; payouts debit it; a refund after
- *   a payout takes it below zero (clawback) and later rewards net against it.
+ * - `partner:<id>:payable` (liability): rewards the vendor owes the partner; reward invoices debit it; a refund
+ *   after a payout takes it below zero (clawback) and later rewards net against it.
  * - `partner:<id>:not_payable` (liability, memo): rewards recorded but not payable (no contract, individual).
+ * - `partner:<id>:kept` (memo): partner_net rewards the partner kept by paying the net invoice; never paid out.
+ * - `partner:<id>:invoiced` (liability): rewards on an issued reward invoice, awaiting the vendor's payment.
+ * - `partner:<id>:receivable` (asset): net invoices the partner owes the vendor.
  * - `vendor:*`: the vendor's side of each posting.
  */
+const partnerAccount =
+  (name: string) =>
+  (partnerId: string): AccountRef => ({ code: `partner:${partnerId}:${name}`, partnerId });
+
 export const accounts = {
   commissionExpense: { code: 'vendor:commission_expense' } as AccountRef,
   compensationExpense: { code: 'vendor:dispute_compensation_expense' } as AccountRef,
   cash: { code: 'vendor:cash' } as AccountRef,
-  partnerPayable: (partnerId: string): AccountRef => ({ code: `partner:${partnerId}:payable`, partnerId }),
-  partnerNotPayable: (partnerId: string): AccountRef => ({
-    code: `partner:${partnerId}:not_payable`,
-    partnerId,
-  }),
+  netSales: { code: 'vendor:net_sales' } as AccountRef,
+  partnerPayable: partnerAccount('payable'),
+  partnerNotPayable: partnerAccount('not_payable'),
+  partnerKept: partnerAccount('kept'),
+  partnerInvoiced: partnerAccount('invoiced'),
+  partnerReceivable: partnerAccount('receivable'),
 };

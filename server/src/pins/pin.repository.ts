@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db/pool';
 import type { PinsTable, PinStatus } from '../db/schema';
 import { HOLDING_STATUSES } from './pin.rules';
@@ -169,4 +169,30 @@ export async function addKnownAccounts(db: Db, accountIds: number[], source: str
     .returning('account_id')
     .execute();
   return inserted.length;
+}
+
+/** Products bought and the paid-until date per client account, from the recorded payments. */
+export async function clientPaymentSummary(
+  db: Db,
+  clientAccountIds: bigint[],
+): Promise<Map<string, { products: string[]; paidUntil: Date | null }>> {
+  if (clientAccountIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('payments')
+    .select((eb) => [
+      'client_account_id',
+      sql<
+        string[]
+      >`coalesce(array_agg(DISTINCT product_code) FILTER (WHERE product_code IS NOT NULL), '{}')`.as(
+        'products',
+      ),
+      eb.fn.max('period_end').as('paid_until'),
+    ])
+    .where('client_account_id', 'in', clientAccountIds)
+    .where(sql<boolean>`refunded_minor < gross_minor`)
+    .groupBy('client_account_id')
+    .execute();
+  return new Map(
+    rows.map((r) => [String(r.client_account_id), { products: r.products, paidUntil: r.paid_until }]),
+  );
 }

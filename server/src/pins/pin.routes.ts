@@ -25,7 +25,10 @@ import { staffView } from './pin.rules';
 import * as service from './pin.service';
 
 const tag = 'pins';
-const PinList = z.object({ items: z.array(PinView), nextCursor: z.string().nullable() });
+const PinList = z.object({
+  items: z.array(PinView.extend({ products: z.array(z.string()), paidUntil: z.string().nullable() })),
+  nextCursor: z.string().nullable(),
+});
 const Cursor = z.object({ id: z.string() });
 const PinListQuery = ListQuery.extend({ status: z.enum(PIN_STATUSES).optional() });
 const AdminPinListQuery = PinListQuery.extend({ clientAccountId: AccountIdParam.optional() });
@@ -84,7 +87,19 @@ export const pinRoutes = [
         afterId: after?.id,
         statuses: query.status ? [query.status] : undefined,
       });
-      return { status: 200, body: page(rows, query.limit, service.toPinView, (r) => ({ id: r.id })) };
+      const summary = await repo.clientPaymentSummary(
+        db,
+        rows.map((r) => r.client_account_id),
+      );
+      const withPayments = (r: repo.PinRow) => {
+        const s = summary.get(String(r.client_account_id));
+        return {
+          ...service.toPinView(r),
+          products: s?.products ?? [],
+          paidUntil: s?.paidUntil?.toISOString() ?? null,
+        };
+      };
+      return { status: 200, body: page(rows, query.limit, withPayments, (r) => ({ id: r.id })) };
     },
   }),
 

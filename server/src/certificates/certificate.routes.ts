@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { AccountCaller } from '../auth/caller';
+import {
+  renderCertificatePdf,
+  renderStatementCsv,
+  renderStatementPdf,
+  type StatementRow,
+} from '../documents';
+import { AppError } from '../http/errors';
+import { defineRoute } from '../http/route';
+import { findPartnerById } from '../partners/partner.repository';
+import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
+import { getVendorRequisites } from '../settings/settings.repository';
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** Rule 6: a partner certificate anyone can verify through a public link; documents for the partner. */
+export const documentRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/certificate',
+    summary: 'Partner: the partner certificate (PDF) with its public verification link',
+    tag: 'documents',
+    auth: 'account',
+    responses: { 200: { description: 'PDF', contentType: 'application/pdf' } },
+    async handler({ db, caller, app }) {
+      const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
+      if (partner.status !== 'active')
+        throw new AppError(
+          'conflict',
+          'The certificate is issued once the partner is active (contract signed)',
+        );
+      // One certificate per partner, created on first request; the code is random, not guessable.
+      await db
+        .insertInto('certificates')
+        .values({ code: randomBytes(9).toString('base64url'), partner_id: partner.id })
+        .onConflict((oc) => oc.column('partner_id').doNothing())
+        .execute();
+      const cert = await db
+        .selectFrom('certificates')
+        .selectAll()
+        .where('partner_id', '=', partner.id)
+        .executeTakeFirstOrThrow();
+      const vendor = await getVendorRequisites(db);
+      const pdf = await renderCertificatePdf({
+        partnerName: partner.name,
+        certificateCode: cert.code,
+        issuedAt: cert.issued_at,
+        verifyUrl: `${app.config.publicUrl}/verify/${cert.code}`,
+        vendorName: vendor.name,
+      });
+      return { status: 200, file: pdf, contentType: 'application/pdf', filename: 'certificate.pdf' };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/verify/:certificateCode',
+    summary: 'Public: is this partner certificate valid, and for whom',
+    tag: 'public',
+    auth: 'public',
+    params: z.strictObject({ certificateCode: z.string().regex(/^[A-Za-z0-9_-]{6,40}$/) }),
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
+    async handler({ db, params }) {
+      const cert = await db
+        .selectFrom('certificates')
+        .selectAll()
+        .where('code', '=', params.certificateCode)
+        .executeTakeFirst();
+      const partner = cert ? await findPartnerById(db, cert.partner_id) : undefined;
+      const valid = cert && !cert.revoked_at && partner && partner.status === 'active';
+      const vendor = await getVendorRequisites(db);
+      const body = valid
+        ? `<h1>Сертификат действителен</h1><p><b>${escapeHtml(partner.name)}</b> — партнёр ${escapeHtml(vendor.name)}.</p><p>Сертификат № ${escapeHtml(cert.code)} выдан ${cert.issued_at.toLocaleDateString('ru-RU', { timeZone: 'Europe/Moscow' })}.</p>`
+        : `<h1>Сертификат недействителен</h1><p>Сертификата с номером ${escapeHtml(params.certificateCode)} нет, или партнёр больше не участвует в программе.</p>`;
+      return {
+        status: 200,
+        html: `<!doctype html><html lang="ru"><meta charset="utf-8"><title>Проверка сертификата</title><body style="font-family:sans-serif;max-width:40em;margin:2em auto" data-valid="${valid ? 'true' : 'false'}">${body}</body></html>`,
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/statements/:month',
+    summary:
+      'Partner: the monthly statement — every client payment and refund with its commission (PDF or CSV)',
+    tag: 'documents',
+    auth: 'account',
+    params: z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }),
+    query: z.strictObject({ format: z.enum(['pdf', 'csv']).default('pdf') }),
+    responses: { 200: { description: 'Statement', contentType: 'application/pdf' } },
+    async handler({ db, caller, params, query }) {
+      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const [year, month] = params.month.split('-').map(Number) as [number, number];
+      const from = new Date(Date.UTC(year, month - 1, 1) - 3 * 3600 * 1000);
+      const to = new Date(Date.UTC(year, month, 1) - 3 * 3600 * 1000);
+      const { rows } = await sql<{
+        kind: 'payment' | 'refund';
+        at: Date;
+        external_id: string;
+        client_account_id: bigint;
+        channel: 'vendor_direct' | 'partner_net';
+        gross: bigint;
+        rate_bps: number;
+        amount: bigint;
+        payable: boolean;
+        reason: string | null;
+      }>`
+        SELECT 'payment' AS kind, p.paid_at AS at, p.external_id, p.client_account_id, c.channel, c.gross_minor AS gross, c.rate_bps,
+               c.commission_minor AS amount, c.payable, c.reason
+          FROM commissions c JOIN payments p ON p.id = c.payment_id
+         WHERE c.partner_id = ${partner.id} AND p.paid_at >= ${from} AND p.paid_at < ${to}
+        UNION ALL
+        SELECT 'refund', r.refunded_at, p.external_id, p.client_account_id, c.channel, r.amount_minor, c.rate_bps, r.reversal_minor, c.payable, c.reason
+          FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN commissions c ON c.payment_id = p.id
+         WHERE c.partner_id = ${partner.id} AND r.refunded_at >= ${from} AND r.refunded_at < ${to}
+         ORDER BY 2`.execute(db);
+      const statementRows: StatementRow[] = rows.map((r) => ({
+        kind: r.kind,
+        date: r.at,
+        paymentId: r.external_id,
+        clientAccountId: Number(r.client_account_id),
+        channel: r.channel,
+        grossMinor: r.gross,
+        rateBps: r.rate_bps,
+        commissionMinor: r.amount,
+        payable: r.payable,
+        reason: r.reason ?? undefined,
+      }));
+      const vendor = await getVendorRequisites(db);
+      const doc = {
+        partner: {
+          name: partner.name,
+          accountId: Number(partner.account_id),
+          kind: partner.kind,
+          inn: partner.inn ?? undefined,
+        },
+        vendorName: vendor.name,
+        periodFrom: `${params.month}-01`,
+        periodTo: new Date(to.getTime() - 1),
+        generatedAt: new Date(),
+        currency: 'RUB' as const,
+        rows: statementRows,
+      };
+      if (query.format === 'csv') {
+        return {
+          status: 200,
+          file: Buffer.from(renderStatementCsv(doc), 'utf8'),
+          contentType: 'text/csv; charset=utf-8',
+          filename: `statement-${params.month}.csv`,
+        };
+      }
+      return {
+        status: 200,
+        file: await renderStatementPdf(doc),
+        contentType: 'application/pdf',
+        filename: `statement-${params.month}.pdf`,
+      };
+    },
+  }),
+];

@@ -1,0 +1,110 @@
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../db/pool';
+import type { CommissionsTable, PaymentsTable } from '../db/schema';
+
+export type PaymentRow = Selectable<PaymentsTable>;
+export type CommissionRowDb = Selectable<CommissionsTable>;
+
+export async function insertPayment(
+  db: Db,
+  row: Omit<PaymentRow, 'created_at' | 'refunded_minor'>,
+): Promise<PaymentRow | undefined> {
+  return db
+    .insertInto('payments')
+    .values(row)
+    .onConflict((oc) => oc.column('external_id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findPaymentByExternalId(
+  db: Db,
+  externalId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<PaymentRow | undefined> {
+  let q = db.selectFrom('payments').selectAll().where('external_id', '=', externalId);
+  if (options.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export async function findCommissionByPayment(
+  db: Db,
+  paymentId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<CommissionRowDb | undefined> {
+  let q = db.selectFrom('commissions').selectAll().where('payment_id', '=', paymentId);
+  if (options.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export async function insertCommission(
+  db: Db,
+  row: Omit<CommissionRowDb, 'created_at' | 'reversed_minor'>,
+): Promise<CommissionRowDb> {
+  return db.insertInto('commissions').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function listCommissions(
+  db: Db,
+  partnerId: string,
+  options: { limit: number; afterId?: string },
+) {
+  let q = db
+    .selectFrom('commissions as c')
+    .innerJoin('payments as p', 'p.id', 'c.payment_id')
+    .select([
+      'c.id',
+      'c.payment_id',
+      'c.channel',
+      'c.gross_minor',
+      'c.rate_bps',
+      'c.commission_minor',
+      'c.reversed_minor',
+      'c.currency',
+      'c.payable',
+      'c.reason',
+      'p.client_account_id',
+      'p.paid_at',
+      'p.product_code',
+      'p.external_id',
+    ])
+    .where('c.partner_id', '=', partnerId)
+    .orderBy('c.id', 'desc')
+    .limit(options.limit);
+  if (options.afterId) q = q.where('c.id', '<', options.afterId);
+  return q.execute();
+}
+
+/**
+ * A partner's balance figures, each a sum of ledger entries on the partner's accounts, split by the kind of
+ * posting that made them (see ledger/chart.ts for what each account means).
+ */
+export async function partnerLedgerSums(db: Db, partnerId: string, currency: string) {
+  const { rows } = await sql<{ account: string; kind: string; side: 'debit' | 'credit'; total: bigint }>`
+    SELECT split_part(a.code, ':', 3) AS account, p.kind, e.side, sum(e.amount_minor)::bigint AS total
+      FROM ledger_accounts a
+      JOIN ledger_entries e ON e.account_id = a.id
+      JOIN ledger_postings p ON p.id = e.posting_id
+     WHERE a.partner_id = ${partnerId} AND a.currency = ${currency}
+     GROUP BY 1, 2, 3`.execute(db);
+  const sum = (account: string | null, kind: string | null, side: 'debit' | 'credit') =>
+    rows
+      .filter(
+        (r) =>
+          (account === null || r.account === account) &&
+          (kind === null || r.kind === kind) &&
+          r.side === side,
+      )
+      .reduce((s, r) => s + r.total, 0n);
+  const balance = (account: string) => sum(account, null, 'credit') - sum(account, null, 'debit');
+  return {
+    earnedMinor: sum(null, 'commission', 'credit'),
+    reversedMinor: sum(null, 'commission_reversal', 'debit'),
+    compensationMinor: sum(null, 'dispute_compensation', 'credit'),
+    paidOutMinor: sum('invoiced', 'reward_invoice_paid', 'debit'),
+    payableMinor: balance('payable'),
+    notPayableMinor: balance('not_payable'),
+    keptMinor: balance('kept'),
+    invoicedMinor: balance('invoiced'),
+  };
+}

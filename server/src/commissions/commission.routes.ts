@@ -1,0 +1,229 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { AccountCaller } from '../auth/caller';
+import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { defineRoute } from '../http/route';
+import { requestHash } from '../idempotency/idempotency';
+import { findPartnerByAccountId } from '../partners/partner.repository';
+import { getPartnerOrThrow } from '../partners/partner.service';
+import { AccountIdParam } from '../pins/pin';
+import { Balance, CommissionRow, PaymentBody, PaymentResult, RefundBody, RefundResult } from './commission';
+import * as repo from './commission.repository';
+import { recordPayment, recordRefund } from './payment.service';
+
+type ListedCommission = Awaited<ReturnType<typeof repo.listCommissions>>[number];
+const toRow = (c: ListedCommission) => ({
+  id: c.id,
+  paymentId: c.payment_id,
+  externalPaymentId: c.external_id,
+  clientAccountId: Number(c.client_account_id),
+  channel: c.channel,
+  grossMinor: Number(c.gross_minor),
+  rateBps: c.rate_bps,
+  commissionMinor: Number(c.commission_minor),
+  reversedMinor: Number(c.reversed_minor),
+  currency: c.currency,
+  payable: c.payable,
+  reason: c.reason,
+  status:
+    c.reversed_minor === 0n
+      ? ('accrued' as const)
+      : c.reversed_minor === c.commission_minor
+        ? ('reversed' as const)
+        : ('partially_reversed' as const),
+  paidAt: c.paid_at.toISOString(),
+  productCode: c.product_code,
+});
+
+/** Billing's money endpoints and the partner's view of its commissions and balance (rules 14–18). */
+export const commissionRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/payments',
+    summary:
+      'Billing: a client payment; one commission for a client pinned or attributed on the payment date',
+    tag: 'billing',
+    auth: 'billing',
+    body: PaymentBody,
+    responses: {
+      201: { description: 'Recorded', schema: PaymentResult },
+      200: { description: 'The same payment again: the first result', schema: PaymentResult },
+      409: { description: 'The same externalId with other data' },
+    },
+    async handler({ db, body, audit }) {
+      const { result, replayed } = await recordPayment(db, body, requestHash('payment', '', body));
+      if (!replayed)
+        await audit(
+          'payment.recorded',
+          { type: 'payment', id: result.id },
+          { externalId: body.externalId, commissionMinor: result.commission?.commissionMinor ?? null },
+        );
+      return { status: replayed ? 200 : 201, body: result };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/refunds',
+    summary: 'Billing: a refund of (part of) a payment; reverses the commission in proportion',
+    tag: 'billing',
+    auth: 'billing',
+    body: RefundBody,
+    responses: {
+      201: { description: 'Recorded', schema: RefundResult },
+      200: { description: 'The same refund again', schema: RefundResult },
+      422: { description: 'More than was paid' },
+    },
+    async handler({ db, body, audit }) {
+      const { result, replayed } = await recordRefund(db, body, requestHash('refund', '', body));
+      if (!replayed)
+        await audit(
+          'refund.recorded',
+          { type: 'refund', id: result.id },
+          { externalId: body.externalId, reversalMinor: result.reversalMinor },
+        );
+      return { status: replayed ? 200 : 201, body: result };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/commissions',
+    summary: "Partner: one row per client payment with this partner's commission",
+    tag: 'money',
+    auth: 'account',
+    query: ListQuery,
+    responses: {
+      200: {
+        description: 'Commissions, newest first',
+        schema: z.object({ items: z.array(CommissionRow), nextCursor: z.string().nullable() }),
+      },
+    },
+    async handler({ db, caller, query }) {
+      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
+      const rows = await repo.listCommissions(db, partner.id, { limit: query.limit + 1, afterId: after?.id });
+      return { status: 200, body: page(rows, query.limit, toRow, (r) => ({ id: r.id })) };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/balance',
+    summary: 'Partner: balance figures, each a sum of ledger entries',
+    tag: 'money',
+    auth: 'account',
+    query: z.strictObject({
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/)
+        .default('RUB'),
+    }),
+    responses: { 200: { description: 'Balance', schema: Balance } },
+    async handler({ db, caller, query }) {
+      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const sums = await repo.partnerLedgerSums(db, partner.id, query.currency);
+      return {
+        status: 200,
+        body: {
+          currency: query.currency,
+          ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, Number(v)])),
+        },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/commissions/monthly',
+    summary: 'Partner: earnings by month (for the chart), sums of commissions accrued per month',
+    tag: 'money',
+    auth: 'account',
+    query: z.strictObject({ months: z.coerce.number().int().min(1).max(36).default(12) }),
+    responses: {
+      200: {
+        description: 'Months',
+        schema: z.object({
+          items: z.array(
+            z.object({ month: z.string(), commissionMinor: z.number(), reversedMinor: z.number() }),
+          ),
+        }),
+      },
+    },
+    async handler({ db, caller, query }) {
+      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const { rows } = await sql<{ month: string; commission: bigint; reversed: bigint }>`
+        SELECT to_char(date_trunc('month', accrued_at AT TIME ZONE 'Europe/Moscow'), 'YYYY-MM') AS month,
+               sum(commission_minor)::bigint AS commission, sum(reversed_minor)::bigint AS reversed
+          FROM commissions
+         WHERE partner_id = ${partner.id} AND accrued_at >= date_trunc('month', now()) - make_interval(months => ${query.months - 1})
+         GROUP BY 1 ORDER BY 1`.execute(db);
+      return {
+        status: 200,
+        body: {
+          items: rows.map((r) => ({
+            month: r.month,
+            commissionMinor: Number(r.commission),
+            reversedMinor: Number(r.reversed),
+          })),
+        },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/entitlements/:accountId',
+    summary:
+      "Billing: may this partner account use the vendor's widgets free (it has active paying clients, rule 5)",
+    tag: 'billing',
+    auth: 'billing',
+    params: z.strictObject({ accountId: AccountIdParam }),
+    responses: {
+      200: {
+        description: 'Entitlement',
+        schema: z.object({
+          accountId: z.number(),
+          partnerId: z.string().nullable(),
+          activePayingClients: z.number(),
+          freeUse: z.boolean(),
+        }),
+      },
+    },
+    async handler({ db, params }) {
+      const partner = await findPartnerByAccountId(db, params.accountId);
+      if (!partner || partner.status === 'blocked') {
+        return {
+          status: 200,
+          body: {
+            accountId: params.accountId,
+            partnerId: partner?.id ?? null,
+            activePayingClients: 0,
+            freeUse: false,
+          },
+        };
+      }
+      // A client is active while a payment (not fully refunded) covers today: its period_end is ahead, or,
+      // when billing sends no period, it was paid within the last year.
+      const { rows } = await sql<{ n: bigint }>`
+        SELECT count(DISTINCT p.client_account_id)::bigint AS n
+          FROM pins pin
+          JOIN payments p ON p.client_account_id = pin.client_account_id
+         WHERE pin.partner_id = ${partner.id} AND pin.status IN ('pinned', 'attributed')
+           AND p.refunded_minor < p.gross_minor
+           AND (p.period_end > now() OR (p.period_end IS NULL AND p.paid_at > now() - interval '365 days'))`.execute(
+        db,
+      );
+      const active = Number(rows[0]?.n ?? 0n);
+      return {
+        status: 200,
+        body: {
+          accountId: params.accountId,
+          partnerId: partner.id,
+          activePayingClients: active,
+          freeUse: active > 0,
+        },
+      };
+    },
+  }),
+];

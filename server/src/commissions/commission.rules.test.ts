@@ -1,0 +1,106 @@
+import { commissionFor, divideRounded, netInvoiceFor, payoutAmount, reversalFor } from './commission.rules';
+
+describe('rounding', () => {
+  it.each([
+    [5n, 2n, 3n],
+    [-5n, 2n, -3n],
+    [4n, 2n, 2n],
+    [1333320n, 10000n, 133n],
+    [1335000n, 10000n, 134n],
+    [-1335000n, 10000n, -134n],
+    [0n, 7n, 0n],
+  ])('%p / %p rounds half away from zero to %p', (n, d, expected) => {
+    expect(divideRounded(n, d)).toBe(expected);
+  });
+});
+
+describe('the worked examples of DOMAIN.md', () => {
+  it.each([
+    ['direct payment 12 000.00 ₽ at 40 %', 1_200_000n, 4000, 480_000n],
+    ['renewal a year later, again 12 000.00 ₽', 1_200_000n, 4000, 480_000n],
+    ['individual partner, 5 000.00 ₽ direct (recorded not payable)', 500_000n, 4000, 200_000n],
+    ['odd amount 333.33 ₽ → 133.332 → 133.33 ₽', 33_333n, 4000, 13_333n],
+    ['net sale 12 000.00 ₽ at 50 %', 1_200_000n, 5000, 600_000n],
+    ['one kopeck at 50 % rounds up', 1n, 5000, 1n],
+    ['one kopeck at 40 % rounds down', 1n, 4000, 0n],
+    ['2.50 ₽ at 1 % is 2.5 kopecks → 3', 250n, 100, 3n],
+  ])('%s', (_name, gross, rate, expected) => {
+    expect(commissionFor(gross, rate)).toBe(expected);
+  });
+
+  it('a net sale of 12 000.00 ₽: the vendor invoices 6 000.00 ₽, the partner keeps 6 000.00 ₽', () => {
+    expect(netInvoiceFor(1_200_000n, 5000)).toEqual({ rewardMinor: 600_000n, amountMinor: 600_000n });
+  });
+
+  it('partial refund: 3 000.00 ₽ of a 12 000.00 ₽ direct payment reverses 1 200.00 ₽', () => {
+    expect(
+      reversalFor({
+        commissionMinor: 480_000n,
+        grossMinor: 1_200_000n,
+        refundedBeforeMinor: 0n,
+        refundMinor: 300_000n,
+        reversedBeforeMinor: 0n,
+      }),
+    ).toBe(120_000n);
+  });
+
+  it('full refund reverses the whole commission', () => {
+    expect(
+      reversalFor({
+        commissionMinor: 480_000n,
+        grossMinor: 1_200_000n,
+        refundedBeforeMinor: 0n,
+        refundMinor: 1_200_000n,
+        reversedBeforeMinor: 0n,
+      }),
+    ).toBe(480_000n);
+  });
+
+  it('three refunds of a third of 333.33 ₽ reverse exactly the 133.33 ₽ commission, no drift', () => {
+    let refunded = 0n;
+    let reversed = 0n;
+    for (const part of [11_111n, 11_111n, 11_111n]) {
+      reversed += reversalFor({
+        commissionMinor: 13_333n,
+        grossMinor: 33_333n,
+        refundedBeforeMinor: refunded,
+        refundMinor: part,
+        reversedBeforeMinor: reversed,
+      });
+      refunded += part;
+    }
+    expect(reversed).toBe(13_333n);
+  });
+
+  it('refuses a refund above what was paid', () => {
+    expect(() =>
+      reversalFor({
+        commissionMinor: 480_000n,
+        grossMinor: 1_200_000n,
+        refundedBeforeMinor: 1_000_000n,
+        refundMinor: 200_001n,
+        reversedBeforeMinor: 0n,
+      }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('payout amount', () => {
+  it.each([
+    ['pays the balance past the hold', 500_000n, 100_000n, 100_000n, 400_000n],
+    ['nothing below the minimum', 150_000n, 60_000n, 100_000n, 0n],
+    ['exactly the minimum is paid', 100_000n, 0n, 100_000n, 100_000n],
+    ['a clawback balance pays nothing', -480_000n, 0n, 100_000n, 0n],
+    ['everything still on hold', 480_000n, 480_000n, 100_000n, 0n],
+  ])('%s', (_name, payable, held, min, expected) => {
+    expect(payoutAmount({ payableMinor: payable, heldMinor: held, minPayoutMinor: min })).toBe(expected);
+  });
+});
+
+describe('rates', () => {
+  it('refuses rates outside 0–100 %', () => {
+    expect(() => commissionFor(100n, 10_001)).toThrow(RangeError);
+    expect(() => commissionFor(100n, -1)).toThrow(RangeError);
+    expect(() => commissionFor(100n, 40.5)).toThrow(RangeError);
+  });
+});

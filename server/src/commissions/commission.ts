@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { AccountId } from '../pins/pin';
+
+const Money = z.number().int().positive().max(1e13);
+const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+  .default('RUB');
+
+export const PaymentBody = z.strictObject({
+  externalId: z.string().trim().min(1).max(200),
+  clientAccountId: AccountId,
+  grossMinor: Money,
+  currency: Currency,
+  channel: z.enum(['vendor_direct', 'partner_net']),
+  paidAt: z.iso.datetime({ offset: true }),
+  productCode: z.string().trim().min(1).max(100).optional(),
+  periodEnd: z.iso.datetime({ offset: true }).optional(),
+  netInvoiceId: z
+    .string()
+    .regex(/^inv_[0-9a-z]{10,40}$/, 'must be an invoice id')
+    .optional(),
+});
+export type PaymentBody = z.infer<typeof PaymentBody>;
+
+export const CommissionSummary = z.object({
+  partnerId: z.string(),
+  rateBps: z.number(),
+  commissionMinor: z.number(),
+  payable: z.boolean(),
+  reason: z.string().nullable(),
+});
+export const PaymentResult = z.object({ id: z.string(), commission: CommissionSummary.nullable() });
+export type PaymentResult = z.infer<typeof PaymentResult>;
+
+export const RefundBody = z.strictObject({
+  externalId: z.string().trim().min(1).max(200),
+  paymentExternalId: z.string().trim().min(1).max(200),
+  amountMinor: Money,
+  refundedAt: z.iso.datetime({ offset: true }),
+});
+export const RefundResult = z.object({ id: z.string(), reversalMinor: z.number() });
+
+export const CommissionRow = z.object({
+  id: z.string(),
+  paymentId: z.string(),
+  clientAccountId: z.number(),
+  channel: z.enum(['vendor_direct', 'partner_net']),
+  grossMinor: z.number(),
+  rateBps: z.number(),
+  commissionMinor: z.number(),
+  reversedMinor: z.number(),
+  currency: z.string(),
+  payable: z.boolean(),
+  reason: z.string().nullable(),
+  status: z.enum(['accrued', 'partially_reversed', 'reversed']),
+  paidAt: z.string(),
+  productCode: z.string().nullable(),
+});
+
+export const Balance = z.object({
+  currency: z.string(),
+  earnedMinor: z.number(),
+  reversedMinor: z.number(),
+  paidOutMinor: z.number(),
+  payableMinor: z.number(),
+  notPayableMinor: z.number(),
+  keptMinor: z.number(),
+  invoicedMinor: z.number(),
+  compensationMinor: z.number(),
+});

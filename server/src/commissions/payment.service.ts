@@ -1,0 +1,362 @@
+import type { Db } from '../db/pool';
+import type { Channel } from '../db/schema';
+import { AppError } from '../http/errors';
+import { createId } from '../ids';
+import { accounts } from '../ledger/chart';
+import type { AccountRef } from '../ledger/ledger';
+import { post } from '../ledger/ledger.service';
+import { findPartnerById, type PartnerRow } from '../partners/partner.repository';
+import { notPayableReason } from '../partners/partner.rules';
+import * as pins from '../pins/pin.repository';
+import { addKnownAccounts } from '../pins/pin.repository';
+import { rateOn } from '../settings/settings.repository';
+import type { PaymentBody, PaymentResult } from './commission';
+import * as repo from './commission.repository';
+import { commissionFor, reversalFor } from './commission.rules';
+
+/** Where a commission is credited: payable rewards, memo rewards not payable, or rewards the partner kept. */
+function creditAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
+  if (channel === 'partner_net') return accounts.partnerKept(partnerId);
+  return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
+}
+
+/**
+ * Where a reversal is debited. A kept partner_net reward is money the partner already has, like a paid-out
+ * reward, so its reversal is clawed back from the payable balance (rule 17), netting against later rewards.
+ */
+function reversalAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
+  if (channel === 'partner_net') return accounts.partnerPayable(partnerId);
+  return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
+}
+
+function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | undefined): PaymentResult {
+  return {
+    id: payment.id,
+    commission: commission
+      ? {
+          partnerId: commission.partner_id,
+          rateBps: commission.rate_bps,
+          commissionMinor: Number(commission.commission_minor),
+          payable: commission.payable,
+          reason: commission.reason,
+        }
+      : null,
+  };
+}
+
+/**
+ * A partner_net payment for a client whose pin still waits: the partner is the one paying the vendor for this
+ * client (it requested the net invoice), so the vendor attributes the client to it non-exclusively from the
+ * payment date (rule 11). This is the automatic case of attribution; admins can attribute by hand too.
+ */
+async function attributeIfPartnerPays(db: Db, body: PaymentBody, paidAt: Date): Promise<void> {
+  if (body.channel !== 'partner_net' || !body.netInvoiceId) return;
+  const invoice = await db
+    .selectFrom('invoices')
+    .select(['partner_id', 'client_account_id'])
+    .where('id', '=', body.netInvoiceId)
+    .executeTakeFirst();
+  if (!invoice || Number(invoice.client_account_id) !== body.clientAccountId) return;
+  const holder = await pins.findHoldingPin(db, body.clientAccountId, { forUpdate: true });
+  if (
+    !holder ||
+    holder.partner_id !== invoice.partner_id ||
+    !['pending_client_request', 'pending_check'].includes(holder.status)
+  )
+    return;
+  await pins.transitionPin(db, holder.id, ['pending_client_request', 'pending_check'], {
+    status: 'attributed',
+    exclusive: false,
+    valid_from: paidAt,
+  });
+  await pins.addPinEvent(db, holder.id, 'attributed', {
+    reason: 'partner_pays_net_invoice',
+    netInvoiceId: body.netInvoiceId,
+  });
+}
+
+/**
+ * Records a client payment reported by billing and, for a client pinned or attributed on the payment date, its
+ * one commission and ledger posting — all in the caller's transaction. `externalId` makes it idempotent:
+ * the same report again returns the first result (`replayed`), another body under the same id is a 409.
+ */
+export async function recordPayment(
+  db: Db,
+  body: PaymentBody,
+  requestHash: string,
+): Promise<{ result: PaymentResult; replayed: boolean }> {
+  const paidAt = new Date(body.paidAt);
+  const payment = await repo.insertPayment(db, {
+    id: createId('pay'),
+    external_id: body.externalId,
+    request_hash: requestHash,
+    client_account_id: BigInt(body.clientAccountId),
+    gross_minor: BigInt(body.grossMinor),
+    currency: body.currency,
+    channel: body.channel,
+    paid_at: paidAt,
+    product_code: body.productCode ?? null,
+    period_end: body.periodEnd ? new Date(body.periodEnd) : null,
+    net_invoice_id: body.netInvoiceId ?? null,
+  });
+  if (!payment) {
+    // Inserted by an earlier (or concurrent, now committed) report of the same payment.
+    const existing = (await repo.findPaymentByExternalId(db, body.externalId))!;
+    if (existing.request_hash !== requestHash)
+      throw new AppError(
+        'idempotency_key_reused',
+        `Payment ${body.externalId} was already reported with different data`,
+      );
+    return {
+      result: resultOf(existing, await repo.findCommissionByPayment(db, existing.id)),
+      replayed: true,
+    };
+  }
+  // A client that paid is a client the vendor knows (rule 9) from now on.
+  await addKnownAccounts(db, [body.clientAccountId], 'payment');
+  await attributeIfPartnerPays(db, body, paidAt);
+  if (body.netInvoiceId) await settleNetInvoice(db, body.netInvoiceId, body.clientAccountId, paidAt);
+
+  const pin = await pins.findEarningPinOn(db, body.clientAccountId, paidAt);
+  if (!pin) return { result: resultOf(payment, undefined), replayed: false };
+  const partner = (await findPartnerById(db, pin.partner_id))!;
+  const commission = await accrueCommission(db, payment, partner, pin.id);
+  return { result: resultOf(payment, commission), replayed: false };
+}
+
+async function accrueCommission(
+  db: Db,
+  payment: repo.PaymentRow,
+  partner: PartnerRow,
+  pinId: string,
+): Promise<repo.CommissionRowDb> {
+  const rateBps = await rateOn(db, partner.id, payment.channel, payment.paid_at);
+  const commissionMinor = commissionFor(payment.gross_minor, rateBps);
+  // partner_net rewards are kept by the partner at once: never payable, nothing to pay out (rule 15).
+  const reason =
+    payment.channel === 'partner_net'
+      ? 'kept_by_partner'
+      : notPayableReason({
+          kind: partner.kind,
+          status: partner.status,
+          contractSignedAt: partner.contract_signed_at,
+        });
+  const payable = payment.channel === 'vendor_direct' && reason === null;
+  const commission = await repo.insertCommission(db, {
+    id: createId('com'),
+    payment_id: payment.id,
+    partner_id: partner.id,
+    pin_id: pinId,
+    channel: payment.channel,
+    gross_minor: payment.gross_minor,
+    rate_bps: rateBps,
+    commission_minor: commissionMinor,
+    currency: payment.currency,
+    payable,
+    reason,
+    accrued_at: payment.paid_at,
+  });
+  if (commissionMinor > 0n) {
+    await post(db, {
+      key: `commission:${commission.id}`,
+      kind: 'commission',
+      reason: {
+        paymentId: payment.id,
+        commissionId: commission.id,
+        clientAccountId: Number(payment.client_account_id),
+      },
+      effectiveAt: payment.paid_at,
+      entries: [
+        {
+          account: accounts.commissionExpense,
+          side: 'debit',
+          amountMinor: commissionMinor,
+          currency: payment.currency,
+        },
+        {
+          account: creditAccount(partner.id, payment.channel, payable),
+          side: 'credit',
+          amountMinor: commissionMinor,
+          currency: payment.currency,
+        },
+      ],
+    });
+  }
+  return commission;
+}
+
+async function settleNetInvoice(
+  db: Db,
+  invoiceId: string,
+  clientAccountId: number,
+  paidAt: Date,
+): Promise<void> {
+  const invoice = await db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('id', '=', invoiceId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!invoice || invoice.kind !== 'net' || Number(invoice.client_account_id) !== clientAccountId) {
+    throw new AppError('unprocessable', 'netInvoiceId does not name a net invoice for this client');
+  }
+  if (invoice.status !== 'issued') return;
+  await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
+}
+
+/** Settles an issued invoice in the ledger; guarded so an invoice is paid once. */
+export async function markInvoicePaid(
+  db: Db,
+  invoiceId: string,
+  payment: { paidAt: Date; method: 'bank' | 'card' },
+) {
+  const invoice = await db
+    .updateTable('invoices')
+    .set({ status: 'paid', paid_at: payment.paidAt, payment_method: payment.method })
+    .where('id', '=', invoiceId)
+    .where('status', '=', 'issued')
+    .returningAll()
+    .executeTakeFirst();
+  if (!invoice) return undefined;
+  const amount = invoice.amount_minor;
+  const entries =
+    invoice.kind === 'reward'
+      ? [
+          {
+            account: accounts.partnerInvoiced(invoice.partner_id),
+            side: 'debit' as const,
+            amountMinor: amount,
+            currency: invoice.currency,
+          },
+          {
+            account: accounts.cash,
+            side: 'credit' as const,
+            amountMinor: amount,
+            currency: invoice.currency,
+          },
+        ]
+      : [
+          { account: accounts.cash, side: 'debit' as const, amountMinor: amount, currency: invoice.currency },
+          {
+            account: accounts.partnerReceivable(invoice.partner_id),
+            side: 'credit' as const,
+            amountMinor: amount,
+            currency: invoice.currency,
+          },
+        ];
+  await post(db, {
+    key: `invoice:${invoice.id}:paid`,
+    kind: invoice.kind === 'reward' ? 'reward_invoice_paid' : 'net_invoice_paid',
+    reason: { invoiceId: invoice.id, method: payment.method },
+    effectiveAt: payment.paidAt,
+    entries,
+  });
+  return invoice;
+}
+
+/**
+ * Rule 17: a refund reverses the commission in proportion (cumulatively, so partial refunds never drift);
+ * refunding more than was paid is a 422. Idempotent by the refund's externalId like payments.
+ */
+export async function recordRefund(
+  db: Db,
+  body: { externalId: string; paymentExternalId: string; amountMinor: number; refundedAt: string },
+  requestHash: string,
+): Promise<{ result: { id: string; reversalMinor: number }; replayed: boolean }> {
+  const existing = await db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('external_id', '=', body.externalId)
+    .executeTakeFirst();
+  if (existing) return replayRefund(existing, requestHash);
+  const payment = await repo.findPaymentByExternalId(db, body.paymentExternalId, { forUpdate: true });
+  if (!payment)
+    throw new AppError('unprocessable', `No payment ${body.paymentExternalId} to refund`, [
+      { path: 'paymentExternalId', message: 'unknown payment' },
+    ]);
+  // Re-check under the payment's lock: a concurrent report of the same refund may have just committed.
+  const raced = await db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('external_id', '=', body.externalId)
+    .executeTakeFirst();
+  if (raced) return replayRefund(raced, requestHash);
+
+  const amount = BigInt(body.amountMinor);
+  if (payment.refunded_minor + amount > payment.gross_minor) {
+    throw new AppError(
+      'unprocessable',
+      `Refund exceeds the payment: ${payment.gross_minor - payment.refunded_minor} left to refund`,
+      [{ path: 'amountMinor', message: 'more than was paid' }],
+    );
+  }
+  const refundedAt = new Date(body.refundedAt);
+  const commission = await repo.findCommissionByPayment(db, payment.id, { forUpdate: true });
+  const reversal = commission
+    ? reversalFor({
+        commissionMinor: commission.commission_minor,
+        grossMinor: payment.gross_minor,
+        refundedBeforeMinor: payment.refunded_minor,
+        refundMinor: amount,
+        reversedBeforeMinor: commission.reversed_minor,
+      })
+    : 0n;
+  const refund = await db
+    .insertInto('refunds')
+    .values({
+      id: createId('rfd'),
+      external_id: body.externalId,
+      request_hash: requestHash,
+      payment_id: payment.id,
+      amount_minor: amount,
+      reversal_minor: reversal,
+      refunded_at: refundedAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .updateTable('payments')
+    .set({ refunded_minor: payment.refunded_minor + amount })
+    .where('id', '=', payment.id)
+    .execute();
+  if (commission && reversal > 0n) {
+    await db
+      .updateTable('commissions')
+      .set({ reversed_minor: commission.reversed_minor + reversal })
+      .where('id', '=', commission.id)
+      .execute();
+    await post(db, {
+      key: `refund:${refund.id}:reversal`,
+      kind: 'commission_reversal',
+      reason: { refundId: refund.id, paymentId: payment.id, commissionId: commission.id },
+      effectiveAt: refundedAt,
+      entries: [
+        {
+          account: reversalAccount(commission.partner_id, commission.channel, commission.payable),
+          side: 'debit',
+          amountMinor: reversal,
+          currency: commission.currency,
+        },
+        {
+          account: accounts.commissionExpense,
+          side: 'credit',
+          amountMinor: reversal,
+          currency: commission.currency,
+        },
+      ],
+    });
+  }
+  return { result: { id: refund.id, reversalMinor: Number(reversal) }, replayed: false };
+}
+
+function replayRefund(
+  existing: { id: string; request_hash: string; reversal_minor: bigint; external_id: string },
+  requestHash: string,
+) {
+  if (existing.request_hash !== requestHash)
+    throw new AppError(
+      'idempotency_key_reused',
+      `Refund ${existing.external_id} was already reported with different data`,
+    );
+  return { result: { id: existing.id, reversalMinor: Number(existing.reversal_minor) }, replayed: true };
+}

@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import type { AccountCaller } from '../auth/caller';
+import { markInvoicePaid } from '../commissions/payment.service';
+import { renderInvoicePdf } from '../documents';
+import { AppError } from '../http/errors';
+import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { defineRoute } from '../http/route';
+import { findPartnerById } from '../partners/partner.repository';
+import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
+import { getVendorRequisites } from '../settings/settings.repository';
+import {
+  InvoiceIdParams,
+  InvoiceView,
+  MarkPaidBody,
+  NetInvoiceBody,
+  PAYMENT_OPTIONS,
+  PaymentOption,
+} from './invoice';
+import { createNetInvoice, invoiceDocument, toInvoiceView } from './invoice.service';
+
+const InvoiceList = z.object({ items: z.array(InvoiceView), nextCursor: z.string().nullable() });
+const Cursor = z.object({ id: z.string() });
+
+export const invoiceRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/net-invoices',
+    summary: "Partner: ask the vendor for a net invoice for a client sale (price minus the partner's reward)",
+    tag: 'invoices',
+    auth: 'account',
+    body: NetInvoiceBody,
+    responses: {
+      201: {
+        description: 'The invoice, and how it may be paid',
+        schema: z.object({ invoice: InvoiceView, paymentOptions: z.array(PaymentOption) }),
+      },
+    },
+    async handler({ db, caller, body, audit }) {
+      const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const invoice = await createNetInvoice(db, partner, body);
+      await audit(
+        'invoice.net_requested',
+        { type: 'invoice', id: invoice.id },
+        { clientAccountId: body.clientAccountId, amountMinor: Number(invoice.amount_minor) },
+      );
+      return { status: 201, body: { invoice: toInvoiceView(invoice), paymentOptions: PAYMENT_OPTIONS } };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/net-invoices/payment-options',
+    summary:
+      'How a net invoice may be paid, with the card warning (rule 15) — shown before the partner chooses',
+    tag: 'invoices',
+    auth: 'account',
+    responses: { 200: { description: 'Options', schema: z.object({ items: z.array(PaymentOption) }) } },
+    async handler() {
+      return { status: 200, body: { items: PAYMENT_OPTIONS } };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/invoices',
+    summary: "Partner: this partner's net and reward invoices, newest first",
+    tag: 'invoices',
+    auth: 'account',
+    query: ListQuery,
+    responses: { 200: { description: 'Invoices', schema: InvoiceList } },
+    async handler({ db, caller, query }) {
+      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const after = decodeCursor(query.cursor, Cursor);
+      let q = db
+        .selectFrom('invoices')
+        .selectAll()
+        .where('partner_id', '=', partner.id)
+        .orderBy('id', 'desc')
+        .limit(query.limit + 1);
+      if (after) q = q.where('id', '<', after.id);
+      return {
+        status: 200,
+        body: page(await q.execute(), query.limit, toInvoiceView, (r) => ({ id: r.id })),
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/invoices/:id/pdf',
+    summary: 'The invoice as a Russian PDF document (its partner, or a vendor admin)',
+    tag: 'invoices',
+    auth: 'widget',
+    params: InvoiceIdParams,
+    responses: { 200: { description: 'PDF', contentType: 'application/pdf' } },
+    async handler({ db, caller, params }) {
+      const invoice = await db
+        .selectFrom('invoices')
+        .selectAll()
+        .where('id', '=', params.id)
+        .executeTakeFirst();
+      const isAdmin = caller.kind === 'staff' && caller.role === 'admin';
+      if (!invoice) throw new AppError('not_found', 'No such invoice');
+      if (!isAdmin) {
+        const own = caller.kind === 'account' ? await getPartnerOrThrow(db, caller.accountId) : undefined;
+        // Another partner's invoice is answered like a missing one.
+        if (!own || own.id !== invoice.partner_id) throw new AppError('not_found', 'No such invoice');
+      }
+      const partner = (await findPartnerById(db, invoice.partner_id))!;
+      const pdf = await renderInvoicePdf(invoiceDocument(invoice, partner, await getVendorRequisites(db)));
+      return {
+        status: 200,
+        file: pdf,
+        contentType: 'application/pdf',
+        filename: `invoice-${invoice.id}.pdf`,
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/invoices',
+    summary: 'Admin: invoices, filtered by status and kind',
+    tag: 'admin',
+    auth: 'admin',
+    query: ListQuery.extend({
+      status: z.enum(['issued', 'paid', 'cancelled']).optional(),
+      kind: z.enum(['net', 'reward']).optional(),
+    }),
+    responses: { 200: { description: 'Invoices', schema: InvoiceList } },
+    async handler({ db, query }) {
+      const after = decodeCursor(query.cursor, Cursor);
+      let q = db
+        .selectFrom('invoices')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(query.limit + 1);
+      if (after) q = q.where('id', '<', after.id);
+      if (query.status) q = q.where('status', '=', query.status);
+      if (query.kind) q = q.where('kind', '=', query.kind);
+      return {
+        status: 200,
+        body: page(await q.execute(), query.limit, toInvoiceView, (r) => ({ id: r.id })),
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/invoices/:id/paid',
+    summary: 'Admin: the invoice was paid → the ledger settles it',
+    tag: 'admin',
+    auth: 'admin',
+    params: InvoiceIdParams,
+    body: MarkPaidBody,
+    responses: {
+      200: { description: 'Paid', schema: InvoiceView },
+      409: { description: 'Not an issued invoice' },
+    },
+    async handler({ db, params, body, audit }) {
+      const current = await db
+        .selectFrom('invoices')
+        .selectAll()
+        .where('id', '=', params.id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!current) throw new AppError('not_found', 'No such invoice');
+      if (current.status !== 'issued') throw new AppError('conflict', `The invoice is ${current.status}`);
+      const invoice = (await markInvoicePaid(db, params.id, {
+        paidAt: new Date(body.paidAt),
+        method: body.method,
+      }))!;
+      await audit(
+        'invoice.paid',
+        { type: 'invoice', id: invoice.id },
+        { method: body.method, paidAt: body.paidAt },
+      );
+      return { status: 200, body: toInvoiceView(invoice) };
+    },
+  }),
+];

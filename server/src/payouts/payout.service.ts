@@ -1,0 +1,132 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/pool';
+import { payoutAmount } from '../commissions/commission.rules';
+import { createId } from '../ids';
+import { accounts } from '../ledger/chart';
+import { post } from '../ledger/ledger.service';
+import { nextInvoiceNumber } from '../invoices/invoice.service';
+import { getProgramSettings } from '../settings/settings.repository';
+
+export interface PayoutRunResult {
+  runId: string;
+  asOf: string;
+  created: boolean;
+  invoicesCreated: number;
+  totalMinor: bigint;
+}
+
+/**
+ * Rule 14 on a schedule: one reward invoice per payout-eligible partner for its payable balance, less rewards
+ * still in the hold period, if at least the minimum. The whole run is one transaction (a crash leaves no
+ * half-made invoice) and the run's date is unique (a repeated run for the same date creates nothing).
+ */
+export async function runPayouts(db: Db, asOf: string): Promise<PayoutRunResult> {
+  const existing = await db
+    .selectFrom('payout_runs')
+    .selectAll()
+    .where('as_of', '=', asOf)
+    .executeTakeFirst();
+  if (existing)
+    return {
+      runId: existing.id,
+      asOf,
+      created: false,
+      invoicesCreated: existing.invoices_created,
+      totalMinor: existing.total_minor,
+    };
+  // Serialise runs: two concurrent runs for one date must not both compute invoices.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('payout_run', 0))`.execute(db);
+  const raced = await db.selectFrom('payout_runs').selectAll().where('as_of', '=', asOf).executeTakeFirst();
+  if (raced)
+    return {
+      runId: raced.id,
+      asOf,
+      created: false,
+      invoicesCreated: raced.invoices_created,
+      totalMinor: raced.total_minor,
+    };
+
+  const settings = await getProgramSettings(db);
+  const runId = createId('pyr');
+  // The run's cut-off is the end of asOf (Moscow): rewards accrued within the hold before it are held.
+  const cutoff = new Date(`${asOf}T23:59:59.999+03:00`);
+  const holdFrom = new Date(cutoff.getTime() - settings.holdDays * 24 * 3600 * 1000);
+
+  // Payable balance and held amount per eligible partner, computed set-wise in the database.
+  const { rows } = await sql<{ partner_id: string; payable: bigint; held: bigint }>`
+    SELECT p.id AS partner_id,
+           (a.credits_minor - a.debits_minor)::bigint AS payable,
+           coalesce((SELECT sum(c.commission_minor - c.reversed_minor) FROM commissions c
+                      WHERE c.partner_id = p.id AND c.payable AND c.accrued_at > ${holdFrom}), 0)::bigint AS held
+      FROM partners p
+      JOIN ledger_accounts a ON a.partner_id = p.id AND a.code = 'partner:' || p.id || ':payable' AND a.currency = 'RUB'
+     WHERE p.status = 'active' AND p.kind <> 'individual' AND p.contract_signed_at IS NOT NULL
+       AND a.credits_minor - a.debits_minor > 0
+     ORDER BY p.id`.execute(db);
+
+  await db
+    .insertInto('payout_runs')
+    .values({ id: runId, as_of: asOf, status: 'done', invoices_created: 0, total_minor: 0n })
+    .execute();
+  let invoicesCreated = 0;
+  let totalMinor = 0n;
+  const issuedAt = new Date();
+  for (const row of rows) {
+    const amount = payoutAmount({
+      payableMinor: row.payable,
+      heldMinor: row.held,
+      minPayoutMinor: BigInt(settings.minPayoutMinor),
+    });
+    if (amount === 0n) continue;
+    const invoiceId = createId('inv');
+    await db
+      .insertInto('invoices')
+      .values({
+        id: invoiceId,
+        number: await nextInvoiceNumber(db, 'reward', issuedAt),
+        kind: 'reward',
+        partner_id: row.partner_id,
+        status: 'issued',
+        amount_minor: amount,
+        currency: 'RUB',
+        issued_at: issuedAt,
+        payout_run_id: runId,
+      })
+      .execute();
+    await post(db, {
+      key: `payout_run:${runId}:${row.partner_id}`,
+      kind: 'reward_invoice',
+      reason: { payoutRunId: runId, invoiceId },
+      effectiveAt: issuedAt,
+      entries: [
+        {
+          account: accounts.partnerPayable(row.partner_id),
+          side: 'debit',
+          amountMinor: amount,
+          currency: 'RUB',
+        },
+        {
+          account: accounts.partnerInvoiced(row.partner_id),
+          side: 'credit',
+          amountMinor: amount,
+          currency: 'RUB',
+        },
+      ],
+    });
+    invoicesCreated += 1;
+    totalMinor += amount;
+  }
+  await db
+    .updateTable('payout_runs')
+    .set({ invoices_created: invoicesCreated, total_minor: totalMinor })
+    .where('id', '=', runId)
+    .execute();
+  return { runId, asOf, created: true, invoicesCreated, totalMinor };
+}
+
+/** The date a scheduled run uses: today in Moscow, if today is one of the program's payout days. */
+export function scheduledPayoutDate(now: Date, payoutDaysOfMonth: number[]): string | null {
+  const moscow = new Date(now.getTime() + 3 * 3600 * 1000);
+  const day = moscow.getUTCDate();
+  return payoutDaysOfMonth.includes(day) ? moscow.toISOString().slice(0, 10) : null;
+}

@@ -1,0 +1,66 @@
+import type { Db } from '../db/pool';
+import type { Channel } from '../db/schema';
+import { PartyRequisites, ProgramSettings, SETTING_KEYS } from './settings';
+
+export async function getProgramSettings(db: Db): Promise<ProgramSettings> {
+  const rows = await db.selectFrom('program_settings').select(['key', 'value']).execute();
+  const byKey = new Map(rows.map((r) => [r.key, r.value]));
+  return ProgramSettings.parse(
+    Object.fromEntries(Object.entries(SETTING_KEYS).map(([name, key]) => [name, byKey.get(key)])),
+  );
+}
+
+export async function updateProgramSettings(
+  db: Db,
+  patch: Partial<ProgramSettings>,
+): Promise<ProgramSettings> {
+  for (const [name, value] of Object.entries(patch)) {
+    const key = SETTING_KEYS[name as keyof ProgramSettings];
+    await db
+      .insertInto('program_settings')
+      .values({ key, value: JSON.stringify(value) })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: new Date() }),
+      )
+      .execute();
+  }
+  return getProgramSettings(db);
+}
+
+export async function getVendorRequisites(db: Db): Promise<PartyRequisites> {
+  const row = await db
+    .selectFrom('program_settings')
+    .select('value')
+    .where('key', '=', 'vendor_requisites')
+    .executeTakeFirstOrThrow();
+  return PartyRequisites.parse(row.value);
+}
+
+/** Price list: product code → gross price in kopecks. */
+export async function getPriceList(db: Db): Promise<Record<string, number>> {
+  const row = await db
+    .selectFrom('program_settings')
+    .select('value')
+    .where('key', '=', 'price_list')
+    .executeTakeFirst();
+  return (row?.value ?? {}) as Record<string, number>;
+}
+
+/**
+ * The rate valid at `at` for a partner and channel (rule 16): the partner's own override in force at that
+ * date if any, else the program rate in force at that date.
+ */
+export async function rateOn(db: Db, partnerId: string, channel: Channel, at: Date): Promise<number> {
+  const row = await db
+    .selectFrom('rate_schedules')
+    .select(['rate_bps', 'partner_id'])
+    .where('channel', '=', channel)
+    .where('effective_from', '<=', at)
+    .where((eb) => eb.or([eb('partner_id', '=', partnerId), eb('partner_id', 'is', null)]))
+    // Partner overrides first, then the newest in force.
+    .orderBy((eb) => eb.case().when('partner_id', 'is', null).then(1).else(0).end())
+    .orderBy('effective_from', 'desc')
+    .executeTakeFirst();
+  if (!row) throw new Error(`no ${channel} rate in force at ${at.toISOString()}`);
+  return row.rate_bps;
+}
