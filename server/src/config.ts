@@ -110,6 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
         'Never use them in production.',
     );
   }
+  if (e.ADMIN_USER_IDS.length === 0 && e.NODE_ENV !== 'production') {
+    warnings.push('ADMIN_USER_IDS is not set: user 1 of the vendor account is an admin in development.');
+  }
   const pick = (name: (typeof REQUIRED_SECRETS)[number]): string => String(e[name] ?? generated[name]);
 
   const port = e.PORT;
@@ -129,7 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
         apiOrigin: e.AMO_API_ORIGIN,
       },
       vendorAccountId: Number(pick('VENDOR_ACCOUNT_ID')),
-      adminUserIds: e.ADMIN_USER_IDS,
+      // In development a vendor admin must exist to try the admin pages: user 1 of the vendor account.
+      adminUserIds: e.ADMIN_USER_IDS.length === 0 && e.NODE_ENV !== 'production' ? [1] : e.ADMIN_USER_IDS,
       billingApiKey: pick('BILLING_API_KEY'),
       encryptionKey: Buffer.from(pick('ENCRYPTION_KEY'), 'base64'),
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${port}`,
