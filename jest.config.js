@@ -8,6 +8,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/server', '<rootDir>/shared', '<rootDir>/test', '<rootDir>/widget'],
   testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+  // The long reliability runs (load, kill -9, database outage) are `npm run test:soak`.
+  testPathIgnorePatterns: ['/node_modules/', '/test/soak/'],
   transform: {
     '^.+\\.(t|j|mj)sx?$': [
       '@swc/jest',

