@@ -10,12 +10,10 @@ import {
 } from '../documents';
 import { AppError } from '../http/errors';
 import { defineRoute } from '../http/route';
+import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.repository';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
 import { getVendorRequisites } from '../settings/settings.repository';
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Rule 6: a partner certificate anyone can verify through a public link; documents for the partner. */
 export const documentRoutes = [
@@ -78,7 +76,7 @@ export const documentRoutes = [
         : `<h1>Сертификат недействителен</h1><p>Сертификата с номером ${escapeHtml(params.certificateCode)} нет, или партнёр больше не участвует в программе.</p>`;
       return {
         status: 200,
-        html: `<!doctype html><html lang="ru"><meta charset="utf-8"><title>Проверка сертификата</title><body style="font-family:sans-serif;max-width:40em;margin:2em auto" data-valid="${valid ? 'true' : 'false'}">${body}</body></html>`,
+        html: publicPage('Проверка сертификата', body, ` data-valid="${valid ? 'true' : 'false'}"`),
       };
     },
   }),

@@ -4,6 +4,7 @@ import type { PartnerContacts } from '../db/schema';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
+import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.repository';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
 import {
@@ -399,9 +400,6 @@ export const pinRoutes = [
   }),
 ];
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
 /**
  * The page a client lands on from the partner's link. Confirming needs the client's own amoCRM identity,
  * so the page explains how to confirm inside amoCRM (the widget's confirmation screen takes the code).
@@ -431,7 +429,7 @@ export const confirmPageRoute = defineRoute({
     }
     return {
       status: 200,
-      html: `<!doctype html><html lang="ru"><meta charset="utf-8"><title>Подтверждение</title><body style="font-family:sans-serif;max-width:40em;margin:2em auto">${body}</body></html>`,
+      html: publicPage('Подтверждение', body),
     };
   },
 });
