@@ -517,6 +517,7 @@ describe('documents and entitlements', () => {
     expect(text).toContain(`ИП Партнёр ${IP}`);
     const code = /verify\/([A-Za-z0-9_-]+)/.exec(text)?.[1];
     expect(code).toBeDefined();
+    expect(res.headers.get('x-verify-url')).toBe(`${t.config.publicUrl}/verify/${code}`);
     const page = await t.call('GET', `/verify/${code}`);
     expect(page.text).toContain('Сертификат действителен');
     expect(page.text).toContain(`ИП Партнёр ${IP}`);

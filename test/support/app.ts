@@ -3,6 +3,7 @@ import http from 'node:http';
 import { Writable } from 'node:stream';
 import { mintAmoToken } from '../../server/src/auth/amo-token';
 import type { Config } from '../../server/src/config';
+import { devHostRouter } from '../../server/src/devhost/devhost.routes';
 import { createApp } from '../../server/src/http/app';
 import type { AppContext } from '../../server/src/http/context';
 import { createLogger } from '../../server/src/http/logger';
@@ -74,8 +75,19 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
+export interface TestAppOptions {
+  /**
+   * Also mount the widget dev host page (`/dev/host/`, `/dev/widget/`) with this app's integration secret,
+   * so browser tests drive the built widget against the real API on one origin.
+   */
+  devHost?: { widgetDir: string; hostDir: string };
+}
+
 /** The real Express app over real HTTP on a fresh database; tokens are minted exactly as amoCRM mints them. */
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Partial<Config> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDb();
   const config = testConfig(overrides);
   const logs: string[] = [];
@@ -87,7 +99,20 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   });
   const log = createLogger({ level: 'debug', destination: sink });
   const context: AppContext = { config, db: db.db, log };
-  const server = http.createServer(createApp(context, allRoutes));
+  const devHost = options.devHost
+    ? devHostRouter({
+        amoClientId: config.amo.clientId,
+        amoClientSecret: config.amo.clientSecret,
+        tokenAudience: config.amo.tokenAudience,
+        vendorAccountId: config.vendorAccountId,
+        adminUserIds: config.adminUserIds,
+        widgetDir: options.devHost.widgetDir,
+        hostDir: options.devHost.hostDir,
+      })
+    : undefined;
+  const server = http.createServer(
+    createApp(context, allRoutes, devHost ? (app) => app.use(devHost) : undefined),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

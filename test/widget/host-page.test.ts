@@ -79,8 +79,9 @@ function whoami(req: express.Request, res: express.Response): void {
   verified.push({ header: decoded.header, claims });
   const accountId = Number(claims.account_id);
   const userId = Number(claims.user_id);
+  // Any other account is a visitor here (this stand-in knows no registered partners).
   const role =
-    accountId !== VENDOR_ACCOUNT_ID ? 'partner' : ADMIN_USER_IDS.includes(userId) ? 'admin' : 'staff';
+    accountId !== VENDOR_ACCOUNT_ID ? 'visitor' : ADMIN_USER_IDS.includes(userId) ? 'admin' : 'staff';
   res.json({ accountId, userId, subdomain: claims.subdomain, role, claims });
 }
 
@@ -88,6 +89,16 @@ beforeAll(async () => {
   ensureWidgetBuilt();
   const app = express();
   app.get('/api/v1/whoami', whoami);
+  // Staff's client check, as API.md shapes it: every account is free in this stand-in.
+  app.get('/api/v1/staff/clients/:accountId', (req, res) => {
+    if (!req.get('X-Auth-Token')) return problem(res, 401, 'token_missing', 'X-Auth-Token is required');
+    res.json({
+      clientAccountId: Number(req.params.accountId),
+      pin: null,
+      salesMayContact: true,
+      supportRouteTo: null,
+    });
+  });
   app.use(
     devHostRouter({
       amoClientId: CLIENT_ID,
@@ -134,18 +145,17 @@ function hostState<T>(pick: (host: any) => T): Promise<T> {
 const hostErrors = () => hostState((h) => h.errors.map((e: { message: string }) => e.message));
 
 describe('dev host page', () => {
-  test('a partner in a lead card: the panel greets in Russian and the server verifies the widget token', async () => {
+  test('an account in a lead card: the widget asks the server who it is, and the server verifies the widget token', async () => {
     await open('identity=partner&area=lcard&client=30999888');
 
-    const panel = page.locator(`${CARD_PANEL} .amop-hello`);
-    await expect(panel.locator('.amop-title').textContent()).resolves.toBe('Здравствуйте, Анна Партнёрова!');
-    await expect(panel.locator('.amop-client').getAttribute('data-client-account-id')).resolves.toBe(
-      '30999888',
+    const panel = page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`);
+    await panel.waitFor();
+    await expect(panel.getAttribute('data-account-id')).resolves.toBe('30111222');
+    // Not registered as a partner (in this stand-in): the panel invites to the widget's page, in Russian.
+    await expect(panel.getAttribute('data-role')).resolves.toBe('visitor');
+    await expect(panel.locator('.amop-visitor-card').textContent()).resolves.toContain(
+      'Этот аккаунт ещё не зарегистрирован в партнёрской программе.',
     );
-    const whoami = panel.locator('.amop-whoami[data-status="ok"]');
-    await whoami.waitFor();
-    await expect(whoami.getAttribute('data-account-id')).resolves.toBe('30111222');
-    await expect(whoami.getAttribute('data-role')).resolves.toBe('partner');
 
     // The token was minted with the integration secret and carries exactly the documented claims.
     expect(verified).toHaveLength(1);
@@ -169,22 +179,21 @@ describe('dev host page', () => {
     // amoCRM's order, each returning true (the host logs an error otherwise).
     await expect(hostState((h) => h.calls)).resolves.toEqual(['render', 'init', 'bind_actions']);
     await expect(hostErrors()).resolves.toEqual([]);
-
-    // The panel follows the card's client account field as the user types.
-    await page.fill('#host-client-field', '41000777');
-    await page.locator(`${CARD_PANEL} .amop-client[data-client-account-id="41000777"]`).waitFor();
     expect(pageErrors).toEqual([]);
   });
 
   test('switching to the widget page calls destroy (the card tree is unmounted), then advancedSettings mounts the page', async () => {
     await open('identity=staff&area=comcard');
-    await page.locator(`${CARD_PANEL} .amop-whoami[data-status="ok"]`).waitFor();
-    await expect(page.locator(`${CARD_PANEL} .amop-whoami`).getAttribute('data-role')).resolves.toBe('staff');
+    await page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`).waitFor();
+    await expect(page.locator(`${CARD_PANEL} .amop-app`).getAttribute('data-role')).resolves.toBe('staff');
+    // The panel follows the card's client account field as the user types.
+    await page.fill('#host-client-field', '41000777');
+    await page.locator(`${CARD_PANEL} .amop-verdict[data-client="41000777"]`).waitFor();
 
     await page.click('#host-areas button[data-area="advanced_settings"]');
 
-    const pageRoot = page.locator(`#work-area-${WIDGET_CODE} .amop-root .amop-hello`);
-    await pageRoot.locator('.amop-whoami[data-status="ok"]').waitFor();
+    const pageRoot = page.locator(`#work-area-${WIDGET_CODE} .amop-root .amop-app`);
+    await pageRoot.and(page.locator('[data-status="ok"]')).waitFor();
     await expect(pageRoot.getAttribute('data-surface')).resolves.toBe('advanced');
     // The host checked the card panel right after destroy, before removing the card: nothing left.
     await expect(hostState((h) => h.destroys)).resolves.toEqual([{ area: 'comcard', leftovers: 0 }]);
@@ -204,7 +213,7 @@ describe('dev host page', () => {
 
     // And away from the page again: destroy removes the page's tree too.
     await page.click('#host-areas button[data-area="lcard"]');
-    await page.locator(`${CARD_PANEL} .amop-hello`).waitFor();
+    await page.locator(`${CARD_PANEL} .amop-app`).waitFor();
     await expect(hostState((h) => h.destroys)).resolves.toEqual([
       { area: 'comcard', leftovers: 0 },
       { area: 'advanced_settings', leftovers: 0 },
@@ -220,10 +229,11 @@ describe('dev host page', () => {
     await expect(modal.locator('label[for="host-setting-backend_url"]').textContent()).resolves.toBe(
       'Partner program server address (https://…) *',
     );
-    const block = modal.locator('.widget-settings__desc-space .amop-root .amop-hello');
-    await expect(block.locator('.amop-title').textContent()).resolves.toBe('Hello, Ольга Админова!');
-    const whoami = block.locator('.amop-whoami[data-status="ok"]');
+    const whoami = modal.locator('.widget-settings__desc-space .amop-root .amop-app[data-status="ok"]');
     await whoami.waitFor();
+    await expect(whoami.locator('[data-connected]').textContent()).resolves.toBe(
+      `Connected: the server recognised you — vendor admin, account ${VENDOR_ACCOUNT_ID}.`,
+    );
     await expect(whoami.getAttribute('data-role')).resolves.toBe('admin');
     await expect(whoami.getAttribute('data-account-id')).resolves.toBe(String(VENDOR_ACCOUNT_ID));
     expect(verified[0]!.claims).toMatchObject({
@@ -248,19 +258,18 @@ describe('dev host page', () => {
 
   test('the toolbar reloads the page as another user: a vendor admin on kommo.com', async () => {
     await open('identity=partner&area=ccard');
-    await page.locator(`${CARD_PANEL} .amop-whoami[data-status="ok"]`).waitFor();
+    await page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`).waitFor();
     await page.selectOption('select[name="identity"]', 'admin');
     await page.selectOption('select[name="brand"]', 'kommo');
     await page.selectOption('select[name="lang"]', 'en');
     await Promise.all([page.waitForURL(/identity=admin/), page.click('button[type="submit"]')]);
     await page.evaluate(() => (window as any).__amopHost.ready);
 
-    const whoami = page.locator(`${CARD_PANEL} .amop-whoami[data-status="ok"]`);
+    const whoami = page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`);
     await whoami.waitFor();
     await expect(whoami.getAttribute('data-role')).resolves.toBe('admin');
-    await expect(page.locator(`${CARD_PANEL} .amop-title`).textContent()).resolves.toBe(
-      'Hello, Ольга Админова!',
-    );
+    // In English now: the staff client check's search box.
+    await expect(whoami.locator('.amop-field__label').textContent()).resolves.toBe('Client account id');
     await expect(hostState((h) => h.area)).resolves.toBe('ccard');
     expect(verified.at(-1)!.claims).toMatchObject({
       iss: 'https://vendor.kommo.com',
@@ -273,23 +282,24 @@ describe('dev host page', () => {
 
   test('a token the server rejects reaches the widget as a typed problem+json error', async () => {
     await open('identity=partner&area=lcard&token=expired');
-    const expired = page.locator(`${CARD_PANEL} .amop-whoami[data-status="error"]`);
+    const expired = page.locator(`${CARD_PANEL} .amop-app[data-status="error"]`);
     await expired.waitFor();
     await expect(expired.getAttribute('data-code')).resolves.toBe('token_expired');
     await expect(expired.getAttribute('data-http-status')).resolves.toBe('401');
-    await expect(expired.textContent()).resolves.toContain('Ошибка 401');
+    await expect(expired.textContent()).resolves.toContain('Сессия amoCRM истекла');
 
     await open('identity=partner&area=lcard&token=bad_signature');
-    const forged = page.locator(`${CARD_PANEL} .amop-whoami[data-status="error"]`);
+    const forged = page.locator(`${CARD_PANEL} .amop-app[data-status="error"]`);
     await forged.waitFor();
     await expect(forged.getAttribute('data-code')).resolves.toBe('invalid_token');
+    await expect(forged.textContent()).resolves.toContain('amoCRM не подтвердил ваш вход');
     expect(verified).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 
   test('without a backend address in the settings the widget asks for one instead of calling', async () => {
     await open('identity=partner&area=lcard&backend=');
-    const status = page.locator(`${CARD_PANEL} .amop-whoami`);
+    const status = page.locator(`${CARD_PANEL} .amop-app[data-status="error"]`);
     await expect(status.getAttribute('data-code')).resolves.toBe('not_configured');
     expect(verified).toEqual([]);
   });

@@ -3,7 +3,7 @@
  * The dev host page: runs the built widget (dist/widget, served at /dev/widget/) the way amoCRM does.
  *
  *  1. GET /dev/host/config.json — integration id/secret, token audience, vendor account, admin ids.
- *  2. Identity and area come from the toolbar / query string (?identity=partner|staff|admin|custom
+ *  2. Identity and area come from the toolbar / query string (?identity=partner|client|staff|admin|custom
  *     &account=&user=&subdomain=&name=&brand=amocrm|kommo&lang=ru|en&area=lcard|ccard|comcard|settings|
  *     advanced_settings&client=<client account id in the card field>&token=valid|expired|bad_signature|
  *     wrong_audience|none&code=<widget code>&backend=<backend_url>&field=<account_id_field>).
@@ -113,6 +113,8 @@
     while (admins.indexOf(staffUser) >= 0) staffUser++;
     return {
       partner: { account: 30111222, user: 5101, subdomain: 'partner-agency', name: 'Анна Партнёрова' },
+      // A partner's client in its own amoCRM account: confirms the partner's request with a code.
+      client: { account: 30999888, user: 6101, subdomain: 'client-shop', name: 'Игорь Клиентов' },
       staff: { account: cfg.vendorAccountId, user: staffUser, subdomain: 'vendor', name: 'Сергей Продажин' },
       admin: {
         account: cfg.vendorAccountId,

@@ -10,7 +10,8 @@
  *
  *   $(selector | element | html | jq | fn)  .length [i] .get() .each .find .first .eq .closest .parent
  *   .html .text .val .attr .addClass .removeClass .hasClass .append .empty .remove .on .off .show .hide
- *   $.ajax (jqXHR: done/fail/always/then/abort, status, responseText, responseJSON, getResponseHeader)
+ *   $.ajax (jqXHR: done/fail/always/then/abort, status, responseText, responseJSON, getResponseHeader;
+ *           options incl. headers, xhrFields, mimeType, timeout)
  *   $.Deferred  $.when (one argument)  $.param  $.extend  $.each  $.noop
  */
 (function (global) {
@@ -459,6 +460,8 @@
       xhr.setRequestHeader(requestHeaders[k][0], requestHeaders[k][1]);
     });
     if (s.xhrFields) extend(xhr, s.xhrFields);
+    // jQuery's `mimeType` option: e.g. 'text/plain; charset=x-user-defined' to read binary as text.
+    if (s.mimeType && xhr.overrideMimeType) xhr.overrideMimeType(s.mimeType);
     xhr.onload = function () {
       done(xhr.status, xhr.statusText);
     };

@@ -31,6 +31,11 @@ export interface AjaxOptions {
   data?: string;
   headers?: Record<string, string>;
   timeout?: number;
+  /**
+   * Overrides the response MIME type (`xhr.overrideMimeType`). `text/plain; charset=x-user-defined` makes
+   * `responseText` carry raw bytes, the one way to read a PDF through jQuery 2's text pipeline.
+   */
+  mimeType?: string;
 }
 
 export interface WidgetSettings {

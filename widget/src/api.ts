@@ -13,7 +13,10 @@ import type { AjaxOptions, JqXhrLike, WidgetSelf } from './amo';
 
 export interface ApiErrorItem {
   path: string;
+  /** English. */
   message: string;
+  /** Russian, when the server has it (requisite checks and other refinements). */
+  messageRu?: string;
 }
 
 /** Codes the client itself assigns when there is no problem+json body to read one from. */
@@ -65,6 +68,13 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** A file the API answered with (PDF documents), read as bytes. */
+export interface Download {
+  blob: Blob;
+  contentType: string;
+  header(name: string): string | null;
+}
+
 export interface ApiClient {
   readonly baseUrl: string;
   request<T>(
@@ -74,9 +84,13 @@ export interface ApiClient {
   ): Promise<T>;
   get<T>(path: string, options?: Omit<RequestOptions, 'body'>): Promise<T>;
   post<T>(path: string, body: unknown, options?: Omit<RequestOptions, 'body'>): Promise<T>;
+  /** GET a file (e.g. an invoice PDF) through `$authorizedAjax`, as bytes. */
+  download(path: string, options?: Omit<RequestOptions, 'body' | 'idempotencyKey'>): Promise<Download>;
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+/** Makes `responseText` a byte string (each char code & 0xff is one byte): binary through jQuery's text pipeline. */
+const BINARY_MIME = 'text/plain; charset=x-user-defined';
 
 /** `https://partners.example.com/` → `https://partners.example.com`; null when unset or not http(s). */
 export function normalizeBaseUrl(raw: unknown): string | null {
@@ -87,7 +101,7 @@ export function normalizeBaseUrl(raw: unknown): string | null {
 }
 
 function buildUrl(baseUrl: string, path: string, query: RequestOptions['query']): string {
-  let url = baseUrl + (path.startsWith('/') ? path : '/' + path);
+  let url = /^https?:\/\//i.test(path) ? path : baseUrl + (path.startsWith('/') ? path : '/' + path);
   if (query) {
     const parts: string[] = [];
     for (const [k, v] of Object.entries(query)) {
@@ -108,6 +122,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function bytesOf(binaryText: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(binaryText.length);
+  for (let i = 0; i < binaryText.length; i++) bytes[i] = binaryText.charCodeAt(i) & 0xff;
+  return bytes;
+}
+
 /** Turns a failed jqXHR into an ApiError, reading problem+json when the body is one. */
 export function toApiError(xhr: JqXhrLike, textStatus: string): ApiError {
   const status = Number(xhr.status) || 0;
@@ -123,9 +143,11 @@ export function toApiError(xhr: JqXhrLike, textStatus: string): ApiError {
   }
   if (isRecord(body)) {
     const errors: ApiErrorItem[] = Array.isArray(body.errors)
-      ? body.errors
-          .filter(isRecord)
-          .map((e) => ({ path: String(e.path ?? ''), message: String(e.message ?? '') }))
+      ? body.errors.filter(isRecord).map((e) => ({
+          path: String(e.path ?? ''),
+          message: String(e.message ?? ''),
+          ...(typeof e.messageRu === 'string' ? { messageRu: e.messageRu } : {}),
+        }))
       : [];
     const title = typeof body.title === 'string' ? body.title : undefined;
     const detail = typeof body.detail === 'string' ? body.detail : undefined;
@@ -141,14 +163,29 @@ export function toApiError(xhr: JqXhrLike, textStatus: string): ApiError {
   return new ApiError({ status, code: `http_${status}`, message: `HTTP ${status}` });
 }
 
+/** A fresh Idempotency-Key for one user action (API.md); kept while that action is retried. */
+export function newIdempotencyKey(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  return `amop-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
 export function createApiClient(self: Pick<WidgetSelf, '$authorizedAjax'>, baseUrl: string): ApiClient {
-  function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  /** One `$authorizedAjax` exchange; resolves with the response text and the jqXHR. */
+  function exchange(
+    method: string,
+    path: string,
+    options: RequestOptions,
+    binary: boolean,
+  ): Promise<{ text: string | undefined; xhr: JqXhrLike }> {
+    return new Promise((resolve, reject) => {
       if (options.signal?.aborted) {
         reject(new ApiError({ status: 0, code: 'aborted', message: 'aborted' }));
         return;
       }
-      const headers: Record<string, string> = { Accept: 'application/json' };
+      const headers: Record<string, string> = {
+        Accept: binary ? 'application/pdf, */*' : 'application/json',
+      };
       if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
       const ajax: AjaxOptions = {
         url: buildUrl(baseUrl, path, options.query),
@@ -158,6 +195,7 @@ export function createApiClient(self: Pick<WidgetSelf, '$authorizedAjax'>, baseU
         headers,
         timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       };
+      if (binary) ajax.mimeType = BINARY_MIME;
       if (options.body !== undefined) {
         ajax.contentType = 'application/json';
         ajax.data = JSON.stringify(options.body);
@@ -179,25 +217,39 @@ export function createApiClient(self: Pick<WidgetSelf, '$authorizedAjax'>, baseU
       const onAbort = () => xhr.abort?.('abort');
       options.signal?.addEventListener('abort', onAbort, { once: true });
       xhr
-        .done((data) => {
+        .done((data, _textStatus, doneXhr) => {
           options.signal?.removeEventListener('abort', onAbort);
-          try {
-            resolve(parseBody(typeof data === 'string' ? data : undefined) as T);
-          } catch {
-            reject(
-              new ApiError({
-                status: Number(xhr.status) || 200,
-                code: 'bad_response',
-                message: 'bad_response',
-              }),
-            );
-          }
+          resolve({ text: typeof data === 'string' ? data : undefined, xhr: doneXhr ?? xhr });
         })
         .fail((failed, textStatus) => {
           options.signal?.removeEventListener('abort', onAbort);
-          reject(toApiError(failed, textStatus));
+          if (binary && typeof failed.responseText === 'string') {
+            // The error body came as bytes too: decode it as UTF-8 before reading problem+json.
+            const text = new TextDecoder().decode(bytesOf(failed.responseText));
+            reject(toApiError({ status: failed.status, responseText: text } as JqXhrLike, textStatus));
+          } else reject(toApiError(failed, textStatus));
         });
     });
+  }
+
+  async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const { text, xhr } = await exchange(method, path, options, false);
+    try {
+      return parseBody(text) as T;
+    } catch {
+      throw new ApiError({
+        status: Number(xhr.status) || 200,
+        code: 'bad_response',
+        message: 'bad_response',
+      });
+    }
+  }
+
+  async function download(path: string, options: RequestOptions = {}): Promise<Download> {
+    const { text, xhr } = await exchange('GET', path, options, true);
+    const header = (name: string) => xhr.getResponseHeader?.(name) ?? null;
+    const contentType = (header('Content-Type') ?? 'application/octet-stream').split(';')[0]!.trim();
+    return { blob: new Blob([bytesOf(text ?? '')], { type: contentType }), contentType, header };
   }
 
   return {
@@ -205,13 +257,6 @@ export function createApiClient(self: Pick<WidgetSelf, '$authorizedAjax'>, baseU
     request,
     get: (path, options) => request('GET', path, options),
     post: (path, body, options) => request('POST', path, { ...options, body }),
+    download,
   };
-}
-
-/** What `GET /api/v1/whoami` answers: the identity the backend derived from the verified token. */
-export interface WhoAmI {
-  accountId: number;
-  userId: number;
-  subdomain: string;
-  role?: 'partner' | 'staff' | 'admin';
 }

@@ -2,18 +2,15 @@
  * Strings: Russian first, English second (STYLE.md "Widget").
  *
  * amoCRM loads `i18n/<lang>.json` for the user's language and exposes it as `self.langs` /
- * `self.i18n(topLevelKey)`. Those win. The same files are also bundled (they are the source of truth in
- * manifest/i18n/), so a key still resolves when amoCRM gives nothing — on the dev host, or if amoCRM
- * picked a locale we do not ship.
+ * `self.i18n(topLevelKey)`. Those win. Only the Russian file is also bundled (manifest/i18n/ is the source
+ * of truth), so a key still resolves when amoCRM gives nothing: Russian first. Bundling English too would
+ * cost a sixth of the 40 KB budget for a copy amoCRM already delivers with the archive.
  */
-import en from '../../manifest/i18n/en.json';
 import ru from '../../manifest/i18n/ru.json';
 import { getApp, type WidgetSelf } from './amo';
 
 export type Lang = 'ru' | 'en';
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
-
-const BUNDLED: Record<Lang, unknown> = { ru, en };
 
 /** ru for Russian (and when nothing is known), en for every other language. */
 export function normalizeLang(raw: unknown): Lang | null {
@@ -57,8 +54,8 @@ function interpolate(text: string, vars: Record<string, string | number> | undef
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
-/** `t('ui.hello', { name })`: amoCRM's strings, then the bundled file for `lang`, then Russian, then the key. */
-export function createTranslate(self: Pick<WidgetSelf, 'i18n' | 'langs'>, lang: Lang): Translate {
+/** `t('ui.retry')`: amoCRM's strings for the user's language, then the bundled Russian, then the key. */
+export function createTranslate(self: Pick<WidgetSelf, 'i18n' | 'langs'>, _lang: Lang): Translate {
   return (key, vars) => {
     const path = key.split('.');
     const [top, ...rest] = path;
@@ -70,7 +67,7 @@ export function createTranslate(self: Pick<WidgetSelf, 'i18n' | 'langs'>, lang: 
         text = undefined;
       }
     }
-    text ??= lookup(self.langs, path) ?? lookup(BUNDLED[lang], path) ?? lookup(BUNDLED.ru, path) ?? key;
+    text ??= lookup(self.langs, path) ?? lookup(ru, path) ?? key;
     return interpolate(text, vars);
   };
 }

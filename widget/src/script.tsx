@@ -20,7 +20,7 @@ import {
 } from './amo';
 import { createTranslate, resolveLang } from './i18n';
 import { createMounts } from './mounts';
-import { Hello } from './ui/Hello';
+import { App } from './ui/App';
 
 /** The class of every container the widget renders into (card panel, settings block, widget page). */
 const ROOT_CLASS = 'amop-root';
@@ -35,10 +35,11 @@ function Widget(this: WidgetSelf): WidgetSelf {
     const settings = self.get_settings();
     const baseUrl = normalizeBaseUrl(settings.backend_url);
     const api: ApiClient | null = baseUrl ? createApiClient(self, baseUrl) : null;
-    const t = createTranslate(self, resolveLang(self));
+    const lang = resolveLang(self);
+    const t = createTranslate(self, lang);
     const accountIdField =
       typeof settings.account_id_field === 'string' ? settings.account_id_field.trim() || null : null;
-    return { surface, t, api, userName: currentUserName(), accountIdField };
+    return { surface, t, lang, api, userName: currentUserName(), accountIdField };
   }
 
   /** A fresh `<div class="amop-root">` appended to `parent`, owned (and removed) by the mount registry. */
@@ -59,7 +60,7 @@ function Widget(this: WidgetSelf): WidgetSelf {
     // Our own panel only: amoCRM renders every widget's panel into the same column.
     const body = $(`.card-widgets__widget[data-code="${CSS.escape(code)}"] .card-widgets__widget__body`);
     const root = body.find(`.${ROOT_CLASS}`).get(0) ?? body.get(0);
-    if (root) mounts.mount(root, <Hello {...context('card')} />);
+    if (root) mounts.mount(root, <App {...context('card')} />);
   }
 
   this.callbacks = {
@@ -80,7 +81,7 @@ function Widget(this: WidgetSelf): WidgetSelf {
       const modal = $($modalBody);
       // amoCRM draws the manifest's settings fields itself; we add our block under the description.
       const parent = modal.find('.widget-settings__desc-space').get(0) ?? modal.get(0);
-      if (parent) mounts.mount(appendRoot(parent, 'amop-settings'), <Hello {...context('settings')} />, true);
+      if (parent) mounts.mount(appendRoot(parent, 'amop-settings'), <App {...context('settings')} />, true);
       return true;
     },
     onSave() {
@@ -93,7 +94,7 @@ function Widget(this: WidgetSelf): WidgetSelf {
     advancedSettings() {
       mounts.unmountAll();
       const page = $(`#work-area-${CSS.escape(widgetCode(self))}`).get(0);
-      if (page) mounts.mount(appendRoot(page, 'amop-advanced'), <Hello {...context('advanced')} />, true);
+      if (page) mounts.mount(appendRoot(page, 'amop-advanced'), <App {...context('advanced')} />, true);
       return true;
     },
   };

@@ -43,14 +43,22 @@ export const documentRoutes = [
         .where('partner_id', '=', partner.id)
         .executeTakeFirstOrThrow();
       const vendor = await getVendorRequisites(db);
+      const verifyUrl = `${app.config.publicUrl}/verify/${cert.code}`;
       const pdf = await renderCertificatePdf({
         partnerName: partner.name,
         certificateCode: cert.code,
         issuedAt: cert.issued_at,
-        verifyUrl: `${app.config.publicUrl}/verify/${cert.code}`,
+        verifyUrl,
         vendorName: vendor.name,
       });
-      return { status: 200, file: pdf, contentType: 'application/pdf', filename: 'certificate.pdf' };
+      // The widget shows the public link next to the PDF; browsers see the header through CORS exposedHeaders.
+      return {
+        status: 200,
+        file: pdf,
+        contentType: 'application/pdf',
+        filename: 'certificate.pdf',
+        headers: { 'X-Verify-Url': verifyUrl },
+      };
     },
   }),
 

@@ -30,7 +30,7 @@ export function createApp(
     cors({
       origin: (origin, done) => done(null, origin !== undefined && AMO_ORIGIN.test(origin)),
       allowedHeaders: ['X-Auth-Token', 'Content-Type', 'Idempotency-Key'],
-      exposedHeaders: ['Idempotency-Replayed', 'X-Request-Id'],
+      exposedHeaders: ['Idempotency-Replayed', 'X-Request-Id', 'X-Verify-Url'],
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       maxAge: 600,
     }),

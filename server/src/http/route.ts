@@ -21,7 +21,7 @@ export type AuthKind = 'public' | 'widget' | 'account' | 'staff' | 'admin' | 'bi
 
 export type RouteResult =
   | { status: number; body: unknown; headers?: Record<string, string> }
-  | { status: number; file: Buffer; contentType: string; filename?: string }
+  | { status: number; file: Buffer; contentType: string; filename?: string; headers?: Record<string, string> }
   | { status: number; html: string };
 
 export interface HandlerContext<B, Q, P> {
@@ -198,6 +198,7 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
 function sendResult(res: Response, result: RouteResult): void {
   res.status(result.status);
   if ('file' in result) {
+    if (result.headers) res.set(result.headers);
     res.type(result.contentType);
     if (result.filename) res.attachment(result.filename);
     res.send(result.file);

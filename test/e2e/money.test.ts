@@ -1,0 +1,249 @@
+/**
+ * Money in the widget, end to end in headless chromium against the real API: an admin signs the
+ * partner's contract; billing posts client payments and the partner sees each commission, the balance
+ * and the month chart (server values, formatted in ru-RU); the partner asks for a net invoice, warned
+ * about card payments before choosing; an admin runs payouts, opens the reward invoice PDF and marks it
+ * paid; the partner sees it paid and opens its certificate.
+ */
+import { type Locator, type Page } from 'playwright-core';
+import {
+  newSession,
+  openWidget,
+  screenshot,
+  SOLE_PROPRIETOR,
+  squash,
+  startE2E,
+  until,
+  type E2E,
+  type Session,
+} from './support';
+
+jest.setTimeout(60_000);
+
+const PARTNER = {
+  identity: 'custom',
+  account: 40111222,
+  user: 5201,
+  subdomain: 'integrator',
+  name: 'Пётр Петров',
+} as const;
+const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
+const CLIENT = 40999888;
+const SECOND_CLIENT = 40999777;
+const nbsp = (s: string) => s.replace(/ /g, '\u00a0');
+
+let e2e: E2E;
+let s: Session;
+let page: Page;
+let partnerId: string;
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  const { app } = e2e;
+  const partner = app.partnerToken(PARTNER.account);
+  const registered = await app.call('POST', '/api/v1/partner', { token: partner, body: SOLE_PROPRIETOR });
+  expect(registered.status).toBe(201);
+  partnerId = registered.body.id;
+  for (const clientAccountId of [CLIENT, SECOND_CLIENT]) {
+    const pinned = await app.call('POST', '/api/v1/pins', { token: partner, body: { clientAccountId } });
+    expect(pinned.body.status).toBe('pinned');
+  }
+  // No hold period in this program, so today's rewards are paid out in today's run.
+  const settings = await app.call('PUT', '/api/v1/admin/settings', {
+    token: app.adminToken(),
+    body: { holdDays: 0 },
+  });
+  expect(settings.status).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+beforeEach(async () => {
+  s = await newSession(e2e);
+  page = s.page;
+});
+
+afterEach(async () => {
+  expect(s.pageErrors).toEqual([]);
+  await s.context.close();
+});
+
+/** Clicks a PDF button: a tab opens with the PDF the API served (read back to check it is one). */
+async function openPdf(button: Locator): Promise<string> {
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), button.click()]);
+  await tab.waitForURL(/^blob:/);
+  const head = await tab.evaluate(async () => {
+    const bytes = new Uint8Array(await (await fetch(location.href)).arrayBuffer());
+    return String.fromCharCode(...bytes.slice(0, 5));
+  });
+  await tab.close();
+  return head;
+}
+
+test('an admin signs the partner’s contract on the admin page', async () => {
+  const root = await openWidget(e2e, page, 'advanced_settings', ADMIN);
+  await expect(root.getAttribute('data-role')).resolves.toBe('admin');
+  const tab = root.getByRole('tab', { name: /Партнёры и договоры/ });
+  await expect(tab.locator('.amop-tab__count').textContent()).resolves.toBe('1');
+  await tab.click();
+  const row = root.locator(`tr[data-partner-id="${partnerId}"]`);
+  await row.getByLabel('№ договора').fill('П-2025/017');
+  await screenshot(page, 'admin-partners');
+  await row.getByRole('button', { name: 'Договор подписан' }).click();
+  await row.locator('[data-partner-status="active"]').waitFor();
+  expect(squash(await row.textContent())).toMatch(/Договор № П-2025\/017 от \d\d\.\d\d\.\d{4}/);
+  expect(squash(await row.textContent())).toContain('выплаты разрешены');
+});
+
+test('billing posts payments; the partner sees each commission, the balance and the month chart', async () => {
+  // Paid now: after the pins were made (a payment before a pin earns nothing).
+  const pay = (externalId: string, clientAccountId: number, grossMinor: number) =>
+    e2e.app.call('POST', '/api/v1/payments', {
+      billing: true,
+      body: {
+        externalId,
+        clientAccountId,
+        grossMinor,
+        currency: 'RUB',
+        channel: 'vendor_direct',
+        paidAt: new Date().toISOString(),
+        productCode: 'amo-widget-pro',
+      },
+    });
+  const first = await pay('bill-1001', CLIENT, 1_200_000);
+  expect(first.status).toBe(201);
+  expect(first.body.commission).toMatchObject({ rateBps: 4000, commissionMinor: 480_000, payable: true });
+  const odd = await pay('bill-1002', SECOND_CLIENT, 33_333);
+  expect(odd.body.commission.commissionMinor).toBe(13_333);
+
+  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+  await root.getByRole('tab', { name: 'Вознаграждения' }).click();
+  const rows = root.locator('table[data-table="commissions"] tbody tr');
+  await until(
+    () => rows.count(),
+    (n) => n === 2,
+  );
+  const row = root.locator(`tr[data-client="${CLIENT}"]`);
+  expect(squash(await row.textContent())).toContain('12 000,00 ₽');
+  expect(squash(await row.textContent())).toContain('40 %');
+  await expect(row.locator('[data-commission]').textContent()).resolves.toBe(nbsp('4 800,00 ₽'));
+  await expect(row.locator('[data-payable]').textContent()).resolves.toBe('К выплате');
+  await expect(
+    root.locator(`tr[data-client="${SECOND_CLIENT}"] [data-commission]`).textContent(),
+  ).resolves.toBe(nbsp('133,33 ₽'));
+
+  // The balance is the server's sums, formatted (never added up in the browser).
+  const balance = (
+    await e2e.app.call('GET', '/api/v1/balance', { token: e2e.app.partnerToken(PARTNER.account) })
+  ).body;
+  expect(balance.payableMinor).toBe(493_333);
+  await expect(root.locator('[data-balance="payableMinor"] .amop-money').textContent()).resolves.toBe(
+    nbsp('4 933,33 ₽'),
+  );
+  const month = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow' })
+    .format(new Date())
+    .slice(0, 7);
+  await expect(root.locator(`.amop-chart [data-month="${month}"]`).getAttribute('data-minor')).resolves.toBe(
+    '493333',
+  );
+  await screenshot(page, 'partner-earnings');
+});
+
+test('the partner asks for a net invoice: the card warning shows before choosing card, and the PDF opens', async () => {
+  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+  await root.getByRole('tab', { name: 'Счета' }).click();
+  await root.getByRole('button', { name: 'Запросить счёт-нетто' }).click();
+  const form = root.locator('form[data-form="net-invoice"]');
+  // The server's words for card payment are there before the choice...
+  const cardOption = form.locator('.amop-radio').filter({ hasText: 'Картой онлайн' });
+  await until(
+    async () => squash(await cardOption.textContent()),
+    (text) => text.includes('только онлайн-чек, закрывающих документов для юридического лица не будет'),
+  );
+  // ...and choosing card raises the warning.
+  await cardOption.locator('input').check();
+  await form.locator('[data-card-warning="selected"]').waitFor();
+  await form.getByLabel('ID аккаунта клиента').fill(String(CLIENT));
+  await form.getByLabel('Код продукта').fill('amo-widget-pro');
+  await form.getByLabel('Сколько заплатил клиент, ₽').fill('12 000,00');
+  await form.getByRole('button', { name: 'Запросить счёт' }).click();
+  const created = form.locator('[data-created-invoice]');
+  await created.waitFor();
+  // Half of what the client paid: computed by the server, shown as it says.
+  expect(squash(await created.textContent())).toMatch(/^Счёт № \S+ выставлен на сумму 6 000,00 ₽/);
+  await screenshot(page, 'partner-invoices');
+  await expect(openPdf(created.getByRole('button', { name: 'Открыть PDF' }))).resolves.toBe('%PDF-');
+
+  const listed = root.locator('table[data-table="invoices"] tr[data-invoice-kind="net"]');
+  await listed.waitFor();
+  await expect(listed.locator('[data-invoice-status]').textContent()).resolves.toBe('Выставлен');
+});
+
+test('an admin runs payouts, opens the reward invoice and marks it paid', async () => {
+  const root = await openWidget(e2e, page, 'advanced_settings', ADMIN);
+  await root.getByRole('tab', { name: 'Выплаты' }).click();
+  await root.getByRole('button', { name: 'Сформировать счета' }).click();
+  const done = root.locator('[data-payout-run]');
+  await done.waitFor();
+  expect(squash(await done.textContent())).toMatch(/счетов сформировано — 1\. Итого: 4 933,33 ₽$/);
+
+  const invoice = root.locator('[data-section="issued-rewards"] tr[data-invoice-kind="reward"]');
+  await invoice.waitFor();
+  expect(squash(await invoice.textContent())).toContain(SOLE_PROPRIETOR.name);
+  expect(squash(await invoice.textContent())).toContain(
+    'Оплата вознаграждения по договору привлечения новых пользователей',
+  );
+  await root.locator('table[data-table="runs"] tbody tr').waitFor();
+  await screenshot(page, 'admin-payouts');
+  await expect(openPdf(invoice.getByRole('button', { name: 'Открыть PDF' }))).resolves.toBe('%PDF-');
+
+  await invoice.getByRole('button', { name: 'Отметить оплату' }).click();
+  await invoice.getByLabel('Способ оплаты счёта').selectOption('bank');
+  await invoice.getByRole('button', { name: 'Оплачен', exact: true }).click();
+  // Paid invoices leave the "to pay" list.
+  await until(
+    () => invoice.count(),
+    (n) => n === 0,
+  );
+
+  // Running the same date again creates nothing and says so.
+  await root.getByRole('button', { name: 'Сформировать счета' }).click();
+  await root.locator('[data-payout-run][data-created="false"]').waitFor();
+});
+
+test('the partner sees the reward invoice paid, the balance paid out, and opens the certificate', async () => {
+  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+  await root.getByRole('tab', { name: 'Счета' }).click();
+  const reward = root.locator('tr[data-invoice-kind="reward"]');
+  await reward.waitFor();
+  await expect(reward.locator('[data-invoice-status]').textContent()).resolves.toBe('Оплачен');
+  expect(squash(await reward.textContent())).toContain('Банковский перевод');
+
+  await root.getByRole('tab', { name: 'Вознаграждения' }).click();
+  await expect(root.locator('[data-balance="paidOutMinor"] .amop-money').textContent()).resolves.toBe(
+    nbsp('4 933,33 ₽'),
+  );
+  await expect(root.locator('[data-balance="payableMinor"] .amop-money').textContent()).resolves.toBe(
+    nbsp('0,00 ₽'),
+  );
+
+  await root.getByRole('tab', { name: 'Сертификат' }).click();
+  await expect(openPdf(root.getByRole('button', { name: 'Открыть сертификат (PDF)' }))).resolves.toBe(
+    '%PDF-',
+  );
+  await root.locator('[data-opened-type="application/pdf"]').waitFor();
+});
+
+test('in English the same screens speak English, amounts stay in ru-RU format', async () => {
+  const root = await openWidget(e2e, page, 'advanced_settings', { ...PARTNER, lang: 'en' });
+  await root.getByRole('tab', { name: 'Rewards' }).click();
+  const row = root.locator(`tr[data-client="${CLIENT}"]`);
+  await row.waitFor();
+  await expect(row.locator('[data-payable]').textContent()).resolves.toBe('Payable');
+  await expect(row.locator('[data-commission]').textContent()).resolves.toBe(nbsp('4 800,00 ₽'));
+  await expect(root.locator('[data-balance="paidOutMinor"] .amop-tile__label').textContent()).resolves.toBe(
+    'Paid out',
+  );
+});

@@ -1,0 +1,540 @@
+/**
+ * Admin mode (vendor admins): the client check, then contracts, client requests, disputes, payout runs
+ * and invoices to mark paid. Every action is a single API call the server audits; amounts typed here
+ * (a dispute's compensation) are turned into minor units by string parsing, never by arithmetic.
+ */
+import { useState } from 'preact/hooks';
+import { formatDate, parseAmountToMinor, todayIso } from '../../format';
+import type { Dispute, Invoice, Partner, PayoutRun, Pin } from '../../types';
+import { itemsOf } from '../../types';
+import { useAction, useCtx, useLoad, usePaged } from '../ctx';
+import {
+  Button,
+  Empty,
+  ErrorBox,
+  fieldErrors,
+  ListState,
+  Loading,
+  Money,
+  Notice,
+  RadioGroup,
+  Section,
+  SelectField,
+  TabPanel,
+  Tabs,
+  TextField,
+} from '../kit';
+import { DisputeItem } from '../partner/Inbox';
+import { InvoiceTable } from '../partner/Invoices';
+import { PartnerStatusBadge } from '../partner/PartnerPage';
+import { ClientCheck } from '../staff/StaffScreens';
+
+/** A calendar date from a date input as an instant at noon, Moscow time (where documents are issued). */
+const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
+
+function ContractForm({ partner, onDone }: { partner: Partner; onDone(): void }) {
+  const { t, lang, api } = useCtx();
+  const [number, setNumber] = useState('');
+  const [date, setDate] = useState(todayIso());
+  const sign = useAction((key: string, body: unknown) =>
+    api.post<Partner>(`/api/v1/admin/partners/${partner.id}/contract`, body, { idempotencyKey: key }),
+  );
+  const server = fieldErrors(sign.error, lang, t, 'admin.invalid');
+  return (
+    <form
+      class="amop-inline-form"
+      data-form="contract"
+      noValidate
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await sign.run({ contractNumber: number.trim(), signedAt: noonMsk(date) })) onDone();
+      }}
+    >
+      <TextField
+        path="contractNumber"
+        label={t('admin.contract_number')}
+        value={number}
+        onValue={setNumber}
+        error={server.contractNumber}
+      />
+      <TextField
+        path="signedAt"
+        type="date"
+        label={t('admin.contract_date')}
+        value={date}
+        onValue={setDate}
+        error={server.signedAt}
+      />
+      <Button small kind="primary" type="submit" busy={sign.busy}>
+        {t('admin.sign')}
+      </Button>
+      {sign.error && !server.contractNumber && <ErrorBox error={sign.error} />}
+    </form>
+  );
+}
+
+function PartnersTab({ partners }: { partners: ReturnType<typeof usePaged<Partner>> }) {
+  const { t, lang } = useCtx();
+  return (
+    <Section title={t('admin.partners_title')} data-section="admin-partners">
+      <ListState list={partners} empty={t('admin.partners_empty')}>
+        <table class="amop-table" data-table="partners">
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.partner')}</th>
+              <th scope="col">{t('partner.kind')}</th>
+              <th scope="col">{t('clients.status')}</th>
+              <th scope="col">{t('partner.contract')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {partners.items.map((p) => (
+              <tr key={p.id} data-partner-id={p.id}>
+                <td>
+                  <strong>{p.name}</strong>
+                  <div class="amop-muted amop-small">
+                    {t('admin.account', { accountId: p.accountId })} · {formatDate(p.createdAt, lang)}
+                  </div>
+                </td>
+                <td>{t(`kind.${p.kind}`)}</td>
+                <td>
+                  <PartnerStatusBadge partner={p} />
+                  <div class="amop-muted amop-small">
+                    {p.payoutEligible ? t('admin.payout_yes') : t('admin.payout_no')}
+                  </div>
+                </td>
+                <td>
+                  {p.contract ? (
+                    t('partner.contract_value', {
+                      number: p.contract.number,
+                      date: formatDate(p.contract.signedAt, lang),
+                    })
+                  ) : p.kind === 'individual' ? (
+                    <span class="amop-muted">{t('admin.no_contract_individual')}</span>
+                  ) : (
+                    <ContractForm partner={p} onDone={partners.reload} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ListState>
+    </Section>
+  );
+}
+
+function ClientRequestAction({ pin, onDone }: { pin: Pin; onDone(): void }) {
+  const { t, api } = useCtx();
+  const [note, setNote] = useState('');
+  const record = useAction((key: string, body: unknown) =>
+    api.post<Pin>(`/api/v1/admin/pins/${pin.id}/client-request`, body, { idempotencyKey: key }),
+  );
+  return (
+    <form
+      class="amop-inline-form"
+      data-form="client-request"
+      noValidate
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await record.run(note.trim() ? { note: note.trim() } : {})) onDone();
+      }}
+    >
+      <TextField
+        path="note"
+        label={t('admin.request_note')}
+        value={note}
+        onValue={setNote}
+        maxLength={1000}
+      />
+      <Button small kind="primary" type="submit" busy={record.busy}>
+        {t('admin.request_received')}
+      </Button>
+      {record.error && <ErrorBox error={record.error} />}
+    </form>
+  );
+}
+
+function RequestsTab({ names }: { names: Map<string, string> }) {
+  const { t, lang } = useCtx();
+  const list = usePaged<Pin>('/api/v1/admin/pins', { status: 'pending_client_request', limit: 100 });
+  return (
+    <Section title={t('admin.requests_title')} data-section="admin-requests">
+      <p class="amop-muted amop-small">{t('admin.requests_intro')}</p>
+      <ListState list={list} empty={t('admin.requests_empty')}>
+        <table class="amop-table" data-table="requests">
+          <thead>
+            <tr>
+              <th scope="col">{t('clients.account')}</th>
+              <th scope="col">{t('admin.partner')}</th>
+              <th scope="col">{t('admin.asked')}</th>
+              <th scope="col">
+                <span class="amop-sr">{t('ui.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((pin) => (
+              <tr key={pin.id} data-pin-id={pin.id}>
+                <td>
+                  <strong>{pin.clientAccountId}</strong>
+                  {pin.clientSubdomain && <div class="amop-muted amop-small">{pin.clientSubdomain}</div>}
+                </td>
+                <td>{names.get(pin.partnerId ?? '') ?? pin.partnerId}</td>
+                <td>{formatDate(pin.createdAt, lang)}</td>
+                <td>
+                  <ClientRequestAction pin={pin} onDone={list.reload} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ListState>
+    </Section>
+  );
+}
+
+function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void }) {
+  const { t, lang, api } = useCtx();
+  const [decision, setDecision] = useState('for_partner');
+  const [reason, setReason] = useState('');
+  const [amount, setAmount] = useState('');
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const decide = useAction((key: string, body: unknown) =>
+    api.post<Dispute>(`/api/v1/admin/disputes/${dispute.id}/decision`, body, { idempotencyKey: key }),
+  );
+  const server = fieldErrors(decide.error, lang, t, 'admin.invalid');
+  return (
+    <form
+      class="amop-form amop-card-box"
+      data-form="decision"
+      noValidate
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const errors: Record<string, string> = {};
+        if (reason.trim().length < 3) errors.reason = t('admin.err.reason');
+        const compensationMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
+        if (compensationMinor === null) errors.compensationMinor = t('inv.err.amount');
+        setLocal(errors);
+        if (Object.keys(errors).length) return;
+        const body: Record<string, unknown> = { decision, reason: reason.trim() };
+        if (decision === 'for_partner' && compensationMinor) body.compensationMinor = compensationMinor;
+        if (await decide.run(body)) onDone();
+      }}
+    >
+      <RadioGroup
+        legend={t('admin.decision')}
+        name="decision"
+        value={decision}
+        onValue={setDecision}
+        options={[
+          { value: 'for_partner', label: t('admin.for_partner') },
+          { value: 'against_partner', label: t('admin.against_partner') },
+        ]}
+      />
+      <TextField
+        path="reason"
+        multiline
+        label={t('admin.reason')}
+        value={reason}
+        onValue={setReason}
+        error={local.reason ?? server.reason}
+      />
+      {decision === 'for_partner' && (
+        <div class="amop-grid">
+          <TextField
+            path="compensationMinor"
+            label={t('admin.compensation')}
+            hint={t('admin.compensation_hint')}
+            value={amount}
+            onValue={setAmount}
+            error={local.compensationMinor ?? server.compensationMinor}
+            inputMode="decimal"
+          />
+        </div>
+      )}
+      <Button small kind="primary" type="submit" busy={decide.busy}>
+        {t('admin.decide')}
+      </Button>
+      {decide.error && <ErrorBox error={decide.error} />}
+    </form>
+  );
+}
+
+function DisputesTab({ names }: { names: Map<string, string> }) {
+  const { t } = useCtx();
+  const [status, setStatus] = useState('open');
+  const list = usePaged<Dispute>('/api/v1/admin/disputes', { status: status || undefined, limit: 50 });
+  return (
+    <Section
+      title={t('admin.disputes_title')}
+      data-section="admin-disputes"
+      actions={
+        <SelectField
+          label={t('admin.filter')}
+          value={status}
+          onValue={setStatus}
+          options={[
+            ['open', t('dsp.status.open')],
+            ['', t('admin.all')],
+          ]}
+        />
+      }
+    >
+      <ListState list={list} empty={t('admin.disputes_empty')}>
+        <ul class="amop-list">
+          {list.items.map((d) => (
+            <DisputeItem key={d.id} d={d}>
+              <div class="amop-muted amop-small">{names.get(d.partnerId) ?? d.partnerId}</div>
+              {d.status === 'open' && <DecisionForm dispute={d} onDone={list.reload} />}
+            </DisputeItem>
+          ))}
+        </ul>
+      </ListState>
+    </Section>
+  );
+}
+
+const adminPdf = (invoice: Invoice) => invoice.pdfUrl ?? `/api/v1/invoices/${invoice.id}/pdf`;
+
+function PayoutsTab({ names }: { names: Map<string, string> }) {
+  const { t, lang, api } = useCtx();
+  const [asOf, setAsOf] = useState(todayIso());
+  const runs = useLoad(
+    (signal) => api.get<{ items: PayoutRun[] }>('/api/v1/admin/payouts/runs', { signal }),
+    [api],
+  );
+  const run = useAction(async (key: string, body: unknown) => {
+    const result = await api.post<PayoutRun>('/api/v1/admin/payouts/run', body, { idempotencyKey: key });
+    runs.reload();
+    return result;
+  });
+  const server = fieldErrors(run.error, lang, t, 'admin.invalid');
+  const result = run.result;
+  return (
+    <>
+      <Section title={t('admin.payouts_title')} data-section="admin-payouts">
+        <p class="amop-muted amop-small">{t('admin.payouts_intro')}</p>
+        <form
+          class="amop-inline-form"
+          data-form="payout-run"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run.run({ asOf });
+          }}
+        >
+          <TextField
+            path="asOf"
+            type="date"
+            label={t('admin.as_of')}
+            value={asOf}
+            onValue={setAsOf}
+            error={server.asOf}
+          />
+          <Button kind="primary" type="submit" busy={run.busy}>
+            {t('admin.run')}
+          </Button>
+        </form>
+        {run.error && <ErrorBox error={run.error} />}
+        {result && (
+          <Notice
+            tone={result.invoicesCreated ? 'ok' : 'info'}
+            role="status"
+            data-payout-run={result.runId}
+            data-created={String(result.created !== false)}
+          >
+            {t(result.created === false ? 'admin.run_again' : 'admin.run_done', {
+              date: formatDate(result.asOf, lang),
+              count: result.invoicesCreated,
+            })}{' '}
+            {t('admin.run_total')} <Money minor={result.totalMinor} />
+          </Notice>
+        )}
+      </Section>
+      {result && <IssuedRewardInvoices key={result.runId} names={names} />}
+      <Section title={t('admin.runs_title')} data-section="payout-runs">
+        {runs.state === 'loading' ? (
+          <Loading />
+        ) : runs.state === 'error' ? (
+          <ErrorBox error={runs.error} onRetry={runs.reload} />
+        ) : !itemsOf(runs.data).length ? (
+          <Empty>{t('admin.runs_empty')}</Empty>
+        ) : (
+          <table class="amop-table" data-table="runs">
+            <thead>
+              <tr>
+                <th scope="col">{t('admin.as_of')}</th>
+                <th scope="col" class="amop-num">
+                  {t('admin.runs_invoices')}
+                </th>
+                <th scope="col" class="amop-num">
+                  {t('admin.runs_total')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {itemsOf(runs.data).map((r) => (
+                <tr key={r.runId} data-run-id={r.runId}>
+                  <td>{formatDate(r.asOf, lang)}</td>
+                  <td class="amop-num">{r.invoicesCreated}</td>
+                  <td class="amop-num">
+                    <Money minor={r.totalMinor} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </>
+  );
+}
+
+/** After a run: the reward invoices waiting to be paid, to open and to mark paid right here. */
+function IssuedRewardInvoices({ names }: { names: Map<string, string> }) {
+  const { t } = useCtx();
+  const list = usePaged<Invoice>('/api/v1/admin/invoices', { status: 'issued', kind: 'reward', limit: 100 });
+  return (
+    <Section title={t('admin.issued_rewards')} data-section="issued-rewards">
+      <ListState list={list} empty={t('admin.invoices_empty')}>
+        <InvoiceTable
+          items={list.items}
+          pdfPath={adminPdf}
+          partnerNames={names}
+          actions={(invoice) => <MarkPaid invoice={invoice} onDone={list.reload} />}
+        />
+      </ListState>
+    </Section>
+  );
+}
+
+function MarkPaid({ invoice, onDone }: { invoice: Invoice; onDone(): void }) {
+  const { t, api } = useCtx();
+  const [open, setOpen] = useState(false);
+  const [date, setDate] = useState(todayIso());
+  const [method, setMethod] = useState('bank');
+  const paid = useAction((key: string, body: unknown) =>
+    api.post<Invoice>(`/api/v1/admin/invoices/${invoice.id}/paid`, body, { idempotencyKey: key }),
+  );
+  if (invoice.status !== 'issued') return null;
+  if (!open)
+    return (
+      <Button small data-action="mark-paid" onClick={() => setOpen(true)}>
+        {t('admin.mark_paid')}
+      </Button>
+    );
+  return (
+    <form
+      class="amop-form amop-paid-form"
+      data-form="mark-paid"
+      noValidate
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (await paid.run({ paidAt: noonMsk(date), method })) onDone();
+      }}
+    >
+      <TextField path="paidAt" type="date" label={t('admin.paid_at')} value={date} onValue={setDate} />
+      <SelectField
+        path="method"
+        label={t('inv.method_legend')}
+        value={method}
+        onValue={setMethod}
+        options={[
+          ['bank', t('inv.method.bank')],
+          ['card', t('inv.method.card')],
+        ]}
+      />
+      <div class="amop-actions">
+        <Button small kind="primary" type="submit" busy={paid.busy}>
+          {t('admin.confirm_paid')}
+        </Button>
+        <Button small kind="link" onClick={() => setOpen(false)}>
+          {t('ui.cancel')}
+        </Button>
+      </div>
+      {paid.error && <ErrorBox error={paid.error} />}
+    </form>
+  );
+}
+
+function InvoicesTab({ names }: { names: Map<string, string> }) {
+  const { t } = useCtx();
+  const [status, setStatus] = useState('issued');
+  const list = usePaged<Invoice>('/api/v1/admin/invoices', { status: status || undefined, limit: 100 });
+  return (
+    <Section
+      title={t('admin.invoices_title')}
+      data-section="admin-invoices"
+      actions={
+        <SelectField
+          label={t('admin.filter')}
+          value={status}
+          onValue={setStatus}
+          options={[
+            ['issued', t('inv.status.issued')],
+            ['paid', t('inv.status.paid')],
+            ['', t('admin.all')],
+          ]}
+        />
+      }
+    >
+      <ListState list={list} empty={t('admin.invoices_empty')}>
+        <InvoiceTable
+          items={list.items}
+          pdfPath={adminPdf}
+          partnerNames={names}
+          actions={(invoice) => <MarkPaid invoice={invoice} onDone={list.reload} />}
+        />
+      </ListState>
+    </Section>
+  );
+}
+
+export function AdminPage({ userName }: { userName: string | null }) {
+  const { t, who } = useCtx();
+  const [tab, setTab] = useState('check');
+  const partners = usePaged<Partner>('/api/v1/admin/partners', { limit: 500 });
+  const names = new Map(partners.items.map((p) => [p.id, p.name]));
+  const pending = partners.items.filter(
+    (p) => p.status === 'pending_contract' && p.kind !== 'individual',
+  ).length;
+  return (
+    <div class="amop-admin">
+      <header class="amop-head">
+        <div>
+          <h2 class="amop-title">{t('admin.title')}</h2>
+          <p class="amop-muted">
+            {userName ? `${userName} · ` : ''}
+            {t(`role.${who.role}`)}
+          </p>
+        </div>
+      </header>
+      <Tabs
+        label={t('admin.title')}
+        current={tab}
+        onChange={setTab}
+        tabs={[
+          { id: 'check', label: t('admin.tab.check') },
+          { id: 'partners', label: t('admin.tab.partners'), count: pending },
+          { id: 'requests', label: t('admin.tab.requests') },
+          { id: 'disputes', label: t('admin.tab.disputes') },
+          { id: 'payouts', label: t('admin.tab.payouts') },
+          { id: 'invoices', label: t('admin.tab.invoices') },
+        ]}
+      />
+      <TabPanel id={tab}>
+        {tab === 'check' && (
+          <Section title={t('staff.title')} data-section="admin-check">
+            <ClientCheck initial={null} />
+          </Section>
+        )}
+        {tab === 'partners' && <PartnersTab partners={partners} />}
+        {tab === 'requests' && <RequestsTab names={names} />}
+        {tab === 'disputes' && <DisputesTab names={names} />}
+        {tab === 'payouts' && <PayoutsTab names={names} />}
+        {tab === 'invoices' && <InvoicesTab names={names} />}
+      </TabPanel>
+    </div>
+  );
+}

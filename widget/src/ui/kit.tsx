@@ -1,0 +1,437 @@
+/**
+ * Small building blocks shared by every screen: loading / empty / error states, form fields with their
+ * labels and inline errors, buttons, tabs, badges, money. All native elements, so everything is
+ * reachable by keyboard; every class is `amop-` prefixed (amoCRM's CSS is global).
+ */
+import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
+import { useId, useRef } from 'preact/hooks';
+import type { ApiError } from '../api';
+import { formatMoney } from '../format';
+import type { Contacts } from '../types';
+import type { Lang, Translate } from '../i18n';
+import { tOr, useCtx } from './ctx';
+
+/** The words for an API error: token expired, network down, 403, validation… (never a raw stack). */
+export function errorText(t: Translate, e: ApiError): string {
+  if (e.status === 0) return t(e.code === 'timeout' ? 'err.timeout' : 'err.network');
+  const known = tOr(t, `err.code.${e.code}`, '');
+  if (known) return known;
+  if (e.status === 401) return t('err.auth');
+  if (e.status === 403) return t('err.forbidden');
+  if (e.status === 404) return t('err.not_found');
+  if (e.status === 400 || e.status === 422) return t('err.validation');
+  if (e.status >= 500) return t('err.server');
+  return t('err.status', { status: e.status });
+}
+
+export function ErrorBox({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+  const { t } = useCtx();
+  return (
+    <div
+      class="amop-alert amop-alert--error"
+      role="alert"
+      data-code={error.code}
+      data-http-status={error.status}
+    >
+      <span class="amop-alert__text">{errorText(t, error)}</span>
+      {onRetry && (
+        <button type="button" class="amop-btn amop-btn--small" onClick={onRetry}>
+          {t('ui.retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice({
+  tone = 'info',
+  children,
+  ...rest
+}: { tone?: 'info' | 'warn' | 'ok' | 'error'; children: ComponentChildren } & Record<string, unknown>) {
+  return (
+    <div class={`amop-alert amop-alert--${tone}`} {...rest}>
+      {children}
+    </div>
+  );
+}
+
+export function Loading() {
+  const { t } = useCtx();
+  return (
+    <div class="amop-loading" role="status" aria-live="polite">
+      <span class="amop-spinner" aria-hidden="true" />
+      {t('ui.loading')}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="amop-empty">{children}</p>;
+}
+
+/**
+ * Field errors of a 400 answer, by path. Russian comes from the server's `messageRu`; when the server has
+ * only English, our own words for that path (`<prefix>.<path>`), else a generic "check the value".
+ */
+export function fieldErrors(
+  error: ApiError | null,
+  lang: Lang,
+  t: Translate,
+  prefix?: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of error?.errors ?? []) {
+    const generic = prefix
+      ? tOr(t, `${prefix}.${item.path}`, t('err.field_invalid'))
+      : t('err.field_invalid');
+    const text = lang === 'ru' ? (item.messageRu ?? generic) : item.message || generic;
+    out[item.path] ??= text;
+  }
+  return out;
+}
+
+/** The error items no field on the form shows (so they are listed above the button instead). */
+export function otherErrors(errors: Record<string, string>, shown: string[]): string[] {
+  return Object.keys(errors)
+    .filter((path) => !shown.includes(path))
+    .map((path) => `${path}: ${errors[path]}`);
+}
+
+/** The native input attributes the forms use (passed through as is). */
+interface InputProps {
+  type?: 'text' | 'email' | 'tel' | 'url' | 'date';
+  inputMode?: 'numeric' | 'decimal' | 'text' | 'tel' | 'email';
+  autoComplete?: string;
+  placeholder?: string;
+  maxLength?: number;
+  list?: string;
+  spellcheck?: boolean;
+  autoFocus?: boolean;
+}
+
+export interface TextFieldProps extends InputProps {
+  label: string;
+  value: string;
+  onValue(value: string): void;
+  error?: string | null;
+  hint?: ComponentChildren;
+  multiline?: boolean;
+  /** Marks the field for tests and for the error map (`inn`, `bank.account`…). */
+  path?: string;
+}
+
+export function TextField({ label, value, onValue, error, hint, multiline, path, ...rest }: TextFieldProps) {
+  const id = `amop-${useId()}`;
+  const describedBy =
+    [error ? `${id}-err` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    value,
+    'aria-invalid': error ? ('true' as const) : undefined,
+    'aria-describedby': describedBy,
+    'data-path': path,
+  };
+  return (
+    <div class={`amop-field${error ? ' amop-field--error' : ''}`} data-field={path}>
+      <label class="amop-field__label" for={id}>
+        {label}
+      </label>
+      {multiline ? (
+        <textarea
+          class="amop-input amop-textarea"
+          rows={3}
+          {...common}
+          {...(rest as Record<string, unknown>)}
+          onInput={(e) => onValue(e.currentTarget.value)}
+        />
+      ) : (
+        <input
+          class="amop-input"
+          type="text"
+          {...common}
+          {...(rest as Record<string, unknown>)}
+          onInput={(e) => onValue(e.currentTarget.value)}
+        />
+      )}
+      {hint && (
+        <div class="amop-field__hint" id={`${id}-hint`}>
+          {hint}
+        </div>
+      )}
+      {error && (
+        <div class="amop-field__error" id={`${id}-err`} data-error-for={path}>
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function SelectField({
+  label,
+  value,
+  onValue,
+  options,
+  path,
+}: {
+  label: string;
+  value: string;
+  onValue(value: string): void;
+  options: Array<[value: string, label: string]>;
+  path?: string;
+}) {
+  const id = `amop-${useId()}`;
+  return (
+    <div class="amop-field" data-field={path}>
+      <label class="amop-field__label" for={id}>
+        {label}
+      </label>
+      <select
+        id={id}
+        class="amop-input amop-select"
+        value={value}
+        data-path={path}
+        onChange={(e) => onValue(e.currentTarget.value)}
+      >
+        {options.map(([v, l]) => (
+          <option key={v} value={v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** A group of radio buttons in a fieldset: arrow keys move between them natively. */
+export function RadioGroup({
+  legend,
+  name,
+  value,
+  onValue,
+  options,
+}: {
+  legend: string;
+  name: string;
+  value: string;
+  onValue(value: string): void;
+  options: Array<{ value: string; label: string; note?: ComponentChildren }>;
+}) {
+  const id = useId();
+  return (
+    <fieldset class="amop-radios" data-field={name}>
+      <legend class="amop-field__label">{legend}</legend>
+      <div class="amop-radios__options">
+        {options.map((o) => (
+          <label key={o.value} class={`amop-radio${value === o.value ? ' amop-radio--on' : ''}`}>
+            <input
+              type="radio"
+              name={`amop-${name}-${id}`}
+              value={o.value}
+              checked={value === o.value}
+              onChange={() => onValue(o.value)}
+            />
+            <span>
+              <span class="amop-radio__label">{o.label}</span>
+              {o.note && <span class="amop-radio__note">{o.note}</span>}
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+export function Button({
+  kind = 'default',
+  busy,
+  children,
+  small,
+  ...rest
+}: {
+  kind?: 'primary' | 'default' | 'link' | 'danger';
+  busy?: boolean;
+  small?: boolean;
+  children: ComponentChildren;
+} & Omit<ButtonHTMLAttributes, 'kind'>) {
+  return (
+    <button
+      type="button"
+      class={`amop-btn amop-btn--${kind}${small ? ' amop-btn--small' : ''}`}
+      disabled={busy || (rest.disabled as boolean | undefined)}
+      aria-busy={busy ? 'true' : undefined}
+      {...rest}
+    >
+      {children}
+    </button>
+  );
+}
+
+export function Badge({
+  tone,
+  children,
+  ...rest
+}: { tone: string; children: ComponentChildren } & Record<string, unknown>) {
+  return (
+    <span class={`amop-badge amop-badge--${tone}`} {...rest}>
+      {children}
+    </span>
+  );
+}
+
+export function Money({ minor, currency }: { minor: number | null | undefined; currency?: string | null }) {
+  return (
+    <span class="amop-money" data-minor={minor ?? ''}>
+      {formatMoney(minor, currency ?? 'RUB')}
+    </span>
+  );
+}
+
+export interface TabDef {
+  id: string;
+  label: string;
+  count?: number;
+}
+
+/** WAI-ARIA tabs: Tab reaches the selected tab, arrows move between tabs, panels are labelled. */
+export function Tabs({
+  tabs,
+  current,
+  onChange,
+  label,
+}: {
+  tabs: TabDef[];
+  current: string;
+  onChange(id: string): void;
+  label: string;
+}) {
+  const list = useRef<HTMLDivElement>(null);
+  const onKeyDown = (e: KeyboardEvent) => {
+    const index = tabs.findIndex((tab) => tab.id === current);
+    let next = -1;
+    if (e.key === 'ArrowRight') next = (index + 1) % tabs.length;
+    else if (e.key === 'ArrowLeft') next = (index - 1 + tabs.length) % tabs.length;
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = tabs.length - 1;
+    if (next < 0) return;
+    e.preventDefault();
+    onChange(tabs[next]!.id);
+    list.current?.querySelectorAll<HTMLButtonElement>('[role="tab"]')[next]?.focus();
+  };
+  return (
+    <div class="amop-tabs" role="tablist" aria-label={label} ref={list} onKeyDown={onKeyDown}>
+      {tabs.map((tab) => (
+        <button
+          key={tab.id}
+          type="button"
+          role="tab"
+          id={`amop-tab-${tab.id}`}
+          class="amop-tab"
+          aria-selected={tab.id === current ? 'true' : 'false'}
+          aria-controls={`amop-panel-${tab.id}`}
+          tabIndex={tab.id === current ? 0 : -1}
+          data-tab={tab.id}
+          onClick={() => onChange(tab.id)}
+        >
+          {tab.label}
+          {tab.count ? <span class="amop-tab__count">{tab.count}</span> : null}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function TabPanel({ id, children }: { id: string; children: ComponentChildren }) {
+  return (
+    <div class="amop-tabpanel" role="tabpanel" id={`amop-panel-${id}`} aria-labelledby={`amop-tab-${id}`}>
+      {children}
+    </div>
+  );
+}
+
+export function Section({
+  title,
+  children,
+  actions,
+  ...rest
+}: { title?: string; children: ComponentChildren; actions?: ComponentChildren } & Record<string, unknown>) {
+  return (
+    <section class="amop-section" {...rest}>
+      {(title || actions) && (
+        <div class="amop-section__head">
+          {title && <h3 class="amop-section__title">{title}</h3>}
+          {actions}
+        </div>
+      )}
+      {children}
+    </section>
+  );
+}
+
+/** amoCRM contact links: e-mail, phone, Telegram, site. */
+export function ContactLinks({ contacts }: { contacts: Contacts }) {
+  const items: Array<[string, string, string]> = [];
+  if (contacts.email) items.push(['email', `mailto:${contacts.email}`, contacts.email]);
+  if (contacts.phone) items.push(['phone', `tel:${contacts.phone.replace(/[^+0-9]/g, '')}`, contacts.phone]);
+  if (contacts.telegram)
+    items.push(['telegram', `https://t.me/${contacts.telegram.replace(/^@/, '')}`, contacts.telegram]);
+  // Only web links become links: a partner's "site" must never turn into a javascript: URL.
+  if (contacts.site && /^https?:\/\//i.test(contacts.site))
+    items.push(['site', contacts.site, contacts.site.replace(/^https?:\/\//i, '')]);
+  if (!items.length) return null;
+  return (
+    <ul class="amop-contacts">
+      {items.map(([kind, href, text]) => (
+        <li key={kind} data-contact={kind}>
+          <a
+            class="amop-link"
+            href={href}
+            target={kind === 'email' || kind === 'phone' ? undefined : '_blank'}
+            rel="noopener noreferrer"
+          >
+            {text}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface ListLike {
+  state: 'loading' | 'ok' | 'error';
+  error?: ApiError;
+  items: unknown[];
+  next: string | null;
+  reload(): void;
+  loadMore(): Promise<void>;
+  moreError: ApiError | null;
+}
+
+/** Loading, error (with retry), empty, or the list with "show more" when the server has more. */
+export function ListState({
+  list,
+  empty,
+  children,
+}: {
+  list: ListLike;
+  empty: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  const { t } = useCtx();
+  if (list.state === 'loading') return <Loading />;
+  if (list.state === 'error' && list.error) return <ErrorBox error={list.error} onRetry={list.reload} />;
+  if (!list.items.length) return <Empty>{empty}</Empty>;
+  return (
+    <>
+      {children}
+      {list.next && (
+        <div class="amop-more">
+          <Button small onClick={() => void list.loadMore()}>
+            {t('ui.more')}
+          </Button>
+        </div>
+      )}
+      {list.moreError && <ErrorBox error={list.moreError} />}
+    </>
+  );
+}
