@@ -18,6 +18,17 @@ export interface Config {
     tokenAudience: string;
     /** Optional origin all amoCRM API and OAuth calls go to (tests, proxies). */
     apiOrigin: string | undefined;
+    /**
+     * The secret path segment of the CRM webhook URL (`/amo/webhooks/<secret>`): amoCRM does not sign
+     * webhooks. Always set by `loadConfig`; optional in the type so hand-built configs (tests) may omit it,
+     * which turns the webhook endpoint off.
+     */
+    webhookSecret?: string;
+    /**
+     * The vendor's company custom field that holds the client's account id. Unset: the integration finds
+     * (or creates) a text field named «ID аккаунта клиента» with code AMOP_CLIENT_ACCOUNT_ID.
+     */
+    clientAccountFieldId?: number;
   };
   vendorAccountId: number;
   adminUserIds: number[];
@@ -55,6 +66,11 @@ const EnvSchema = z.object({
   AMO_CLIENT_SECRET: z.string().min(16).optional(),
   AMO_REDIRECT_URI: z.string().url().optional(),
   AMO_API_ORIGIN: z.string().url().optional(),
+  AMO_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{24,128}$/, 'must be 24–128 URL-safe characters (A–Z, a–z, 0–9, _ and -)')
+    .optional(),
+  AMO_CLIENT_ACCOUNT_FIELD_ID: positiveInt.optional(),
   VENDOR_ACCOUNT_ID: positiveInt.optional(),
   ADMIN_USER_IDS: idList,
   BILLING_API_KEY: z.string().min(16).optional(),
@@ -73,6 +89,7 @@ const REQUIRED_SECRETS = [
   'AMO_CLIENT_ID',
   'AMO_CLIENT_SECRET',
   'AMO_REDIRECT_URI',
+  'AMO_WEBHOOK_SECRET',
   'VENDOR_ACCOUNT_ID',
   'BILLING_API_KEY',
   'ENCRYPTION_KEY',
@@ -130,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
         redirectUri,
         tokenAudience: new URL(redirectUri).origin,
         apiOrigin: e.AMO_API_ORIGIN,
+        webhookSecret: pick('AMO_WEBHOOK_SECRET'),
+        clientAccountFieldId: e.AMO_CLIENT_ACCOUNT_FIELD_ID,
       },
       vendorAccountId: Number(pick('VENDOR_ACCOUNT_ID')),
       // In development a vendor admin must exist to try the admin pages: user 1 of the vendor account.
@@ -144,15 +163,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
 
 function devSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
-  const secrets: DevSecrets = {
+  const fresh = (): DevSecrets => ({
     AMO_CLIENT_ID: randomUUID(),
     AMO_CLIENT_SECRET: randomBytes(32).toString('base64url'),
     AMO_REDIRECT_URI: 'http://localhost:3000/amo/oauth/callback',
+    AMO_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
     VENDOR_ACCOUNT_ID: '1000001',
     BILLING_API_KEY: randomBytes(24).toString('base64url'),
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  };
+  });
+  // A file from before a secret was added lacks it: keep the old values and add the new ones.
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
+  const secrets: DevSecrets = { ...fresh(), ...stored };
+  if (REQUIRED_SECRETS.every((name) => stored[name] !== undefined)) return secrets;
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
   return secrets;

@@ -8,6 +8,8 @@ import { createDb, type DbHandle } from './db/pool';
 import { createApp } from './http/app';
 import type { AppContext } from './http/context';
 import { allRoutes } from './http/routes';
+import { createAmoIntegration, startAmoWorkers } from './amo';
+import { payoutJobs } from './payouts/payout.jobs';
 import { devHostRouter } from './devhost/devhost.routes';
 import path from 'node:path';
 
@@ -25,7 +27,8 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   log: Logger,
-  options: { databaseUrl?: string } = {},
+  /** `workers: false` serves HTTP only (no background jobs), e.g. for a second API process. */
+  options: { databaseUrl?: string; workers?: boolean } = {},
 ): Promise<RunningServer> {
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = options.databaseUrl ?? config.databaseUrl;
@@ -42,6 +45,9 @@ export async function startServer(
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');
 
   const context: AppContext = { config, db: handle.db, log };
+  // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.
+  const amo = createAmoIntegration(context);
+  context.vendorCrm = amo.vendorDirectory;
   // The widget host page hands the integration secret to a local browser: development only.
   const devHost =
     config.env === 'production'
@@ -66,6 +72,11 @@ export async function startServer(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // Background work: amoCRM deliveries, token refresh, webhooks, renewal reminders, scheduled payouts.
+  const workers =
+    options.workers === false
+      ? undefined
+      : await startAmoWorkers(amo, { databaseUrl, log, extraJobs: payoutJobs(context) });
 
   return {
     url: `http://localhost:${port}`,
@@ -76,6 +87,7 @@ export async function startServer(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await workers?.stop();
       await handle.close();
       if (embedded) await embedded.stop();
     },

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppError } from '../http/errors';
 
@@ -33,7 +34,7 @@ export function verifyAmoToken(
   if (!token) throw new AppError('token_missing', 'Send the amoCRM widget token in the X-Auth-Token header');
   let payload: jwt.JwtPayload;
   try {
-    const decoded = jwt.verify(token, settings.clientSecret, {
+    const decoded = jwt.verify(token, secretKey(settings.clientSecret), {
       // Pinning the algorithm refuses `alg: none` and a token signed with the right secret but another HMAC.
       algorithms: ['HS256'],
       audience: settings.audience,
@@ -78,6 +79,20 @@ export function verifyAmoToken(
     subdomain: subdomain.toLowerCase(),
     jti: typeof payload.jti === 'string' ? payload.jti : null,
   };
+}
+
+/**
+ * jsonwebtoken given a string secret first tries to parse it as a PEM public key (about half a millisecond
+ * per request, measured in docs/BENCHMARKS.md); a KeyObject made once skips that.
+ */
+const keys = new Map<string, KeyObject>();
+function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 function isPositiveInt(value: unknown): value is number {

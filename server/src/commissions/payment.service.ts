@@ -168,7 +168,7 @@ async function accrueCommission(
       effectiveAt: payment.paid_at,
       entries: [
         {
-          account: accounts.commissionExpense,
+          account: accounts.commissionExpense(partner.id),
           side: 'debit',
           amountMinor: commissionMinor,
           currency: payment.currency,
@@ -338,7 +338,7 @@ export async function recordRefund(
           currency: commission.currency,
         },
         {
-          account: accounts.commissionExpense,
+          account: accounts.commissionExpense(commission.partner_id),
           side: 'credit',
           amountMinor: reversal,
           currency: commission.currency,

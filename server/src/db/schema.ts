@@ -296,6 +296,93 @@ export interface CertificatesTable {
   revoked_at: Date | null;
 }
 
+// --- amoCRM integration (migration 004) -------------------------------------------------------------------
+
+export type AmoConnectionStatus = 'active' | 'broken' | 'blocked' | 'disconnected';
+
+export interface AmoInstallsTable {
+  id: Generated<bigint>;
+  code_hash: string;
+  /** The authorization code, sealed: it is a credential for 20 minutes. */
+  code_enc: string;
+  referer: string;
+  from_widget: ColumnType<boolean, boolean | undefined, boolean>;
+  state: string | null;
+  platform: string | null;
+  status: ColumnType<
+    'pending' | 'exchanged' | 'failed',
+    'pending' | undefined,
+    'pending' | 'exchanged' | 'failed'
+  >;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  account_id: bigint | null;
+  received_at: CreatedAt;
+  finished_at: Date | null;
+}
+
+export interface AmoConnectionsTable {
+  account_id: bigint;
+  host: string;
+  status: AmoConnectionStatus;
+  status_reason: string | null;
+  /** Sealed `{ accessToken, refreshToken }`; never selected into logs or responses. */
+  tokens_enc: string | null;
+  access_expires_at: Date | null;
+  token_version: ColumnType<number, number | undefined, number>;
+  user_id: bigint | null;
+  from_widget: boolean | null;
+  connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  refreshed_at: Date | null;
+  status_changed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_probe_at: Date | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AmoAlertsTable {
+  id: Generated<bigint>;
+  account_id: bigint | null;
+  kind: string;
+  message: string;
+  details: JSONColumnType<Record<string, unknown>>;
+  dedupe_key: string;
+  occurrences: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  resolved_at: Date | null;
+  resolved_by_user_id: bigint | null;
+  resolution: string | null;
+}
+
+export interface AmoVendorCompaniesTable {
+  client_account_id: bigint;
+  company_id: bigint | null;
+  create_started_at: Date | null;
+  state: ColumnType<'active' | 'mismatch', 'active' | 'mismatch' | undefined, 'active' | 'mismatch'>;
+  lease_owner: string | null;
+  lease_until: Date | null;
+  synced_at: Date | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AmoWebhookEventsTable {
+  id: Generated<bigint>;
+  received_at: CreatedAt;
+  account_id: bigint | null;
+  /** The raw form body as amoCRM sent it (processed again from here if parsing ever changes). */
+  body: string;
+  status: ColumnType<
+    'pending' | 'processed' | 'ignored' | 'failed',
+    'pending' | 'ignored' | undefined,
+    'pending' | 'processed' | 'ignored' | 'failed'
+  >;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  processed_at: Date | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   audit_log: AuditLogTable;
@@ -319,4 +406,9 @@ export interface Database {
   payout_runs: PayoutRunsTable;
   invoices: InvoicesTable;
   certificates: CertificatesTable;
+  amo_installs: AmoInstallsTable;
+  amo_connections: AmoConnectionsTable;
+  amo_alerts: AmoAlertsTable;
+  amo_vendor_companies: AmoVendorCompaniesTable;
+  amo_webhook_events: AmoWebhookEventsTable;
 }

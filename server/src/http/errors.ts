@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   token_wrong_client: { status: 401, title: 'Authentication token was issued for another integration' },
   token_wrong_issuer: { status: 401, title: 'Authentication token issuer does not match its subdomain' },
   billing_key_invalid: { status: 401, title: 'Billing API key is missing or invalid' },
+  signature_invalid: { status: 401, title: 'The request signature is missing or invalid' },
   forbidden: { status: 403, title: 'Not allowed for this caller' },
   partner_blocked: { status: 403, title: 'Partner is blocked' },
   registration_required: { status: 403, title: 'Register as a partner first' },

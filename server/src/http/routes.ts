@@ -1,3 +1,4 @@
+import { amoRoutes } from '../amo';
 import { roleRoutes } from '../auth/roles.routes';
 import { whoamiRoutes } from '../auth/whoami.routes';
 import { commissionRoutes } from '../commissions/commission.routes';
@@ -23,4 +24,5 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...documentRoutes,
   ...roleRoutes,
   ...whoamiRoutes,
+  ...amoRoutes,
 ];

@@ -16,7 +16,12 @@ const partnerAccount =
   (partnerId: string): AccountRef => ({ code: `partner:${partnerId}:${name}`, partnerId });
 
 export const accounts = {
-  commissionExpense: { code: 'vendor:commission_expense' } as AccountRef,
+  /**
+   * The vendor's commission expense, kept per partner (`vendor:commission_expense:<partnerId>`): one global
+   * expense row would be locked by every payment until commit and serialise all ingestion (measured in
+   * docs/BENCHMARKS.md). The vendor's total expense is the sum over these accounts.
+   */
+  commissionExpense: (partnerId: string): AccountRef => ({ code: `vendor:commission_expense:${partnerId}` }),
   compensationExpense: { code: 'vendor:dispute_compensation_expense' } as AccountRef,
   cash: { code: 'vendor:cash' } as AccountRef,
   netSales: { code: 'vendor:net_sales' } as AccountRef,

@@ -251,6 +251,12 @@ export interface FakeAmo {
   /** Stores a company directly (validated like the API, not rate limited, not recorded). */
   addCompany(accountId: number, seed: CompanySeed): ApiCompany;
   addCustomField(accountId: number, seed: CustomFieldSeed): ApiCustomField;
+  /**
+   * Deletes a company as a user does in amoCRM's interface (API v4 has no company deletion): it and its
+   * notes disappear, and `GET /api/v4/companies/{id}` answers as for a missing company. Send the matching
+   * `companyEventPayload('delete', …)` webhook yourself, as amoCRM would.
+   */
+  deleteCompany(accountId: number, companyId: number): void;
 
   clearRequests(): void;
   /**
@@ -549,6 +555,13 @@ class FakeAmoServer implements FakeAmo {
     const parsed = parseCustomFieldCreate(account, seed, 0, new Set());
     if (!parsed.ok) throw new Error(`invalid custom field seed: ${JSON.stringify(parsed.errors)}`);
     return renderCustomField(account, commitCustomField(account, this.ids, parsed.plan), this.url);
+  }
+
+  deleteCompany(accountId: number, companyId: number): void {
+    const account = this.accountOrThrow(accountId);
+    if (!account.companies.delete(companyId))
+      throw new Error(`no company ${companyId} in account ${accountId}`);
+    for (const [id, note] of account.notes) if (note.entity_id === companyId) account.notes.delete(id);
   }
 
   // --- lifecycle ---------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m001 from './001_foundation';
 import * as m002 from './002_pins';
 import * as m003 from './003_money';
+import * as m004 from './004_amo';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
   '002_pins': m002,
   '003_money': m003,
+  '004_amo': m004,
 };

@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { recordAudit } from '../audit/audit.repository';
+import type { Config } from '../config';
+import { open, seal } from '../crypto/secret-box';
+import type { Db } from '../db/pool';
+import { AmoAccount, type TokenResponse } from './amo';
+import { AmoError, AmoOAuthError, AmoUnavailableError } from './amo.errors';
+import { parseJson, type AmoHttp } from './amo.http';
+import { backoffMs } from './amo.rules';
+import * as repo from './amo.repository';
+import type { AmoTokens } from './amo.tokens';
+import type { RateLimiter } from './rate-limiter';
+
+/** amoCRM's authorization codes live 20 minutes (AMOCRM.md); after that a retry is pointless. */
+const CODE_LIFETIME_MS = 20 * 60_000;
+
+export function codeHash(code: string): string {
+  return createHash('sha256').update(code).digest('hex');
+}
+
+export function sealCode(key: Buffer, code: string): string {
+  return seal(key, code, `amo_install:${codeHash(code)}`);
+}
+
+/**
+ * Exchanges the codes the install redirect stored: code → tokens (JSON to /oauth2/access_token), then
+ * `GET /api/v4/account` with the new token to learn which account it is. The connection is keyed by that
+ * account id, whatever the host was called. A reinstall replaces the tokens and clears broken/blocked states.
+ */
+export async function processInstalls(
+  deps: {
+    db: Db;
+    config: Config;
+    http: AmoHttp;
+    tokens: AmoTokens;
+    limiter: RateLimiter;
+    log: Logger;
+    onConnected(accountId: number): void;
+  },
+  options: { leaseMs: number; backoff: { baseMs: number; capMs: number }; signal?: AbortSignal },
+): Promise<number> {
+  const { db, config, log } = deps;
+  let connected = 0;
+  for (;;) {
+    if (options.signal?.aborted) break;
+    const installs = await repo.claimInstalls(db, 10, options.leaseMs);
+    if (installs.length === 0) break;
+    for (const install of installs) {
+      let code: string;
+      try {
+        code = open(config.encryptionKey, install.code_enc, `amo_install:${install.code_hash}`);
+      } catch {
+        // Sealed with another ENCRYPTION_KEY (rotated between the redirect and now): the code is lost.
+        await installFailed(deps, install, new Error('the stored code cannot be decrypted'), options.backoff);
+        continue;
+      }
+      let tokens: TokenResponse;
+      try {
+        tokens = await deps.tokens.exchangeCode(install.referer, code);
+      } catch (error) {
+        await installFailed(deps, install, error, options.backoff);
+        continue;
+      }
+      let account: AmoAccount;
+      try {
+        account = await whoAmI(deps, install.referer, tokens.access_token);
+      } catch (error) {
+        // The code is spent: without knowing the account the tokens cannot be kept. Say so loudly.
+        await repo.finishInstall(db, install.id, { status: 'failed', error: (error as Error).message });
+        await repo.raiseAlert(db, {
+          accountId: null,
+          kind: 'install_failed',
+          message: `amoCRM install from ${install.referer} failed: the account could not be read (${(error as Error).message}). Reinstall the widget there.`,
+          dedupeKey: `install_failed:${install.id}`,
+        });
+        continue;
+      }
+      const host = `${account.subdomain}.${install.referer.split('.').slice(1).join('.')}`;
+      await db.transaction().execute(async (trx) => {
+        await repo.upsertConnection(trx, {
+          accountId: account.id,
+          host,
+          tokensEnc: deps.tokens.sealTokens(account.id, {
+            accessToken: tokens.access_token,
+            refreshToken: tokens.refresh_token,
+          }),
+          accessExpiresAt: new Date(Date.now() + tokens.expires_in * 1000),
+          userId: account.current_user_id ?? null,
+          fromWidget: install.from_widget,
+        });
+        await repo.finishInstall(trx, install.id, { status: 'exchanged', accountId: account.id });
+        await repo.resolveAlerts(
+          trx,
+          account.id,
+          ['connection_broken', 'connection_blocked', 'connection_disconnected', 'vendor_not_connected'],
+          'the widget was installed again',
+        );
+        // Deliveries that waited for this account go now.
+        await repo.nudgeOutboxForAccount(trx, account.id);
+        await recordAudit(
+          trx,
+          { kind: 'amocrm', accountId: account.id },
+          'amo.connected',
+          {
+            type: 'amo_connection',
+            id: String(account.id),
+          },
+          { host, fromWidget: install.from_widget },
+        );
+      });
+      connected += 1;
+      log.info({ accountId: account.id, host }, 'amoCRM account connected');
+      deps.onConnected(account.id);
+    }
+  }
+  return connected;
+}
+
+async function installFailed(
+  deps: { db: Db; log: Logger },
+  install: repo.InstallRow,
+  error: unknown,
+  backoff: { baseMs: number; capMs: number },
+): Promise<void> {
+  const message = error instanceof AmoError ? error.message : String(error);
+  const expired = Date.now() - install.received_at.getTime() > CODE_LIFETIME_MS;
+  if (error instanceof AmoUnavailableError && !expired) {
+    // The token endpoint did not answer or failed. If the code was not spent, the retry works; if it was,
+    // the retry gets a clear "code has been revoked" and the install fails with an alert.
+    await repo.retryInstall(
+      deps.db,
+      install.id,
+      backoffMs(install.attempts, backoff, Math.random()),
+      message,
+    );
+    return;
+  }
+  await repo.finishInstall(deps.db, install.id, { status: 'failed', error: message });
+  await repo.raiseAlert(deps.db, {
+    accountId: null,
+    kind: 'install_failed',
+    message:
+      `amoCRM install from ${install.referer} failed: ${error instanceof AmoOAuthError ? error.hint : message}. ` +
+      'Reinstall the widget in that account.',
+    dedupeKey: `install_failed:${install.id}`,
+  });
+  deps.log.warn({ referer: install.referer, err: { message } }, 'amoCRM install failed');
+}
+
+/** `GET /api/v4/account` with a token we just got (idempotent: retried a few times on trouble). */
+async function whoAmI(
+  deps: { http: AmoHttp; limiter: RateLimiter },
+  host: string,
+  accessToken: string,
+): Promise<AmoAccount> {
+  let lastError: Error = new Error('no answer');
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    // The account id is not known yet: the host stands for it in the throttle, and once the answer names
+    // the account the request is counted against the account as well.
+    await deps.limiter.acquire(`host:${host}`);
+    const sentAt = Date.now();
+    try {
+      const response = await deps.http.send({
+        host,
+        method: 'GET',
+        path: '/api/v4/account',
+        accessToken,
+        accountKey: host,
+      });
+      if (response.status === 200) {
+        const account = AmoAccount.safeParse(parseJson(response.body));
+        if (account.success) {
+          deps.limiter.record(String(account.data.id), sentAt);
+          return account.data;
+        }
+        lastError = new Error('unexpected answer to GET /api/v4/account');
+      } else lastError = new Error(`GET /api/v4/account answered ${response.status}`);
+      if (response.status < 500 && response.status !== 429) break;
+    } catch (error) {
+      lastError = error as Error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+  }
+  throw lastError;
+}

@@ -1,0 +1,636 @@
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../db/pool';
+import type {
+  AmoAlertsTable,
+  AmoConnectionsTable,
+  AmoConnectionStatus,
+  AmoInstallsTable,
+  AmoVendorCompaniesTable,
+  AmoWebhookEventsTable,
+  OutboxTable,
+} from '../db/schema';
+
+/** All SQL of the amoCRM integration. Returns rows; the services decide what they mean. */
+
+export type ConnectionRow = Selectable<AmoConnectionsTable>;
+export type InstallRow = Selectable<AmoInstallsTable>;
+export type AlertRow = Selectable<AmoAlertsTable>;
+export type VendorCompanyRow = Selectable<AmoVendorCompaniesTable>;
+export type WebhookEventRow = Selectable<AmoWebhookEventsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+
+const msInterval = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
+
+// --- installs ----------------------------------------------------------------------------------------------
+
+export async function insertInstall(
+  db: Db,
+  install: {
+    codeHash: string;
+    codeEnc: string;
+    referer: string;
+    fromWidget: boolean;
+    state: string | null;
+    platform: string | null;
+  },
+): Promise<boolean> {
+  const row = await db
+    .insertInto('amo_installs')
+    .values({
+      code_hash: install.codeHash,
+      code_enc: install.codeEnc,
+      referer: install.referer,
+      from_widget: install.fromWidget,
+      state: install.state,
+      platform: install.platform,
+    })
+    .onConflict((oc) => oc.column('code_hash').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Claims due installs for `leaseMs`: a crashed exchange becomes due again when the lease runs out. */
+export async function claimInstalls(db: Db, limit: number, leaseMs: number): Promise<InstallRow[]> {
+  const { rows } = await sql<InstallRow>`
+    UPDATE amo_installs i SET attempts = i.attempts + 1, next_attempt_at = ${msInterval(leaseMs)}
+    FROM (SELECT id FROM amo_installs WHERE status = 'pending' AND next_attempt_at <= now()
+          ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
+    WHERE i.id = due.id
+    RETURNING i.*`.execute(db);
+  return rows;
+}
+
+export async function finishInstall(
+  db: Db,
+  id: bigint,
+  outcome: { status: 'exchanged'; accountId: number } | { status: 'failed'; error: string },
+): Promise<void> {
+  await db
+    .updateTable('amo_installs')
+    .set({
+      status: outcome.status,
+      finished_at: new Date(),
+      account_id: outcome.status === 'exchanged' ? BigInt(outcome.accountId) : null,
+      last_error: outcome.status === 'failed' ? outcome.error.slice(0, 1000) : null,
+      // The code is single-use and spent (or dead) either way: keep no credential we do not need.
+      code_enc: '',
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function retryInstall(db: Db, id: bigint, delayMs: number, error: string): Promise<void> {
+  await db
+    .updateTable('amo_installs')
+    .set({ next_attempt_at: msInterval(delayMs), last_error: error.slice(0, 1000) })
+    .where('id', '=', id)
+    .execute();
+}
+
+// --- connections -------------------------------------------------------------------------------------------
+
+export async function findConnection(
+  db: Db,
+  accountId: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<ConnectionRow | undefined> {
+  let q = db.selectFrom('amo_connections').selectAll().where('account_id', '=', BigInt(accountId));
+  if (options.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** A fresh install (or reinstall) of the account: new tokens, active again whatever happened before. */
+export async function upsertConnection(
+  db: Db,
+  c: {
+    accountId: number;
+    host: string;
+    tokensEnc: string;
+    accessExpiresAt: Date;
+    userId: number | null;
+    fromWidget: boolean;
+  },
+): Promise<ConnectionRow> {
+  const now = new Date();
+  return db
+    .insertInto('amo_connections')
+    .values({
+      account_id: BigInt(c.accountId),
+      host: c.host,
+      status: 'active',
+      tokens_enc: c.tokensEnc,
+      access_expires_at: c.accessExpiresAt,
+      token_version: 1,
+      user_id: c.userId === null ? null : BigInt(c.userId),
+      from_widget: c.fromWidget,
+      connected_at: now,
+      refreshed_at: now,
+      status_changed_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.column('account_id').doUpdateSet({
+        host: c.host,
+        status: 'active',
+        status_reason: null,
+        tokens_enc: c.tokensEnc,
+        access_expires_at: c.accessExpiresAt,
+        token_version: sql<number>`amo_connections.token_version + 1`,
+        user_id: c.userId === null ? null : BigInt(c.userId),
+        from_widget: c.fromWidget,
+        connected_at: now,
+        refreshed_at: now,
+        status_changed_at: now,
+        updated_at: now,
+      }),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function storeRefreshedTokens(
+  db: Db,
+  accountId: number,
+  tokens: { tokensEnc: string; accessExpiresAt: Date },
+): Promise<ConnectionRow> {
+  return db
+    .updateTable('amo_connections')
+    .set({
+      tokens_enc: tokens.tokensEnc,
+      access_expires_at: tokens.accessExpiresAt,
+      token_version: sql<number>`token_version + 1`,
+      refreshed_at: new Date(),
+      updated_at: new Date(),
+    })
+    .where('account_id', '=', BigInt(accountId))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Changes a connection's status, optionally only from given statuses (a 403 must not overwrite a later
+ * reinstall). Leaving 'active' for 'broken' or 'disconnected' also drops the tokens: they are dead.
+ */
+export async function setConnectionStatus(
+  db: Db,
+  accountId: number,
+  status: AmoConnectionStatus,
+  reason: string | null,
+  options: { from?: AmoConnectionStatus[]; dropTokens?: boolean } = {},
+): Promise<ConnectionRow | undefined> {
+  let q = db
+    .updateTable('amo_connections')
+    .set({
+      status,
+      status_reason: reason,
+      status_changed_at: new Date(),
+      updated_at: new Date(),
+      ...(options.dropTokens ? { tokens_enc: null, access_expires_at: null } : {}),
+    })
+    .where('account_id', '=', BigInt(accountId));
+  if (options.from) q = q.where('status', 'in', options.from);
+  return q.returningAll().executeTakeFirst();
+}
+
+export async function listConnections(
+  db: Db,
+  options: { afterAccountId?: number; limit: number; status?: AmoConnectionStatus },
+): Promise<ConnectionRow[]> {
+  let q = db.selectFrom('amo_connections').selectAll().orderBy('account_id').limit(options.limit);
+  if (options.afterAccountId !== undefined) q = q.where('account_id', '>', BigInt(options.afterAccountId));
+  if (options.status) q = q.where('status', '=', options.status);
+  return q.execute();
+}
+
+/** Active connections whose access token expires within `withinMs`: refreshed ahead of time. */
+export async function connectionsExpiringWithin(db: Db, withinMs: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('amo_connections')
+    .select('account_id')
+    .where('status', '=', 'active')
+    .where('access_expires_at', '<=', msInterval(withinMs))
+    .execute();
+  return rows.map((r) => Number(r.account_id));
+}
+
+/** Blocked connections not probed for `everyMs`: at most one careful request each (never hammer). */
+export async function blockedConnectionsToProbe(db: Db, everyMs: number): Promise<number[]> {
+  const rows = await db
+    .updateTable('amo_connections')
+    .set({ last_probe_at: new Date() })
+    .where('status', '=', 'blocked')
+    .where((eb) =>
+      eb.or([
+        eb('last_probe_at', 'is', null),
+        eb('last_probe_at', '<=', sql<Date>`now() - make_interval(secs => ${everyMs / 1000})`),
+      ]),
+    )
+    .where('status_changed_at', '<=', sql<Date>`now() - make_interval(secs => ${everyMs / 1000})`)
+    .returning('account_id')
+    .execute();
+  return rows.map((r) => Number(r.account_id));
+}
+
+// --- alerts ------------------------------------------------------------------------------------------------
+
+export interface NewAlert {
+  accountId: number | null;
+  kind: string;
+  message: string;
+  details?: Record<string, unknown>;
+  /** Alerts with the same key collapse while open; defaults to `kind:accountId`. */
+  dedupeKey?: string;
+}
+
+export async function raiseAlert(db: Db, alert: NewAlert): Promise<void> {
+  const details = JSON.stringify(alert.details ?? {});
+  await db
+    .insertInto('amo_alerts')
+    .values({
+      account_id: alert.accountId === null ? null : BigInt(alert.accountId),
+      kind: alert.kind,
+      message: alert.message,
+      details,
+      dedupe_key: alert.dedupeKey ?? `${alert.kind}:${alert.accountId ?? '-'}`,
+    })
+    .onConflict((oc) =>
+      oc
+        .column('dedupe_key')
+        .where('resolved_at', 'is', null)
+        .doUpdateSet({
+          occurrences: sql<number>`amo_alerts.occurrences + 1`,
+          last_seen_at: new Date(),
+          message: alert.message,
+          details,
+        }),
+    )
+    .execute();
+}
+
+/** Closes open alerts of these kinds for an account, when the system itself saw the problem go away. */
+export async function resolveAlerts(
+  db: Db,
+  accountId: number,
+  kinds: string[],
+  resolution: string,
+): Promise<number> {
+  const rows = await db
+    .updateTable('amo_alerts')
+    .set({ resolved_at: new Date(), resolution })
+    .where('account_id', '=', BigInt(accountId))
+    .where('kind', 'in', kinds)
+    .where('resolved_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+export async function resolveAlert(
+  db: Db,
+  id: bigint,
+  userId: number,
+  resolution: string,
+): Promise<AlertRow | undefined> {
+  return db
+    .updateTable('amo_alerts')
+    .set({ resolved_at: new Date(), resolved_by_user_id: BigInt(userId), resolution })
+    .where('id', '=', id)
+    .where('resolved_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findAlert(db: Db, id: bigint): Promise<AlertRow | undefined> {
+  return db.selectFrom('amo_alerts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listAlerts(
+  db: Db,
+  options: { open?: boolean; beforeId?: bigint; limit: number; accountId?: number },
+): Promise<AlertRow[]> {
+  let q = db.selectFrom('amo_alerts').selectAll().orderBy('id', 'desc').limit(options.limit);
+  if (options.open === true) q = q.where('resolved_at', 'is', null);
+  if (options.open === false) q = q.where('resolved_at', 'is not', null);
+  if (options.beforeId !== undefined) q = q.where('id', '<', options.beforeId);
+  if (options.accountId !== undefined) q = q.where('account_id', '=', BigInt(options.accountId));
+  return q.execute();
+}
+
+// --- outbox delivery ---------------------------------------------------------------------------------------
+
+/**
+ * Claims due outbox rows of `kinds` for `leaseMs` (attempts + 1). Only rows that can be delivered now: the
+ * target account is connected and active, or — for partner tasks — the partner has no connection at all
+ * (those are settled as "inbox only"). Rows of blocked or broken accounts wait without spending attempts.
+ */
+export async function claimOutbox(
+  db: Db,
+  options: { kinds: string[]; limit: number; leaseMs: number },
+): Promise<OutboxRow[]> {
+  const { rows } = await sql<OutboxRow>`
+    UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = ${msInterval(options.leaseMs)}
+    FROM (
+      SELECT d.id FROM outbox d
+      WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = ANY(${options.kinds}::text[])
+        AND (
+          EXISTS (SELECT 1 FROM amo_connections c WHERE c.account_id = d.target_account_id AND c.status = 'active')
+          OR (d.kind LIKE 'partner_task.%' AND NOT EXISTS (
+                SELECT 1 FROM amo_connections c
+                WHERE c.account_id = d.target_account_id AND c.status IN ('active', 'blocked', 'broken')))
+        )
+      ORDER BY d.id
+      LIMIT ${options.limit}
+      FOR UPDATE SKIP LOCKED
+    ) due
+    WHERE o.id = due.id
+    RETURNING o.*`.execute(db);
+  return rows;
+}
+
+/** Keeps claimed rows leased while a long batch is still being delivered. */
+export async function extendOutboxLease(db: Db, ids: bigint[], leaseMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: msInterval(leaseMs) })
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Merges progress into a row's `result` (e.g. "a create request is about to leave"). */
+export async function mergeOutboxResult(
+  db: Db,
+  ids: bigint[],
+  patch: Record<string, unknown>,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({ result: sql`coalesce(result, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb` })
+    .where('id', 'in', ids)
+    .execute();
+}
+
+export async function completeOutbox(
+  db: Db,
+  id: bigint,
+  status: 'done' | 'skipped',
+  result: Record<string, unknown>,
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({
+      status,
+      delivered_at: status === 'done' ? new Date() : null,
+      last_error: null,
+      result: sql`coalesce(result, '{}'::jsonb) || ${JSON.stringify(result)}::jsonb`,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Puts claimed rows back, due after `delayMs`; `refund` gives back the attempt (nothing was tried). */
+export async function releaseOutbox(db: Db, ids: bigint[], delayMs: number, refund: boolean): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({
+      next_attempt_at: msInterval(delayMs),
+      ...(refund ? { attempts: sql<number>`greatest(attempts - 1, 0)` } : {}),
+    })
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+export async function failOutboxAttempt(
+  db: Db,
+  id: bigint,
+  error: string,
+  outcome: { retryInMs: number } | { giveUp: true },
+): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({
+      last_error: error.slice(0, 1000),
+      ...('giveUp' in outcome
+        ? { status: 'failed' as const }
+        : { next_attempt_at: msInterval(outcome.retryInMs) }),
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Makes every waiting row for an account due now (it was connected, unblocked or reinstalled). */
+export async function nudgeOutboxForAccount(db: Db, accountId: number): Promise<number> {
+  const rows = await db
+    .updateTable('outbox')
+    .set({ next_attempt_at: sql<Date>`now()` })
+    .where('target_account_id', '=', BigInt(accountId))
+    .where('status', '=', 'pending')
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+export async function listOutbox(
+  db: Db,
+  options: { status?: OutboxRow['status']; beforeId?: bigint; limit: number },
+): Promise<OutboxRow[]> {
+  let q = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(options.limit);
+  if (options.status) q = q.where('status', '=', options.status);
+  if (options.beforeId !== undefined) q = q.where('id', '<', options.beforeId);
+  return q.execute();
+}
+
+/** An admin sends a failed delivery again: a fresh set of attempts. */
+export async function retryFailedOutbox(db: Db, id: bigint): Promise<OutboxRow | undefined> {
+  return db
+    .updateTable('outbox')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+// --- the vendor's company per client -----------------------------------------------------------------------
+
+export async function vendorCompanies(db: Db, clientAccountIds: number[]): Promise<VendorCompanyRow[]> {
+  if (clientAccountIds.length === 0) return [];
+  return db
+    .selectFrom('amo_vendor_companies')
+    .selectAll()
+    .where('client_account_id', 'in', clientAccountIds.map(BigInt))
+    .execute();
+}
+
+/**
+ * Takes the per-client lease for the clients no other worker holds; returns the clients we got. Rows are
+ * created on first use, so a client without a company yet can be leased too.
+ */
+export async function leaseVendorCompanies(
+  db: Db,
+  clientAccountIds: number[],
+  owner: string,
+  leaseMs: number,
+): Promise<number[]> {
+  if (clientAccountIds.length === 0) return [];
+  await db
+    .insertInto('amo_vendor_companies')
+    .values(clientAccountIds.map((id) => ({ client_account_id: BigInt(id) })))
+    .onConflict((oc) => oc.column('client_account_id').doNothing())
+    .execute();
+  const rows = await db
+    .updateTable('amo_vendor_companies')
+    .set({ lease_owner: owner, lease_until: msInterval(leaseMs) })
+    .where('client_account_id', 'in', clientAccountIds.map(BigInt))
+    .where((eb) =>
+      eb.or([
+        eb('lease_until', 'is', null),
+        eb('lease_until', '<', sql<Date>`now()`),
+        eb('lease_owner', '=', owner),
+      ]),
+    )
+    .returning('client_account_id')
+    .execute();
+  return rows.map((r) => Number(r.client_account_id));
+}
+
+export async function releaseVendorCompanies(
+  db: Db,
+  clientAccountIds: number[],
+  owner: string,
+): Promise<void> {
+  if (clientAccountIds.length === 0) return;
+  await db
+    .updateTable('amo_vendor_companies')
+    .set({ lease_owner: null, lease_until: null })
+    .where('client_account_id', 'in', clientAccountIds.map(BigInt))
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+export async function markCompanyCreateStarted(db: Db, clientAccountIds: number[]): Promise<void> {
+  if (clientAccountIds.length === 0) return;
+  await db
+    .updateTable('amo_vendor_companies')
+    .set({ create_started_at: new Date(), updated_at: new Date() })
+    .where('client_account_id', 'in', clientAccountIds.map(BigInt))
+    .execute();
+}
+
+export async function setVendorCompany(
+  db: Db,
+  clientAccountId: number,
+  companyId: number | null,
+): Promise<void> {
+  await db
+    .updateTable('amo_vendor_companies')
+    .set({
+      company_id: companyId === null ? null : BigInt(companyId),
+      create_started_at: null,
+      state: 'active',
+      synced_at: companyId === null ? null : new Date(),
+      updated_at: new Date(),
+    })
+    .where('client_account_id', '=', BigInt(clientAccountId))
+    .execute();
+}
+
+export async function markVendorCompanySynced(db: Db, clientAccountIds: number[]): Promise<void> {
+  if (clientAccountIds.length === 0) return;
+  await db
+    .updateTable('amo_vendor_companies')
+    .set({ synced_at: new Date(), state: 'active', updated_at: new Date() })
+    .where('client_account_id', 'in', clientAccountIds.map(BigInt))
+    .execute();
+}
+
+export async function findVendorCompanyByCompanyId(
+  db: Db,
+  companyId: number,
+): Promise<VendorCompanyRow | undefined> {
+  return db
+    .selectFrom('amo_vendor_companies')
+    .selectAll()
+    .where('company_id', '=', BigInt(companyId))
+    .executeTakeFirst();
+}
+
+export async function setVendorCompanyState(
+  db: Db,
+  clientAccountId: number,
+  state: 'active' | 'mismatch',
+): Promise<void> {
+  await db
+    .updateTable('amo_vendor_companies')
+    .set({ state, updated_at: new Date() })
+    .where('client_account_id', '=', BigInt(clientAccountId))
+    .execute();
+}
+
+// --- webhooks ----------------------------------------------------------------------------------------------
+
+export async function insertWebhookEvent(
+  db: Db,
+  event: { accountId: number | null; body: string; ignored: boolean; note?: string },
+): Promise<bigint> {
+  const row = await db
+    .insertInto('amo_webhook_events')
+    .values({
+      account_id: event.accountId === null ? null : BigInt(event.accountId),
+      body: event.body,
+      status: event.ignored ? 'ignored' : 'pending',
+      last_error: event.note ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function claimWebhookEvents(db: Db, limit: number, leaseMs: number): Promise<WebhookEventRow[]> {
+  const { rows } = await sql<WebhookEventRow>`
+    UPDATE amo_webhook_events e SET attempts = e.attempts + 1, next_attempt_at = ${msInterval(leaseMs)}
+    FROM (SELECT id FROM amo_webhook_events WHERE status = 'pending' AND next_attempt_at <= now()
+          ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
+    WHERE e.id = due.id
+    RETURNING e.*`.execute(db);
+  return rows;
+}
+
+export async function finishWebhookEvent(
+  db: Db,
+  id: bigint,
+  outcome:
+    { status: 'processed' | 'ignored' | 'failed'; note?: string } | { retryInMs: number; error: string },
+): Promise<void> {
+  await db
+    .updateTable('amo_webhook_events')
+    .set(
+      'retryInMs' in outcome
+        ? { next_attempt_at: msInterval(outcome.retryInMs), last_error: outcome.error.slice(0, 1000) }
+        : {
+            status: outcome.status,
+            processed_at: new Date(),
+            last_error: outcome.note?.slice(0, 1000) ?? null,
+          },
+    )
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Stored webhook bodies hold personal data (names, phones): processed ones are kept only `keepDays`. */
+export async function pruneWebhookEvents(db: Db, keepDays: number): Promise<number> {
+  const rows = await db
+    .deleteFrom('amo_webhook_events')
+    .where('status', '!=', 'pending')
+    .where('received_at', '<', sql<Date>`now() - make_interval(days => ${keepDays})`)
+    .returning('id')
+    .execute();
+  return rows.length;
+}

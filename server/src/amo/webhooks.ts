@@ -1,0 +1,167 @@
+import type { Logger } from 'pino';
+import { recordAudit } from '../audit/audit.repository';
+import type { Config } from '../config';
+import type { Db } from '../db/pool';
+import { enqueue } from '../outbox/outbox.repository';
+import type { AmoApi } from './amo.client';
+import { AmoError } from './amo.errors';
+import { backoffMs } from './amo.rules';
+import * as repo from './amo.repository';
+import type { AmoVendorDirectory, VendorCompanyField } from './vendor-directory';
+import { parseWebhook, type CompanyWebhookEvent } from './webhook.form';
+
+export interface WebhookDeps {
+  db: Db;
+  config: Config;
+  api: AmoApi;
+  field: VendorCompanyField;
+  directory: AmoVendorDirectory;
+  log: Logger;
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Processes stored CRM webhooks of the vendor's account. What matters to the program:
+ * - a client's company was deleted in amoCRM → it is created again (the client is still pinned, sales must
+ *   see it), and admins are told;
+ * - a client company's account-id field was changed or cleared → flagged for admins (we cannot know which
+ *   value is right), and the known-customer cache forgets both accounts;
+ * - any other company change → the cache forgets the accounts it names, so rule 9 sees new companies at once.
+ */
+export async function processWebhooks(
+  deps: WebhookDeps,
+  options: { leaseMs: number; backoff: { baseMs: number; capMs: number }; signal?: AbortSignal },
+): Promise<number> {
+  const { db, log } = deps;
+  let processed = 0;
+  for (;;) {
+    if (options.signal?.aborted) break;
+    const events = await repo.claimWebhookEvents(db, 20, options.leaseMs);
+    if (events.length === 0) break;
+    for (const event of events) {
+      try {
+        const parsed = parseWebhook(event.body);
+        if (parsed.accountId !== deps.config.vendorAccountId) {
+          await repo.finishWebhookEvent(db, event.id, {
+            status: 'ignored',
+            note: 'not from the vendor account',
+          });
+          continue;
+        }
+        for (const company of parsed.companyEvents) await handleCompanyEvent(deps, company, event.id);
+        await repo.finishWebhookEvent(db, event.id, { status: 'processed' });
+        processed += 1;
+      } catch (error) {
+        const message =
+          error instanceof AmoError ? error.message : String((error as Error)?.message ?? error);
+        const retryable = !(error instanceof AmoError) || error.retryable || error.name === 'AmoBlockedError';
+        if (retryable && event.attempts < MAX_ATTEMPTS) {
+          await repo.finishWebhookEvent(db, event.id, {
+            retryInMs: backoffMs(event.attempts, options.backoff, Math.random()),
+            error: message,
+          });
+        } else {
+          await repo.finishWebhookEvent(db, event.id, { status: 'failed', note: message });
+          log.warn(
+            { webhookEventId: String(event.id), err: { message } },
+            'webhook event could not be processed',
+          );
+        }
+      }
+    }
+  }
+  return processed;
+}
+
+async function handleCompanyEvent(
+  deps: WebhookDeps,
+  event: CompanyWebhookEvent,
+  eventId: bigint,
+): Promise<void> {
+  const { db, api, config, directory, field, log } = deps;
+  const vendor = config.vendorAccountId;
+  const mapping = await repo.findVendorCompanyByCompanyId(db, event.companyId);
+
+  if (event.action === 'delete') {
+    if (!mapping) return;
+    // Webhooks are unsigned (only the URL is secret): believe a deletion only when amoCRM confirms it.
+    if ((await api.getCompany(vendor, event.companyId)) !== null) return;
+    const client = Number(mapping.client_account_id);
+    directory.invalidate(client);
+    await db.transaction().execute(async (trx) => {
+      await repo.setVendorCompany(trx, client, null);
+      const holder = await trx
+        .selectFrom('pins')
+        .select(['id', 'status'])
+        .where('client_account_id', '=', BigInt(client))
+        .where('status', 'in', ['pinned', 'attributed'])
+        .executeTakeFirst();
+      if (holder) {
+        await enqueue(trx, {
+          kind: 'vendor_company.sync',
+          targetAccountId: vendor,
+          dedupeKey: `vendor_company:recreate:${client}:${event.companyId}`,
+          payload: { pinId: holder.id, clientAccountId: client, status: 'recreate' },
+        });
+      }
+      await repo.raiseAlert(trx, {
+        accountId: vendor,
+        kind: 'company_deleted',
+        message: holder
+          ? `The company ${event.companyId} of pinned client ${client} was deleted in amoCRM; it is being created again.`
+          : `The company ${event.companyId} of client ${client} was deleted in amoCRM; the client has no active pin, so it is not re-created.`,
+        details: { clientAccountId: client, companyId: event.companyId, recreated: holder !== undefined },
+        dedupeKey: `company_deleted:${event.companyId}`,
+      });
+      await recordAudit(
+        trx,
+        { kind: 'amocrm', accountId: vendor },
+        'amo.company_deleted',
+        {
+          type: 'amo_company',
+          id: String(event.companyId),
+        },
+        { clientAccountId: client, recreated: holder !== undefined, webhookEventId: String(eventId) },
+      );
+    });
+    log.info({ companyId: event.companyId, client }, 'vendor company deleted in amoCRM');
+    return;
+  }
+
+  const fieldId = await field.get({ priority: 'background' });
+  const values = (event.customFields.find((f) => f.id === fieldId)?.values ?? [])
+    .map((v) => v.trim())
+    .filter((v) => /^[1-9][0-9]{0,15}$/.test(v))
+    .map(Number);
+  for (const id of values) directory.invalidate(id);
+  if (!mapping) return;
+  const client = Number(mapping.client_account_id);
+  directory.invalidate(client);
+  if (values.includes(client)) {
+    if (mapping.state === 'mismatch') await repo.setVendorCompanyState(db, client, 'active');
+    return;
+  }
+  await db.transaction().execute(async (trx) => {
+    await repo.setVendorCompanyState(trx, client, 'mismatch');
+    await repo.raiseAlert(trx, {
+      accountId: vendor,
+      kind: 'company_account_changed',
+      message:
+        `The account-id field of company ${event.companyId} (client ${client}) was changed in amoCRM to ` +
+        `${values.length > 0 ? values.join(', ') : 'nothing'}. Check which is right; "resync" writes ${client} back.`,
+      details: { clientAccountId: client, companyId: event.companyId, found: values },
+      dedupeKey: `company_account_changed:${event.companyId}`,
+    });
+    await recordAudit(
+      trx,
+      { kind: 'amocrm', accountId: vendor },
+      'amo.company_account_changed',
+      {
+        type: 'amo_company',
+        id: String(event.companyId),
+      },
+      { clientAccountId: client, found: values, webhookEventId: String(eventId) },
+    );
+  });
+}
