@@ -241,6 +241,8 @@ export interface FakeAmo {
   setUnpaid(accountId: number, unpaid: boolean): void;
   /** The next `n` API requests fail with `status` (5xx gateway statuses come as HTML, like nginx's). */
   failNext(n: number, status?: number): void;
+  /** An outage: while down, every API request answers 503 (nginx's HTML page) until `setDown(false)`. */
+  setDown(down: boolean): void;
   /** Delays every OAuth and API answer by `ms`. */
   setLatency(ms: number): void;
 
@@ -322,6 +324,7 @@ class FakeAmoServer implements FakeAmo {
   private latencyMs = 0;
   /** Statuses for the next API requests, consumed one per request. */
   private failures: number[] = [];
+  private down = false;
   private boundPort = 0;
   /** The address `url` names; a wildcard listen address is named as 127.0.0.1. */
   private host = '127.0.0.1';
@@ -517,6 +520,10 @@ class FakeAmoServer implements FakeAmo {
     for (let i = 0; i < n; i++) this.failures.push(status);
   }
 
+  setDown(down: boolean): void {
+    this.down = down;
+  }
+
   setLatency(ms: number): void {
     this.latencyMs = Math.max(0, ms);
   }
@@ -575,6 +582,7 @@ class FakeAmoServer implements FakeAmo {
     this.clearRequests();
     this.counters = zeroCounters();
     this.failures = [];
+    this.down = false;
     this.latencyMs = 0;
     this.clockOffsetMs = 0;
     const identities = [...this.accounts.values()].map((a) => a.identity);
@@ -723,6 +731,7 @@ class FakeAmoServer implements FakeAmo {
     record: RecordedRequest,
     authorization: string | undefined,
   ): Reply {
+    if (this.down) return withReason(nginxPage(503), 'amoCRM is down (setDown)');
     const now = this.now();
     const auth = this.authenticate(authorization);
     let inWindow = 0;
