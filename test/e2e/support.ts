@@ -7,6 +7,7 @@
  * Billing and setup calls go straight to the API (`app.call(..., { billing: true })`).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
@@ -28,7 +29,13 @@ export const WIDGET_CODE = 'partners_widget_dev';
 /** The widget's root in the card's right-hand panel, and on the widget's own page. */
 export const CARD = `.card-widgets__widget[data-code="${WIDGET_CODE}"] .card-widgets__widget__body .amop-app`;
 export const PAGE = `#work-area-${WIDGET_CODE} .amop-app`;
-export const SCREENSHOT_DIR = path.join(ROOT, 'docs/screenshots');
+/**
+ * Screenshots of the main screens. `UPDATE_SCREENSHOTS=1 npm test` refreshes the ones in docs/screenshots
+ * (referenced from the README); an ordinary run writes them to the temp folder and leaves the tree clean.
+ */
+export const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS
+  ? path.join(ROOT, 'docs/screenshots')
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'amop-screens-'));
 
 export interface E2E {
   app: TestApp;

@@ -14,76 +14,192 @@ const a: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await startTestApp();
-  const bank = { bik: '044525225', account: '40702810938000000001', correspondentAccount: '30101810400000000225', bankName: 'ПАО Сбербанк' };
-  const regA = await t.call('POST', '/api/v1/partner', { token: t.partnerToken(A), body: { kind: 'sole_proprietor', name: 'Партнёр А', inn: '500100732259', ogrn: '304500116000157', bank, contacts: { email: 'a@example.ru' } } });
-  await t.call('POST', `/api/v1/admin/partners/${regA.body.id}/contract`, { token: t.adminToken(), body: { contractNumber: 'A-1', signedAt: '2026-01-01T00:00:00Z' } });
-  await t.call('POST', '/api/v1/partner', { token: t.partnerToken(B), body: { kind: 'individual', name: 'Партнёр Б', contacts: {} } });
-  a.pin = (await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100001 } })).body.id;
+  const bank = {
+    bik: '044525225',
+    account: '40702810938000000001',
+    correspondentAccount: '30101810400000000225',
+    bankName: 'ПАО Сбербанк',
+  };
+  const regA = await t.call('POST', '/api/v1/partner', {
+    token: t.partnerToken(A),
+    body: {
+      kind: 'sole_proprietor',
+      name: 'Партнёр А',
+      inn: '500100732259',
+      ogrn: '304500116000157',
+      bank,
+      contacts: { email: 'a@example.ru' },
+    },
+  });
+  await t.call('POST', `/api/v1/admin/partners/${regA.body.id}/contract`, {
+    token: t.adminToken(),
+    body: { contractNumber: 'A-1', signedAt: '2026-01-01T00:00:00Z' },
+  });
+  await t.call('POST', '/api/v1/partner', {
+    token: t.partnerToken(B),
+    body: { kind: 'individual', name: 'Партнёр Б', contacts: {} },
+  });
+  a.pin = (
+    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100001 } })
+  ).body.id;
   await t.call('POST', '/api/v1/known-accounts', { billing: true, body: { accountIds: [78100002] } });
-  a.waitingPin = (await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100002 } })).body.id;
-  a.code = (await t.call('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, { token: t.partnerToken(A), body: {} })).body.code;
-  a.question = (await t.call('POST', '/api/v1/staff/clients/78100001/questions', { token: t.staffToken(), body: { text: 'Вопрос клиента А' } })).body.id;
-  await t.call('POST', '/api/v1/payments', { billing: true, body: { externalId: 'x-a-1', clientAccountId: 78100001, grossMinor: 1_000_000, currency: 'RUB', channel: 'vendor_direct', paidAt: new Date().toISOString() } });
-  a.invoice = (await t.call('POST', '/api/v1/net-invoices', { token: t.partnerToken(A), body: { clientAccountId: 78100001, productCode: 'amo-widget-pro' } })).body.invoice.id;
-  a.dispute = (await t.call('POST', '/api/v1/disputes', { token: t.partnerToken(A), body: { kind: 'missing_commission', paymentExternalId: 'x-a-9', text: 'Не вижу комиссию за клиента' } })).body.id;
+  a.waitingPin = (
+    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100002 } })
+  ).body.id;
+  a.code = (
+    await t.call('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, {
+      token: t.partnerToken(A),
+      body: {},
+    })
+  ).body.code;
+  a.question = (
+    await t.call('POST', '/api/v1/staff/clients/78100001/questions', {
+      token: t.staffToken(),
+      body: { text: 'Вопрос клиента А' },
+    })
+  ).body.id;
+  await t.call('POST', '/api/v1/payments', {
+    billing: true,
+    body: {
+      externalId: 'x-a-1',
+      clientAccountId: 78100001,
+      grossMinor: 1_000_000,
+      currency: 'RUB',
+      channel: 'vendor_direct',
+      paidAt: new Date().toISOString(),
+    },
+  });
+  a.invoice = (
+    await t.call('POST', '/api/v1/net-invoices', {
+      token: t.partnerToken(A),
+      body: { clientAccountId: 78100001, productCode: 'amo-widget-pro' },
+    })
+  ).body.invoice.id;
+  a.dispute = (
+    await t.call('POST', '/api/v1/disputes', {
+      token: t.partnerToken(A),
+      body: { kind: 'missing_commission', paymentExternalId: 'x-a-9', text: 'Не вижу комиссию за клиента' },
+    })
+  ).body.id;
 });
 afterAll(() => t.close());
 
-const asB = (method: string, path: string, body?: unknown) => t.call(method, path, { token: t.partnerToken(B), body });
+const asB = (method: string, path: string, body?: unknown) =>
+  t.call(method, path, { token: t.partnerToken(B), body });
 const month = new Date().toISOString().slice(0, 7);
 
 /** For each partner route: how B tries to reach A's data, and what must hold. */
 const probes: Record<string, () => Promise<void>> = {
-  'GET /api/v1/partner': async () => expect((await asB('GET', '/api/v1/partner')).body.name).toBe('Партнёр Б'),
-  'POST /api/v1/partner': async () => expect((await asB('POST', '/api/v1/partner', { kind: 'individual', name: 'Захват', contacts: {} })).status).toBe(409),
-  'POST /api/v1/pins': async () => expect((await asB('POST', '/api/v1/pins', { clientAccountId: 78100001 })).body).toMatchObject({ status: 'rejected', reason: 'already_pinned' }),
+  'GET /api/v1/partner': async () =>
+    expect((await asB('GET', '/api/v1/partner')).body.name).toBe('Партнёр Б'),
+  'POST /api/v1/partner': async () =>
+    expect(
+      (await asB('POST', '/api/v1/partner', { kind: 'individual', name: 'Захват', contacts: {} })).status,
+    ).toBe(409),
+  'POST /api/v1/pins': async () =>
+    expect((await asB('POST', '/api/v1/pins', { clientAccountId: 78100001 })).body).toMatchObject({
+      status: 'rejected',
+      reason: 'already_pinned',
+    }),
   'GET /api/v1/pins': async () => expect((await asB('GET', '/api/v1/pins')).text).not.toContain(a.pin),
   'GET /api/v1/pins/:id': async () => expect((await asB('GET', `/api/v1/pins/${a.pin}`)).status).toBe(404),
-  'POST /api/v1/pins/:id/confirmation-link': async () => expect((await asB('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, {})).status).toBe(404),
+  'POST /api/v1/pins/:id/confirmation-link': async () =>
+    expect((await asB('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, {})).status).toBe(404),
   'GET /api/v1/client-requests/:code': async () => {
     // Reading a link is allowed to whoever holds the code (the client it was sent to); it reveals only the partner's name.
     const res = await asB('GET', `/api/v1/client-requests/${a.code}`);
     expect(res.text).not.toContain('a@example.ru');
   },
-  'POST /api/v1/client-requests/:code/confirm': async () => expect((await asB('POST', `/api/v1/client-requests/${a.code}/confirm`, {})).body.code).toBe('not_client_account'),
-  'GET /api/v1/questions': async () => expect((await asB('GET', '/api/v1/questions')).text).not.toContain(a.question),
-  'POST /api/v1/questions/:id/answered': async () => expect((await asB('POST', `/api/v1/questions/${a.question}/answered`, {})).status).toBe(404),
-  'POST /api/v1/disputes': async () => expect((await asB('POST', '/api/v1/disputes', { kind: 'rejected_pin', pinId: a.pin, text: 'Пытаюсь оспорить чужой пин' })).status).toBe(404),
-  'GET /api/v1/disputes': async () => expect((await asB('GET', '/api/v1/disputes')).text).not.toContain(a.dispute),
-  'GET /api/v1/commissions': async () => expect((await asB('GET', '/api/v1/commissions')).body.items).toEqual([]),
-  'GET /api/v1/commissions/monthly': async () => expect((await asB('GET', '/api/v1/commissions/monthly')).body.items).toEqual([]),
+  'POST /api/v1/client-requests/:code/confirm': async () =>
+    expect((await asB('POST', `/api/v1/client-requests/${a.code}/confirm`, {})).body.code).toBe(
+      'not_client_account',
+    ),
+  'GET /api/v1/questions': async () =>
+    expect((await asB('GET', '/api/v1/questions')).text).not.toContain(a.question),
+  'POST /api/v1/questions/:id/answered': async () =>
+    expect((await asB('POST', `/api/v1/questions/${a.question}/answered`, {})).status).toBe(404),
+  'POST /api/v1/disputes': async () =>
+    expect(
+      (
+        await asB('POST', '/api/v1/disputes', {
+          kind: 'rejected_pin',
+          pinId: a.pin,
+          text: 'Пытаюсь оспорить чужой пин',
+        })
+      ).status,
+    ).toBe(404),
+  'GET /api/v1/disputes': async () =>
+    expect((await asB('GET', '/api/v1/disputes')).text).not.toContain(a.dispute),
+  'GET /api/v1/commissions': async () =>
+    expect((await asB('GET', '/api/v1/commissions')).body.items).toEqual([]),
+  'GET /api/v1/commissions/monthly': async () =>
+    expect((await asB('GET', '/api/v1/commissions/monthly')).body.items).toEqual([]),
   'GET /api/v1/balance': async () => expect((await asB('GET', '/api/v1/balance')).body.earnedMinor).toBe(0),
-  'POST /api/v1/net-invoices': async () => expect((await asB('POST', '/api/v1/net-invoices', { clientAccountId: 78100001, productCode: 'amo-widget-pro' })).status).toBe(422),
-  'GET /api/v1/net-invoices/payment-options': async () => expect((await asB('GET', '/api/v1/net-invoices/payment-options')).status).toBe(200),
-  'GET /api/v1/invoices': async () => expect((await asB('GET', '/api/v1/invoices')).text).not.toContain(a.invoice),
-  'GET /api/v1/invoices/:id/pdf': async () => expect((await asB('GET', `/api/v1/invoices/${a.invoice}/pdf`)).status).toBe(404),
+  'POST /api/v1/net-invoices': async () =>
+    expect(
+      (
+        await asB('POST', '/api/v1/net-invoices', {
+          clientAccountId: 78100001,
+          productCode: 'amo-widget-pro',
+        })
+      ).status,
+    ).toBe(422),
+  'GET /api/v1/net-invoices/payment-options': async () =>
+    expect((await asB('GET', '/api/v1/net-invoices/payment-options')).status).toBe(200),
+  'GET /api/v1/invoices': async () =>
+    expect((await asB('GET', '/api/v1/invoices')).text).not.toContain(a.invoice),
+  'GET /api/v1/invoices/:id/pdf': async () =>
+    expect((await asB('GET', `/api/v1/invoices/${a.invoice}/pdf`)).status).toBe(404),
   'GET /api/v1/certificate': async () => {
     expect((await asB('GET', '/api/v1/certificate')).status).toBe(200);
-    const certs = await t.db.db.selectFrom('certificates').innerJoin('partners', 'partners.id', 'certificates.partner_id').select('partners.account_id').execute();
+    const certs = await t.db.db
+      .selectFrom('certificates')
+      .innerJoin('partners', 'partners.id', 'certificates.partner_id')
+      .select('partners.account_id')
+      .execute();
     expect(certs.map((c) => Number(c.account_id))).toEqual([B]);
   },
-  'GET /api/v1/statements/:month': async () => expect((await asB('GET', `/api/v1/statements/${month}?format=csv`)).text).not.toContain('78100001'),
+  'GET /api/v1/statements/:month': async () =>
+    expect((await asB('GET', `/api/v1/statements/${month}?format=csv`)).text).not.toContain('78100001'),
   'GET /api/v1/whoami': async () => expect((await asB('GET', '/api/v1/whoami')).body.accountId).toBe(B),
 };
 
 describe("a partner never reads or changes another partner's data", () => {
-  const partnerRoutes = allRoutes.filter((r) => r.auth === 'account' || r.auth === 'widget').map((r) => `${r.method.toUpperCase()} ${r.path}`);
+  const partnerRoutes = allRoutes
+    .filter((r) => r.auth === 'account' || r.auth === 'widget')
+    .map((r) => `${r.method.toUpperCase()} ${r.path}`);
 
   it('has a probe for every partner route', () => {
     expect(partnerRoutes.filter((r) => !(r in probes))).toEqual([]);
   });
 
   it.each(partnerRoutes)('%s', async (route) => {
-    const before = await sql<{ n: string }>`SELECT md5(string_agg(id || status, ',' ORDER BY id)) AS n FROM pins WHERE partner_id IN (SELECT id FROM partners WHERE account_id = ${A})`.execute(t.db.db);
+    const before = await sql<{
+      n: string;
+    }>`SELECT md5(string_agg(id || status, ',' ORDER BY id)) AS n FROM pins WHERE partner_id IN (SELECT id FROM partners WHERE account_id = ${A})`.execute(
+      t.db.db,
+    );
     await probes[route]!();
-    const after = await sql<{ n: string }>`SELECT md5(string_agg(id || status, ',' ORDER BY id)) AS n FROM pins WHERE partner_id IN (SELECT id FROM partners WHERE account_id = ${A})`.execute(t.db.db);
+    const after = await sql<{
+      n: string;
+    }>`SELECT md5(string_agg(id || status, ',' ORDER BY id)) AS n FROM pins WHERE partner_id IN (SELECT id FROM partners WHERE account_id = ${A})`.execute(
+      t.db.db,
+    );
     expect(after.rows).toEqual(before.rows);
   });
 
   it("leaves A's question unanswered and A's dispute open", async () => {
-    const q = await t.db.db.selectFrom('questions').select('answered_at').where('id', '=', a.question!).executeTakeFirstOrThrow();
+    const q = await t.db.db
+      .selectFrom('questions')
+      .select('answered_at')
+      .where('id', '=', a.question!)
+      .executeTakeFirstOrThrow();
     expect(q.answered_at).toBeNull();
-    const d = await t.db.db.selectFrom('disputes').select('status').where('id', '=', a.dispute!).executeTakeFirstOrThrow();
+    const d = await t.db.db
+      .selectFrom('disputes')
+      .select('status')
+      .where('id', '=', a.dispute!)
+      .executeTakeFirstOrThrow();
     expect(d.status).toBe('open');
   });
 
@@ -93,7 +209,10 @@ describe("a partner never reads or changes another partner's data", () => {
     for (const route of partnerRoutes) {
       const [method, path] = route.split(' ') as [string, string];
       const concrete = path.replace(':id', a.pin!).replace(':code', a.code!).replace(':month', month);
-      const res = await t.call(method, concrete, { token: forged.join('.'), body: method === 'GET' ? undefined : {} });
+      const res = await t.call(method, concrete, {
+        token: forged.join('.'),
+        body: method === 'GET' ? undefined : {},
+      });
       expect(res.status).toBe(401);
     }
   });

@@ -12,8 +12,14 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
   // Some state for the routes to find, so the fuzzer reaches past "not registered".
-  await t.call('POST', '/api/v1/partner', { token: t.partnerToken(77000001), body: { kind: 'individual', name: 'Фаззер', contacts: {} } });
-  await t.call('POST', '/api/v1/pins', { token: t.partnerToken(77000001), body: { clientAccountId: 77100001 } });
+  await t.call('POST', '/api/v1/partner', {
+    token: t.partnerToken(77000001),
+    body: { kind: 'individual', name: 'Фаззер', contacts: {} },
+  });
+  await t.call('POST', '/api/v1/pins', {
+    token: t.partnerToken(77000001),
+    body: { clientAccountId: 77100001 },
+  });
 });
 afterAll(() => t.close());
 
@@ -78,7 +84,9 @@ async function writeCounts(): Promise<Record<string, number>> {
     UNION ALL SELECT 'ledger_entries', count(*) FROM ledger_entries UNION ALL SELECT 'invoices', count(*) FROM invoices
     UNION ALL SELECT 'questions', count(*) FROM questions UNION ALL SELECT 'disputes', count(*) FROM disputes
     UNION ALL SELECT 'known_accounts', count(*) FROM known_accounts UNION ALL SELECT 'staff_roles', count(*) FROM staff_roles
-    UNION ALL SELECT 'rate_schedules', count(*) FROM rate_schedules UNION ALL SELECT 'audit_log', count(*) FROM audit_log`.execute(t.db.db);
+    UNION ALL SELECT 'rate_schedules', count(*) FROM rate_schedules UNION ALL SELECT 'audit_log', count(*) FROM audit_log`.execute(
+    t.db.db,
+  );
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 
@@ -86,41 +94,75 @@ const writeRoutes = allRoutes.filter((r) => r.method !== 'get');
 const routesWithParams = allRoutes.filter((r) => r.path.includes(':'));
 
 describe('hostile input on every route', () => {
-  it.each(writeRoutes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('%s: hostile bodies → 4xx, nothing written', async (_name, spec) => {
-    const before = await writeCounts();
-    const path = spec.path.includes(':') ? hostilePath(spec.path, 'x') : spec.path;
-    const statuses: number[] = [];
-    for (const raw of HOSTILE_BODIES) {
-      const res = await t.call(spec.method.toUpperCase(), path, { ...tokenFor(spec), rawBody: raw, headers: { 'Content-Type': 'application/json' } });
-      statuses.push(res.status);
-    }
-    // Every top-level field of the documented body replaced by each hostile value in turn.
-    const fields = spec.body ? Object.keys((spec.body as any).shape ?? (spec.body as any).def?.options?.[0]?.shape ?? {}) : [];
-    for (const field of fields.length ? fields : ['x']) {
-      for (const value of HOSTILE_VALUES) {
-        const res = await t.call(spec.method.toUpperCase(), path, { ...tokenFor(spec), body: { [field]: value, __proto__: { isAdmin: true }, extra: 1 } });
+  it.each(writeRoutes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))(
+    '%s: hostile bodies → 4xx, nothing written',
+    async (_name, spec) => {
+      const before = await writeCounts();
+      const path = spec.path.includes(':') ? hostilePath(spec.path, 'x') : spec.path;
+      const statuses: number[] = [];
+      for (const raw of HOSTILE_BODIES) {
+        const res = await t.call(spec.method.toUpperCase(), path, {
+          ...tokenFor(spec),
+          rawBody: raw,
+          headers: { 'Content-Type': 'application/json' },
+        });
         statuses.push(res.status);
       }
-    }
-    expect(statuses.filter((s) => s >= 500)).toEqual([]);
-    expect(statuses.every((s) => s >= 400 && s < 500)).toBe(true);
-    expect(await writeCounts()).toEqual(before);
-  });
+      // Every top-level field of the documented body replaced by each hostile value in turn.
+      const fields = spec.body
+        ? Object.keys((spec.body as any).shape ?? (spec.body as any).def?.options?.[0]?.shape ?? {})
+        : [];
+      for (const field of fields.length ? fields : ['x']) {
+        for (const value of HOSTILE_VALUES) {
+          const res = await t.call(spec.method.toUpperCase(), path, {
+            ...tokenFor(spec),
+            body: { [field]: value, __proto__: { isAdmin: true }, extra: 1 },
+          });
+          statuses.push(res.status);
+        }
+      }
+      expect(statuses.filter((s) => s >= 500)).toEqual([]);
+      expect(statuses.every((s) => s >= 400 && s < 500)).toBe(true);
+      expect(await writeCounts()).toEqual(before);
+    },
+  );
 
-  it.each(routesWithParams.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('%s: hostile path parameters → 4xx', async (_name, spec) => {
-    for (const value of ["1' OR '1'='1", '../../etc/passwd', '-1', '0', '99999999999999999999999', '%00', '𝕳', 'x'.repeat(5000)]) {
-      const res = await t.call(spec.method.toUpperCase(), hostilePath(spec.path, value), { ...tokenFor(spec), body: spec.method === 'get' ? undefined : {} });
-      expect(res.status).toBeLessThan(500);
-      // Public pages answer any well-formed code with a normal "not valid" page; the API refuses.
-      if (spec.auth !== 'public') expect(res.status).toBeGreaterThanOrEqual(400);
-      else expect(res.text).not.toContain('<script');
-    }
-  });
+  it.each(routesWithParams.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))(
+    '%s: hostile path parameters → 4xx',
+    async (_name, spec) => {
+      for (const value of [
+        "1' OR '1'='1",
+        '../../etc/passwd',
+        '-1',
+        '0',
+        '99999999999999999999999',
+        '%00',
+        '𝕳',
+        'x'.repeat(5000),
+      ]) {
+        const res = await t.call(spec.method.toUpperCase(), hostilePath(spec.path, value), {
+          ...tokenFor(spec),
+          body: spec.method === 'get' ? undefined : {},
+        });
+        expect(res.status).toBeLessThan(500);
+        // Public pages answer any well-formed code with a normal "not valid" page; the API refuses.
+        if (spec.auth !== 'public') expect(res.status).toBeGreaterThanOrEqual(400);
+        else expect(res.text).not.toContain('<script');
+      }
+    },
+  );
 
   it('hostile query strings on list routes → 4xx', async () => {
     const lists = allRoutes.filter((r) => r.method === 'get' && r.query);
     for (const spec of lists) {
-      for (const q of ['limit=-1', 'limit=1e9', 'limit=abc', 'cursor=%27%3B--', 'unknown=1', 'limit=1&limit=2']) {
+      for (const q of [
+        'limit=-1',
+        'limit=1e9',
+        'limit=abc',
+        'cursor=%27%3B--',
+        'unknown=1',
+        'limit=1&limit=2',
+      ]) {
         const path = spec.path.includes(':') ? hostilePath(spec.path, '77100001') : spec.path;
         const res = await t.call('GET', `${path}?${q}`, tokenFor(spec));
         expect(res.status).toBeLessThan(500);

@@ -18,12 +18,33 @@ beforeAll(async () => {
   db = await createTestDb();
   server = await ServerProcess.create(db.url);
   await server.start();
-  const bank = { bik: '044525225', account: '40702810938000000001', correspondentAccount: '30101810400000000225', bankName: 'ПАО Сбербанк' };
+  const bank = {
+    bik: '044525225',
+    account: '40702810938000000001',
+    correspondentAccount: '30101810400000000225',
+    bankName: 'ПАО Сбербанк',
+  };
   for (let i = 0; i < PARTNERS; i++) {
     const accountId = 61000000 + i;
-    const reg = await server.call('POST', '/api/v1/partner', { token: server.token(accountId), body: { kind: 'sole_proprietor', name: `ИП ${i}`, inn: '500100732259', ogrn: '304500116000157', bank, contacts: {} } });
-    await server.call('POST', `/api/v1/admin/partners/${reg.body.id}/contract`, { token: server.adminToken(), body: { contractNumber: `C-${i}`, signedAt: '2026-01-01T00:00:00Z' } });
-    await server.call('POST', '/api/v1/pins', { token: server.token(accountId), body: { clientAccountId: 62000000 + i } });
+    const reg = await server.call('POST', '/api/v1/partner', {
+      token: server.token(accountId),
+      body: {
+        kind: 'sole_proprietor',
+        name: `ИП ${i}`,
+        inn: '500100732259',
+        ogrn: '304500116000157',
+        bank,
+        contacts: {},
+      },
+    });
+    await server.call('POST', `/api/v1/admin/partners/${reg.body.id}/contract`, {
+      token: server.adminToken(),
+      body: { contractNumber: `C-${i}`, signedAt: '2026-01-01T00:00:00Z' },
+    });
+    await server.call('POST', '/api/v1/pins', {
+      token: server.token(accountId),
+      body: { clientAccountId: 62000000 + i },
+    });
   }
   // Pins earn from 90 days ago, so payments dated weeks back pass the payout hold period.
   await sql`UPDATE pins SET valid_from = now() - interval '90 days'`.execute(db.db);
@@ -62,7 +83,14 @@ describe('kill -9 during ingestion and payout runs', () => {
           while (Date.now() < until) {
             seq += 1;
             const externalId = `crash-${seq}`;
-            const body = { externalId, clientAccountId: 62000000 + (seq % PARTNERS), grossMinor: random(1000, 500_000), currency: 'RUB', channel: 'vendor_direct', paidAt: new Date(Date.now() - 30 * 86400_000).toISOString() };
+            const body = {
+              externalId,
+              clientAccountId: 62000000 + (seq % PARTNERS),
+              grossMinor: random(1000, 500_000),
+              currency: 'RUB',
+              channel: 'vendor_direct',
+              paidAt: new Date(Date.now() - 30 * 86400_000).toISOString(),
+            };
             await send(externalId, body);
           }
         }),
@@ -81,17 +109,24 @@ describe('kill -9 during ingestion and payout runs', () => {
 
       // A payout run killed at a random moment: after restart it either happened whole or not at all.
       const asOf = new Date(Date.now() + round * 86400_000).toISOString().slice(0, 10);
-      const run = server.call('POST', '/api/v1/admin/payouts/run', { token: server.adminToken(), body: { asOf } }).catch(() => undefined);
+      const run = server
+        .call('POST', '/api/v1/admin/payouts/run', { token: server.adminToken(), body: { asOf } })
+        .catch(() => undefined);
       await new Promise((r) => setTimeout(r, random(0, 40)));
       await server.kill();
       await run;
       await server.start();
       const { rows } = await sql<{ runs: bigint; invoices: bigint; created: number | null }>`
         SELECT count(DISTINCT r.id) AS runs, count(i.id) AS invoices, max(r.invoices_created) AS created
-          FROM payout_runs r LEFT JOIN invoices i ON i.payout_run_id = r.id WHERE r.as_of = ${asOf}`.execute(db.db);
+          FROM payout_runs r LEFT JOIN invoices i ON i.payout_run_id = r.id WHERE r.as_of = ${asOf}`.execute(
+        db.db,
+      );
       if (rows[0]!.runs === 1n) expect(Number(rows[0]!.invoices)).toBe(rows[0]!.created);
       else expect(rows[0]!.invoices).toBe(0n);
-      const rerun = await server.call('POST', '/api/v1/admin/payouts/run', { token: server.adminToken(), body: { asOf } });
+      const rerun = await server.call('POST', '/api/v1/admin/payouts/run', {
+        token: server.adminToken(),
+        body: { asOf },
+      });
       expect(rerun.status).toBe(200);
       expect(await checkLedger(db.db)).toEqual([]);
     }
@@ -108,7 +143,11 @@ describe('kill -9 during ingestion and payout runs', () => {
     }
     expect(rows.every((r) => r.commissions === 1n && r.postings === 1n)).toBe(true);
     expect(acknowledged.size).toBeGreaterThan(50);
-    const invoices = await sql<{ n: bigint }>`SELECT count(*) AS n FROM (SELECT payout_run_id, partner_id FROM invoices WHERE kind = 'reward' GROUP BY 1, 2 HAVING count(*) > 1) d`.execute(db.db);
+    const invoices = await sql<{
+      n: bigint;
+    }>`SELECT count(*) AS n FROM (SELECT payout_run_id, partner_id FROM invoices WHERE kind = 'reward' GROUP BY 1, 2 HAVING count(*) > 1) d`.execute(
+      db.db,
+    );
     expect(invoices.rows[0]!.n).toBe(0n);
     expect(await checkLedger(db.db)).toEqual([]);
   });

@@ -24,7 +24,14 @@ let server: http.Server;
 let url: string;
 const config = testConfig();
 const token = (accountId: number) =>
-  mintAmoToken({ clientId: config.amo.clientId, clientSecret: config.amo.clientSecret, audience: config.amo.tokenAudience }, { accountId, userId: 1, subdomain: 'x' });
+  mintAmoToken(
+    {
+      clientId: config.amo.clientId,
+      clientSecret: config.amo.clientSecret,
+      audience: config.amo.tokenAudience,
+    },
+    { accountId, userId: 1, subdomain: 'x' },
+  );
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'amop-outage-'));

@@ -13,10 +13,16 @@ const TOTAL = Number(process.env.SOAK_PAYMENTS ?? 10_000);
 beforeAll(async () => {
   t = await startTestApp({ logLevel: 'warn' });
   for (let i = 0; i < 5; i++) {
-    await t.call('POST', '/api/v1/partner', { token: t.partnerToken(63000000 + i), body: { kind: 'individual', name: `Партнёр ${i}`, contacts: {} } });
+    await t.call('POST', '/api/v1/partner', {
+      token: t.partnerToken(63000000 + i),
+      body: { kind: 'individual', name: `Партнёр ${i}`, contacts: {} },
+    });
   }
   for (let c = 0; c < CLIENTS; c++) {
-    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(63000000 + (c % 5)), body: { clientAccountId: 64000000 + c } });
+    await t.call('POST', '/api/v1/pins', {
+      token: t.partnerToken(63000000 + (c % 5)),
+      body: { clientAccountId: 64000000 + c },
+    });
   }
 }, 120_000);
 afterAll(() => t.close());
@@ -31,14 +37,26 @@ describe('20 concurrent billing clients, 10 000 payments', () => {
     const worker = async () => {
       while (next < TOTAL) {
         const i = next++;
-        const body = { externalId: `load-${i}`, clientAccountId: 64000000 + (i % CLIENTS), grossMinor: 1000 + ((i * 7919) % 100_000), currency: 'RUB', channel: 'vendor_direct', paidAt: new Date().toISOString() };
+        const body = {
+          externalId: `load-${i}`,
+          clientAccountId: 64000000 + (i % CLIENTS),
+          grossMinor: 1000 + ((i * 7919) % 100_000),
+          currency: 'RUB',
+          channel: 'vendor_direct',
+          paidAt: new Date().toISOString(),
+        };
         expectedGross += BigInt(body.grossMinor);
         const first = await t.call('POST', '/api/v1/payments', { billing: true, body });
         note(first.status);
         if (i % 10 === 0) note((await t.call('POST', '/api/v1/payments', { billing: true, body })).status);
         if (i % 20 === 0) {
           expectedRefunds += 1;
-          const refund = { externalId: `load-refund-${i}`, paymentExternalId: body.externalId, amountMinor: Math.floor(body.grossMinor / 2), refundedAt: new Date().toISOString() };
+          const refund = {
+            externalId: `load-refund-${i}`,
+            paymentExternalId: body.externalId,
+            amountMinor: Math.floor(body.grossMinor / 2),
+            refundedAt: new Date().toISOString(),
+          };
           note((await t.call('POST', '/api/v1/refunds', { billing: true, body: refund })).status);
         }
       }
@@ -50,8 +68,15 @@ describe('20 concurrent billing clients, 10 000 payments', () => {
     expect(statuses.get(200)).toBe(TOTAL / 10);
     const { rows } = await sql<{ payments: bigint; commissions: bigint; refunds: bigint; gross: bigint }>`
       SELECT (SELECT count(*) FROM payments)::bigint AS payments, (SELECT count(*) FROM commissions)::bigint AS commissions,
-             (SELECT count(*) FROM refunds)::bigint AS refunds, (SELECT sum(gross_minor) FROM payments)::bigint AS gross`.execute(t.db.db);
-    expect(rows[0]).toEqual({ payments: BigInt(TOTAL), commissions: BigInt(TOTAL), refunds: BigInt(expectedRefunds), gross: expectedGross });
+             (SELECT count(*) FROM refunds)::bigint AS refunds, (SELECT sum(gross_minor) FROM payments)::bigint AS gross`.execute(
+      t.db.db,
+    );
+    expect(rows[0]).toEqual({
+      payments: BigInt(TOTAL),
+      commissions: BigInt(TOTAL),
+      refunds: BigInt(expectedRefunds),
+      gross: expectedGross,
+    });
     expect(await checkLedger(t.db.db)).toEqual([]);
   });
 });

@@ -19,7 +19,10 @@ export class ServerProcess {
   readonly url: string;
   private child?: ChildProcess;
 
-  private constructor(readonly port: number, databaseUrl: string) {
+  private constructor(
+    readonly port: number,
+    databaseUrl: string,
+  ) {
     this.url = `http://127.0.0.1:${port}`;
     this.env = {
       NODE_ENV: 'test',
@@ -42,7 +45,10 @@ export class ServerProcess {
   }
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, [path.join(ROOT, 'dist/server/src/main.js')], { env: { ...process.env, ...this.env }, stdio: 'ignore' });
+    this.child = spawn(process.execPath, [path.join(ROOT, 'dist/server/src/main.js')], {
+      env: { ...process.env, ...this.env },
+      stdio: 'ignore',
+    });
     const started = Date.now();
     while (Date.now() - started < 30_000) {
       try {
@@ -76,7 +82,11 @@ export class ServerProcess {
 
   token(accountId: number, userId = 1): string {
     return mintAmoToken(
-      { clientId: this.env.AMO_CLIENT_ID!, clientSecret: this.env.AMO_CLIENT_SECRET!, audience: 'https://partners.example.test' },
+      {
+        clientId: this.env.AMO_CLIENT_ID!,
+        clientSecret: this.env.AMO_CLIENT_SECRET!,
+        audience: 'https://partners.example.test',
+      },
       { accountId, userId, subdomain: `a${accountId}` },
     );
   }
@@ -85,13 +95,25 @@ export class ServerProcess {
     return this.token(1000001, 7);
   }
 
-  async call(method: string, p: string, options: { token?: string; billing?: boolean; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+  async call(
+    method: string,
+    p: string,
+    options: { token?: string; billing?: boolean; body?: unknown } = {},
+  ): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = {};
     if (options.token) headers['X-Auth-Token'] = options.token;
     if (options.billing) headers.Authorization = `Bearer ${this.env.BILLING_API_KEY}`;
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(this.url + p, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(this.url + p, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(15_000),
+    });
     const text = await res.text();
-    return { status: res.status, body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+    return {
+      status: res.status,
+      body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text,
+    };
   }
 }
