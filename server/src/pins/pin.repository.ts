@@ -19,6 +19,30 @@ export async function findHoldingPin(
   return q.executeTakeFirst();
 }
 
+/** The holding pin of a client account with its partner's public fields, in one query. */
+export async function findHoldingPinWithPartner(db: Db, clientAccountId: number) {
+  const row = await db
+    .selectFrom('pins')
+    .innerJoin('partners', 'partners.id', 'pins.partner_id')
+    .select([
+      'pins.id',
+      'pins.status',
+      'pins.exclusive',
+      'pins.valid_from',
+      'partners.id as partner_id',
+      'partners.name as partner_name',
+      'partners.contacts as partner_contacts',
+    ])
+    .where('pins.client_account_id', '=', BigInt(clientAccountId))
+    .where('pins.status', 'in', HOLDING_STATUSES)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    pin: { id: row.id, status: row.status, exclusive: row.exclusive, valid_from: row.valid_from },
+    partner: { id: row.partner_id, name: row.partner_name, contacts: row.partner_contacts },
+  };
+}
+
 export async function findPin(
   db: Db,
   id: string,

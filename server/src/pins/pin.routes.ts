@@ -212,9 +212,11 @@ export const pinRoutes = [
       200: { description: 'Client view (pin: null for an unknown account)', schema: StaffClientView },
     },
     async handler({ db, params }) {
-      const pin = await repo.findHoldingPin(db, params.accountId);
+      // The hot path of the sales check: one indexed query for the pin and its partner together.
+      const row = await repo.findHoldingPinWithPartner(db, params.accountId);
+      const pin = row?.pin;
+      const partner = row?.partner;
       const view = staffView(pin ?? null);
-      const partner = pin ? await findPartnerById(db, pin.partner_id) : undefined;
       return {
         status: 200,
         body: {
