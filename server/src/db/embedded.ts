@@ -48,7 +48,8 @@ export async function startEmbeddedPostgres(options: {
     user: 'postgres',
     password,
     persistent: true,
-    createPostgresUser: true,
+    // Only root needs (and may create) the separate `postgres` user; a normal user runs the server itself.
+    createPostgresUser: process.getuid?.() === 0,
     // Listen on loopback only: the embedded server is for this machine.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (message) => log(String(message).trim()),
