@@ -11,36 +11,71 @@ export class UnbalancedPostingError extends Error {}
  * transaction so the posting commits or rolls back together with the business change that caused it.
  */
 export async function post(trx: Db, input: PostingInput): Promise<PostingResult> {
-  const problem = postingProblem(input.entries);
-  if (problem) throw new UnbalancedPostingError(`posting ${input.key} refused: ${problem}`);
+  return (await postMany(trx, [input]))[0]!;
+}
 
-  const postingId = await repo.insertPosting(trx, {
-    id: createId('lpo'),
-    key: input.key,
-    kind: input.kind,
-    reason: input.reason,
-    effectiveAt: input.effectiveAt,
-  });
-  if (!postingId) {
-    const existing = await repo.findPostingIdByKey(trx, input.key);
-    return { postingId: existing!, created: false };
+/**
+ * Writes many balanced postings at once (a payout run's thousands of reward postings), with the same
+ * guarantees as `post`: each is refused unless balanced, written at most once per key, and the touched
+ * accounts are locked in id order and their cached totals updated in the same transaction.
+ */
+export async function postMany(trx: Db, inputs: PostingInput[]): Promise<PostingResult[]> {
+  for (const input of inputs) {
+    const problem = postingProblem(input.entries);
+    if (problem) throw new UnbalancedPostingError(`posting ${input.key} refused: ${problem}`);
   }
+  if (new Set(inputs.map((i) => i.key)).size !== inputs.length)
+    throw new UnbalancedPostingError('duplicate posting keys in one batch');
+  if (inputs.length === 0) return [];
 
-  const totals = totalsByAccount(input.entries);
-  const accountIds = await repo.lockAccounts(trx, [...totals.values()]);
-  const idOf = (code: string, currency: string) => accountIds.get(`${code}\u0000${currency}`)!;
-  await repo.insertEntries(
+  const withIds = inputs.map((input) => ({ input, id: createId('lpo') }));
+  const inserted = await repo.insertPostings(
     trx,
-    input.entries.map((e) => ({
-      postingId,
-      accountId: idOf(e.account.code, e.currency),
-      side: e.side,
-      amountMinor: e.amountMinor,
-      currency: e.currency,
+    withIds.map(({ input, id }) => ({
+      id,
+      key: input.key,
+      kind: input.kind,
+      reason: input.reason,
+      effectiveAt: input.effectiveAt,
     })),
   );
-  for (const t of totals.values()) await repo.addToTotals(trx, idOf(t.code, t.currency), t.debits, t.credits);
-  return { postingId, created: true };
+  const fresh = withIds.filter(({ input }) => inserted.has(input.key));
+  const existing = await repo.findPostingIdsByKeys(
+    trx,
+    inputs.filter((i) => !inserted.has(i.key)).map((i) => i.key),
+  );
+
+  if (fresh.length) {
+    const totals = totalsByAccount(fresh.flatMap(({ input }) => input.entries));
+    const accountIds = await repo.lockAccounts(trx, [...totals.values()]);
+    const idOf = (code: string, currency: string) => accountIds.get(`${code}\u0000${currency}`)!;
+    await repo.insertEntries(
+      trx,
+      fresh.flatMap(({ input, id }) =>
+        input.entries.map((e) => ({
+          postingId: id,
+          accountId: idOf(e.account.code, e.currency),
+          side: e.side,
+          amountMinor: e.amountMinor,
+          currency: e.currency,
+        })),
+      ),
+    );
+    await repo.addToTotals(
+      trx,
+      [...totals.values()].map((t) => ({
+        accountId: idOf(t.code, t.currency),
+        debits: t.debits,
+        credits: t.credits,
+      })),
+    );
+  }
+  const freshIds = new Map(fresh.map((f) => [f.input.key, f.id]));
+  return inputs.map((input) =>
+    inserted.has(input.key)
+      ? { postingId: freshIds.get(input.key)!, created: true }
+      : { postingId: existing.get(input.key)!, created: false },
+  );
 }
 
 /** Cached totals of accounts (by code, or all of one partner's). Missing accounts are simply absent. */

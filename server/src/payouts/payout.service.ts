@@ -3,8 +3,7 @@ import type { Db } from '../db/pool';
 import { payoutAmount } from '../commissions/commission.rules';
 import { createId } from '../ids';
 import { accounts } from '../ledger/chart';
-import { post } from '../ledger/ledger.service';
-import { nextInvoiceNumber } from '../invoices/invoice.service';
+import { postMany } from '../ledger/ledger.service';
 import { getProgramSettings } from '../settings/settings.repository';
 
 export interface PayoutRunResult {
@@ -68,54 +67,53 @@ export async function runPayouts(db: Db, asOf: string): Promise<PayoutRunResult>
     .insertInto('payout_runs')
     .values({ id: runId, as_of: asOf, status: 'done', invoices_created: 0, total_minor: 0n })
     .execute();
-  let invoicesCreated = 0;
-  let totalMinor = 0n;
   const issuedAt = new Date();
-  for (const row of rows) {
-    const amount = payoutAmount({
-      payableMinor: row.payable,
-      heldMinor: row.held,
-      minPayoutMinor: BigInt(settings.minPayoutMinor),
-    });
-    if (amount === 0n) continue;
-    const invoiceId = createId('inv');
-    await db
-      .insertInto('invoices')
-      .values({
-        id: invoiceId,
-        number: await nextInvoiceNumber(db, 'reward', issuedAt),
-        kind: 'reward',
-        partner_id: row.partner_id,
-        status: 'issued',
-        amount_minor: amount,
-        currency: 'RUB',
-        issued_at: issuedAt,
-        payout_run_id: runId,
-      })
-      .execute();
-    await post(db, {
-      key: `payout_run:${runId}:${row.partner_id}`,
-      kind: 'reward_invoice',
-      reason: { payoutRunId: runId, invoiceId },
-      effectiveAt: issuedAt,
-      entries: [
-        {
-          account: accounts.partnerPayable(row.partner_id),
-          side: 'debit',
-          amountMinor: amount,
-          currency: 'RUB',
-        },
-        {
-          account: accounts.partnerInvoiced(row.partner_id),
-          side: 'credit',
-          amountMinor: amount,
-          currency: 'RUB',
-        },
-      ],
-    });
-    invoicesCreated += 1;
-    totalMinor += amount;
+  const minPayoutMinor = BigInt(settings.minPayoutMinor);
+  const due = rows
+    .map((row) => ({
+      partnerId: row.partner_id,
+      amount: payoutAmount({ payableMinor: row.payable, heldMinor: row.held, minPayoutMinor }),
+    }))
+    .filter((d) => d.amount > 0n)
+    .map((d) => ({ ...d, invoiceId: createId('inv') }));
+
+  // Set-based: all invoices in one statement, all postings through one postMany, so a run over ten
+  // thousand partners is a handful of statements and holds its locks for as short a time as possible.
+  if (due.length) {
+    const year = String(issuedAt.getUTCFullYear());
+    await sql`
+      INSERT INTO invoices (id, number, kind, partner_id, status, amount_minor, currency, issued_at, payout_run_id)
+      SELECT d.id, 'ВП-' || ${year} || '-' || lpad(nextval('invoice_numbers')::text, 6, '0'), 'reward', d.partner_id, 'issued',
+             d.amount, 'RUB', ${issuedAt}, ${runId}
+        FROM unnest(${due.map((d) => d.invoiceId)}::text[], ${due.map((d) => d.partnerId)}::text[],
+                    ${due.map((d) => String(d.amount))}::bigint[]) WITH ORDINALITY AS d(id, partner_id, amount, n)
+       ORDER BY d.n`.execute(db);
+    await postMany(
+      db,
+      due.map((d) => ({
+        key: `payout_run:${runId}:${d.partnerId}`,
+        kind: 'reward_invoice',
+        reason: { payoutRunId: runId, invoiceId: d.invoiceId },
+        effectiveAt: issuedAt,
+        entries: [
+          {
+            account: accounts.partnerPayable(d.partnerId),
+            side: 'debit' as const,
+            amountMinor: d.amount,
+            currency: 'RUB',
+          },
+          {
+            account: accounts.partnerInvoiced(d.partnerId),
+            side: 'credit' as const,
+            amountMinor: d.amount,
+            currency: 'RUB',
+          },
+        ],
+      })),
+    );
   }
+  const invoicesCreated = due.length;
+  const totalMinor = due.reduce((sum, d) => sum + d.amount, 0n);
   await db
     .updateTable('payout_runs')
     .set({ invoices_created: invoicesCreated, total_minor: totalMinor })
