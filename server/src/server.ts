@@ -9,6 +9,8 @@ import { createApp } from './http/app';
 import type { AppContext } from './http/context';
 import { allRoutes } from './http/routes';
 import { createAmoIntegration, startAmoWorkers } from './amo';
+import { AmoNotConnectedError } from './amo/amo.errors';
+import type { VendorCrmDirectory } from './pins/vendor-knowledge';
 import { payoutJobs } from './payouts/payout.jobs';
 import { devHostRouter } from './devhost/devhost.routes';
 import path from 'node:path';
@@ -47,7 +49,8 @@ export async function startServer(
   const context: AppContext = { config, db: handle.db, log };
   // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.
   const amo = createAmoIntegration(context);
-  context.vendorCrm = amo.vendorDirectory;
+  context.vendorCrm =
+    config.env === 'production' ? amo.vendorDirectory : lenientDirectory(amo.vendorDirectory);
   // The widget host page hands the integration secret to a local browser: development only.
   const devHost =
     config.env === 'production'
@@ -99,4 +102,23 @@ function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
+}
+
+/**
+ * In production a pin waits (`pending_check`) until the vendor's amoCRM can be asked, connected or not: never
+ * pin silently. In development and tests the vendor account is usually not connected at all, and every pin
+ * would wait; there, an unconnected vendor account means "ask our own records only" (payments, billing's
+ * known accounts). An outage of a connected account still makes pins wait, as in production.
+ */
+function lenientDirectory(directory: VendorCrmDirectory): VendorCrmDirectory {
+  return {
+    async hasCompanyForAccount(clientAccountId) {
+      try {
+        return await directory.hasCompanyForAccount(clientAccountId);
+      } catch (error) {
+        if (error instanceof AmoNotConnectedError) return false;
+        throw error;
+      }
+    },
+  };
 }
