@@ -27,12 +27,34 @@ export async function callerFromToken(
 ): Promise<Caller> {
   if (claims.accountId !== settings.vendorAccountId) return { kind: 'account', ...claims };
   if (settings.adminUserIds.includes(claims.userId)) return { kind: 'staff', role: 'admin', ...claims };
+  return { kind: 'staff', role: await grantedRole(db, claims.userId), ...claims };
+}
+
+/**
+ * Roles granted through the API, cached for a few seconds: staff check clients on every card they open,
+ * and a database round trip per request for a value that changes a few times a year is most of a look-up's
+ * cost. A grant in this process takes effect at once (`forgetGrantedRole`); in another process within
+ * ROLE_CACHE_MS.
+ */
+const ROLE_CACHE_MS = 5_000;
+const roleCache = new Map<number, { role: 'admin' | 'staff'; at: number }>();
+
+async function grantedRole(db: Db, userId: number): Promise<'admin' | 'staff'> {
+  const cached = roleCache.get(userId);
+  if (cached && Date.now() - cached.at < ROLE_CACHE_MS) return cached.role;
   const granted = await db
     .selectFrom('staff_roles')
     .select('role')
-    .where('user_id', '=', BigInt(claims.userId))
+    .where('user_id', '=', BigInt(userId))
     .executeTakeFirst();
-  return { kind: 'staff', role: granted?.role === 'admin' ? 'admin' : 'staff', ...claims };
+  const role = granted?.role === 'admin' ? 'admin' : 'staff';
+  if (roleCache.size > 10_000) roleCache.clear();
+  roleCache.set(userId, { role, at: Date.now() });
+  return role;
+}
+
+export function forgetGrantedRole(userId: number): void {
+  roleCache.delete(userId);
 }
 
 /** Compares the billing bearer key in constant time (hashing first makes the lengths equal). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
+import { forgetGrantedRole } from './caller';
 
 const RoleBody = z.strictObject({
   userId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -27,6 +28,7 @@ export const roleRoutes = [
             .doUpdateSet({ role: body.role, granted_by_user_id: grantedBy, granted_at: new Date() }),
         )
         .execute();
+      forgetGrantedRole(body.userId);
       await audit('staff.role_set', { type: 'user', id: String(body.userId) }, { role: body.role });
       return { status: 200, body };
     },
