@@ -193,7 +193,7 @@ export function validatePersonInn(value: string): RequisiteResult {
 }
 
 const KPP_ALLOWED_CHARACTERS = /^[0-9A-Z]+$/;
-// НННН (tax office code) · ПП (reason code, digits or capital Latin letters since 2013) · XXX (number).
+// НННН (tax office code) · ПП (reason code, digits or capital Latin letters since 2013) · ННН (number).
 const KPP_FORMAT = /^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$/;
 
 /**
