@@ -148,7 +148,10 @@ describe('amoCRM X-Auth-Token verification', () => {
     expect(granted.status).toBe(200);
     expect((await t.call('GET', '/api/v1/admin/partners', { token: t.staffToken(61) })).status).toBe(200);
     // Taking the role back applies at once too (the role cache is cleared on every grant).
-    await t.call('POST', '/api/v1/admin/staff-roles', { token: t.adminToken(), body: { userId: 61, role: 'staff' } });
+    await t.call('POST', '/api/v1/admin/staff-roles', {
+      token: t.adminToken(),
+      body: { userId: 61, role: 'staff' },
+    });
     expect((await t.call('GET', '/api/v1/admin/partners', { token: t.staffToken(61) })).status).toBe(403);
   });
 });

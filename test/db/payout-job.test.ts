@@ -40,22 +40,20 @@ beforeAll(async () => {
     comment: null,
     validFrom: new Date(Date.now() - 90 * 86400_000),
   });
-  await t.db
-    .transaction()
-    .execute((trx) =>
-      recordPayment(
-        trx,
-        {
-          externalId: 'job-1',
-          clientAccountId: 500,
-          grossMinor: 1_200_000,
-          currency: 'RUB',
-          channel: 'vendor_direct',
-          paidAt: new Date(Date.now() - 40 * 86400_000).toISOString(),
-        },
-        'h1',
-      ),
-    );
+  await t.db.transaction().execute((trx) =>
+    recordPayment(
+      trx,
+      {
+        externalId: 'job-1',
+        clientAccountId: 500,
+        grossMinor: 1_200_000,
+        currency: 'RUB',
+        channel: 'vendor_direct',
+        paidAt: new Date(Date.now() - 40 * 86400_000).toISOString(),
+      },
+      'h1',
+    ),
+  );
 });
 afterAll(async () => {
   await scheduler?.stop();
