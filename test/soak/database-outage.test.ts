@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -90,7 +91,26 @@ describe('a database outage', () => {
     })();
     await new Promise((r) => setTimeout(r, 300));
     const port = pg.port;
+    // A transaction holding a connection between two statements when the server goes away: its client emits
+    // 'error' outside any query, which would crash the process if nobody listened (see createDb).
+    let stopped!: () => void;
+    const serverGone = new Promise<void>((resolve) => (stopped = resolve));
+    const openTransaction = handle.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`SELECT 1`.execute(trx);
+        await serverGone;
+        await new Promise((r) => setTimeout(r, 200));
+        await sql`SELECT 1`.execute(trx);
+      })
+      .then(
+        () => 'committed',
+        () => 'failed',
+      );
+    await new Promise((r) => setTimeout(r, 50));
     await pg.stop();
+    stopped();
+    expect(await openTransaction).toBe('failed');
 
     const health = await timed('/health');
     expect(health.status).toBe(503);

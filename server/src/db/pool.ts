@@ -25,6 +25,12 @@ export function createDb(connectionString: string, options: { max?: number } = {
   // An idle client can lose its server (restart, network); pg emits 'error' on the pool, which would
   // crash the process if nobody listened. The next checkout simply gets a fresh connection.
   pool.on('error', () => undefined);
+  // A client checked out of the pool (inside a transaction, between two statements) that loses its server
+  // emits 'error' too, and with no listener that would crash the process during a database outage. The
+  // statement in flight fails on its own and the request answers 503; the broken client is discarded.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -64,6 +64,10 @@ export async function startJobs(
   // connection lost to a database restart must be logged, not crash the process (pg emits 'error' on it).
   const pool = new pg.Pool({ connectionString: context.databaseUrl, max: 4 });
   pool.on('error', (error) => log.warn({ err: { message: error.message } }, 'agenda pool connection lost'));
+  // The same for a client in use when the database goes away (see createDb): log it, never crash.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log.warn({ err: { message: error.message } }, 'agenda connection lost'));
+  });
   const backend = new PostgresBackend({ pool, ensureSchema: false });
   const agenda = new Agenda({
     backend,
