@@ -1,17 +1,11 @@
 /**
  * The money rules (DOMAIN.md rules 14–18) as pure functions over bigint kopecks and integer basis points.
- * Rounding happens in exactly one place, `divideRounded`, half away from zero to the kopeck.
+ * Rounding happens in exactly one place, `divideRounded` (shared/money.ts), half away from zero to the kopeck.
  */
-export const BPS_DENOMINATOR = 10_000n;
+import { divideRounded } from '../../../shared/money';
 
-/** numerator / denominator rounded half away from zero (denominator > 0). */
-export function divideRounded(numerator: bigint, denominator: bigint): bigint {
-  if (denominator <= 0n) throw new RangeError('denominator must be positive');
-  const negative = numerator < 0n;
-  const abs = negative ? -numerator : numerator;
-  const quotient = (abs * 2n + denominator) / (2n * denominator);
-  return negative ? -quotient : quotient;
-}
+export { divideRounded };
+export const BPS_DENOMINATOR = 10_000n;
 
 /** The commission on one payment: gross × rate, rounded once. */
 export function commissionFor(grossMinor: bigint, rateBps: number): bigint {

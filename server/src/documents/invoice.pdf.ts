@@ -14,6 +14,7 @@ import {
   renderToBuffer,
   type Pdf,
 } from './pdf';
+import { divideRounded } from '../../../shared/money';
 
 /** The reward invoice's only line, worded exactly as the program requires (DOMAIN.md). */
 export const REWARD_INVOICE_LINE_NAME = 'Оплата вознаграждения по договору привлечения новых пользователей';
@@ -39,11 +40,6 @@ export interface InvoiceTotals {
   totalMinor: bigint;
   /** The VAT included in the total (0 without VAT). */
   vatMinor: bigint;
-}
-
-/** Non-negative `numerator / denominator`, rounded half away from zero to a whole kopeck. */
-function divideRounded(numerator: bigint, denominator: bigint): bigint {
-  return (2n * numerator + denominator) / (2n * denominator);
 }
 
 /**
