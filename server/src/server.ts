@@ -2,15 +2,11 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded';
-import { migrateToLatest } from './db/migrate';
-import { createDb, type DbHandle } from './db/pool';
+import { openDatabase } from './db/open';
 import { createApp } from './http/app';
 import type { AppContext } from './http/context';
 import { allRoutes } from './http/routes';
 import { createAmoIntegration, startAmoWorkers } from './amo';
-import { AmoNotConnectedError } from './amo/amo.errors';
-import type { VendorCrmDirectory } from './pins/vendor-knowledge';
 import { payoutJobs } from './payouts/payout.jobs';
 import { devHostRouter } from './devhost/devhost.routes';
 import path from 'node:path';
@@ -32,25 +28,17 @@ export async function startServer(
   /** `workers: false` serves HTTP only (no background jobs), e.g. for a second API process. */
   options: { databaseUrl?: string; workers?: boolean } = {},
 ): Promise<RunningServer> {
-  let embedded: EmbeddedServer | undefined;
-  let databaseUrl = options.databaseUrl ?? config.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      onLog: (line) => log.debug({ pg: line }, 'postgres'),
-    });
-    databaseUrl = await ensureDatabase(embedded.adminUrl, 'amo_partners');
-    log.info({ dataDir: config.dataDir, port: embedded.port }, 'embedded PostgreSQL started');
-  }
-  const handle: DbHandle = createDb(databaseUrl);
-  const applied = await migrateToLatest(handle.db);
-  if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+  const database = await openDatabase({
+    databaseUrl: options.databaseUrl ?? config.databaseUrl,
+    dataDir: config.dataDir,
+    log,
+  });
+  const { handle, url: databaseUrl } = database;
 
   const context: AppContext = { config, db: handle.db, log };
   // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.
-  const amo = createAmoIntegration(context);
-  context.vendorCrm =
-    config.env === 'production' ? amo.vendorDirectory : lenientDirectory(amo.vendorDirectory);
+  const amo = createAmoIntegration(context, { vendorConnectionRequired: config.env === 'production' });
+  context.vendorCrm = amo.vendorDirectory;
   // The widget host page hands the integration secret to a local browser: development only.
   const devHost =
     config.env === 'production'
@@ -91,8 +79,7 @@ export async function startServer(
         server.closeIdleConnections();
       });
       await workers?.stop();
-      await handle.close();
-      if (embedded) await embedded.stop();
+      await database.close();
     },
   };
 }
@@ -102,23 +89,4 @@ function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;
-}
-
-/**
- * In production a pin waits (`pending_check`) until the vendor's amoCRM can be asked, connected or not: never
- * pin silently. In development and tests the vendor account is usually not connected at all, and every pin
- * would wait; there, an unconnected vendor account means "ask our own records only" (payments, billing's
- * known accounts). An outage of a connected account still makes pins wait, as in production.
- */
-function lenientDirectory(directory: VendorCrmDirectory): VendorCrmDirectory {
-  return {
-    async hasCompanyForAccount(clientAccountId) {
-      try {
-        return await directory.hasCompanyForAccount(clientAccountId);
-      } catch (error) {
-        if (error instanceof AmoNotConnectedError) return false;
-        throw error;
-      }
-    },
-  };
 }

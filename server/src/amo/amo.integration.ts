@@ -30,6 +30,11 @@ export interface AmoIntegrationOptions {
   delivery?: Partial<DeliveryOptions>;
   /** How long a known-customer answer is trusted (default 60 s). */
   directoryTtlMs?: number;
+  /**
+   * Whether a vendor amoCRM account that was never connected makes pins wait (`pending_check`). Default
+   * true; the server passes false outside production, so a fresh development server can pin.
+   */
+  vendorConnectionRequired?: boolean;
   /** How long a pin request waits for the vendor's amoCRM before the pin goes to pending_check (default 2 s). */
   interactiveDeadlineMs?: number;
   /** Refresh an access token this long before it expires (default 10 min). */
@@ -108,6 +113,7 @@ export class AmoIntegration {
       vendorAccountId: config.vendorAccountId,
       ttlMs: options.directoryTtlMs ?? 60_000,
       interactiveDeadlineMs: options.interactiveDeadlineMs ?? 2_000,
+      connectionRequired: options.vendorConnectionRequired ?? true,
     });
     this.delivery = new OutboxDelivery({
       db,

@@ -94,6 +94,11 @@ export class AmoVendorDirectory implements VendorCrmDirectory {
       ttlMs: number;
       /** How long a partner's pin request may wait for amoCRM before the pin goes to `pending_check`. */
       interactiveDeadlineMs: number;
+      /**
+       * true (production): a vendor account that is not connected cannot be asked, so pins wait. false
+       * (development, tests): it has no companies, so a fresh server can pin from our own records alone.
+       */
+      connectionRequired: boolean;
     },
   ) {}
 
@@ -117,7 +122,11 @@ export class AmoVendorDirectory implements VendorCrmDirectory {
         .finally(() => this.inflight.delete(clientAccountId));
       this.inflight.set(clientAccountId, running);
     }
-    return running;
+    if (this.deps.connectionRequired) return running;
+    return running.catch((error: unknown) => {
+      if (error instanceof AmoNotConnectedError) return false;
+      throw error;
+    });
   }
 
   /** Companies in the vendor's amoCRM whose account-id field holds exactly this client account id. */
