@@ -295,6 +295,38 @@ describe('net sales (partner_net)', () => {
     });
   });
 
+  it('attributes a waiting client to the partner that pays its net invoice, from the payment date', async () => {
+    await t.call('POST', '/api/v1/known-accounts', { billing: true, body: { accountIds: [91000050] } });
+    const waiting = await t.call('POST', '/api/v1/pins', {
+      token: t.partnerToken(IP),
+      body: { clientAccountId: 91000050 },
+    });
+    expect(waiting.body.status).toBe('pending_client_request');
+    const invoice = await t.call('POST', '/api/v1/net-invoices', {
+      token: t.partnerToken(IP),
+      body: { clientAccountId: 91000050, productCode: 'amo-widget-pro', grossMinor: 1_000_000 },
+    });
+    expect(invoice.status).toBe(201);
+    const paid = await pay(91000050, 1_000_000, {
+      channel: 'partner_net',
+      netInvoiceId: invoice.body.invoice.id,
+    });
+    expect(paid.body.commission).toMatchObject({
+      partnerId: ids[IP],
+      rateBps: 5000,
+      commissionMinor: 500_000,
+      payable: false,
+    });
+    const pin = await t.call('GET', `/api/v1/pins/${waiting.body.id}`, { token: t.partnerToken(IP) });
+    expect(pin.body).toMatchObject({ status: 'attributed', exclusive: false });
+    expect(pin.body.history.map((e: { event: string }) => e.event)).toEqual([
+      'pending_client_request',
+      'attributed',
+    ]);
+    const staff = await t.call('GET', '/api/v1/staff/clients/91000050', { token: t.staffToken() });
+    expect(staff.body).toMatchObject({ salesMayContact: true, supportRouteTo: { id: ids[IP] } });
+  });
+
   it('takes the price from the price list, and refuses a client that is not the partner’s', async () => {
     const listed = await t.call('POST', '/api/v1/net-invoices', {
       token: t.partnerToken(IP),

@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool';
-import type { Channel } from '../db/schema';
+import type { Channel, PinStatus } from '../db/schema';
 import { AppError } from '../http/errors';
 import { createId } from '../ids';
 import { accounts } from '../ledger/chart';
@@ -49,30 +49,22 @@ function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | u
  * client (it requested the net invoice), so the vendor attributes the client to it non-exclusively from the
  * payment date (rule 11). This is the automatic case of attribution; admins can attribute by hand too.
  */
-async function attributeIfPartnerPays(db: Db, body: PaymentBody, paidAt: Date): Promise<void> {
-  if (body.channel !== 'partner_net' || !body.netInvoiceId) return;
-  const invoice = await db
-    .selectFrom('invoices')
-    .select(['partner_id', 'client_account_id'])
-    .where('id', '=', body.netInvoiceId)
-    .executeTakeFirst();
-  if (!invoice || Number(invoice.client_account_id) !== body.clientAccountId) return;
-  const holder = await pins.findHoldingPin(db, body.clientAccountId, { forUpdate: true });
-  if (
-    !holder ||
-    holder.partner_id !== invoice.partner_id ||
-    !['pending_client_request', 'pending_check'].includes(holder.status)
-  )
-    return;
-  await pins.transitionPin(db, holder.id, ['pending_client_request', 'pending_check'], {
+async function attributeIfPartnerPays(
+  db: Db,
+  partnerId: string,
+  clientAccountId: number,
+  netInvoiceId: string,
+  paidAt: Date,
+): Promise<void> {
+  const waiting: PinStatus[] = ['pending_client_request', 'pending_check'];
+  const holder = await pins.findHoldingPin(db, clientAccountId, { forUpdate: true });
+  if (!holder || holder.partner_id !== partnerId || !waiting.includes(holder.status)) return;
+  await pins.transitionPin(db, holder.id, waiting, {
     status: 'attributed',
     exclusive: false,
     valid_from: paidAt,
   });
-  await pins.addPinEvent(db, holder.id, 'attributed', {
-    reason: 'partner_pays_net_invoice',
-    netInvoiceId: body.netInvoiceId,
-  });
+  await pins.addPinEvent(db, holder.id, 'attributed', { reason: 'partner_pays_net_invoice', netInvoiceId });
 }
 
 /**
@@ -114,8 +106,14 @@ export async function recordPayment(
   }
   // A client that paid is a client the vendor knows (rule 9) from now on.
   await addKnownAccounts(db, [body.clientAccountId], 'payment');
-  await attributeIfPartnerPays(db, body, paidAt);
-  if (body.netInvoiceId) await settleNetInvoice(db, body.netInvoiceId, body.clientAccountId, paidAt);
+  if (body.netInvoiceId) {
+    // The net invoice this payment pays: read once, locked, and checked to be this client's.
+    const invoice = await lockNetInvoiceOrThrow(db, body.netInvoiceId, body.clientAccountId);
+    if (body.channel === 'partner_net') {
+      await attributeIfPartnerPays(db, invoice.partner_id, body.clientAccountId, invoice.id, paidAt);
+    }
+    if (invoice.status === 'issued') await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
+  }
 
   const pin = await pins.findEarningPinOn(db, body.clientAccountId, paidAt);
   if (!pin) return { result: resultOf(payment, undefined), replayed: false };
@@ -185,12 +183,7 @@ async function accrueCommission(
   return commission;
 }
 
-async function settleNetInvoice(
-  db: Db,
-  invoiceId: string,
-  clientAccountId: number,
-  paidAt: Date,
-): Promise<void> {
+async function lockNetInvoiceOrThrow(db: Db, invoiceId: string, clientAccountId: number) {
   const invoice = await db
     .selectFrom('invoices')
     .selectAll()
@@ -200,8 +193,7 @@ async function settleNetInvoice(
   if (!invoice || invoice.kind !== 'net' || Number(invoice.client_account_id) !== clientAccountId) {
     throw new AppError('unprocessable', 'netInvoiceId does not name a net invoice for this client');
   }
-  if (invoice.status !== 'issued') return;
-  await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
+  return invoice;
 }
 
 /** Settles an issued invoice in the ledger; guarded so an invoice is paid once. */

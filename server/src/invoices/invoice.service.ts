@@ -10,7 +10,6 @@ import { accounts } from '../ledger/chart';
 import { post } from '../ledger/ledger.service';
 import type { PartnerRow } from '../partners/partner.repository';
 import { findHoldingPin } from '../pins/pin.repository';
-import { EARNING_STATUSES } from '../pins/pin.rules';
 import type { PartyRequisites } from '../settings/settings';
 import { getPriceList, rateOn } from '../settings/settings.repository';
 import type { InvoiceView } from './invoice';
@@ -37,16 +36,25 @@ export function toInvoiceView(row: InvoiceRow): InvoiceView {
   };
 }
 
-/** Invoice numbers: one sequence, a prefix per kind and the year, e.g. «НС-2026-000042». */
-export async function nextInvoiceNumber(db: Db, kind: 'net' | 'reward', at: Date): Promise<string> {
-  const { rows } = await sql<{ n: bigint }>`SELECT nextval('invoice_numbers') AS n`.execute(db);
+/**
+ * Invoice numbers: one sequence, a prefix per kind and the year, e.g. «НС-2026-000042». A SQL expression so
+ * that one invoice (`nextInvoiceNumber`) and a whole payout run's (`INSERT … SELECT`) are numbered alike.
+ */
+export function invoiceNumberSql(kind: 'net' | 'reward', at: Date) {
   const prefix = kind === 'net' ? 'НС' : 'ВП';
-  return `${prefix}-${at.getUTCFullYear()}-${String(rows[0]!.n).padStart(6, '0')}`;
+  return sql<string>`${prefix + '-' + at.getUTCFullYear() + '-'} || lpad(nextval('invoice_numbers')::text, 6, '0')`;
+}
+
+export async function nextInvoiceNumber(db: Db, kind: 'net' | 'reward', at: Date): Promise<string> {
+  const { rows } = await sql<{ number: string }>`SELECT ${invoiceNumberSql(kind, at)} AS number`.execute(db);
+  return rows[0]!.number;
 }
 
 /**
  * Rule 15: the partner sold at the full price and asks the vendor for an invoice net of its reward. The
- * client must be this partner's (pinned or attributed). The receivable is posted at once.
+ * client must be held by this partner: pinned, attributed, or waiting for its own request — in the last case
+ * the billing payment of this invoice attributes the client to the partner (see payment.service). The
+ * receivable is posted at once.
  */
 export async function createNetInvoice(
   db: Db,
@@ -54,7 +62,7 @@ export async function createNetInvoice(
   input: { clientAccountId: number; productCode: string; grossMinor?: number },
 ): Promise<InvoiceRow> {
   const pin = await findHoldingPin(db, input.clientAccountId);
-  if (!pin || pin.partner_id !== partner.id || !EARNING_STATUSES.includes(pin.status)) {
+  if (!pin || pin.partner_id !== partner.id) {
     throw new AppError('unprocessable', 'This client is not pinned to you; pin it first', [
       { path: 'clientAccountId', message: 'not your client' },
     ]);

@@ -4,6 +4,7 @@ import { payoutAmount } from '../commissions/commission.rules';
 import { createId } from '../ids';
 import { accounts } from '../ledger/chart';
 import { postMany } from '../ledger/ledger.service';
+import { invoiceNumberSql } from '../invoices/invoice.service';
 import { getProgramSettings } from '../settings/settings.repository';
 
 export interface PayoutRunResult {
@@ -80,10 +81,9 @@ export async function runPayouts(db: Db, asOf: string): Promise<PayoutRunResult>
   // Set-based: all invoices in one statement, all postings through one postMany, so a run over ten
   // thousand partners is a handful of statements and holds its locks for as short a time as possible.
   if (due.length) {
-    const year = String(issuedAt.getUTCFullYear());
     await sql`
       INSERT INTO invoices (id, number, kind, partner_id, status, amount_minor, currency, issued_at, payout_run_id)
-      SELECT d.id, 'ВП-' || ${year} || '-' || lpad(nextval('invoice_numbers')::text, 6, '0'), 'reward', d.partner_id, 'issued',
+      SELECT d.id, ${invoiceNumberSql('reward', issuedAt)}, 'reward', d.partner_id, 'issued',
              d.amount, 'RUB', ${issuedAt}, ${runId}
         FROM unnest(${due.map((d) => d.invoiceId)}::text[], ${due.map((d) => d.partnerId)}::text[],
                     ${due.map((d) => String(d.amount))}::bigint[]) WITH ORDINALITY AS d(id, partner_id, amount, n)
