@@ -5,7 +5,7 @@
  *
  * The seed is plain SQL from generate_series: partners with signed contracts, pins, known accounts, payments,
  * commissions, and the ledger exactly as `recordPayment` would have left it — one posting per commission
- * (debit vendor:commission_expense, credit partner:<id>:payable) and cached totals equal to the entries'
+ * (debit vendor:commission_expense:<partnerId>, credit partner:<id>:payable) and cached totals equal to the entries'
  * sums. It runs with `session_replication_role = replica` so the per-row triggers (the deferred balance
  * check, the foreign keys) are skipped, and `checkLedger` proves afterwards that the books still balance.
  */
@@ -75,7 +75,7 @@ export async function seed(client: pg.Client, payments: number): Promise<void> {
             gross_minor * 4000 / 10000, 'RUB', true, NULL, paid_at
        FROM seed_payments`,
     `INSERT INTO ledger_accounts (code, currency, partner_id)
-     SELECT 'vendor:commission_expense', 'RUB', NULL
+     SELECT 'vendor:commission_expense:' || id, 'RUB', NULL FROM partners WHERE id LIKE 'ptn_seed%'
      UNION ALL
      SELECT 'partner:' || id || ':payable', 'RUB', id FROM partners WHERE id LIKE 'ptn_seed%'`,
     `INSERT INTO ledger_postings (id, posting_key, kind, reason, effective_at)
@@ -88,9 +88,8 @@ export async function seed(client: pg.Client, payments: number): Promise<void> {
      SELECT 'lpo_seed' || s.n, e.account_id, e.side, s.gross_minor * 4000 / 10000, 'RUB'
        FROM seed_payments s
        JOIN ledger_accounts pa ON pa.code = 'partner:' || s.partner_id || ':payable' AND pa.currency = 'RUB'
-       CROSS JOIN LATERAL (VALUES
-         ((SELECT id FROM ledger_accounts WHERE code = 'vendor:commission_expense' AND currency = 'RUB'), 'debit'),
-         (pa.id, 'credit')) AS e(account_id, side)
+       JOIN ledger_accounts ea ON ea.code = 'vendor:commission_expense:' || s.partner_id AND ea.currency = 'RUB'
+       CROSS JOIN LATERAL (VALUES (ea.id, 'debit'), (pa.id, 'credit')) AS e(account_id, side)
       ORDER BY s.n, e.side DESC`,
     // Cached totals, from the entries (what post() keeps up to date one posting at a time).
     `UPDATE ledger_accounts a

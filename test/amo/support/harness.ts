@@ -112,9 +112,7 @@ export async function startAmoTest(
   const context: AppContext = { config, db: db.db, log };
   const amo = createAmoIntegration(context, { ...FAST, ...options.integration });
   if (options.directory !== false) context.vendorCrm = amo.vendorDirectory;
-  // Once the lead wires amoRoutes into allRoutes, they must not be mounted twice.
-  const routes = allRoutes.includes(amoRoutes[0]!) ? allRoutes : [...allRoutes, ...amoRoutes];
-  server.on('request', createApp(context, routes));
+  server.on('request', createApp(context, allRoutes));
 
   const workers =
     options.workers === false
