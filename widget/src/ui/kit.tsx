@@ -435,3 +435,19 @@ export function ListState({
     </>
   );
 }
+
+/** A client account in a table cell: the account id, with its subdomain under it when known. */
+export function ClientAccountCell({
+  accountId,
+  subdomain,
+}: {
+  accountId: number;
+  subdomain?: string | null;
+}) {
+  return (
+    <td>
+      <strong>{accountId}</strong>
+      {subdomain && <div class="amop-muted amop-small">{subdomain}</div>}
+    </td>
+  );
+}

@@ -10,6 +10,7 @@ import { itemsOf } from '../../types';
 import { useAction, useCtx, useLoad, usePaged } from '../ctx';
 import {
   Button,
+  ClientAccountCell,
   Empty,
   ErrorBox,
   fieldErrors,
@@ -176,10 +177,7 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
           <tbody>
             {list.items.map((pin) => (
               <tr key={pin.id} data-pin-id={pin.id}>
-                <td>
-                  <strong>{pin.clientAccountId}</strong>
-                  {pin.clientSubdomain && <div class="amop-muted amop-small">{pin.clientSubdomain}</div>}
-                </td>
+                <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
                 <td>{names.get(pin.partnerId ?? '') ?? pin.partnerId}</td>
                 <td>{formatDate(pin.createdAt, lang)}</td>
                 <td>
@@ -261,6 +259,27 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
   );
 }
 
+/** The status filter of an admin list, with "all" as its last choice. */
+function StatusFilter({
+  value,
+  onValue,
+  options,
+}: {
+  value: string;
+  onValue(v: string): void;
+  options: Array<[string, string]>;
+}) {
+  const { t } = useCtx();
+  return (
+    <SelectField
+      label={t('admin.filter')}
+      value={value}
+      onValue={onValue}
+      options={[...options, ['', t('admin.all')]]}
+    />
+  );
+}
+
 function DisputesTab({ names }: { names: Map<string, string> }) {
   const { t } = useCtx();
   const [status, setStatus] = useState('open');
@@ -269,17 +288,7 @@ function DisputesTab({ names }: { names: Map<string, string> }) {
     <Section
       title={t('admin.disputes_title')}
       data-section="admin-disputes"
-      actions={
-        <SelectField
-          label={t('admin.filter')}
-          value={status}
-          onValue={setStatus}
-          options={[
-            ['open', t('dsp.status.open')],
-            ['', t('admin.all')],
-          ]}
-        />
-      }
+      actions={<StatusFilter value={status} onValue={setStatus} options={[['open', t('dsp.status.open')]]} />}
     >
       <ListState list={list} empty={t('admin.disputes_empty')}>
         <ul class="amop-list">
@@ -467,14 +476,12 @@ function InvoicesTab({ names }: { names: Map<string, string> }) {
       title={t('admin.invoices_title')}
       data-section="admin-invoices"
       actions={
-        <SelectField
-          label={t('admin.filter')}
+        <StatusFilter
           value={status}
           onValue={setStatus}
           options={[
             ['issued', t('inv.status.issued')],
             ['paid', t('inv.status.paid')],
-            ['', t('admin.all')],
           ]}
         />
       }

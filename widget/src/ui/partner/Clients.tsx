@@ -8,7 +8,17 @@ import { formatDate } from '../../format';
 import type { Pin, PinStatus } from '../../types';
 import { accountIdOf } from '../cardField';
 import { tOr, useAction, useCtx, usePaged } from '../ctx';
-import { Badge, Button, ErrorBox, fieldErrors, ListState, Notice, Section, TextField } from '../kit';
+import {
+  Badge,
+  Button,
+  ClientAccountCell,
+  ErrorBox,
+  fieldErrors,
+  ListState,
+  Notice,
+  Section,
+  TextField,
+} from '../kit';
 
 const STATUS_TONE: Record<PinStatus, string> = {
   pinned: 'ok',
@@ -226,10 +236,7 @@ export function ClientsTab({ onDispute }: { onDispute(pin: Pin): void }) {
             <tbody>
               {list.items.map((pin) => (
                 <tr key={pin.id} data-pin-id={pin.id} data-client={pin.clientAccountId}>
-                  <td>
-                    <strong>{pin.clientAccountId}</strong>
-                    {pin.clientSubdomain && <div class="amop-muted amop-small">{pin.clientSubdomain}</div>}
-                  </td>
+                  <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
                   <td>
                     <PinStatusBadge status={pin.status} />
                     {pin.reason && <div class="amop-muted amop-small">{pinReasonText(t, pin.reason)}</div>}
