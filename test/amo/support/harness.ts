@@ -3,7 +3,6 @@ import http from 'node:http';
 import { Writable } from 'node:stream';
 import {
   AMO_JOBS,
-  amoRoutes,
   createAmoIntegration,
   startAmoWorkers,
   type AmoIntegration,
