@@ -1,7 +1,7 @@
 /**
  * Benchmark 4 — the widget: `dist/widget/script.js` gzipped (level 9, as the CI budget test measures it)
  * against the 40 KB budget, and the time from the host page adding the script to the first element inside
- * `.amop-root`, in Debian's chromium driven by playwright-core on the dev host page (widget/host), which
+ * `.amop-root`, in Chromium (test/support/browser.ts) driven by playwright-core on the dev host page (widget/host), which
  * loads the widget the way amoCRM does (AMD, render → init → bind_actions).
  *
  * Baseline for the render time: a minimal AMD widget (a constructor whose `render` draws one element into the
@@ -14,8 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import express from 'express';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { devHostRouter } from '../server/src/devhost/devhost.routes';
+import { launchChromium } from '../test/support/browser';
 import {
   ROOT,
   SMALL,
@@ -36,16 +37,6 @@ const WIDGET_DIR = path.join(ROOT, 'dist', 'widget');
 const HOST_DIR = path.join(ROOT, 'widget', 'host');
 const BUDGET_GZIP_BYTES = 40 * 1024;
 const REPEATS = SMALL ? 4 : 10;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** Builds the widget when dist/widget/script.js is missing or older than its sources. */
 function ensureWidgetBuilt(): void {
@@ -191,9 +182,12 @@ export async function benchWidget(pg: BenchPostgres): Promise<{ rows: ResultRow[
   const minimalDir = minimalWidgetDir();
   const minimalApp = express();
   minimalApp.use(devHostRouter({ ...hostOptions, widgetDir: minimalDir }));
-  const minimal = await listen(minimalApp);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  let minimal: Awaited<ReturnType<typeof listen>> | undefined;
+  let browser: Browser | undefined;
+  // Everything started here is stopped in `finally`, on every path (a failed launch too): the bench exits.
   try {
+    minimal = await listen(minimalApp);
+    browser = await launchChromium();
     log(`widget: ${REPEATS} loads of each, alternating`);
     await sample(browser, app.url); // warm-up: chromium's first page pays for its own start
     await sample(browser, minimal.url);
@@ -234,8 +228,8 @@ export async function benchWidget(pg: BenchPostgres): Promise<{ rows: ResultRow[
       ],
     };
   } finally {
-    await browser.close();
-    await minimal.close();
+    await browser?.close();
+    await minimal?.close();
     await app.close();
     fs.rmSync(minimalDir, { recursive: true, force: true });
     await pg.dropDatabase('bench_widget');

@@ -5,6 +5,7 @@
  * about card payments before choosing; an admin runs payouts, opens the reward invoice PDF and marks it
  * paid; the partner sees it paid and opens its certificate.
  */
+import fs from 'node:fs';
 import { type Locator, type Page } from 'playwright-core';
 import {
   newSession,
@@ -70,16 +71,46 @@ afterEach(async () => {
   await s.context.close();
 });
 
-/** Clicks a PDF button: a tab opens with the PDF the API served (read back to check it is one). */
+/**
+ * Clicks a PDF button: a tab opens with the PDF the API served (read back to check it is one). A Chromium
+ * with a PDF viewer (Debian's) shows the blob in the tab; the headless shell `npm install` brings has no
+ * viewer, so the same navigation becomes a download from that tab. Either way the bytes are read back.
+ */
 async function openPdf(button: Locator): Promise<string> {
-  const [tab] = await Promise.all([page.context().waitForEvent('page'), button.click()]);
-  await tab.waitForURL(/^blob:/);
-  const head = await tab.evaluate(async () => {
-    const bytes = new Uint8Array(await (await fetch(location.href)).arrayBuffer());
-    return String.fromCharCode(...bytes.slice(0, 5));
+  let tab: Page | undefined;
+  // Listen on the tab the moment it exists: the download can start before any later subscription.
+  const head = new Promise<string>((resolve, reject) => {
+    page.context().once('page', (opened) => {
+      tab = opened;
+      opened.once('download', (download) => {
+        download
+          .path()
+          .then((file) => resolve(fs.readFileSync(file).subarray(0, 5).toString('latin1')), reject);
+      });
+      opened.waitForURL(/^blob:/).then(
+        () =>
+          opened
+            .evaluate(async () => {
+              const bytes = new Uint8Array(await (await fetch(location.href)).arrayBuffer());
+              return String.fromCharCode(...bytes.slice(0, 5));
+            })
+            .then(resolve, reject),
+        // An aborted navigation is the download case: the listener above answers.
+        () => undefined,
+      );
+    });
   });
-  await tab.close();
-  return head;
+  await button.click();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no tab showed or downloaded the PDF within 10 s')), 10_000);
+  });
+  try {
+    return await Promise.race([head, timeout]);
+  } finally {
+    clearTimeout(timer);
+    await tab?.close();
+  }
 }
 
 test('an admin signs the partner’s contract on the admin page', async () => {

@@ -1,6 +1,6 @@
 /**
  * End-to-end harness: the real API (test/support/app.ts) on a fresh database, with the widget dev host
- * page mounted on the same origin, and Debian's chromium driven by playwright-core. The built widget.zip
+ * page mounted on the same origin, and Chromium (test/support/browser.ts) driven by playwright-core. The built widget.zip
  * content (dist/widget) is loaded by the host page exactly as amoCRM loads it, and every widget call goes
  * through the host's `$authorizedAjax`, which signs tokens with this app's integration secret.
  *
@@ -9,21 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/browser';
 import { DIST_WIDGET_DIR, HOST_DIR, ROOT, ensureWidgetBuilt } from '../widget/build-widget';
-
-/** The flags test/widget/host-page.test.ts launches Debian's chromium with. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 export const WIDGET_CODE = 'partners_widget_dev';
 /** The widget's root in the card's right-hand panel, and on the widget's own page. */
@@ -46,13 +35,23 @@ export interface E2E {
 export async function startE2E(): Promise<E2E> {
   ensureWidgetBuilt();
   const app = await startTestApp({}, { devHost: { widgetDir: DIST_WIDGET_DIR, hostDir: HOST_DIR } });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (e) {
+    // The caller's afterAll never sees an E2E it did not get: stop the app here or Jest cannot exit.
+    await app.close();
+    throw e;
+  }
   return {
     app,
     browser,
     async close() {
-      await browser.close();
-      await app.close();
+      try {
+        await browser.close();
+      } finally {
+        await app.close();
+      }
     },
   };
 }

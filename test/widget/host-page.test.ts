@@ -3,14 +3,15 @@
  * AMD loading, the callback order, the card panel / settings modal / widget page, unmounting on
  * destroy, and `$authorizedAjax` tokens that a server verifies the way API.md says.
  *
- * Needs Debian's chromium (`apt-get install -y chromium`); playwright-core drives it.
+ * playwright-core drives Chromium from test/support/browser.ts (Debian's when installed, else the packaged one).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import jwt from 'jsonwebtoken';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { devHostRouter } from '../../server/src/devhost/devhost.routes';
+import { launchChromium } from '../support/browser';
 import { DIST_WIDGET_DIR, HOST_DIR, ensureWidgetBuilt } from './build-widget';
 
 const CLIENT_ID = '6f1c2a9e-3d4b-4c8a-9e1f-2b7d5a0c4e11';
@@ -20,16 +21,6 @@ const VENDOR_ACCOUNT_ID = 1000001;
 const ADMIN_USER_IDS = [7, 8];
 const WIDGET_CODE = 'partners_widget_dev';
 const CARD_PANEL = `.card-widgets__widget[data-code="${WIDGET_CODE}"] .card-widgets__widget__body .amop-root`;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 interface Verified {
   header: jwt.JwtHeader;
@@ -113,7 +104,7 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
