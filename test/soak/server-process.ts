@@ -13,6 +13,20 @@ export function buildServer(): void {
   execFileSync('npm', ['run', 'build:server', '--silent'], { cwd: ROOT, stdio: 'ignore' });
 }
 
+/** Fresh integration secrets and ids for a server started as a child process (the vendor is 1000001, admin 7). */
+export function integrationEnv(): Record<string, string> {
+  return {
+    AMO_CLIENT_ID: randomUUID(),
+    AMO_CLIENT_SECRET: randomBytes(32).toString('base64url'),
+    AMO_REDIRECT_URI: 'https://partners.example.test/amo/oauth/callback',
+    VENDOR_ACCOUNT_ID: '1000001',
+    ADMIN_USER_IDS: '7',
+    BILLING_API_KEY: randomBytes(24).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+  };
+}
+
 /** The real server as a child process on a given database; `kill()` is SIGKILL (kill -9). */
 export class ServerProcess {
   readonly env: Record<string, string>;
@@ -29,14 +43,7 @@ export class ServerProcess {
       PORT: String(port),
       DATABASE_URL: databaseUrl,
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'amop-soak-')),
-      AMO_CLIENT_ID: randomUUID(),
-      AMO_CLIENT_SECRET: randomBytes(32).toString('base64url'),
-      AMO_REDIRECT_URI: 'https://partners.example.test/amo/oauth/callback',
-      VENDOR_ACCOUNT_ID: '1000001',
-      ADMIN_USER_IDS: '7',
-      BILLING_API_KEY: randomBytes(24).toString('base64url'),
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn',
+      ...integrationEnv(),
     };
   }
 
