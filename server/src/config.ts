@@ -37,6 +37,11 @@ export interface Config {
   encryptionKey: Buffer;
   /** Public base URL of this server, used in links we print (certificate verification, logs). */
   publicUrl: string;
+  /**
+   * Serve the widget dev host page (`/dev/host/`), which hands the integration secret to a local browser:
+   * only with DEV_HOST_PAGE=1, never in production, never with secrets from the environment.
+   */
+  devHostPage?: boolean;
   logLevel: string;
 }
 
@@ -79,6 +84,10 @@ const EnvSchema = z.object({
     .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes encoded in base64')
     .optional(),
   PUBLIC_URL: z.string().url().optional(),
+  DEV_HOST_PAGE: z
+    .enum(['0', '1', 'false', 'true'], { message: 'must be 1 (on) or 0 (off)' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -91,6 +100,14 @@ const REQUIRED_SECRETS = [
   'AMO_REDIRECT_URI',
   'AMO_WEBHOOK_SECRET',
   'VENDOR_ACCOUNT_ID',
+  'BILLING_API_KEY',
+  'ENCRYPTION_KEY',
+] as const;
+
+/** Secrets whose presence in the environment means a real deployment: no dev host page next to them. */
+const DEV_HOST_REFUSES = [
+  'AMO_CLIENT_SECRET',
+  'AMO_WEBHOOK_SECRET',
   'BILLING_API_KEY',
   'ENCRYPTION_KEY',
 ] as const;
@@ -111,6 +128,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   const e = parsed.data;
   const warnings: string[] = [];
   const dataDir = path.resolve(e.DATA_DIR);
+
+  if (e.DEV_HOST_PAGE) {
+    // The page gives the client secret to whoever loads it: a development convenience with throwaway secrets.
+    if (e.NODE_ENV === 'production') {
+      throw new ConfigError(
+        'DEV_HOST_PAGE=1 is refused with NODE_ENV=production: the page hands out the integration secret.',
+      );
+    }
+    const real = DEV_HOST_REFUSES.filter((name) => e[name] !== undefined);
+    if (real.length > 0) {
+      throw new ConfigError(
+        `DEV_HOST_PAGE=1 is refused with ${real.join(', ')} set in the environment: the page hands the integration ` +
+          'secret to the browser, so it runs only on the generated development secrets (unset them, or unset DEV_HOST_PAGE).',
+      );
+    }
+  }
 
   const missing = REQUIRED_SECRETS.filter((name) => e[name] === undefined);
   let generated: Partial<DevSecrets> = {};
@@ -157,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       encryptionKey: Buffer.from(pick('ENCRYPTION_KEY'), 'base64'),
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${port}`,
       logLevel: e.LOG_LEVEL,
+      devHostPage: e.DEV_HOST_PAGE,
     },
   };
 }

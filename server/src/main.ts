@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config';
+import { startBanner } from './banner';
 import { EmbeddedPostgresError } from './db/embedded';
 import { createLogger } from './http/logger';
 import { startServer } from './server';
@@ -20,14 +21,19 @@ async function main(): Promise<void> {
   for (const warning of warnings) log.warn(warning);
 
   const running = await startServer(config, log);
-  log.info(
-    { url: running.url, health: `${running.url}/health`, openapi: `${running.url}/api/v1/openapi.json` },
-    `amo-partners is listening on ${running.url} (database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`})`,
-  );
-
-  if (config.env !== 'production') {
+  if (process.stdout.isTTY) {
+    process.stdout.write(startBanner(config, running.url).join('\n') + '\n');
+  } else {
     log.info(
-      `widget host page (amoCRM emulation, development only): ${running.url.replace('localhost', '127.0.0.1')}/dev/host/`,
+      {
+        url: running.url,
+        health: `${running.url}/health`,
+        openapi: `${running.url}/api/v1/openapi.json`,
+        devHost: config.devHostPage
+          ? `${running.url.replace('localhost', '127.0.0.1')}/dev/host/`
+          : undefined,
+      },
+      `amo-partners is listening on ${running.url} (database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}`})`,
     );
   }
 

@@ -39,9 +39,10 @@ export async function startServer(
   // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.
   const amo = createAmoIntegration(context, { vendorConnectionRequired: config.env === 'production' });
   context.vendorCrm = amo.vendorDirectory;
-  // The widget host page hands the integration secret to a local browser: development only.
+  // The widget host page hands the integration secret to a local browser: only when asked for (DEV_HOST_PAGE=1,
+  // which loadConfig refuses in production and next to real secrets), and never in production.
   const devHost =
-    config.env === 'production'
+    !config.devHostPage || config.env === 'production'
       ? undefined
       : devHostRouter({
           amoClientId: config.amo.clientId,

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     `Demo data is in ${base}.\n` +
       `  partner account ${PARTNER} (ООО «Интегратор Плюс»), clients 32000001–32000003 pinned, 32000009 waiting for the client's request\n` +
       `  vendor account ${config.vendorAccountId}: user 50 is staff, user ${config.adminUserIds[0] ?? 1} is admin\n` +
-      `  open ${base}/dev/host/ and pick an identity\n`,
+      `  open ${base}/dev/host/ (a server started with DEV_HOST_PAGE=1) and pick an identity\n`,
   );
 }
 

@@ -6,9 +6,10 @@
  *                              the page signs X-Auth-Tokens with them exactly as amoCRM would
  *   GET /dev/widget/*          manifest.json, script.js, i18n/*.json, images/* as packed into widget.zip
  *
- * It hands the client secret to the browser, so it must never run in production: main.ts mounts it only
- * when NODE_ENV !== 'production', this function refuses to build under NODE_ENV=production, and the
- * config is served to loopback clients only.
+ * It hands the client secret to the browser, so it must never run in production: server.ts mounts it only
+ * with DEV_HOST_PAGE=1 (which loadConfig refuses in production and next to secrets from the environment),
+ * this function refuses to build under NODE_ENV=production, and the config is served only to a loopback
+ * socket whose request carries no forwarding header.
  */
 import path from 'node:path';
 import express, { type Request, type Response, type NextFunction } from 'express';
@@ -30,6 +31,25 @@ export interface DevHostOptions {
 function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/**
+ * Headers a proxy adds. A reverse proxy on the same machine connects from loopback, so the socket address
+ * alone would hand the secret to anyone on the internet behind it: any sign of forwarding is a refusal.
+ */
+const FORWARDING_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'via',
+];
+
+function isDirectLoopback(req: Request): boolean {
+  return (
+    isLoopback(req.socket.remoteAddress) && FORWARDING_HEADERS.every((h) => req.headers[h] === undefined)
+  );
 }
 
 function noStore(_req: Request, res: Response, next: NextFunction): void {
@@ -58,13 +78,14 @@ export function devHostRouter(opts: DevHostOptions): express.Router {
   });
 
   router.get('/dev/host/config.json', noStore, (req, res) => {
-    if (!isLoopback(req.socket.remoteAddress)) {
+    if (!isDirectLoopback(req)) {
       res.status(403).type('application/problem+json').json({
         type: 'about:blank',
         title: 'Forbidden',
         status: 403,
         code: 'forbidden',
-        detail: 'The dev host config (it contains the client secret) is served to loopback clients only.',
+        detail:
+          'The dev host config (it contains the client secret) is served only to a browser on this machine, not through a proxy.',
       });
       return;
     }

@@ -19,7 +19,66 @@ export const REDACT_PATHS = [
   '*.refresh_token',
 ];
 
-export function createLogger(options: { level: string; destination?: pino.DestinationStream }): Logger {
+const LEVELS: Record<number, [string, string]> = {
+  10: ['TRACE', '90'],
+  20: ['DEBUG', '36'],
+  30: ['INFO ', '32'],
+  40: ['WARN ', '33'],
+  50: ['ERROR', '31'],
+  60: ['FATAL', '35'],
+};
+
+/**
+ * One JSON log line as a person reads it: `12:03:04.567 INFO  message key=value …`, an error's stack on the
+ * lines below. Redaction has already happened (pino redacts before it writes), so this only rearranges.
+ */
+export function prettyLine(json: string, color: boolean): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json.endsWith('\n') ? json : json + '\n';
+  }
+  const { level, time, msg, err, ...rest } = entry;
+  const [label, code] = LEVELS[Number(level)] ?? [String(level), '0'];
+  const paint = (c: string, text: string) => (color ? `\x1b[${c}m${text}\x1b[0m` : text);
+  const clock = typeof time === 'string' ? time.slice(11, 23) : '';
+  const fields = Object.entries(rest).map(
+    ([k, v]) => `${paint('2', `${k}=`)}${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`,
+  );
+  let out = [paint('2', clock), paint(code, label), msg === undefined ? '' : String(msg), ...fields]
+    .filter(Boolean)
+    .join(' ');
+  const stack = err && typeof err === 'object' ? (err as { stack?: unknown }).stack : undefined;
+  if (typeof stack === 'string') out += '\n' + stack.replace(/^/gm, '    ');
+  return out + '\n';
+}
+
+/** Writes each log line in `prettyLine`'s form to `out`. */
+export function prettyDestination(
+  out: { write(s: string): unknown },
+  color: boolean,
+): pino.DestinationStream {
+  return { write: (line: string) => void out.write(prettyLine(line, color)) };
+}
+
+/**
+ * The app's logger: JSON lines (for collectors), or readable lines when it writes to a terminal.
+ * `stdout` is the stream written to when no `destination` is given (process.stdout; a test passes its own).
+ */
+export function createLogger(options: {
+  level: string;
+  destination?: pino.DestinationStream;
+  stdout?: { write(s: string): unknown; isTTY?: boolean };
+}): Logger {
+  const stdout = options.stdout ?? process.stdout;
+  const destination =
+    options.destination ??
+    (stdout.isTTY
+      ? prettyDestination(stdout, !process.env.NO_COLOR)
+      : options.stdout
+        ? { write: (line: string) => void stdout.write(line) }
+        : undefined);
   return pino(
     {
       level: options.level,
@@ -27,6 +86,6 @@ export function createLogger(options: { level: string; destination?: pino.Destin
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    destination,
   );
 }
