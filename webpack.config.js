@@ -53,6 +53,20 @@ class WidgetFilesPlugin {
 /** Host-provided AMD modules (AMOCRM.md). Import one of these and it becomes a `define` dependency. */
 const HOST_AMD_MODULES = ['jquery', 'underscore', 'twigjs', 'moment', 'lib/components/base/modal'];
 
+/**
+ * The server's public address, baked into script.js so a partner installs the widget with nothing to type
+ * (the `backend_url` setting only overrides it). Unset: the widget needs that setting (or the dev host page).
+ */
+function publicUrl() {
+  const raw = (process.env.PUBLIC_URL ?? '').trim().replace(/\/+$/, '');
+  if (raw && !/^https?:\/\/[^/\s]+(\/\S*)?$/i.test(raw)) {
+    throw new Error(
+      `PUBLIC_URL must be the server's origin, like https://partners.example.ru (got "${raw}")`,
+    );
+  }
+  return raw;
+}
+
 module.exports = (_env, argv = {}) => {
   const production = (argv.mode ?? 'production') === 'production';
   return {
@@ -101,7 +115,22 @@ module.exports = (_env, argv = {}) => {
         { test: /\.css$/, type: 'asset/source' },
       ],
     },
-    plugins: [new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }), new WidgetFilesPlugin()],
+    plugins: [
+      new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+      new WidgetFilesPlugin(),
+      new webpack.DefinePlugin({ __AMOP_PUBLIC_URL__: JSON.stringify(publicUrl()) }),
+      // Says which PUBLIC_URL the output was built for, next to it (dist/widget → dist/widget-build.json);
+      // the tests rebuild dist/widget when it is not theirs.
+      {
+        apply: (compiler) =>
+          compiler.hooks.done.tap('BuildInfo', () =>
+            fs.writeFileSync(
+              `${compiler.options.output.path}-build.json`,
+              JSON.stringify({ publicUrl: publicUrl() }) + '\n',
+            ),
+          ),
+      },
+    ],
     optimization: {
       splitChunks: false,
       runtimeChunk: false,

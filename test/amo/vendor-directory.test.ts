@@ -28,6 +28,15 @@ const pinRow = (id: string) =>
   env.db.db.selectFrom('pins').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('the vendor amoCRM as the known-customer directory', () => {
+  it('tells staff widgets the client-account field it uses, so the staff card works with no setting typed', async () => {
+    const field = env.fake.customFields(V).find((f) => f.name === CLIENT_ACCOUNT_FIELD_NAME)!;
+    const staff = await env.call('GET', '/api/v1/whoami', { token: env.staffToken() });
+    expect(staff.body).toMatchObject({ role: 'staff', clientAccountFieldId: field.id });
+    // A partner's own account has no such field of ours: its card field stays a widget setting.
+    const partner = await env.call('GET', '/api/v1/whoami', { token: env.partnerToken(PARTNER) });
+    expect(partner.body).toMatchObject({ role: 'partner', clientAccountFieldId: null });
+  });
+
   it('makes a client with a company there wait for its own request (rule 9)', async () => {
     const known = await env.pin(PARTNER, 90000001);
     expect(known.body).toMatchObject({

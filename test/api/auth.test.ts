@@ -175,4 +175,18 @@ describe('whoami', () => {
     });
     expect((await t.call('GET', '/api/v1/whoami')).status).toBe(401);
   });
+
+  it('gives staff the configured client-account field id (AMO_CLIENT_ACCOUNT_FIELD_ID) without asking amoCRM', async () => {
+    const configured = await startTestApp({ amo: { ...t.config.amo, clientAccountFieldId: 987654 } });
+    try {
+      const staff = await configured.call('GET', '/api/v1/whoami', { token: configured.staffToken(50) });
+      expect(staff.body).toMatchObject({ role: 'staff', clientAccountFieldId: 987654 });
+      const visitor = await configured.call('GET', '/api/v1/whoami', {
+        token: configured.partnerToken(31000556),
+      });
+      expect(visitor.body).toMatchObject({ role: 'visitor', clientAccountFieldId: null });
+    } finally {
+      await configured.close();
+    }
+  });
 });

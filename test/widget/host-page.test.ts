@@ -5,14 +5,17 @@
  *
  * playwright-core drives Chromium from test/support/browser.ts (Debian's when installed, else the packaged one).
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import jwt from 'jsonwebtoken';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { devHostRouter } from '../../server/src/devhost/devhost.routes';
 import { launchChromium } from '../support/browser';
-import { DIST_WIDGET_DIR, HOST_DIR, ensureWidgetBuilt } from './build-widget';
+import { DIST_WIDGET_DIR, HOST_DIR, buildWidgetFor, ensureWidgetBuilt } from './build-widget';
 
 const CLIENT_ID = '6f1c2a9e-3d4b-4c8a-9e1f-2b7d5a0c4e11';
 const CLIENT_SECRET = 'test-secret-for-the-dev-host-page-0123456789';
@@ -20,6 +23,8 @@ const AUDIENCE = 'https://partners.example.test';
 const VENDOR_ACCOUNT_ID = 1000001;
 const ADMIN_USER_IDS = [7, 8];
 const WIDGET_CODE = 'partners_widget_dev';
+/** The field id the host page names its card input after (`CFV[900001]`, widget/host/host.js). */
+const HOST_CARD_FIELD = '900001';
 const CARD_PANEL = `.card-widgets__widget[data-code="${WIDGET_CODE}"] .card-widgets__widget__body .amop-root`;
 
 interface Verified {
@@ -73,7 +78,22 @@ function whoami(req: express.Request, res: express.Response): void {
   // Any other account is a visitor here (this stand-in knows no registered partners).
   const role =
     accountId !== VENDOR_ACCOUNT_ID ? 'visitor' : ADMIN_USER_IDS.includes(userId) ? 'admin' : 'staff';
-  res.json({ accountId, userId, subdomain: claims.subdomain, role, claims });
+  // As the real API: staff learn the vendor's client-account field (here the host page's card field).
+  const clientAccountFieldId = role === 'visitor' ? null : Number(HOST_CARD_FIELD);
+  res.json({ accountId, userId, subdomain: claims.subdomain, role, clientAccountFieldId, claims });
+}
+
+/** The dev host page with this file's integration settings, serving the widget built into `widgetDir`. */
+function hostRouter(widgetDir: string): express.Router {
+  return devHostRouter({
+    amoClientId: CLIENT_ID,
+    amoClientSecret: CLIENT_SECRET,
+    tokenAudience: AUDIENCE,
+    vendorAccountId: VENDOR_ACCOUNT_ID,
+    adminUserIds: ADMIN_USER_IDS,
+    widgetDir,
+    hostDir: HOST_DIR,
+  });
 }
 
 beforeAll(async () => {
@@ -90,17 +110,7 @@ beforeAll(async () => {
       supportRouteTo: null,
     });
   });
-  app.use(
-    devHostRouter({
-      amoClientId: CLIENT_ID,
-      amoClientSecret: CLIENT_SECRET,
-      tokenAudience: AUDIENCE,
-      vendorAccountId: VENDOR_ACCOUNT_ID,
-      adminUserIds: ADMIN_USER_IDS,
-      widgetDir: DIST_WIDGET_DIR,
-      hostDir: HOST_DIR,
-    }),
-  );
+  app.use(hostRouter(DIST_WIDGET_DIR));
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -218,7 +228,8 @@ describe('dev host page', () => {
 
     const modal = page.locator('#host-settings-modal');
     await expect(modal.locator('label[for="host-setting-backend_url"]').textContent()).resolves.toBe(
-      'Partner program server address (https://…) *',
+      // Optional (no "*"): the address is built into the widget; the setting only overrides it.
+      'Partner program server address — only to override the built-in one (https://…)',
     );
     const whoami = modal.locator('.widget-settings__desc-space .amop-root .amop-app[data-status="ok"]');
     await whoami.waitFor();
@@ -315,19 +326,47 @@ describe('dev host page', () => {
     const nodeEnv = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      expect(() =>
-        devHostRouter({
-          amoClientId: CLIENT_ID,
-          amoClientSecret: CLIENT_SECRET,
-          tokenAudience: AUDIENCE,
-          vendorAccountId: VENDOR_ACCOUNT_ID,
-          adminUserIds: ADMIN_USER_IDS,
-          widgetDir: DIST_WIDGET_DIR,
-          hostDir: HOST_DIR,
-        }),
-      ).toThrow(/production/);
+      expect(() => hostRouter(DIST_WIDGET_DIR)).toThrow(/production/);
     } finally {
       process.env.NODE_ENV = nodeEnv;
     }
   });
+
+  test('built with PUBLIC_URL, the widget needs no setting: it calls that server, and staff read the field whoami names', async () => {
+    // A second server plays the vendor's deployment: its address is baked into its own build of the widget.
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amop-widget-public-url-'));
+    const staffChecks: string[] = [];
+    const deployed = express();
+    const listening = deployed.listen(0, '127.0.0.1');
+    await new Promise((resolve) => listening.once('listening', resolve));
+    const origin = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+    try {
+      buildWidgetFor(origin, outDir);
+      deployed.get('/api/v1/whoami', whoami);
+      deployed.get('/api/v1/staff/clients/:accountId', (req, res) => {
+        staffChecks.push(req.params.accountId);
+        res.json({
+          clientAccountId: Number(req.params.accountId),
+          pin: null,
+          salesMayContact: true,
+          supportRouteTo: null,
+        });
+      });
+      deployed.use(hostRouter(outDir));
+      // Both settings empty, as right after installing from the archive.
+      await page.goto(`${origin}/dev/host/?identity=staff&area=comcard&backend=&field=&client=41000555`);
+      await page.evaluate(() => (window as any).__amopHost.ready);
+      await page.locator(`${CARD_PANEL} .amop-app[data-status="ok"][data-role="staff"]`).waitFor();
+      await page.locator(`${CARD_PANEL} .amop-verdict[data-client="41000555"]`).waitFor();
+      expect(staffChecks).toEqual(['41000555']);
+      // The default build (no PUBLIC_URL) has no address in it: that is the "asks for one" test above.
+      expect(fs.readFileSync(path.join(outDir, 'script.js'), 'utf8')).toContain(origin);
+      expect(fs.readFileSync(path.join(DIST_WIDGET_DIR, 'script.js'), 'utf8')).not.toContain(origin);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => listening.close(resolve));
+      fs.rmSync(outDir, { recursive: true, force: true });
+      fs.rmSync(`${outDir}-build.json`, { force: true });
+    }
+  }, 120_000);
 });

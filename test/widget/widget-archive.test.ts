@@ -110,7 +110,7 @@ describe('widget.zip', () => {
     expect(manifest.settings.backend_url).toEqual({
       name: 'settings.backend_url',
       type: 'text',
-      required: true,
+      required: false, // PUBLIC_URL is built in; the setting only overrides it
     });
     expect(manifest.settings.account_id_field).toMatchObject({
       name: 'settings.account_id_field',

@@ -23,3 +23,6 @@ declare module '*.css' {
   const css: string;
   export default css;
 }
+
+/** Replaced by webpack (DefinePlugin) with the PUBLIC_URL of the build, '' when unset. */
+declare const __AMOP_PUBLIC_URL__: string;

@@ -22,6 +22,9 @@ import { createTranslate, resolveLang } from './i18n';
 import { createMounts } from './mounts';
 import { App } from './ui/App';
 
+/** The server's PUBLIC_URL when the archive was built (webpack.config.js), '' when it was not set. */
+const BUILT_PUBLIC_URL = typeof __AMOP_PUBLIC_URL__ === 'string' ? __AMOP_PUBLIC_URL__ : '';
+
 /** The class of every container the widget renders into (card panel, settings block, widget page). */
 const ROOT_CLASS = 'amop-root';
 
@@ -33,7 +36,8 @@ function Widget(this: WidgetSelf): WidgetSelf {
   /** Read per mount, not at construction: amoCRM injects settings/i18n after `new Widget()`. */
   function context(surface: Surface) {
     const settings = self.get_settings();
-    const baseUrl = normalizeBaseUrl(settings.backend_url);
+    // The setting overrides; normally the address is the PUBLIC_URL baked in at build time (zero setup).
+    const baseUrl = normalizeBaseUrl(settings.backend_url) ?? normalizeBaseUrl(BUILT_PUBLIC_URL);
     const api: ApiClient | null = baseUrl ? createApiClient(self, baseUrl) : null;
     const lang = resolveLang(self);
     const t = createTranslate(self, lang);

@@ -23,6 +23,8 @@ export interface WhoAmI {
   role: Role;
   partnerId?: string | null;
   partnerStatus?: PartnerStatus | null;
+  /** Staff: the vendor's company field holding the client's account id (the server knows it). */
+  clientAccountFieldId?: number | null;
 }
 
 export interface Page<T> {

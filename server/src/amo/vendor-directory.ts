@@ -109,6 +109,13 @@ export class AmoVendorDirectory implements VendorCrmDirectory {
     });
   }
 
+  clientAccountFieldId(): Promise<number | undefined> {
+    // Known after the first answer (or from AMO_CLIENT_ACCOUNT_FIELD_ID); a widget never waits long for it.
+    return this.deps.field
+      .get({ priority: 'interactive', deadline: Date.now() + this.deps.interactiveDeadlineMs })
+      .catch(() => undefined);
+  }
+
   private lookup(clientAccountId: number, options: CallOptions): Promise<boolean> {
     const cached = this.cache.get(clientAccountId);
     if (cached && Date.now() - cached.at < this.deps.ttlMs) return Promise.resolve(cached.known);

@@ -9,6 +9,12 @@ const WhoAmI = z.object({
   role: z.enum(['visitor', 'partner', 'staff', 'admin']),
   partnerId: z.string().nullable(),
   partnerStatus: z.enum(['pending_contract', 'active', 'blocked']).nullable(),
+  /**
+   * Staff only: the vendor's company custom field whose value is the client's account id
+   * (AMO_CLIENT_ACCOUNT_FIELD_ID, else the one the server found or created), so the staff card reads it with
+   * no widget setting. null for partners and visitors, and while amoCRM cannot say.
+   */
+  clientAccountFieldId: z.number().int().positive().nullable(),
 });
 
 /** Lets the widget choose its screens: partner or visitor (registration), staff or admin. */
@@ -20,8 +26,10 @@ export const whoamiRoutes = [
     tag: 'widget',
     auth: 'widget',
     responses: { 200: { description: 'Identity', schema: WhoAmI } },
-    async handler({ db, caller }) {
+    async handler({ db, caller, app }) {
       if (caller.kind === 'staff') {
+        const fieldId =
+          app.config.amo.clientAccountFieldId ?? (await app.vendorCrm?.clientAccountFieldId?.()) ?? null;
         return {
           status: 200,
           body: {
@@ -31,6 +39,7 @@ export const whoamiRoutes = [
             role: caller.role,
             partnerId: null,
             partnerStatus: null,
+            clientAccountFieldId: fieldId,
           },
         };
       }
@@ -45,6 +54,7 @@ export const whoamiRoutes = [
           role: partner ? 'partner' : 'visitor',
           partnerId: partner?.id ?? null,
           partnerStatus: partner?.status ?? null,
+          clientAccountFieldId: null,
         },
       };
     },

@@ -7,6 +7,11 @@ import type { VendorKnowledge } from './pin.rules';
  */
 export interface VendorCrmDirectory {
   hasCompanyForAccount(clientAccountId: number): Promise<boolean>;
+  /**
+   * The vendor's company field holding client account ids (found or created), for staff widgets to read
+   * from the card; undefined when amoCRM cannot say right now.
+   */
+  clientAccountFieldId?(): Promise<number | undefined>;
 }
 
 /**

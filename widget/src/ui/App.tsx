@@ -27,7 +27,7 @@ export interface AppProps {
   surface: Surface;
   t: Translate;
   lang: Lang;
-  /** null when `backend_url` is not set in the widget settings. */
+  /** null when neither the `backend_url` setting nor the build's PUBLIC_URL gives the server's address. */
   api: ApiClient | null;
   userName: string | null;
   accountIdField: string | null;
@@ -41,12 +41,16 @@ export function App({ surface, t, lang, api, userName, accountIdField }: AppProp
         : Promise.reject(new ApiError({ status: 0, code: 'not_configured', message: 'not_configured' })),
     [api],
   );
+  // The `account_id_field` setting overrides; staff otherwise read the field the server uses (whoami), so
+  // the staff card works with nothing typed into the settings.
+  const fieldFromServer = who.data?.clientAccountFieldId;
+  const cardField = accountIdField ?? (fieldFromServer ? String(fieldFromServer) : null);
   const ctx = useMemo<Ctx | null>(
     () =>
       api && who.data
-        ? { t, lang, api, surface, who: who.data, accountIdField, refreshWho: who.reload }
+        ? { t, lang, api, surface, who: who.data, accountIdField: cardField, refreshWho: who.reload }
         : null,
-    [api, who.data, t, lang, surface, accountIdField],
+    [api, who.data, t, lang, surface, cardField],
   );
   // The error box needs the translator even before we know who we are.
   const bare = { t, lang, surface, accountIdField, refreshWho: who.reload } as Ctx;
