@@ -1,8 +1,10 @@
 import { ConfigError, loadConfig } from './config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startBanner } from './banner';
 import { EmbeddedPostgresError } from './db/embedded';
 import { createLogger } from './http/logger';
-import { startServer } from './server';
+import { repoRoot, startServer } from './server';
 
 /** `npm start`: validate configuration, start the server, stop cleanly on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
 
   const running = await startServer(config, log);
   if (process.stdout.isTTY) {
-    process.stdout.write(startBanner(config, running.url).join('\n') + '\n');
+    process.stdout.write(startBanner(config, running.url, widgetBuiltFor()).join('\n') + '\n');
   } else {
     log.info(
       {
@@ -54,6 +56,18 @@ async function main(): Promise<void> {
   // other way, startEmbeddedPostgres's exit hook stops PostgreSQL, and after kill -9 the next start does.
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** The PUBLIC_URL the widget archive was built with (webpack.config.js writes it next to dist/widget). */
+function widgetBuiltFor(): string | undefined {
+  try {
+    const info = JSON.parse(readFileSync(path.join(repoRoot(), 'dist', 'widget-build.json'), 'utf8')) as {
+      publicUrl?: unknown;
+    };
+    return typeof info.publicUrl === 'string' ? info.publicUrl : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 main().catch((error: unknown) => {

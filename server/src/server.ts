@@ -86,7 +86,8 @@ export async function startServer(
 }
 
 /** The repository root (the folder with package.json), from both server/src and dist/server/src. */
-function repoRoot(): string {
+/** The checkout: the nearest folder above this file with a package.json (dist/ or sources alike). */
+export function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return dir;

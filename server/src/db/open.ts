@@ -31,7 +31,12 @@ export async function openDatabase(options: {
         dataDir: options.dataDir,
         onLog: (line) => log.debug({ pg: line }, 'postgres'),
       });
-  if (embedded) log.info({ dataDir: options.dataDir, port: embedded.port }, 'embedded PostgreSQL started');
+  if (embedded) {
+    log.info(
+      { dataDir: options.dataDir, clusterDir: embedded.clusterDir, port: embedded.port },
+      'embedded PostgreSQL started',
+    );
+  }
   const url = options.databaseUrl ?? (await ensureDatabase(embedded!.adminUrl, EMBEDDED_DATABASE));
   const handle = createDb(url);
   try {

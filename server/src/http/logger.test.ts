@@ -39,18 +39,17 @@ describe('the log on a terminal and elsewhere', () => {
 
 describe('the start banner', () => {
   it('says where to click, and how to turn the widget page on when it is off', () => {
-    const off = startBanner(
-      testConfig({ env: 'development', publicUrl: 'https://partners.example.ru' }),
-      'http://localhost:3000',
-    ).join('\n');
+    const config = testConfig({ env: 'development' });
+    const off = startBanner(config, 'http://localhost:3000', 'https://partners.example.ru').join('\n');
     expect(off).toContain('http://localhost:3000/api/v1/openapi.json');
     expect(off).toContain('http://localhost:3000/health');
     expect(off).toContain('DEV_HOST_PAGE=1');
-    expect(off).toContain('https://partners.example.ru');
-    const on = startBanner(
-      testConfig({ env: 'development', devHostPage: true }),
-      'http://localhost:3000',
-    ).join('\n');
+    expect(off).toContain('dist/widget.zip calls https://partners.example.ru');
+    // An archive built without PUBLIC_URL is not ready to upload: the banner says how to build one.
+    expect(startBanner(config, 'http://localhost:3000', '').join('\n')).toContain(
+      'PUBLIC_URL=https://… npm run build',
+    );
+    const on = startBanner({ ...config, devHostPage: true }, 'http://localhost:3000', undefined).join('\n');
     expect(on).toContain('http://127.0.0.1:3000/dev/host/');
   });
 });
