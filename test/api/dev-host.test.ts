@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,7 +70,12 @@ describe('the dev host page', () => {
 });
 
 describe('DEV_HOST_PAGE at start', () => {
-  const dir = () => mkdtempSync(path.join(os.tmpdir(), 'amop-devhost-'));
+  const dirs: string[] = [];
+  const dir = () => {
+    dirs.push(mkdtempSync(path.join(os.tmpdir(), 'amop-devhost-')));
+    return dirs.at(-1)!;
+  };
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('is off by default and on with DEV_HOST_PAGE=1 when the secrets are the generated development ones', () => {
     expect(loadConfig({ NODE_ENV: 'development', DATA_DIR: dir() }).config.devHostPage).toBe(false);
