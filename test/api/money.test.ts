@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
+import { runPayouts } from '../../server/src/payouts/payout.service';
 import { startTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
@@ -449,8 +450,13 @@ describe('payouts, clawback and rates', () => {
       paidAt: new Date(Date.now() - 30 * 24 * 3600 * 1000).toISOString(),
     });
     expect((await balance(PAYOUT)).payableMinor).toBe(200_000);
-    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
-    await t.call('POST', '/api/v1/admin/payouts/run', { token: t.adminToken(), body: { asOf: tomorrow } });
+    // A date not run yet (runs are unique per date, and a date after today is refused).
+    const yesterday = new Date(Date.now() - 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const run = await t.call('POST', '/api/v1/admin/payouts/run', {
+      token: t.adminToken(),
+      body: { asOf: yesterday },
+    });
+    expect(run.body).toMatchObject({ created: true, invoicesCreated: 0 });
     // 2 000.00 ₽ is above the 1 000.00 ₽ minimum but the fresh 2 000.00 ₽ is still on hold: nothing to invoice.
     const rewards = (
       await t.call('GET', '/api/v1/invoices', { token: t.partnerToken(PAYOUT) })
@@ -512,7 +518,8 @@ describe('payouts, clawback and rates', () => {
       CREATE TRIGGER crash_second_invoice BEFORE INSERT ON invoices FOR EACH ROW EXECUTE FUNCTION crash_second_invoice();`.execute(
       t.db.db,
     );
-    const asOf = new Date(Date.now() + 2 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    // Three days ago: not used by the other runs here, and the 40-day-old payments are past the hold then.
+    const asOf = new Date(Date.now() - 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
     const crashed = await t.call('POST', '/api/v1/admin/payouts/run', {
       token: t.adminToken(),
       body: { asOf },
@@ -538,6 +545,53 @@ describe('payouts, clawback and rates', () => {
       expect(rewards.map((i: { amountMinor: number }) => i.amountMinor)).toEqual([400_000]);
     }
     expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+
+  it('refuses a run for a date that has not come (Moscow time) without using the date up; a past date pays only what was past the hold on it', async () => {
+    const HOLD = 81000030;
+    await registerIp(HOLD, true);
+    await pinClient(HOLD, 93000030);
+    // 20 days ago: past the 14-day hold today, but not yet on a date 10 days ago.
+    await pay(93000030, 1_000_000, { paidAt: new Date(Date.now() - 20 * 24 * 3600 * 1000).toISOString() });
+    const moscowDay = (offsetDays: number) =>
+      new Date(Date.now() + 3 * 3600 * 1000 + offsetDays * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const rewardsOf = async () =>
+      (await t.call('GET', '/api/v1/invoices', { token: t.partnerToken(HOLD) })).body.items.filter(
+        (i: { kind: string }) => i.kind === 'reward',
+      );
+
+    for (const asOf of [moscowDay(1), moscowDay(30)]) {
+      const future = await t.call('POST', '/api/v1/admin/payouts/run', {
+        token: t.adminToken(),
+        body: { asOf },
+      });
+      expect({
+        status: future.status,
+        paths: future.body.errors?.map((e: { path: string }) => e.path),
+      }).toEqual({
+        status: 400,
+        paths: ['asOf'],
+      });
+      expect(
+        await t.db.db.selectFrom('payout_runs').select('id').where('as_of', '=', asOf).execute(),
+      ).toHaveLength(0);
+    }
+    // The service refuses it too, whoever calls it (the scheduled job passes its own clock).
+    await expect(runPayouts(t.db.db, moscowDay(1))).rejects.toMatchObject({ code: 'validation_failed' });
+
+    const past = await t.call('POST', '/api/v1/admin/payouts/run', {
+      token: t.adminToken(),
+      body: { asOf: moscowDay(-10) },
+    });
+    expect(past.body).toMatchObject({ created: true });
+    expect(await rewardsOf()).toEqual([]);
+    // Five days ago (a date no other test here runs): the payment was 15 days old then, past the hold.
+    const later = await t.call('POST', '/api/v1/admin/payouts/run', {
+      token: t.adminToken(),
+      body: { asOf: moscowDay(-5) },
+    });
+    expect(later.body).toMatchObject({ created: true });
+    expect((await rewardsOf()).map((i: { amountMinor: number }) => i.amountMinor)).toEqual([400_000]);
   });
 });
 

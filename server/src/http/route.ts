@@ -7,6 +7,8 @@ import { recordAudit } from '../audit/audit.repository';
 import type { Db } from '../db/pool';
 import { requestHash, withIdempotency } from '../idempotency/idempotency';
 import { AppError, type FieldError } from './errors';
+import { illFormedStringPath } from './input';
+import { loggableError } from './logger';
 import type { AppContext } from './context';
 
 /**
@@ -90,6 +92,18 @@ export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
 
 function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' | 'query' | 'params'): T {
   if (!schema) return undefined as T;
+  // Before the schema, for every route alike: text the database could not store never reaches a handler.
+  const illFormed = illFormedStringPath(value);
+  if (illFormed !== null) {
+    const path = where === 'body' ? illFormed : `${where}.${illFormed}`;
+    throw new AppError('validation_failed', `Invalid request ${where}`, [
+      {
+        path,
+        message: 'must be well-formed Unicode (a lone UTF-16 surrogate was sent)',
+        messageRu: 'недопустимый символ (одиночный суррогат UTF-16)',
+      },
+    ]);
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new AppError(
@@ -186,7 +200,9 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
           // failure must not turn a committed change into an error response.
           Promise.resolve()
             .then(fn)
-            .catch((error: unknown) => app.log.warn({ err: error }, 'post-commit hook failed'));
+            .catch((error: unknown) =>
+              app.log.warn({ err: loggableError(error) }, 'post-commit hook failed'),
+            );
         }
       }
       if (replayed) res.set('Idempotency-Replayed', 'true');
