@@ -296,6 +296,43 @@ describe('net sales (partner_net)', () => {
     });
   });
 
+  it('settles a net invoice once: a second payment naming it is a 409 and earns nothing, in sequence and in parallel', async () => {
+    const client = 91000060;
+    await pinClient(IP, client);
+    const requested = await t.call('POST', '/api/v1/net-invoices', {
+      token: t.partnerToken(IP),
+      body: { clientAccountId: client, productCode: 'amo-widget-pro' },
+    });
+    const invoiceId = requested.body.invoice.id;
+    const before = await balance(IP);
+    const firstBody = {
+      externalId: 'net-once-1',
+      clientAccountId: client,
+      grossMinor: 1_200_000,
+      channel: 'partner_net',
+      paidAt: new Date().toISOString(),
+      netInvoiceId: invoiceId,
+    };
+    const first = await t.call('POST', '/api/v1/payments', { billing: true, body: firstBody });
+    expect(first.status).toBe(201);
+    // Replaying the same report is still the idempotent 200.
+    const replay = await t.call('POST', '/api/v1/payments', { billing: true, body: firstBody });
+    expect(replay.status).toBe(200);
+    const second = await pay(client, 1_200_000, { channel: 'partner_net', netInvoiceId: invoiceId });
+    expect({ status: second.status, code: second.body.code }).toEqual({ status: 409, code: 'conflict' });
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        pay(client, 1_200_000, { channel: 'partner_net', netInvoiceId: invoiceId }),
+      ),
+    );
+    expect(racing.map((r) => r.status)).toEqual([409, 409, 409, 409, 409]);
+    const after = await balance(IP);
+    expect(after.keptMinor - before.keptMinor).toBe(first.body.commission.commissionMinor);
+    const { rows } = await sql<{ n: bigint }>`
+      SELECT count(*) AS n FROM payments WHERE net_invoice_id = ${invoiceId}`.execute(t.db.db);
+    expect(rows[0]!.n).toBe(1n);
+  });
+
   it('attributes a waiting client to the partner that pays its net invoice, from the payment date', async () => {
     await t.call('POST', '/api/v1/known-accounts', { billing: true, body: { accountIds: [91000050] } });
     const waiting = await t.call('POST', '/api/v1/pins', {
