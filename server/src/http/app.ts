@@ -160,6 +160,11 @@ function errorHandler(app: AppContext): ErrorRequestHandler {
       );
     }
     if (appError.status === 503) res.set('Retry-After', '5');
+    if (appError.status === 413) {
+      // The rest of the oversized body is still on the wire, unread: on a keep-alive connection the next
+      // request would wait behind it. Node closes the connection after a response with this header.
+      res.set('Connection', 'close');
+    }
     res
       .status(appError.status)
       .type('application/problem+json')
