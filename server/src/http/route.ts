@@ -42,6 +42,8 @@ export interface HandlerContext<B, Q, P> {
   ): Promise<void>;
   /** Runs after the transaction committed (e.g. wake the outbox job); never before. */
   afterCommit(fn: () => void | Promise<void>): void;
+  /** What the route's `prepare` returned (undefined without one). */
+  prepared: unknown;
   req: Request;
 }
 
@@ -59,6 +61,13 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
   /** Applies `Idempotency-Key` (API.md); true by default for every state-changing method. */
   idempotent?: boolean;
+  /**
+   * Runs before the transaction opens, on the pool, after validation: for a slow look-up outside our
+   * database (the vendor's amoCRM) that must not sit on a transaction's connection while it waits — with
+   * every pooled connection held by such waits, the look-up's own queries would starve. Its result is
+   * `prepared` in the handler, which must still decide inside the transaction.
+   */
+  prepare?(ctx: { body: B; query: Q; params: P; caller: Caller; app: AppContext }): Promise<unknown>;
   handler(ctx: HandlerContext<B, Q, P>): Promise<RouteResult>;
 }
 
@@ -159,6 +168,7 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
           { path: 'Idempotency-Key', message: 'must be 1–200 printable ASCII characters' },
         ]);
       }
+      const prepared = spec.prepare ? await spec.prepare({ body, query, params, caller, app }) : undefined;
       const postCommit: Array<() => void | Promise<void>> = [];
       const makeContext = (db: Db): HandlerContext<unknown, unknown, unknown> => ({
         body,
@@ -170,6 +180,7 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
         req,
         audit: (action, entity, details) => recordAudit(db, caller, action, entity, details),
         afterCommit: (fn) => postCommit.push(fn),
+        prepared,
       });
 
       let result: RouteResult;
