@@ -364,6 +364,12 @@ const MASKED_PASSPORT_UNKNOWN = '** ** ******';
  * and a 6-digit number is masked completely: showing "the first two and last three" of a malformed value
  * could reveal most of it, and the output always has the same shape so even the length is not leaked.
  */
+/** A person's ИНН for display: the region code and the check digits, the rest hidden (5001******59). */
+export function maskInn(inn: string): string {
+  const digits = inn.replace(/\s+/g, '');
+  return `${digits.slice(0, 4)}${'*'.repeat(Math.max(0, digits.length - 6))}${digits.slice(-2)}`;
+}
+
 export function maskPassport(series: string, number: string): string {
   const seriesDigits = series.replace(/\s+/g, '');
   const numberDigits = number.replace(/\s+/g, '');

@@ -8,6 +8,7 @@ import type { AppContext } from './http/context';
 import { allRoutes } from './http/routes';
 import { createAmoIntegration, startAmoWorkers } from './amo';
 import { payoutJobs } from './payouts/payout.jobs';
+import { sealPlainPersonInns } from './partners/partner.service';
 import { devHostRouter } from './devhost/devhost.routes';
 import path from 'node:path';
 
@@ -34,6 +35,9 @@ export async function startServer(
     log,
   });
   const { handle, url: databaseUrl } = database;
+  // Rows from before migration 005 hold a person's ИНН in the clear; only the running server has the key.
+  const sealed = await sealPlainPersonInns(handle.db, config.encryptionKey);
+  if (sealed > 0) log.info({ partners: sealed }, 'sealed the ИНН of person partners registered earlier');
 
   const context: AppContext = { config, db: handle.db, log };
   // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.

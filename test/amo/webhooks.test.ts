@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { parseWebhook } from '../../server/src/amo/webhook.form';
 import {
   companyEventPayload,
@@ -174,5 +175,66 @@ describe('CRM webhooks', () => {
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['amo.company_deleted', 'amo.company_account_changed', 'amo.company_resync']),
     );
+  });
+});
+
+describe('an oversized webhook', () => {
+  /**
+   * Sends one request over a raw keep-alive socket and resolves when the server either closes the socket
+   * or answers a second request sent after it — or after `ms`, which is the hang this guards against.
+   */
+  function oversizedThenNext(
+    path: string,
+    bytes: number,
+    ms: number,
+    type = 'application/x-www-form-urlencoded',
+  ) {
+    const { hostname, port } = new URL(env.url);
+    return new Promise<{ text: string; closed: boolean; elapsed: number }>((resolve) => {
+      const started = Date.now();
+      const socket = net.connect(Number(port), hostname);
+      let text = '';
+      let settled = false;
+      const done = (closed: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ text, closed, elapsed: Date.now() - started });
+      };
+      const timer = setTimeout(() => done(false), ms);
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        if ((text.match(/HTTP\/1\.1 \d{3}/g) ?? []).length >= 2) done(false);
+      });
+      socket.on('end', () => done(true));
+      socket.on('close', () => done(true));
+      socket.on('error', () => done(true));
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n` +
+          `Content-Type: ${type}\r\nContent-Length: ${bytes}\r\n\r\n`,
+      );
+      socket.write('account%5Bid%5D=1&x=' + 'a'.repeat(bytes - 20), () => {
+        socket.write(`GET /health HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`);
+      });
+    });
+  }
+
+  it('answers 413 and then closes the keep-alive connection instead of leaving it hanging', async () => {
+    const result = await oversizedThenNext(
+      `/amo/webhooks/${env.config.amo.webhookSecret}`,
+      3 * 1024 * 1024,
+      5000,
+    );
+    expect(result.text).toMatch(/^HTTP\/1\.1 413/);
+    expect(result.text.toLowerCase()).toContain('connection: close');
+    expect(result.closed).toBe(true);
+    expect(result.elapsed).toBeLessThan(5000);
+  });
+
+  it('does the same for an oversized JSON body on the API', async () => {
+    const result = await oversizedThenNext('/api/v1/payments', 3 * 1024 * 1024, 5000, 'application/json');
+    expect(result.text).toMatch(/^HTTP\/1\.1 413/);
+    expect(result.closed).toBe(true);
   });
 });

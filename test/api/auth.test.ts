@@ -67,6 +67,21 @@ describe('amoCRM X-Auth-Token verification', () => {
     );
   });
 
+  it('refuses a lifetime longer than amoCRM issues (30 min + 60 s margin), however it is stated', async () => {
+    for (const extra of [
+      { exp: 1e300 },
+      { exp: Number.MAX_SAFE_INTEGER },
+      { exp: now() + 2 * 3600 },
+      { exp: now() + 1800 + 61 },
+      // A token minted long ago with a long life, still inside its exp: its lifetime is what gives it away.
+      { iat: now() - 3 * 3600, nbf: now() - 3 * 3600, exp: now() + 600 },
+    ]) {
+      await expectProblem(sign(claims(extra)), 401, 'token_invalid');
+    }
+    // amoCRM's own 30 minutes, and a clock a little ahead of ours, pass.
+    await expectProblem(sign(claims({ exp: now() + 1800 + 30 })), 404, 'partner_not_found');
+  });
+
   it('refuses a token that is not yet valid', async () => {
     await expectProblem(sign(claims({ nbf: now() + 600 })), 401, 'token_not_yet_valid');
   });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
+import { runPayouts } from '../../server/src/payouts/payout.service';
 import { startTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
@@ -295,6 +296,43 @@ describe('net sales (partner_net)', () => {
     });
   });
 
+  it('settles a net invoice once: a second payment naming it is a 409 and earns nothing, in sequence and in parallel', async () => {
+    const client = 91000060;
+    await pinClient(IP, client);
+    const requested = await t.call('POST', '/api/v1/net-invoices', {
+      token: t.partnerToken(IP),
+      body: { clientAccountId: client, productCode: 'amo-widget-pro' },
+    });
+    const invoiceId = requested.body.invoice.id;
+    const before = await balance(IP);
+    const firstBody = {
+      externalId: 'net-once-1',
+      clientAccountId: client,
+      grossMinor: 1_200_000,
+      channel: 'partner_net',
+      paidAt: new Date().toISOString(),
+      netInvoiceId: invoiceId,
+    };
+    const first = await t.call('POST', '/api/v1/payments', { billing: true, body: firstBody });
+    expect(first.status).toBe(201);
+    // Replaying the same report is still the idempotent 200.
+    const replay = await t.call('POST', '/api/v1/payments', { billing: true, body: firstBody });
+    expect(replay.status).toBe(200);
+    const second = await pay(client, 1_200_000, { channel: 'partner_net', netInvoiceId: invoiceId });
+    expect({ status: second.status, code: second.body.code }).toEqual({ status: 409, code: 'conflict' });
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        pay(client, 1_200_000, { channel: 'partner_net', netInvoiceId: invoiceId }),
+      ),
+    );
+    expect(racing.map((r) => r.status)).toEqual([409, 409, 409, 409, 409]);
+    const after = await balance(IP);
+    expect(after.keptMinor - before.keptMinor).toBe(first.body.commission.commissionMinor);
+    const { rows } = await sql<{ n: bigint }>`
+      SELECT count(*) AS n FROM payments WHERE net_invoice_id = ${invoiceId}`.execute(t.db.db);
+    expect(rows[0]!.n).toBe(1n);
+  });
+
   it('attributes a waiting client to the partner that pays its net invoice, from the payment date', async () => {
     await t.call('POST', '/api/v1/known-accounts', { billing: true, body: { accountIds: [91000050] } });
     const waiting = await t.call('POST', '/api/v1/pins', {
@@ -449,8 +487,13 @@ describe('payouts, clawback and rates', () => {
       paidAt: new Date(Date.now() - 30 * 24 * 3600 * 1000).toISOString(),
     });
     expect((await balance(PAYOUT)).payableMinor).toBe(200_000);
-    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
-    await t.call('POST', '/api/v1/admin/payouts/run', { token: t.adminToken(), body: { asOf: tomorrow } });
+    // A date not run yet (runs are unique per date, and a date after today is refused).
+    const yesterday = new Date(Date.now() - 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const run = await t.call('POST', '/api/v1/admin/payouts/run', {
+      token: t.adminToken(),
+      body: { asOf: yesterday },
+    });
+    expect(run.body).toMatchObject({ created: true, invoicesCreated: 0 });
     // 2 000.00 ₽ is above the 1 000.00 ₽ minimum but the fresh 2 000.00 ₽ is still on hold: nothing to invoice.
     const rewards = (
       await t.call('GET', '/api/v1/invoices', { token: t.partnerToken(PAYOUT) })
@@ -512,7 +555,8 @@ describe('payouts, clawback and rates', () => {
       CREATE TRIGGER crash_second_invoice BEFORE INSERT ON invoices FOR EACH ROW EXECUTE FUNCTION crash_second_invoice();`.execute(
       t.db.db,
     );
-    const asOf = new Date(Date.now() + 2 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    // Three days ago: not used by the other runs here, and the 40-day-old payments are past the hold then.
+    const asOf = new Date(Date.now() - 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
     const crashed = await t.call('POST', '/api/v1/admin/payouts/run', {
       token: t.adminToken(),
       body: { asOf },
@@ -538,6 +582,53 @@ describe('payouts, clawback and rates', () => {
       expect(rewards.map((i: { amountMinor: number }) => i.amountMinor)).toEqual([400_000]);
     }
     expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+
+  it('refuses a run for a date that has not come (Moscow time) without using the date up; a past date pays only what was past the hold on it', async () => {
+    const HOLD = 81000030;
+    await registerIp(HOLD, true);
+    await pinClient(HOLD, 93000030);
+    // 20 days ago: past the 14-day hold today, but not yet on a date 10 days ago.
+    await pay(93000030, 1_000_000, { paidAt: new Date(Date.now() - 20 * 24 * 3600 * 1000).toISOString() });
+    const moscowDay = (offsetDays: number) =>
+      new Date(Date.now() + 3 * 3600 * 1000 + offsetDays * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const rewardsOf = async () =>
+      (await t.call('GET', '/api/v1/invoices', { token: t.partnerToken(HOLD) })).body.items.filter(
+        (i: { kind: string }) => i.kind === 'reward',
+      );
+
+    for (const asOf of [moscowDay(1), moscowDay(30)]) {
+      const future = await t.call('POST', '/api/v1/admin/payouts/run', {
+        token: t.adminToken(),
+        body: { asOf },
+      });
+      expect({
+        status: future.status,
+        paths: future.body.errors?.map((e: { path: string }) => e.path),
+      }).toEqual({
+        status: 400,
+        paths: ['asOf'],
+      });
+      expect(
+        await t.db.db.selectFrom('payout_runs').select('id').where('as_of', '=', asOf).execute(),
+      ).toHaveLength(0);
+    }
+    // The service refuses it too, whoever calls it (the scheduled job passes its own clock).
+    await expect(runPayouts(t.db.db, moscowDay(1))).rejects.toMatchObject({ code: 'validation_failed' });
+
+    const past = await t.call('POST', '/api/v1/admin/payouts/run', {
+      token: t.adminToken(),
+      body: { asOf: moscowDay(-10) },
+    });
+    expect(past.body).toMatchObject({ created: true });
+    expect(await rewardsOf()).toEqual([]);
+    // Five days ago (a date no other test here runs): the payment was 15 days old then, past the hold.
+    const later = await t.call('POST', '/api/v1/admin/payouts/run', {
+      token: t.adminToken(),
+      body: { asOf: moscowDay(-5) },
+    });
+    expect(later.body).toMatchObject({ created: true });
+    expect((await rewardsOf()).map((i: { amountMinor: number }) => i.amountMinor)).toEqual([400_000]);
   });
 });
 

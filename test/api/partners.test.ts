@@ -1,3 +1,5 @@
+import { extractPdf } from '../../server/src/documents/pdf-text.testing';
+import { sealPlainPersonInns } from '../../server/src/partners/partner.service';
 import { startTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
@@ -81,6 +83,49 @@ describe('partner registration', () => {
     expect(row.passport_enc).toMatch(/^v1\./);
     expect(row.passport_enc).not.toContain('4512');
     expect(row.passport_enc).not.toContain('345678');
+  });
+
+  it('stores a self-employed partner’s ИНН encrypted and shows it masked; an organisation’s stays plain', async () => {
+    const res = await t.call('GET', '/api/v1/partner', { token: t.partnerToken(41000003) });
+    expect(res.body.inn).toBe('5001******59');
+    expect(res.text).not.toContain('500100732259');
+    const row = await t.db.db
+      .selectFrom('partners')
+      .select(['inn', 'inn_enc', 'inn_masked'])
+      .where('id', '=', res.body.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ inn: null, inn_masked: '5001******59' });
+    expect(row.inn_enc).toMatch(/^v1\./);
+    expect(row.inn_enc).not.toContain('500100732259');
+    // The partner's own documents carry the whole ИНН, opened from the ciphertext.
+    const month = new Date(Date.now() + 3 * 3600 * 1000).toISOString().slice(0, 7);
+    const statement = await t.call('GET', `/api/v1/statements/${month}`, { token: t.partnerToken(41000003) });
+    expect(statement.status).toBe(200);
+    expect((await extractPdf(statement.buffer)).text).toContain('500100732259');
+    // A company's ИНН is public registry data: plain, unmasked.
+    const company = await t.call('GET', '/api/v1/partner', { token: t.partnerToken(41000001) });
+    expect(company.body.inn).toBe('7707083893');
+  });
+
+  it('seals the ИНН of partners registered before it was encrypted, at start', async () => {
+    const { body } = await t.call('GET', '/api/v1/partner', { token: t.partnerToken(41000003) });
+    // A row as migration 005 finds it: the person's ИНН in the clear.
+    await t.db.db
+      .updateTable('partners')
+      .set({ inn: '500100732259', inn_enc: null, inn_masked: null })
+      .where('id', '=', body.id)
+      .execute();
+    expect(await sealPlainPersonInns(t.db.db, t.config.encryptionKey)).toBe(1);
+    expect(await sealPlainPersonInns(t.db.db, t.config.encryptionKey)).toBe(0);
+    const after = await t.call('GET', '/api/v1/partner', { token: t.partnerToken(41000003) });
+    expect(after.body.inn).toBe('5001******59');
+    const row = await t.db.db
+      .selectFrom('partners')
+      .select(['inn', 'inn_enc'])
+      .where('id', '=', body.id)
+      .executeTakeFirstOrThrow();
+    expect(row.inn).toBeNull();
+    expect(row.inn_enc).toMatch(/^v1\./);
   });
 
   it('never writes the passport to the log', async () => {

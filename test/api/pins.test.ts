@@ -358,6 +358,32 @@ describe('sales check and support routing', () => {
     expect(answered.body.answeredAt).toEqual(expect.any(String));
   });
 
+  it('marks a question answered once when six requests race: every one gets the same 200, one audit row', async () => {
+    for (let round = 0; round < 3; round++) {
+      const routed = await t.call('POST', '/api/v1/staff/clients/90000001/questions', {
+        token: t.staffToken(55),
+        body: { text: `Вопрос наперегонки ${round}` },
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          t.call('POST', `/api/v1/questions/${routed.body.id}/answered`, {
+            token: t.partnerToken(A),
+            body: {},
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(new Set(answers.map((a) => a.body.answeredAt)).size).toBe(1);
+      const audit = await t.db.db
+        .selectFrom('audit_log')
+        .select('id')
+        .where('entity_id', '=', routed.body.id)
+        .where('action', '=', 'question.answered')
+        .execute();
+      expect(audit).toHaveLength(1);
+    }
+  });
+
   it('refuses to route a question about a client with no partner', async () => {
     const res = await t.call('POST', '/api/v1/staff/clients/99999999/questions', {
       token: t.staffToken(),

@@ -1,3 +1,9 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { createApp } from '../../server/src/http/app';
+import { defineRoute } from '../../server/src/http/route';
 import { startTestApp, type TestApp } from '../support/app';
 
 /** Secrets and passport data never reach the log, on success and on every error path. */
@@ -65,6 +71,54 @@ describe('the log', () => {
       'not-the-key',
     ]) {
       expect(log).not.toContain(secret);
+    }
+  });
+});
+
+describe('errors the database raises over request values', () => {
+  // The account number stands for any personal or bank data a request carries.
+  const ACCOUNT = '40702810938000000042';
+  const probe = defineRoute({
+    method: 'post',
+    path: '/probe/:what',
+    summary: 'test only: makes PostgreSQL reject a request value',
+    tag: 'test',
+    auth: 'public',
+    params: z.strictObject({ what: z.enum(['json', 'unique']) }),
+    body: z.strictObject({ account: z.string() }),
+    responses: {},
+    async handler({ db, params, body }) {
+      if (params.what === 'json') {
+        // Malformed JSON built from the request: PostgreSQL quotes the fragment in its error detail.
+        await sql`SELECT ${`{"bank": {"account": "${body.account}" `}::jsonb`.execute(db);
+      } else {
+        await sql`CREATE TEMP TABLE probe_accounts (account text UNIQUE) ON COMMIT DROP`.execute(db);
+        await sql`INSERT INTO probe_accounts VALUES (${body.account}), (${body.account})`.execute(db);
+      }
+      return { status: 200, body: {} };
+    },
+  });
+
+  it('answers a data exception 400, and logs an unexpected error without the values', async () => {
+    const server = http.createServer(createApp(t.context, [probe]));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const send = (what: string) =>
+        fetch(`http://127.0.0.1:${port}/probe/${what}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ account: ACCOUNT }),
+        });
+      const before = t.logs.length;
+      expect((await send('json')).status).toBe(400);
+      expect((await send('unique')).status).toBe(500);
+      const lines = t.logs.slice(before);
+      expect(lines.some((l) => l.includes('"code":"23505"'))).toBe(true);
+      expect(lines.join('\n')).not.toContain(ACCOUNT);
+      expect(lines.join('\n')).not.toContain(ACCOUNT.slice(-8));
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
+import { loggableError } from '../http/logger';
 import type { AmoApi } from './amo.client';
 import {
   AmoApiError,
@@ -141,7 +142,7 @@ export class OutboxDelivery {
     const message =
       error instanceof AmoError ? error.message : `unexpected: ${(error as Error)?.message ?? String(error)}`;
     if (!(error instanceof AmoError))
-      log.error({ err: error, target }, 'outbox delivery failed unexpectedly');
+      log.error({ err: loggableError(error), target }, 'outbox delivery failed unexpectedly');
     else
       log.warn({ target, rows: rows.length, err: { name: error.name, message } }, 'outbox delivery failed');
     if (error instanceof AmoApiError && error.status === 400) this.deps.field.forget();

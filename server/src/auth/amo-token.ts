@@ -20,6 +20,11 @@ export interface AmoTokenSettings {
 /** amoCRM puts clock skew on us; API.md allows 30 s either side for `exp` and `nbf`. */
 const LEEWAY_SECONDS = 30;
 const SUBDOMAIN = /^[a-z0-9][a-z0-9-]{0,62}$/i;
+/**
+ * amoCRM's widget tokens live 30 minutes; a margin covers a clock ahead of ours. A longer life (an `exp`
+ * of 1e300, or an old `iat` with a far `exp`) is no token amoCRM issued, and would never expire.
+ */
+const MAX_LIFETIME_SECONDS = 30 * 60 + 60;
 
 /**
  * Verifies an `X-Auth-Token` exactly as API.md says and returns who is calling. Anything else in the
@@ -57,6 +62,13 @@ export function verifyAmoToken(
   }
   // amoCRM always sets exp; a token without one would never expire.
   if (typeof payload.exp !== 'number') throw new AppError('token_invalid', 'Token has no expiry');
+  const nowSeconds = Math.floor(now / 1000);
+  if (
+    payload.exp - nowSeconds > MAX_LIFETIME_SECONDS ||
+    (typeof payload.iat === 'number' && payload.exp - payload.iat > MAX_LIFETIME_SECONDS)
+  ) {
+    throw new AppError('token_invalid', 'Token lifetime is longer than amoCRM issues');
+  }
   if (payload.client_uuid !== settings.clientId) {
     throw new AppError('token_wrong_client', 'Token was issued for another amoCRM integration');
   }

@@ -18,9 +18,17 @@ const { values } = parseArgs({
 });
 const accountId = Number(values.account);
 const userId = Number(values.user);
-if (!Number.isSafeInteger(accountId) || accountId <= 0 || !Number.isSafeInteger(userId) || userId <= 0) {
+const minutes = Number(values.minutes);
+// The server refuses a lifetime over amoCRM's 30 minutes, so a longer one would mint a useless token.
+if (
+  !Number.isSafeInteger(accountId) ||
+  accountId <= 0 ||
+  !Number.isSafeInteger(userId) ||
+  userId <= 0 ||
+  !(minutes > 0 && minutes <= 30)
+) {
   process.stderr.write(
-    'usage: npm run token -- --account <amoCRM account id> --user <user id> [--subdomain s] [--kommo] [--minutes 30]\n',
+    'usage: npm run token -- --account <amoCRM account id> --user <user id> [--subdomain s] [--kommo] [--minutes 1..30]\n',
   );
   process.exit(2);
 }
@@ -37,6 +45,6 @@ const token = mintAmoToken(
     subdomain: values.subdomain ?? `account${accountId}`,
     domain: values.kommo ? 'kommo.com' : 'amocrm.ru',
   },
-  { expiresInSeconds: Number(values.minutes) * 60 },
+  { expiresInSeconds: Math.round(minutes * 60) },
 );
 process.stdout.write(token + '\n');

@@ -12,7 +12,7 @@ import { AppError } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.repository';
-import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
+import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
 import { getVendorRequisites } from '../settings/settings.repository';
 
 /** Rule 6: a partner certificate anyone can verify through a public link; documents for the partner. */
@@ -99,7 +99,7 @@ export const documentRoutes = [
     params: z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }),
     query: z.strictObject({ format: z.enum(['pdf', 'csv']).default('pdf') }),
     responses: { 200: { description: 'Statement', contentType: 'application/pdf' } },
-    async handler({ db, caller, params, query }) {
+    async handler({ db, caller, params, query, app }) {
       const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
       const [year, month] = params.month.split('-').map(Number) as [number, number];
       const from = new Date(Date.UTC(year, month - 1, 1) - 3 * 3600 * 1000);
@@ -143,7 +143,7 @@ export const documentRoutes = [
           name: partner.name,
           accountId: Number(partner.account_id),
           kind: partner.kind,
-          inn: partner.inn ?? undefined,
+          inn: partnerInn(partner, app.config.encryptionKey) ?? undefined,
         },
         vendorName: vendor.name,
         periodFrom: `${params.month}-01`,

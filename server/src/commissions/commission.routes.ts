@@ -48,7 +48,9 @@ export const commissionRoutes = [
     responses: {
       201: { description: 'Recorded', schema: PaymentResult },
       200: { description: 'The same payment again: the first result', schema: PaymentResult },
-      409: { description: 'The same externalId with other data' },
+      409: {
+        description: 'The same externalId with other data, or a netInvoiceId another payment already settled',
+      },
     },
     async handler({ db, body, audit }) {
       const { result, replayed } = await recordPayment(db, body, requestHash('payment', '', body));

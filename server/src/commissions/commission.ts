@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PastInstant, PlannedInstant } from '../http/input';
 import { AccountId } from '../pins/pin';
 
 const Money = z.number().int().positive().max(1e13);
@@ -13,9 +14,9 @@ export const PaymentBody = z.strictObject({
   grossMinor: Money,
   currency: Currency,
   channel: z.enum(['vendor_direct', 'partner_net']),
-  paidAt: z.iso.datetime({ offset: true }),
+  paidAt: PastInstant,
   productCode: z.string().trim().min(1).max(100).optional(),
-  periodEnd: z.iso.datetime({ offset: true }).optional(),
+  periodEnd: PlannedInstant.optional(),
   netInvoiceId: z
     .string()
     .regex(/^inv_[0-9a-z]{10,40}$/, 'must be an invoice id')
@@ -37,7 +38,7 @@ export const RefundBody = z.strictObject({
   externalId: z.string().trim().min(1).max(200),
   paymentExternalId: z.string().trim().min(1).max(200),
   amountMinor: Money,
-  refundedAt: z.iso.datetime({ offset: true }),
+  refundedAt: PastInstant,
 });
 export const RefundResult = z.object({ id: z.string(), reversalMinor: z.number() });
 

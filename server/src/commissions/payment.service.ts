@@ -109,6 +109,20 @@ export async function recordPayment(
   if (body.netInvoiceId) {
     // The net invoice this payment pays: read once, locked, and checked to be this client's.
     const invoice = await lockNetInvoiceOrThrow(db, body.netInvoiceId, body.clientAccountId);
+    // A net invoice is settled by one payment. Under the invoice's lock a concurrent payment naming it has
+    // committed or not started, so this read decides; the 409 rolls this payment back with its reward.
+    const settledBy = await db
+      .selectFrom('payments')
+      .select('external_id')
+      .where('net_invoice_id', '=', invoice.id)
+      .where('id', '!=', payment.id)
+      .executeTakeFirst();
+    if (settledBy)
+      throw new AppError(
+        'conflict',
+        `Net invoice ${invoice.id} is already settled by payment ${settledBy.external_id}`,
+        [{ path: 'netInvoiceId', message: 'this net invoice is already settled by another payment' }],
+      );
     if (body.channel === 'partner_net') {
       await attributeIfPartnerPays(db, invoice.partner_id, body.clientAccountId, invoice.id, paidAt);
     }

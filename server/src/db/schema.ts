@@ -19,6 +19,9 @@ export interface PartnersTable {
   /** AES-256-GCM ciphertext of `{ series, number }`; never selected into logs or responses. */
   passport_enc: string | null;
   passport_masked: string | null;
+  /** A person's ИНН (self-employed, individual), sealed like the passport; `inn` is null for them. */
+  inn_enc: string | null;
+  inn_masked: string | null;
   bank: JSONColumnType<BankRequisites | null>;
   contacts: JSONColumnType<PartnerContacts>;
   contract_number: string | null;

@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import { sql } from 'kysely';
 import type { AppContext } from './context';
 import { AppError, toProblem } from './errors';
+import { loggableError } from './logger';
 import { buildOpenApi } from './openapi';
 import { jsonReplacer, mountRoutes, newRequestId, type RouteSpec } from './route';
 
@@ -135,11 +136,12 @@ function errorHandler(app: AppContext): ErrorRequestHandler {
       appError = new AppError('validation_failed', 'Text must not contain the NUL character (\\u0000)');
     else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
       appError = new AppError('validation_failed', 'The request could not be read');
-    else if (['22021', '22P05', '22003'].includes((error as { code?: string })?.code ?? '')) {
-      // Text the database cannot store, or a number out of its range: the input's fault, not ours.
+    else if (/^22[0-9A-Z]{3}$/.test((error as { code?: string })?.code ?? '')) {
+      // SQLSTATE class 22 (data exception): text, a number or a date the database cannot take. The edge
+      // checks name the field for the known cases; whatever slips past them is still the input's fault.
       appError = new AppError(
         'validation_failed',
-        'A value in the request cannot be stored (bad character or out of range)',
+        'A value in the request cannot be stored (bad character, or a number or date out of range)',
       );
     } else if (isDatabaseUnavailable(error)) {
       appError = new AppError('database_unavailable', 'The database is unavailable; retry later');
@@ -152,9 +154,17 @@ function errorHandler(app: AppContext): ErrorRequestHandler {
         'internal_error',
         'Something went wrong on our side; the request id identifies it in our logs',
       );
-      app.log.error({ reqId: res.locals.requestId, path: req.path, err: error }, 'unhandled error');
+      app.log.error(
+        { reqId: res.locals.requestId, path: req.path, err: loggableError(error) },
+        'unhandled error',
+      );
     }
     if (appError.status === 503) res.set('Retry-After', '5');
+    if (appError.status === 413) {
+      // The rest of the oversized body is still on the wire, unread: on a keep-alive connection the next
+      // request would wait behind it. Node closes the connection after a response with this header.
+      res.set('Connection', 'close');
+    }
     res
       .status(appError.status)
       .type('application/problem+json')

@@ -7,6 +7,8 @@ import { recordAudit } from '../audit/audit.repository';
 import type { Db } from '../db/pool';
 import { requestHash, withIdempotency } from '../idempotency/idempotency';
 import { AppError, type FieldError } from './errors';
+import { illFormedStringPath } from './input';
+import { loggableError } from './logger';
 import type { AppContext } from './context';
 
 /**
@@ -40,6 +42,8 @@ export interface HandlerContext<B, Q, P> {
   ): Promise<void>;
   /** Runs after the transaction committed (e.g. wake the outbox job); never before. */
   afterCommit(fn: () => void | Promise<void>): void;
+  /** What the route's `prepare` returned (undefined without one). */
+  prepared: unknown;
   req: Request;
 }
 
@@ -57,6 +61,13 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
   /** Applies `Idempotency-Key` (API.md); true by default for every state-changing method. */
   idempotent?: boolean;
+  /**
+   * Runs before the transaction opens, on the pool, after validation: for a slow look-up outside our
+   * database (the vendor's amoCRM) that must not sit on a transaction's connection while it waits — with
+   * every pooled connection held by such waits, the look-up's own queries would starve. Its result is
+   * `prepared` in the handler, which must still decide inside the transaction.
+   */
+  prepare?(ctx: { body: B; query: Q; params: P; caller: Caller; app: AppContext }): Promise<unknown>;
   handler(ctx: HandlerContext<B, Q, P>): Promise<RouteResult>;
 }
 
@@ -90,6 +101,18 @@ export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
 
 function parsePart<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' | 'query' | 'params'): T {
   if (!schema) return undefined as T;
+  // Before the schema, for every route alike: text the database could not store never reaches a handler.
+  const illFormed = illFormedStringPath(value);
+  if (illFormed !== null) {
+    const path = where === 'body' ? illFormed : `${where}.${illFormed}`;
+    throw new AppError('validation_failed', `Invalid request ${where}`, [
+      {
+        path,
+        message: 'must be well-formed Unicode (a lone UTF-16 surrogate was sent)',
+        messageRu: 'недопустимый символ (одиночный суррогат UTF-16)',
+      },
+    ]);
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new AppError(
@@ -145,6 +168,7 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
           { path: 'Idempotency-Key', message: 'must be 1–200 printable ASCII characters' },
         ]);
       }
+      const prepared = spec.prepare ? await spec.prepare({ body, query, params, caller, app }) : undefined;
       const postCommit: Array<() => void | Promise<void>> = [];
       const makeContext = (db: Db): HandlerContext<unknown, unknown, unknown> => ({
         body,
@@ -156,6 +180,7 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
         req,
         audit: (action, entity, details) => recordAudit(db, caller, action, entity, details),
         afterCommit: (fn) => postCommit.push(fn),
+        prepared,
       });
 
       let result: RouteResult;
@@ -186,7 +211,9 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
           // failure must not turn a committed change into an error response.
           Promise.resolve()
             .then(fn)
-            .catch((error: unknown) => app.log.warn({ err: error }, 'post-commit hook failed'));
+            .catch((error: unknown) =>
+              app.log.warn({ err: loggableError(error) }, 'post-commit hook failed'),
+            );
         }
       }
       if (replayed) res.set('Idempotency-Replayed', 'true');

@@ -6,7 +6,7 @@ import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { findPartnerById } from '../partners/partner.repository';
-import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
+import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
 import { getVendorRequisites } from '../settings/settings.repository';
 import {
   InvoiceIdParams,
@@ -93,7 +93,7 @@ export const invoiceRoutes = [
     auth: 'widget',
     params: InvoiceIdParams,
     responses: { 200: { description: 'PDF', contentType: 'application/pdf' } },
-    async handler({ db, caller, params }) {
+    async handler({ db, caller, params, app }) {
       const invoice = await db
         .selectFrom('invoices')
         .selectAll()
@@ -107,7 +107,9 @@ export const invoiceRoutes = [
         if (!own || own.id !== invoice.partner_id) throw new AppError('not_found', 'No such invoice');
       }
       const partner = (await findPartnerById(db, invoice.partner_id))!;
-      const pdf = await renderInvoicePdf(invoiceDocument(invoice, partner, await getVendorRequisites(db)));
+      // The document carries the whole ИНН, opened here from its sealed form for a person partner.
+      const withInn = { ...partner, inn: partnerInn(partner, app.config.encryptionKey) };
+      const pdf = await renderInvoicePdf(invoiceDocument(invoice, withInn, await getVendorRequisites(db)));
       return {
         status: 200,
         file: pdf,

@@ -69,7 +69,7 @@ export async function createNetInvoice(
   }
   let gross = input.grossMinor;
   if (gross === undefined) {
-    gross = (await getPriceList(db))[input.productCode];
+    gross = (await getPriceList(db)).get(input.productCode);
     if (gross === undefined)
       throw new AppError('validation_failed', 'Unknown product', [
         { path: 'productCode', message: 'not in the price list; give grossMinor' },

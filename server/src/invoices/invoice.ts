@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PastInstant } from '../http/input';
 import { AccountId } from '../pins/pin';
 
 export const InvoiceView = z.object({
@@ -58,6 +59,6 @@ export const PaymentOption = z.object({
 });
 
 export const MarkPaidBody = z.strictObject({
-  paidAt: z.iso.datetime({ offset: true }),
+  paidAt: PastInstant,
   method: z.enum(['bank', 'card']),
 });

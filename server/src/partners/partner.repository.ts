@@ -33,6 +33,9 @@ export async function insertPartner(
     ogrn: string | null;
     passportEnc: string | null;
     passportMasked: string | null;
+    /** A person partner's sealed ИНН and its masked copy (then `inn` is null). */
+    innEnc?: string | null;
+    innMasked?: string | null;
     bank: BankRequisites | null;
     contacts: PartnerContacts;
   },
@@ -50,6 +53,8 @@ export async function insertPartner(
       ogrn: row.ogrn,
       passport_enc: row.passportEnc,
       passport_masked: row.passportMasked,
+      inn_enc: row.innEnc ?? null,
+      inn_masked: row.innMasked ?? null,
       bank: JSON.stringify(row.bank),
       contacts: JSON.stringify(row.contacts),
       updated_at: new Date(),

@@ -1,12 +1,52 @@
-import { maskPassport } from '../../../shared/requisites';
+import { maskInn, maskPassport } from '../../../shared/requisites';
 import type { AccountCaller } from '../auth/caller';
-import { seal } from '../crypto/secret-box';
+import { open, seal } from '../crypto/secret-box';
 import type { Db } from '../db/pool';
 import { AppError } from '../http/errors';
 import { createId } from '../ids';
 import type { PartnerProfile, RegisterPartnerBody } from './partner';
 import * as repo from './partner.repository';
 import { canSignContract, initialStatus, payoutEligible } from './partner.rules';
+
+/**
+ * Kinds whose ИНН identifies a person rather than a registered business: sealed at rest. A company's or an
+ * ИП's ИНН is public registry data (ЕГРЮЛ/ЕГРИП) printed on every invoice, so it stays plain.
+ */
+const PERSON_INN_KINDS: repo.PartnerRow['kind'][] = ['self_employed', 'individual'];
+const innContext = (partnerId: string) => `partner:${partnerId}:inn`;
+
+function sealedInn(key: Buffer, partnerId: string, inn: string) {
+  return { inn: null, innEnc: seal(key, inn, innContext(partnerId)), innMasked: maskInn(inn) };
+}
+
+/** The whole ИНН, for the partner's own documents (invoices, statements); never for lists or logs. */
+export function partnerInn(row: repo.PartnerRow, key: Buffer): string | null {
+  if (row.inn !== null) return row.inn;
+  return row.inn_enc ? open(key, row.inn_enc, innContext(row.id)) : null;
+}
+
+/**
+ * Seals the ИНН of person partners registered before migration 005, which left it in the clear. Run at
+ * every start (the migration has no key); a no-op once done. Returns how many rows it sealed.
+ */
+export async function sealPlainPersonInns(db: Db, key: Buffer): Promise<number> {
+  const rows = await db
+    .selectFrom('partners')
+    .select(['id', 'inn'])
+    .where('kind', 'in', PERSON_INN_KINDS)
+    .where('inn', 'is not', null)
+    .execute();
+  for (const row of rows) {
+    const sealed = sealedInn(key, row.id, row.inn!);
+    await db
+      .updateTable('partners')
+      .set({ inn: null, inn_enc: sealed.innEnc, inn_masked: sealed.innMasked, updated_at: new Date() })
+      .where('id', '=', row.id)
+      .where('inn', '=', row.inn)
+      .execute();
+  }
+  return rows.length;
+}
 
 export function toProfile(row: repo.PartnerRow): PartnerProfile {
   const contractSignedAt = row.contract_signed_at;
@@ -17,7 +57,8 @@ export function toProfile(row: repo.PartnerRow): PartnerProfile {
     status: row.status,
     payoutEligible: payoutEligible({ kind: row.kind, status: row.status, contractSignedAt }),
     name: row.name,
-    inn: row.inn,
+    // A person's ИНН is shown masked, like the passport; an organisation's is public and shown whole.
+    inn: row.inn ?? row.inn_masked,
     kpp: row.kpp,
     ogrn: row.ogrn,
     passport: row.passport_masked ? { masked: row.passport_masked } : null,
@@ -65,7 +106,11 @@ export async function registerPartner(
     kind: body.kind,
     status: initialStatus(body.kind),
     name: body.name,
-    inn: 'inn' in body ? body.inn : null,
+    ...(!('inn' in body)
+      ? { inn: null, innEnc: null, innMasked: null }
+      : PERSON_INN_KINDS.includes(body.kind)
+        ? sealedInn(encryptionKey, id, body.inn)
+        : { inn: body.inn, innEnc: null, innMasked: null }),
     kpp: body.kind === 'legal_entity' ? body.kpp : null,
     ogrn: 'ogrn' in body ? body.ogrn : null,
     // The passport is sealed to this partner id: a ciphertext copied to another row will not open.

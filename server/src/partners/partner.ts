@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PastInstant } from '../http/input';
 import {
   validateBankAccount,
   validateBik,
@@ -135,7 +136,7 @@ export type PartnerProfile = z.infer<typeof PartnerProfile>;
 
 export const SignContractBody = z.strictObject({
   contractNumber: z.string().trim().min(1).max(100),
-  signedAt: z.iso.datetime({ offset: true }),
+  signedAt: PastInstant,
 });
 
 export const PartnerIdParams = z.strictObject({

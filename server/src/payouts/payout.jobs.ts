@@ -25,7 +25,7 @@ export function payoutJobs(
         const asOf = scheduledPayoutDate(now(), settings.payoutDaysOfMonth);
         if (!asOf) return;
         const run = await context.db.transaction().execute(async (trx) => {
-          const result = await runPayouts(trx, asOf);
+          const result = await runPayouts(trx, asOf, now());
           if (result.created)
             await recordAudit(
               trx,

@@ -4,7 +4,7 @@ import { getProgramSettings, updateProgramSettings } from '../settings/settings.
 import { ProgramSettings, RateBody } from '../settings/settings';
 import { AppError } from '../http/errors';
 import { findPartnerById } from '../partners/partner.repository';
-import { runPayouts } from './payout.service';
+import { programDate, runPayouts } from './payout.service';
 
 const RunResult = z.object({
   runId: z.string(),
@@ -22,7 +22,14 @@ export const payoutRoutes = [
       'Admin: run payouts as of a date → one reward invoice per partner (past the hold, above the minimum)',
     tag: 'admin',
     auth: 'admin',
-    body: z.strictObject({ asOf: z.iso.date() }),
+    body: z.strictObject({
+      // A run for a date pays what was past the hold on that date, so the date must have come (in the
+      // program's time zone); before 2000 nothing was ever accrued.
+      asOf: z.iso.date().refine((d) => d >= '2000-01-01' && d <= programDate(new Date()), {
+        message: 'must be a date from 2000-01-01 up to today (Moscow time)',
+        params: { ru: 'дата не раньше 2000-01-01 и не позже сегодняшней (по Москве)' },
+      }),
+    }),
     responses: {
       200: { description: 'The run (created: false when this date already ran)', schema: RunResult },
     },

@@ -6,6 +6,7 @@ import { accounts } from '../ledger/chart';
 import { postMany } from '../ledger/ledger.service';
 import { invoiceNumberSql } from '../invoices/invoice.service';
 import { getProgramSettings } from '../settings/settings.repository';
+import { AppError } from '../http/errors';
 
 export interface PayoutRunResult {
   runId: string;
@@ -20,7 +21,12 @@ export interface PayoutRunResult {
  * still in the hold period, if at least the minimum. The whole run is one transaction (a crash leaves no
  * half-made invoice) and the run's date is unique (a repeated run for the same date creates nothing).
  */
-export async function runPayouts(db: Db, asOf: string): Promise<PayoutRunResult> {
+export async function runPayouts(db: Db, asOf: string, now = new Date()): Promise<PayoutRunResult> {
+  // A future date would pay rewards still inside the hold today, and use that date up for good.
+  if (asOf > programDate(now))
+    throw new AppError('validation_failed', 'A payout run cannot be for a date that has not come yet', [
+      { path: 'asOf', message: 'must not be later than today (Moscow time)' },
+    ]);
   const existing = await db
     .selectFrom('payout_runs')
     .selectAll()
@@ -122,9 +128,13 @@ export async function runPayouts(db: Db, asOf: string): Promise<PayoutRunResult>
   return { runId, asOf, created: true, invoicesCreated, totalMinor };
 }
 
+/** Today's date (YYYY-MM-DD) in the program's time zone, Moscow (UTC+3 all year). */
+export function programDate(now: Date): string {
+  return new Date(now.getTime() + 3 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
 /** The date a scheduled run uses: today in Moscow, if today is one of the program's payout days. */
 export function scheduledPayoutDate(now: Date, payoutDaysOfMonth: number[]): string | null {
-  const moscow = new Date(now.getTime() + 3 * 3600 * 1000);
-  const day = moscow.getUTCDate();
-  return payoutDaysOfMonth.includes(day) ? moscow.toISOString().slice(0, 10) : null;
+  const today = programDate(now);
+  return payoutDaysOfMonth.includes(Number(today.slice(8, 10))) ? today : null;
 }

@@ -5,7 +5,7 @@ import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
-import { findPartnerById } from '../partners/partner.repository';
+import { findPartnerByAccountId, findPartnerById } from '../partners/partner.repository';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
 import {
   AccountIdParam,
@@ -22,7 +22,7 @@ import {
   TransferBody,
 } from './pin';
 import * as repo from './pin.repository';
-import { staffView } from './pin.rules';
+import { staffView, type VendorKnowledge } from './pin.rules';
 import * as service from './pin.service';
 
 const tag = 'pins';
@@ -56,11 +56,20 @@ export const pinRoutes = [
       201: { description: 'New pin (pinned, pending or rejected with a reason)', schema: PinView },
       200: { description: 'This partner already holds the account: its pin', schema: PinView },
     },
-    async handler({ db, caller, body, app, audit }) {
+    // The known-customer check may ask the vendor's amoCRM: done before the transaction takes a
+    // connection, so ten pins of one client at once cannot starve the check of its own (issue 12.11).
+    // Only for an active partner: nobody else makes us ask amoCRM.
+    async prepare({ body, caller, app }) {
+      const partner = await findPartnerByAccountId(app.db, (caller as AccountCaller).accountId);
+      if (!partner || partner.status === 'blocked') return undefined;
+      return service.prepareVendorKnowledge(app.db, body.clientAccountId, app.vendorCrm);
+    },
+    async handler({ db, caller, body, app, audit, prepared }) {
       const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
       const { pin, created } = await service.createPin(db, partner, body, {
         vendorAccountId: app.config.vendorAccountId,
         vendorCrm: app.vendorCrm,
+        knowledge: prepared as VendorKnowledge | undefined,
       });
       if (created)
         await audit(

@@ -8,7 +8,7 @@ import type { PartnerRow } from '../partners/partner.repository';
 import { findPartnerById } from '../partners/partner.repository';
 import type { PinView } from './pin';
 import * as repo from './pin.repository';
-import { decideNewPin, EARNING_STATUSES, HOLDING_STATUSES } from './pin.rules';
+import { decideNewPin, EARNING_STATUSES, HOLDING_STATUSES, type VendorKnowledge } from './pin.rules';
 import { vendorKnowledge, type VendorCrmDirectory } from './vendor-knowledge';
 
 export function toPinView(row: repo.PinRow): PinView {
@@ -53,12 +53,19 @@ export async function createPin(
   db: Db,
   partner: PartnerRow,
   input: { clientAccountId: number; clientSubdomain?: string; comment?: string },
-  settings: { vendorAccountId: number; vendorCrm?: VendorCrmDirectory },
+  settings: {
+    vendorAccountId: number;
+    vendorCrm?: VendorCrmDirectory;
+    /** The check made before the transaction (`prepareVendorKnowledge`), if the account was free then. */
+    knowledge?: VendorKnowledge;
+  },
 ): Promise<CreatePinResult> {
   const holder = await repo.findHoldingPin(db, input.clientAccountId);
   if (holder && holder.partner_id === partner.id) return { pin: holder, created: false };
 
-  const knowledge = holder ? 'new' : await vendorKnowledge(db, input.clientAccountId, settings.vendorCrm);
+  const knowledge = holder
+    ? 'new'
+    : (settings.knowledge ?? (await vendorKnowledge(db, input.clientAccountId, settings.vendorCrm)));
   const decision = decideNewPin({
     partnerAccountId: Number(partner.account_id),
     clientAccountId: input.clientAccountId,
@@ -103,6 +110,19 @@ export async function createPin(
   await repo.addPinEvent(db, pin.id, pin.status, decision.reason ? { reason: decision.reason } : {});
   if (pin.status === 'pinned') await syncVendorCompany(db, settings.vendorAccountId, pin);
   return { pin, created: true };
+}
+
+/**
+ * Rule 9's known-customer check for a pin about to be made, on the pool and outside any transaction: it may
+ * wait for the vendor's amoCRM. Nothing when the account is already held (the check would not matter).
+ */
+export async function prepareVendorKnowledge(
+  db: Db,
+  clientAccountId: number,
+  vendorCrm: VendorCrmDirectory | undefined,
+): Promise<VendorKnowledge | undefined> {
+  if (await repo.findHoldingPin(db, clientAccountId)) return undefined;
+  return vendorKnowledge(db, clientAccountId, vendorCrm);
 }
 
 async function getPinForUpdateOrThrow(db: Db, id: string): Promise<repo.PinRow> {

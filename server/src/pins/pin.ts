@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PastInstant } from '../http/input';
 
 export const AccountId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** Account id in a path: digits only, parsed to a number. */
@@ -85,7 +86,7 @@ export const TransferBody = z.strictObject({
   reason: z.string().trim().min(3).max(1000),
   /** A transfer needs the client's own request (rule 9 applies to moving a client as well). */
   clientRequest: z.strictObject({
-    receivedAt: z.iso.datetime({ offset: true }),
+    receivedAt: PastInstant,
     note: z.string().trim().min(3).max(1000),
   }),
 });

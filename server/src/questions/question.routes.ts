@@ -143,7 +143,18 @@ export const questionRoutes = [
         .where('id', '=', params.id)
         .where('answered_at', 'is', null)
         .returningAll()
-        .executeTakeFirstOrThrow();
+        .executeTakeFirst();
+      if (!row) {
+        // A concurrent request marked it answered between our read and our update: the outcome the
+        // caller asked for holds, so it gets the same idempotent 200 as a repeated call.
+        const answered = await db
+          .selectFrom('questions')
+          .selectAll()
+          .where('id', '=', params.id)
+          .executeTakeFirst();
+        if (!answered?.answered_at) throw new AppError('conflict', 'The question changed meanwhile; retry');
+        return { status: 200, body: toView(answered) };
+      }
       await audit('question.answered', { type: 'question', id: row.id });
       return { status: 200, body: toView(row) };
     },

@@ -37,13 +37,17 @@ export async function getVendorRequisites(db: Db): Promise<PartyRequisites> {
 }
 
 /** Price list: product code → gross price in kopecks. */
-export async function getPriceList(db: Db): Promise<Record<string, number>> {
+/**
+ * The price list as a Map: product codes come from partners, and a plain object would answer
+ * `constructor` or `__proto__` with something inherited instead of "not in the list".
+ */
+export async function getPriceList(db: Db): Promise<Map<string, number>> {
   const row = await db
     .selectFrom('program_settings')
     .select('value')
     .where('key', '=', 'price_list')
     .executeTakeFirst();
-  return (row?.value ?? {}) as Record<string, number>;
+  return new Map(Object.entries((row?.value ?? {}) as Record<string, number>));
 }
 
 /**

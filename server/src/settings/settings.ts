@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlannedInstant } from '../http/input';
 
 /** Program settings (DOMAIN.md rule 16 and the issue defaults), stored as JSON rows in program_settings. */
 export const ProgramSettings = z.object({
@@ -37,5 +38,5 @@ export const RateBody = z.strictObject({
     .optional(),
   channel: z.enum(['vendor_direct', 'partner_net']),
   rateBps: z.number().int().min(0).max(5000),
-  effectiveFrom: z.iso.datetime({ offset: true }),
+  effectiveFrom: PlannedInstant,
 });
