@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PRESET_NAMES, type PresetName } from './programs/program';
 
 /** Everything the server reads from the environment, validated once at start (API.md, "Configuration"). */
 export interface Config {
@@ -38,6 +39,8 @@ export interface Config {
   /** Public base URL of this server, used in links we print (certificate verification, logs). */
   publicUrl: string;
   logLevel: string;
+  /** The preset stored as the program on a database that has none yet (`PROGRAM_PRESET`, default leadsender). */
+  programPreset?: PresetName;
 }
 
 const positiveInt = z.coerce.number().int().positive();
@@ -79,6 +82,7 @@ const EnvSchema = z.object({
     .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes encoded in base64')
     .optional(),
   PUBLIC_URL: z.string().url().optional(),
+  PROGRAM_PRESET: z.enum(PRESET_NAMES).default('leadsender'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -156,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       billingApiKey: pick('BILLING_API_KEY'),
       encryptionKey: Buffer.from(pick('ENCRYPTION_KEY'), 'base64'),
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${port}`,
+      programPreset: e.PROGRAM_PRESET,
       logLevel: e.LOG_LEVEL,
     },
   };

@@ -229,3 +229,107 @@ export interface ProgramVersion {
 /** The presets shipped in `presets/`; PROGRAMS.md names three more, which follow with their issues. */
 export const PRESET_NAMES = ['leadsender', 'cloudlessons'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+
+/**
+ * `PUT /api/v1/admin/program`: a full document, or `{ "preset": name }`, each optionally with the date it takes
+ * effect (default: now). Declared as the partial document plus `preset` so OpenAPI shows every field; the
+ * refinement then requires either a preset alone or a complete document, reporting each missing field by path.
+ */
+export const ProgramPut = ProgramDocument.partial()
+  .extend({
+    preset: z.enum(PRESET_NAMES).optional(),
+    effectiveFrom: z.iso.datetime({ offset: true }).optional(),
+  })
+  .superRefine((body, ctx) => {
+    const { preset, effectiveFrom: _effectiveFrom, ...document } = body;
+    const present = Object.keys(document).filter(
+      (key) => document[key as keyof typeof document] !== undefined,
+    );
+    if (preset !== undefined) {
+      for (const key of present)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'Send either a preset or a full document, not both',
+        });
+      return;
+    }
+    // Fields that are present were validated by the partial schema above; only the missing ones remain.
+    for (const [key, field] of Object.entries(ProgramDocument.shape)) {
+      if (!present.includes(key) && !field.safeParse(undefined).success)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'Required in a full program document' });
+    }
+  });
+export type ProgramPut = z.infer<typeof ProgramPut>;
+
+/** `POST /api/v1/admin/program/preview`: the payment fields billing would send, and optionally the partner. */
+export const PreviewBody = z.strictObject({
+  clientAccountId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  grossMinor: z.number().int().positive().max(1e13),
+  channel: z.enum(CHANNELS),
+  paidAt: z.iso.datetime({ offset: true }).optional(),
+  productCode: code.optional(),
+  partnerId: z
+    .string()
+    .regex(/^ptn_[0-9a-z]{10,40}$/)
+    .optional(),
+  payer: z
+    .strictObject({
+      accountId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+      email: z.string().max(320).optional(),
+      phone: z.string().max(40).optional(),
+      cardHash: z.string().max(128).optional(),
+      ip: z.string().max(64).optional(),
+    })
+    .optional(),
+});
+export type PreviewBody = z.infer<typeof PreviewBody>;
+
+const LineOut = z.object({
+  ruleId: z.string(),
+  beneficiary: z.string(),
+  partnerId: z.string(),
+  form: z.string(),
+  rateBps: z.number(),
+  amountMinor: z.number(),
+  payable: z.boolean(),
+  reason: z.string().nullable(),
+  levelCode: z.string().nullable(),
+  calculation: z.string(),
+});
+export const PreviewResult = z.object({
+  programVersion: z.number(),
+  partnerId: z.string().nullable(),
+  lines: z.array(LineOut),
+  noReward: z.object({ reason: z.string(), explanation: z.string() }).nullable(),
+});
+
+export const ProgramVersionOut = z.object({
+  version: z.number(),
+  effectiveFrom: z.string(),
+  document: ProgramDocument,
+});
+export const AdminProgramResult = z.object({
+  inForce: ProgramVersionOut,
+  /** Every version, newest effective date first, scheduled ones included. */
+  versions: z.array(ProgramVersionOut),
+});
+
+/** The partner's view of the program (`GET /api/v1/program`). */
+export const PartnerTerms = z.object({
+  programVersion: z.number(),
+  name: z.string(),
+  title: words,
+  attribution: Attribution,
+  binding: Binding,
+  rewards: z.array(RewardRule),
+  payout: z.object({ daysOfMonth: z.array(z.number()), minMinor: z.number(), holdDays: z.number() }),
+  level: z
+    .object({
+      code: z.string(),
+      title: words,
+      measure: z.number(),
+      next: z.object({ code: z.string(), title: words, min: z.number(), remaining: z.number() }).nullable(),
+    })
+    .nullable(),
+});

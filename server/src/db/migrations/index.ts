@@ -3,6 +3,7 @@ import * as m001 from './001_foundation';
 import * as m002 from './002_pins';
 import * as m003 from './003_money';
 import * as m004 from './004_amo';
+import * as m006 from './006_programs';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '002_pins': m002,
   '003_money': m003,
   '004_amo': m004,
+  '006_programs': m006,
 };
