@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { PRESET_NAMES, type PresetName } from './programs/program';
+import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from './programs/program';
 
 /** Everything the server reads from the environment, validated once at start (API.md, "Configuration"). */
 export interface Config {
@@ -82,7 +82,7 @@ const EnvSchema = z.object({
     .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes encoded in base64')
     .optional(),
   PUBLIC_URL: z.string().url().optional(),
-  PROGRAM_PRESET: z.enum(PRESET_NAMES).default('leadsender'),
+  PROGRAM_PRESET: z.enum(PRESET_NAMES).default(DEFAULT_PRESET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -10,6 +10,7 @@ import { createAmoIntegration, startAmoWorkers } from './amo';
 import { payoutJobs } from './payouts/payout.jobs';
 import { devHostRouter } from './devhost/devhost.routes';
 import path from 'node:path';
+import { DEFAULT_PRESET } from './programs/program';
 import { ensureProgram } from './programs/program.service';
 
 export interface RunningServer {
@@ -36,7 +37,7 @@ export async function startServer(
   });
   const { handle, url: databaseUrl } = database;
   // A database with no program yet gets the configured preset (PROGRAM_PRESET) as version 1.
-  await ensureProgram(handle.db, config.programPreset ?? 'leadsender');
+  await ensureProgram(handle.db, config.programPreset ?? DEFAULT_PRESET);
 
   const context: AppContext = { config, db: handle.db, log };
   // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { findPartnerByAccountId } from '../partners/partner.repository';
 import { AppError } from '../http/errors';
+import type { AppContext } from '../http/context';
 import { defineRoute } from '../http/route';
 import {
   AdminProgramResult,
+  DEFAULT_PRESET,
   PartnerTerms,
   PreviewBody,
   PreviewResult,
@@ -14,6 +16,9 @@ import {
 import { evaluationFacts } from './program.repository';
 import { levelFor } from './program.rules';
 import { previewPayment, programHistory, programInForce, saveProgram } from './program.service';
+
+/** The preset a database with no program starts with (`PROGRAM_PRESET`). */
+const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
 
 function versionOut(v: ProgramVersion) {
   return { version: v.version, effectiveFrom: v.effectiveFrom.toISOString(), document: v.document };
@@ -28,7 +33,7 @@ export const programRoutes = [
     auth: 'admin',
     responses: { 200: { description: 'The program', schema: AdminProgramResult } },
     async handler({ db, app }) {
-      const inForce = await programInForce(db, new Date(), app.config.programPreset ?? 'leadsender');
+      const inForce = await programInForce(db, new Date(), presetOf(app));
       const versions = await programHistory(db);
       return { status: 200, body: { inForce: versionOut(inForce), versions: versions.map(versionOut) } };
     },
@@ -45,7 +50,7 @@ export const programRoutes = [
     responses: { 201: { description: 'The stored version', schema: ProgramVersionOut } },
     async handler({ db, body, audit, app }) {
       // The first version is seeded before any new one, so history always starts with the preset in use.
-      await programInForce(db, new Date(), app.config.programPreset ?? 'leadsender');
+      await programInForce(db, new Date(), presetOf(app));
       const saved = await saveProgram(db, body, 'admin', new Date());
       await audit(
         'program.saved',
@@ -66,11 +71,7 @@ export const programRoutes = [
     body: PreviewBody,
     responses: { 200: { description: 'Reward lines', schema: PreviewResult } },
     async handler({ db, body, app }) {
-      const { partnerId, evaluation } = await previewPayment(
-        db,
-        body,
-        app.config.programPreset ?? 'leadsender',
-      );
+      const { partnerId, evaluation } = await previewPayment(db, body, presetOf(app));
       return {
         status: 200,
         body: {
@@ -95,7 +96,7 @@ export const programRoutes = [
       const partner = await findPartnerByAccountId(db, caller.accountId);
       if (!partner) throw new AppError('partner_not_found');
       const now = new Date();
-      const program = await programInForce(db, now, app.config.programPreset ?? 'leadsender');
+      const program = await programInForce(db, now, presetOf(app));
       const doc = program.document;
       let level: z.infer<typeof PartnerTerms>['level'] = null;
       if (doc.levels) {

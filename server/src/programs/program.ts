@@ -229,6 +229,8 @@ export interface ProgramVersion {
 /** The presets shipped in `presets/`; PROGRAMS.md names three more, which follow with their issues. */
 export const PRESET_NAMES = ['leadsender', 'cloudlessons'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+/** The program of seed 001, run when nothing else is configured. */
+export const DEFAULT_PRESET: PresetName = 'leadsender';
 
 /**
  * `PUT /api/v1/admin/program`: a full document, or `{ "preset": name }`, each optionally with the date it takes
