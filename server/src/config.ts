@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from './programs/program';
 
 /** Everything the server reads from the environment, validated once at start (API.md, "Configuration"). */
 export interface Config {
@@ -43,6 +44,8 @@ export interface Config {
    */
   devHostPage?: boolean;
   logLevel: string;
+  /** The preset stored as the program on a database that has none yet (`PROGRAM_PRESET`, default leadsender). */
+  programPreset?: PresetName;
 }
 
 const positiveInt = z.coerce.number().int().positive();
@@ -88,6 +91,7 @@ const EnvSchema = z.object({
     .enum(['0', '1', 'false', 'true'], { message: 'must be 1 (on) or 0 (off)' })
     .optional()
     .transform((v) => v === '1' || v === 'true'),
+  PROGRAM_PRESET: z.enum(PRESET_NAMES).default(DEFAULT_PRESET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -189,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       billingApiKey: pick('BILLING_API_KEY'),
       encryptionKey: Buffer.from(pick('ENCRYPTION_KEY'), 'base64'),
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${port}`,
+      programPreset: e.PROGRAM_PRESET,
       logLevel: e.LOG_LEVEL,
       devHostPage: e.DEV_HOST_PAGE,
     },

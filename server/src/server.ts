@@ -11,6 +11,8 @@ import { payoutJobs } from './payouts/payout.jobs';
 import { sealPlainPersonInns } from './partners/partner.service';
 import { devHostRouter } from './devhost/devhost.routes';
 import path from 'node:path';
+import { DEFAULT_PRESET } from './programs/program';
+import { ensureProgram } from './programs/program.service';
 
 export interface RunningServer {
   url: string;
@@ -38,6 +40,8 @@ export async function startServer(
   // Rows from before migration 005 hold a person's ИНН in the clear; only the running server has the key.
   const sealed = await sealPlainPersonInns(handle.db, config.encryptionKey);
   if (sealed > 0) log.info({ partners: sealed }, 'sealed the ИНН of person partners registered earlier');
+  // A database with no program yet gets the configured preset (PROGRAM_PRESET) as version 1.
+  await ensureProgram(handle.db, config.programPreset ?? DEFAULT_PRESET);
 
   const context: AppContext = { config, db: handle.db, log };
   // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.

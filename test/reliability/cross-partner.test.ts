@@ -162,6 +162,13 @@ const probes: Record<string, () => Promise<void>> = {
   'GET /api/v1/statements/:month': async () =>
     expect((await asB('GET', `/api/v1/statements/${month}?format=csv`)).text).not.toContain('78100001'),
   'GET /api/v1/whoami': async () => expect((await asB('GET', '/api/v1/whoami')).body.accountId).toBe(B),
+  'GET /api/v1/program': async () => {
+    // The terms are the program's, the level B's own: nothing of A's appears.
+    const res = await asB('GET', '/api/v1/program');
+    expect(res.status).toBe(200);
+    expect(res.body.name).toBe('leadsender');
+    expect(res.text).not.toContain(String(A));
+  },
 };
 
 describe("a partner never reads or changes another partner's data", () => {

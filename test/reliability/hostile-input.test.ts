@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { allRoutes } from '../../server/src/http/routes';
+import { loadPreset } from '../../server/src/programs/program.presets';
 import type { RouteSpec } from '../../server/src/http/route';
 import { startTestApp, type CallOptions, type TestApp } from '../support/app';
 
@@ -258,6 +259,25 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
     path: '/api/v1/admin/settings',
     body: { holdDays: 14, minPayoutMinor: 100_000, payoutDaysOfMonth: [5, 20], renewalReminderDays: 30 },
   }),
+  'PUT /api/v1/admin/program': async () => ({
+    path: '/api/v1/admin/program',
+    body: { ...loadPreset('cloudlessons'), effectiveFrom: new Date(Date.now() + 86_400_000).toISOString() },
+  }),
+  'POST /api/v1/admin/program/preview': async () => {
+    const pin = await newPin(main);
+    return {
+      path: '/api/v1/admin/program/preview',
+      body: {
+        clientAccountId: pin.client,
+        grossMinor: 1_200_000,
+        channel: 'vendor_direct',
+        paidAt: new Date().toISOString(),
+        productCode: 'amo-widget-pro',
+        partnerId: main.id,
+        payer: { email: 'client@example.ru', phone: '+7 900 000-00-01', ip: '203.0.113.7' },
+      },
+    };
+  },
   'POST /api/v1/admin/rates': async () => ({
     path: '/api/v1/admin/rates',
     body: {

@@ -386,6 +386,16 @@ export interface AmoWebhookEventsTable {
   processed_at: Date | null;
 }
 
+/** Program versions (docs/PROGRAMS.md): append-only, in force from `effective_from`. */
+export interface ProgramVersionsTable {
+  version: number;
+  /** The program document; written as a JSON string. */
+  document: ColumnType<unknown, string, never>;
+  effective_from: ColumnType<Date, Date | string, never>;
+  created_by: ColumnType<string, string, never>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export interface Database {
   partners: PartnersTable;
   audit_log: AuditLogTable;
@@ -414,4 +424,5 @@ export interface Database {
   amo_alerts: AmoAlertsTable;
   amo_vendor_companies: AmoVendorCompaniesTable;
   amo_webhook_events: AmoWebhookEventsTable;
+  program_versions: ProgramVersionsTable;
 }

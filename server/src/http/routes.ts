@@ -7,6 +7,7 @@ import { payoutRoutes } from '../payouts/payout.routes';
 import { documentRoutes } from '../certificates/certificate.routes';
 import { disputeRoutes } from '../disputes/dispute.routes';
 import { partnerRoutes } from '../partners/partner.routes';
+import { programRoutes } from '../programs/program.routes';
 import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
 import { questionRoutes } from '../questions/question.routes';
 import type { RouteSpec } from './route';
@@ -25,4 +26,5 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...roleRoutes,
   ...whoamiRoutes,
   ...amoRoutes,
+  ...programRoutes,
 ];

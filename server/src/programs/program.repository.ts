@@ -1,0 +1,141 @@
+import { sql } from 'kysely';
+import type { Channel } from '../db/schema';
+import type { PartnerKind, PartnerStatus } from '../partners/partner';
+import type { EvaluationPartner } from './program.rules';
+import type { Db } from '../db/pool';
+
+export interface ProgramVersionRow {
+  version: number;
+  document: unknown;
+  effective_from: Date;
+  created_by: string;
+  created_at: Date;
+}
+
+/** Every version, newest effective date first (a program has a handful; the list is the history). */
+export async function listVersions(db: Db): Promise<ProgramVersionRow[]> {
+  return db
+    .selectFrom('program_versions')
+    .selectAll()
+    .orderBy('effective_from', 'desc')
+    .orderBy('version', 'desc')
+    .execute();
+}
+
+/** The version in force at `at`, or undefined when none is (no program stored yet). */
+export async function findVersionInForce(db: Db, at: Date): Promise<ProgramVersionRow | undefined> {
+  return db
+    .selectFrom('program_versions')
+    .selectAll()
+    .where('effective_from', '<=', at)
+    .orderBy('effective_from', 'desc')
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Appends a version numbered one past the newest. The transaction-scoped advisory lock serialises concurrent
+ * saves, so two admins saving at once get versions n and n+1 instead of a key conflict.
+ */
+export async function appendVersion(
+  trx: Db,
+  row: { document: unknown; effectiveFrom: Date; createdBy: string },
+): Promise<ProgramVersionRow> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('program_versions'))`.execute(trx);
+  return trx
+    .insertInto('program_versions')
+    .values(({ selectFrom }) => ({
+      version: selectFrom('program_versions').select(sql<number>`coalesce(max(version), 0) + 1`.as('v')),
+      document: JSON.stringify(row.document),
+      effective_from: row.effectiveFrom,
+      created_by: row.createdBy,
+    }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Stores version 1 unless a program exists; safe to race (the loser's insert does nothing). */
+export async function insertFirstVersion(
+  db: Db,
+  row: { document: unknown; effectiveFrom: Date; createdBy: string },
+): Promise<void> {
+  await db
+    .insertInto('program_versions')
+    .values({
+      version: 1,
+      document: JSON.stringify(row.document),
+      effective_from: row.effectiveFrom,
+      created_by: row.createdBy,
+    })
+    .onConflict((oc) => oc.column('version').doNothing())
+    .execute();
+}
+
+/**
+ * Everything the evaluation of one payment needs from the rest of the books, in one round trip: the partner
+ * (the one named, or the one whose pin earns on that date), its rate override in force, its level measure
+ * (paid, not fully refunded orders it earned on before), and how many payments the client made before.
+ * This is the engine's read model; it only reads the tables other domains write.
+ */
+export async function evaluationFacts(
+  db: Db,
+  q: { clientAccountId: number; partnerId?: string; channel: Channel; at: Date },
+): Promise<{
+  partner: EvaluationPartner | null;
+  attributedSince: Date | null;
+  clientPaidOrdersBefore: number;
+}> {
+  const { rows } = await sql<{
+    partner_id: string | null;
+    kind: PartnerKind | null;
+    status: PartnerStatus | null;
+    contract_signed_at: Date | null;
+    account_id: bigint | null;
+    email: string | null;
+    phone: string | null;
+    since: Date | null;
+    override_bps: number | null;
+    level_measure: number;
+    client_paid_before: number;
+  }>`
+    WITH pin AS (
+      SELECT partner_id, valid_from FROM pins
+      WHERE client_account_id = ${q.clientAccountId} AND status IN ('pinned', 'attributed', 'released', 'transferred')
+        AND valid_from <= ${q.at} AND (valid_to IS NULL OR valid_to > ${q.at})
+      ORDER BY valid_from DESC LIMIT 1
+    ), who AS (
+      SELECT p.*, (SELECT valid_from FROM pin WHERE pin.partner_id = p.id) AS since FROM partners p
+      WHERE p.id = coalesce(${q.partnerId ?? null}::text, (SELECT partner_id FROM pin))
+    )
+    SELECT who.id AS partner_id, who.kind, who.status, who.contract_signed_at, who.account_id,
+           who.contacts->>'email' AS email, who.contacts->>'phone' AS phone, who.since,
+           (SELECT rate_bps FROM rate_schedules r
+             WHERE r.partner_id = who.id AND r.channel = ${q.channel} AND r.effective_from <= ${q.at}
+             ORDER BY r.effective_from DESC LIMIT 1) AS override_bps,
+           (SELECT count(*)::int FROM commissions c
+             WHERE c.partner_id = who.id AND c.accrued_at < ${q.at}
+               AND c.reversed_minor < c.commission_minor) AS level_measure,
+           (SELECT count(*)::int FROM payments pay
+             WHERE pay.client_account_id = ${q.clientAccountId} AND pay.paid_at < ${q.at}) AS client_paid_before
+    FROM (SELECT 1) one LEFT JOIN who ON true
+  `.execute(db);
+  const r = rows[0]!;
+  const partner: EvaluationPartner | null =
+    r.partner_id && r.kind && r.status
+      ? {
+          id: r.partner_id,
+          kind: r.kind,
+          status: r.status,
+          contractSignedAt: r.contract_signed_at,
+          rateOverridesBps: r.override_bps === null ? {} : { [q.channel]: r.override_bps },
+          identity: {
+            accountId: r.account_id === null ? undefined : Number(r.account_id),
+            email: r.email ?? undefined,
+            phone: r.phone ?? undefined,
+          },
+          levelMeasureBefore: r.level_measure,
+        }
+      : null;
+  return { partner, attributedSince: r.since, clientPaidOrdersBefore: r.client_paid_before };
+}

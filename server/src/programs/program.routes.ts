@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { findPartnerByAccountId } from '../partners/partner.repository';
+import { AppError } from '../http/errors';
+import type { AppContext } from '../http/context';
+import { defineRoute } from '../http/route';
+import {
+  AdminProgramResult,
+  DEFAULT_PRESET,
+  PartnerTerms,
+  PreviewBody,
+  PreviewResult,
+  ProgramPut,
+  ProgramVersionOut,
+  type ProgramVersion,
+} from './program';
+import { evaluationFacts } from './program.repository';
+import { levelFor } from './program.rules';
+import { previewPayment, programHistory, programInForce, saveProgram } from './program.service';
+
+/** The preset a database with no program starts with (`PROGRAM_PRESET`). */
+const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
+
+function versionOut(v: ProgramVersion) {
+  return { version: v.version, effectiveFrom: v.effectiveFrom.toISOString(), document: v.document };
+}
+
+export const programRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/program',
+    summary: 'Admin: the program document in force, and every version with its effective date',
+    tag: 'program',
+    auth: 'admin',
+    responses: { 200: { description: 'The program', schema: AdminProgramResult } },
+    async handler({ db, app }) {
+      const inForce = await programInForce(db, new Date(), presetOf(app));
+      const versions = await programHistory(db);
+      return { status: 200, body: { inForce: versionOut(inForce), versions: versions.map(versionOut) } };
+    },
+  }),
+
+  defineRoute({
+    method: 'put',
+    path: '/api/v1/admin/program',
+    summary:
+      'Admin: save a new program version (a full document or { preset }), in force from effectiveFrom (default now)',
+    tag: 'program',
+    auth: 'admin',
+    body: ProgramPut,
+    responses: { 201: { description: 'The stored version', schema: ProgramVersionOut } },
+    async handler({ db, body, audit, app }) {
+      // The first version is seeded before any new one, so history always starts with the preset in use.
+      await programInForce(db, new Date(), presetOf(app));
+      const saved = await saveProgram(db, body, 'admin', new Date());
+      await audit(
+        'program.saved',
+        { type: 'program', id: String(saved.version) },
+        { preset: body.preset ?? null, effectiveFrom: saved.effectiveFrom.toISOString() },
+      );
+      return { status: 201, body: versionOut(saved) };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/program/preview',
+    summary: 'Admin: the reward lines a payment would produce now, with their calculation; writes nothing',
+    tag: 'program',
+    auth: 'admin',
+    idempotent: false,
+    body: PreviewBody,
+    responses: { 200: { description: 'Reward lines', schema: PreviewResult } },
+    async handler({ db, body, app }) {
+      const { partnerId, evaluation } = await previewPayment(db, body, presetOf(app));
+      return {
+        status: 200,
+        body: {
+          programVersion: evaluation.programVersion,
+          partnerId,
+          lines: evaluation.lines.map((l) => ({ ...l, amountMinor: Number(l.amountMinor) })),
+          noReward: evaluation.noReward,
+        },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/program',
+    summary: "Partner: the program's terms for this partner, with its level and the progress to the next",
+    tag: 'program',
+    auth: 'account',
+    responses: { 200: { description: 'Terms', schema: PartnerTerms } },
+    async handler({ db, caller, app }) {
+      if (caller.kind !== 'account') throw new AppError('forbidden');
+      const partner = await findPartnerByAccountId(db, caller.accountId);
+      if (!partner) throw new AppError('partner_not_found');
+      const now = new Date();
+      const program = await programInForce(db, now, presetOf(app));
+      const doc = program.document;
+      let level: z.infer<typeof PartnerTerms>['level'] = null;
+      if (doc.levels) {
+        const facts = await evaluationFacts(db, {
+          clientAccountId: Number(partner.account_id),
+          partnerId: partner.id,
+          channel: 'vendor_direct',
+          at: now,
+        });
+        const measure = facts.partner?.levelMeasureBefore ?? 0;
+        const current = levelFor({ ...doc.levels, appliesFrom: 'next_order' }, measure);
+        const next = doc.levels.bands.filter((b) => b.min > measure).sort((a, b) => a.min - b.min)[0];
+        level = {
+          code: current.code,
+          title: current.title,
+          measure,
+          next: next
+            ? { code: next.code, title: next.title, min: next.min, remaining: next.min - measure }
+            : null,
+        };
+      }
+      return {
+        status: 200,
+        body: {
+          programVersion: program.version,
+          name: doc.name,
+          title: doc.title,
+          attribution: doc.attribution,
+          binding: doc.binding,
+          rewards: doc.rewards,
+          payout: {
+            daysOfMonth: doc.policies.payout.daysOfMonth,
+            minMinor: doc.policies.payout.minMinor,
+            holdDays: doc.policies.payout.holdDays,
+          },
+          level,
+        },
+      };
+    },
+  }),
+];

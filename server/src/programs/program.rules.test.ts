@@ -1,0 +1,333 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { commissionFor } from '../commissions/commission.rules';
+import type { Channel } from '../db/schema';
+import type { PartnerKind, PartnerStatus } from '../partners/partner';
+import { notPayableReason as partnerNotPayableReason } from '../partners/partner.rules';
+import { PRESET_NAMES, ProgramDocument, type ProgramVersion } from './program';
+import { loadPreset } from './program.presets';
+import {
+  chooseClick,
+  evaluatePayment,
+  levelFor,
+  selfPurchaseMatch,
+  versionInForce,
+  type EvaluationInput,
+  type EvaluationPartner,
+} from './program.rules';
+
+const NBSP = '\u00a0';
+const leadsender: ProgramVersion = {
+  version: 1,
+  effectiveFrom: new Date(0),
+  document: loadPreset('leadsender'),
+};
+const cloudlessons: ProgramVersion = {
+  version: 1,
+  effectiveFrom: new Date(0),
+  document: loadPreset('cloudlessons'),
+};
+
+function partner(overrides: Partial<EvaluationPartner> = {}): EvaluationPartner {
+  return {
+    id: 'ptn_a',
+    kind: 'sole_proprietor',
+    status: 'active',
+    contractSignedAt: new Date('2026-01-10T00:00:00Z'),
+    identity: { accountId: 1001, email: 'Owner@Partner.ru', phone: '+7 (900) 111-22-33' },
+    levelMeasureBefore: 0,
+    ...overrides,
+  };
+}
+
+function input(overrides: {
+  program?: ProgramVersion;
+  grossMinor?: bigint;
+  channel?: Channel;
+  paidAt?: string;
+  productCode?: string;
+  payer?: EvaluationInput['payment']['payer'];
+  since?: string;
+  via?: 'pin' | 'link' | 'code';
+  partner?: EvaluationPartner | null;
+  paidOrdersBefore?: number;
+}): EvaluationInput {
+  return {
+    program: overrides.program ?? leadsender,
+    payment: {
+      grossMinor: overrides.grossMinor ?? 1_200_000n,
+      channel: overrides.channel ?? 'vendor_direct',
+      paidAt: new Date(overrides.paidAt ?? '2026-03-06T12:00:00Z'),
+      productCode: overrides.productCode ?? null,
+      payer: overrides.payer,
+    },
+    attribution: { via: overrides.via ?? 'pin', since: new Date(overrides.since ?? '2026-03-01T00:00:00Z') },
+    partner: overrides.partner === undefined ? partner() : overrides.partner,
+    client: { accountId: 5005, paidOrdersBefore: overrides.paidOrdersBefore ?? 0 },
+  };
+}
+
+describe('presets', () => {
+  test('every preset file validates and every shipped preset has a file', () => {
+    const files = readdirSync(path.join(__dirname, 'presets')).map((f) => f.replace(/\.json$/, ''));
+    expect(files.sort()).toEqual([...PRESET_NAMES].sort());
+    for (const name of PRESET_NAMES) expect(loadPreset(name).name).toBe(name);
+  });
+
+  test('an invalid document is refused with the path of the bad field', () => {
+    const broken = structuredClone(loadPreset('leadsender')) as unknown as {
+      rewards: { amount: { byChannelBps: Record<string, number> } }[];
+    };
+    broken.rewards[0]!.amount.byChannelBps.vendor_direct = 12_000;
+    const result = ProgramDocument.safeParse(broken);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path).toEqual(['rewards', 0, 'amount', 'byChannelBps', 'vendor_direct']);
+  });
+});
+
+describe('leadsender: the seed 001 program as a preset', () => {
+  // DOMAIN.md worked examples.
+  test.each([
+    ['direct payment', 1_200_000n, 'vendor_direct', partner(), 480_000n, true, null, 'payout'],
+    ['net sale', 1_200_000n, 'partner_net', partner(), 600_000n, false, 'kept_by_partner', 'kept'],
+    [
+      'individual',
+      500_000n,
+      'vendor_direct',
+      partner({ kind: 'individual', contractSignedAt: null }),
+      200_000n,
+      false,
+      'no_contract_individual',
+      'payout',
+    ],
+    ['odd amount', 33_333n, 'vendor_direct', partner(), 13_333n, true, null, 'payout'],
+    [
+      'contract not signed',
+      1_200_000n,
+      'vendor_direct',
+      partner({ status: 'pending_contract', contractSignedAt: null }),
+      480_000n,
+      false,
+      'contract_not_signed',
+      'payout',
+    ],
+    [
+      'blocked partner',
+      1_200_000n,
+      'vendor_direct',
+      partner({ status: 'blocked' }),
+      480_000n,
+      false,
+      'partner_blocked',
+      'payout',
+    ],
+  ] as const)('%s', (_name, grossMinor, channel, who, amountMinor, payable, reason, form) => {
+    const result = evaluatePayment(input({ grossMinor, channel, partner: who }));
+    expect(result.noReward).toBeNull();
+    expect(result.lines).toHaveLength(1);
+    expect(result.lines[0]).toMatchObject({ amountMinor, payable, reason, form, partnerId: 'ptn_a' });
+  });
+
+  test('the calculation reads as the statement shows it', () => {
+    const [line] = evaluatePayment(input({ grossMinor: 1_200_000n })).lines;
+    expect(line!.calculation).toBe(`12${NBSP}000,00${NBSP}₽ × 40${NBSP}% = 4${NBSP}800,00${NBSP}₽`);
+  });
+
+  test('renewals earn again: lifetime binding', () => {
+    const later = evaluatePayment(input({ paidAt: '2027-03-06T12:00:00Z', paidOrdersBefore: 1 }));
+    expect(later.lines[0]!.amountMinor).toBe(480_000n);
+  });
+
+  test('a per-partner rate overrides the program rate', () => {
+    const who = partner({ rateOverridesBps: { vendor_direct: 4500 } });
+    const [line] = evaluatePayment(input({ partner: who })).lines;
+    expect(line).toMatchObject({ rateBps: 4500, amountMinor: 540_000n });
+  });
+
+  test('an unattributed payment earns nothing, with the reason', () => {
+    const result = evaluatePayment(input({ partner: null }));
+    expect(result.lines).toEqual([]);
+    expect(result.noReward?.reason).toBe('not_attributed');
+  });
+
+  // The engine must give exactly what the code path of today gives (issue 13: leadsender = today's behaviour).
+  const kinds: PartnerKind[] = ['legal_entity', 'sole_proprietor', 'self_employed', 'individual'];
+  const statuses: PartnerStatus[] = ['pending_contract', 'active', 'blocked'];
+  const grosses = [0n, 1n, 2n, 3n, 49n, 33_333n, 99_999n, 1_200_000n, 123_456_789n, 999_999_999_999n];
+  test.each(kinds.flatMap((kind) => statuses.map((status) => [kind, status] as const)))(
+    'equals commissionFor and the partner rules for a %s partner that is %s',
+    (kind, status) => {
+      for (const signed of [null, new Date('2026-01-10T00:00:00Z')]) {
+        const who = partner({ kind, status, contractSignedAt: signed });
+        for (const channel of ['vendor_direct', 'partner_net'] as const) {
+          for (const grossMinor of grosses) {
+            const [line] = evaluatePayment(input({ grossMinor, channel, partner: who })).lines;
+            const rateBps = channel === 'vendor_direct' ? 4000 : 5000;
+            const reason =
+              channel === 'partner_net'
+                ? 'kept_by_partner'
+                : partnerNotPayableReason({ kind, status, contractSignedAt: signed });
+            expect(line).toMatchObject({
+              rateBps,
+              amountMinor: commissionFor(grossMinor, rateBps),
+              reason,
+              payable: channel === 'vendor_direct' && reason === null,
+            });
+          }
+        }
+      }
+    },
+  );
+});
+
+describe('cloudlessons: the seed 000 affiliate program', () => {
+  const clicks = [
+    { partnerId: 'ptn_a', clickedAt: new Date('2026-03-01T07:00:00Z') }, // 1 March 10:00 Moscow
+    { partnerId: 'ptn_b', clickedAt: new Date('2026-03-03T09:00:00Z') },
+  ];
+
+  test('the last click before the order wins (PROGRAMS.md worked example)', () => {
+    const won = chooseClick(clicks, new Date('2026-03-06T09:00:00Z'), 7, true);
+    expect(won?.partnerId).toBe('ptn_b');
+    const result = evaluatePayment(
+      input({
+        program: cloudlessons,
+        grossMinor: 1_000_000n,
+        via: 'link',
+        since: won!.clickedAt.toISOString(),
+        paidAt: '2026-03-06T09:00:00Z',
+        partner: partner({ id: 'ptn_b' }),
+      }),
+    );
+    expect(result.lines).toHaveLength(1);
+    expect(result.lines[0]).toMatchObject({ partnerId: 'ptn_b', amountMinor: 300_000n, rateBps: 3000 });
+  });
+
+  test('the first click wins when the program says so', () => {
+    expect(chooseClick(clicks, new Date('2026-03-06T09:00:00Z'), 7, false)?.partnerId).toBe('ptn_a');
+  });
+
+  test.each([
+    ['exactly 7 × 24 h after the click', '2026-03-08T07:00:00Z', 'ptn_a'],
+    ['a minute past 7 × 24 h', '2026-03-08T07:01:00Z', null],
+    ['a click after the order does not count', '2026-02-28T07:00:00Z', null],
+  ])('window: %s', (_name, paidAt, winner) => {
+    expect(chooseClick([clicks[0]!], new Date(paidAt), 7, true)?.partnerId ?? null).toBe(winner);
+  });
+
+  test('an order past the window is not attributed, with the reason', () => {
+    const result = evaluatePayment(
+      input({
+        program: cloudlessons,
+        via: 'link',
+        since: '2026-03-01T07:00:00Z',
+        paidAt: '2026-03-08T07:01:00Z',
+      }),
+    );
+    expect(result.lines).toEqual([]);
+    expect(result.noReward?.reason).toBe('attribution_expired');
+  });
+
+  test("only the client's first paid order earns", () => {
+    const second = evaluatePayment(input({ program: cloudlessons, via: 'link', paidOrdersBefore: 1 }));
+    expect(second.lines).toEqual([]);
+    expect(second.noReward?.reason).toBe('not_first_order');
+  });
+
+  // Levels by lifetime paid orders, applied from the next order: 0–9 ×1, 10–49 ×1.2, ≥ 50 ×4/3.
+  test.each([
+    [0, 'start', 3000, 300_000n],
+    [9, 'start', 3000, 300_000n],
+    [10, 'pro', 3600, 360_000n],
+    [49, 'pro', 3600, 360_000n],
+    [50, 'expert', 4000, 400_000n],
+    [500, 'expert', 4000, 400_000n],
+  ])('%i paid orders before → level %s, %i bps', (before, level, rateBps, amountMinor) => {
+    const who = partner({ levelMeasureBefore: before });
+    const [line] = evaluatePayment(
+      input({ program: cloudlessons, grossMinor: 1_000_000n, via: 'link', partner: who }),
+    ).lines;
+    expect(line).toMatchObject({ levelCode: level, rateBps, amountMinor });
+  });
+
+  test('×4/3 is exact and rounded once: 333.33 ₽ at 30 % on the top level is 133.33 ₽', () => {
+    const who = partner({ levelMeasureBefore: 50 });
+    const [line] = evaluatePayment(
+      input({ program: cloudlessons, grossMinor: 33_333n, via: 'link', partner: who }),
+    ).lines;
+    // 33 333 × 3000 × 4 / (10 000 × 3) = 13 333.2 → 13 333 kopecks.
+    expect(line!.amountMinor).toBe(13_333n);
+    expect(line!.calculation).toBe(`333,33${NBSP}₽ × 30${NBSP}% ×4/3 (уровень «Эксперт») = 133,33${NBSP}₽`);
+  });
+
+  test('levelFor with "same_order" counts the current order', () => {
+    const levels = { ...cloudlessons.document.levels!, appliesFrom: 'same_order' as const };
+    expect(levelFor(levels, 9).code).toBe('pro');
+    expect(levelFor(cloudlessons.document.levels!, 9).code).toBe('start');
+  });
+
+  test('per-product rates, and a product code named like an Object method takes the default', () => {
+    const doc = structuredClone(cloudlessons.document);
+    const rule = doc.rewards[0]!;
+    if (rule.amount.kind !== 'percent_by_product') throw new Error('preset changed');
+    rule.amount.productsBps = { 'course-pro': 4000 };
+    const program = { ...cloudlessons, document: ProgramDocument.parse(doc) };
+    for (const [productCode, amountMinor] of [
+      ['course-pro', 400_000n],
+      ['course-basic', 300_000n],
+      ['constructor', 300_000n],
+      ['__proto__', 300_000n],
+      ['toString', 300_000n],
+    ] as const) {
+      const [line] = evaluatePayment(
+        input({ program, grossMinor: 1_000_000n, via: 'link', productCode }),
+      ).lines;
+      expect([productCode, line!.amountMinor]).toEqual([productCode, amountMinor]);
+    }
+  });
+
+  test.each([
+    ['the same amoCRM account', { accountId: 1001 }, 'account'],
+    ['the same email in another case', { email: ' owner@partner.RU ' }, 'email'],
+    ['the same phone written differently', { phone: '79001112233' }, 'phone'],
+    ['a different payer', { accountId: 2002, email: 'client@firm.ru', phone: '+7 900 000 00 00' }, null],
+  ])('self-purchase: %s', (_name, payer, match) => {
+    expect(selfPurchaseMatch(cloudlessons.document.policies.selfPurchase, partner().identity, payer)).toBe(
+      match,
+    );
+    const result = evaluatePayment(input({ program: cloudlessons, via: 'link', payer }));
+    expect(result.noReward?.reason ?? null).toBe(match ? 'self_purchase' : null);
+    expect(result.lines).toHaveLength(match ? 0 : 1);
+  });
+
+  test('leadsender checks only the account for self-purchase', () => {
+    expect(
+      selfPurchaseMatch(leadsender.document.policies.selfPurchase, partner().identity, {
+        email: 'owner@partner.ru',
+      }),
+    ).toBeNull();
+  });
+
+  test('only ИП, ООО or self-employed with a contract are paid', () => {
+    const who = partner({ kind: 'individual', contractSignedAt: null });
+    const [line] = evaluatePayment(input({ program: cloudlessons, via: 'link', partner: who })).lines;
+    expect(line).toMatchObject({ payable: false, reason: 'no_contract_individual' });
+  });
+});
+
+describe('versionInForce', () => {
+  const versions = [
+    { version: 1, effectiveFrom: new Date('2026-01-01T00:00:00Z') },
+    { version: 3, effectiveFrom: new Date('2026-06-01T00:00:00Z') },
+    { version: 2, effectiveFrom: new Date('2026-03-01T00:00:00Z') },
+  ];
+  test.each([
+    ['2025-12-31T23:59:59Z', null],
+    ['2026-01-01T00:00:00Z', 1],
+    ['2026-02-28T12:00:00Z', 1],
+    ['2026-03-01T00:00:00Z', 2],
+    ['2026-12-01T00:00:00Z', 3],
+  ])('at %s the version in force is %s', (at, expected) => {
+    expect(versionInForce(versions, new Date(at))?.version ?? null).toBe(expected);
+  });
+});

@@ -1,0 +1,114 @@
+import type { Db } from '../db/pool';
+import { AppError } from '../http/errors';
+import {
+  ProgramDocument,
+  type PresetName,
+  type PreviewBody,
+  type ProgramPut,
+  type ProgramVersion,
+} from './program';
+import { loadPreset } from './program.presets';
+import * as repo from './program.repository';
+import { evaluatePayment, type Evaluation, type EvaluationInput } from './program.rules';
+
+/**
+ * The first version covers all history, like the program's first rate schedule (2000-01-01): payments
+ * reported with old dates are evaluated under it.
+ */
+const FIRST_VERSION_FROM = new Date('2000-01-01T00:00:00Z');
+/** How far in the past a new version may start, for clock skew between the admin's browser and us. */
+const PAST_TOLERANCE_MS = 5 * 60 * 1000;
+
+function toVersion(row: repo.ProgramVersionRow): ProgramVersion {
+  return {
+    version: row.version,
+    effectiveFrom: row.effective_from,
+    document: ProgramDocument.parse(row.document),
+  };
+}
+
+/**
+ * Stores the configured preset as version 1 on a database that has no program yet (`PROGRAM_PRESET`,
+ * default leadsender). A database that already has a program keeps it: the variable only seeds.
+ */
+export async function ensureProgram(db: Db, preset: PresetName): Promise<void> {
+  await repo.insertFirstVersion(db, {
+    document: loadPreset(preset),
+    effectiveFrom: FIRST_VERSION_FROM,
+    createdBy: `preset:${preset}`,
+  });
+}
+
+/** The program version in force at `at`, seeding the default preset first if the database has none. */
+export async function programInForce(db: Db, at: Date, preset: PresetName): Promise<ProgramVersion> {
+  let row = await repo.findVersionInForce(db, at);
+  if (!row) {
+    await ensureProgram(db, preset);
+    row = await repo.findVersionInForce(db, at);
+  }
+  if (!row) throw new AppError('unprocessable', `No program version is in force at ${at.toISOString()}`);
+  return toVersion(row);
+}
+
+export async function programHistory(db: Db): Promise<ProgramVersion[]> {
+  return (await repo.listVersions(db)).map(toVersion);
+}
+
+/**
+ * Saves a new version from a full document or a preset, in force from `effectiveFrom` (default now). A
+ * version never starts in the past: rewards already made keep the version that made them.
+ */
+export async function saveProgram(
+  trx: Db,
+  body: ProgramPut,
+  createdBy: string,
+  now: Date,
+): Promise<ProgramVersion> {
+  const effectiveFrom = body.effectiveFrom ? new Date(body.effectiveFrom) : now;
+  if (effectiveFrom.getTime() < now.getTime() - PAST_TOLERANCE_MS) {
+    throw new AppError('validation_failed', 'A program version cannot start in the past', [
+      {
+        path: 'effectiveFrom',
+        message: 'must not be earlier than now',
+        messageRu: 'Дата вступления в силу не может быть в прошлом',
+      },
+    ]);
+  }
+  const { preset, effectiveFrom: _ignored, ...rest } = body;
+  const document = preset ? loadPreset(preset) : ProgramDocument.parse(rest);
+  return toVersion(await repo.appendVersion(trx, { document, effectiveFrom, createdBy }));
+}
+
+/**
+ * What a payment would earn now under the program in force at its date, for the partner named or the one the
+ * client is pinned to on that date; writes nothing (`POST /api/v1/admin/program/preview`).
+ */
+export async function previewPayment(
+  db: Db,
+  payment: PreviewBody,
+  preset: PresetName,
+): Promise<{ partnerId: string | null; evaluation: Evaluation }> {
+  const paidAt = payment.paidAt ? new Date(payment.paidAt) : new Date();
+  const program = await programInForce(db, paidAt, preset);
+  const facts = await repo.evaluationFacts(db, {
+    clientAccountId: payment.clientAccountId,
+    partnerId: payment.partnerId,
+    channel: payment.channel,
+    at: paidAt,
+  });
+  if (payment.partnerId && !facts.partner) throw new AppError('not_found', 'No such partner');
+  const input: EvaluationInput = {
+    program,
+    payment: {
+      grossMinor: BigInt(payment.grossMinor),
+      channel: payment.channel,
+      paidAt,
+      productCode: payment.productCode ?? null,
+      payer: payment.payer,
+    },
+    attribution: facts.partner ? { via: 'pin', since: facts.attributedSince ?? paidAt } : null,
+    partner: facts.partner,
+    client: { accountId: payment.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
+  };
+  return { partnerId: facts.partner?.id ?? null, evaluation: evaluatePayment(input) };
+}

@@ -1,0 +1,338 @@
+/**
+ * The program document: one partner program as data (docs/PROGRAMS.md). A vendor runs any of the five seed
+ * programs by storing a preset of this document and editing its numbers; the engine (program.rules.ts) reads
+ * nothing else. Amounts are kopecks (`…Minor`), rates basis points (`…Bps`), windows in days or calendar
+ * periods of the program's time zone. The building blocks follow ../shared/design/PROGRAMS.md: attribution,
+ * binding, reward rules (what, for whom, how much, in what form, with caps), levels, tiers, settlements,
+ * bounties, allowances and policies. Blocks a program does not use are simply absent.
+ */
+import { z } from 'zod';
+import { PlannedInstant } from '../http/input';
+
+const code = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lowercase code: letters, digits, "_", "-", "."');
+const bps = z.number().int().min(0).max(10_000);
+const minor = z.number().int().min(0).max(1e13);
+/** Words shown to people (partners, finance); Russian first, English optional. */
+const words = z.object({ ru: z.string().min(1).max(500), en: z.string().min(1).max(500).optional() });
+
+export const CHANNELS = ['vendor_direct', 'partner_net'] as const;
+export const PARTNER_KINDS = ['legal_entity', 'sole_proprietor', 'self_employed', 'individual'] as const;
+
+/** A sum or a count over a window (PROGRAMS.md "Measure"). */
+export const Measure = z.strictObject({
+  of: z.enum(['paid_orders', 'gross', 'list_before_discount', 'revenue_after_discount']),
+  window: z.enum(['lifetime', 'month', 'quarter', 'half', 'rolling_month']),
+  productCodes: z.array(code).max(100).optional(),
+  productCategories: z.array(code).max(100).optional(),
+});
+export type Measure = z.infer<typeof Measure>;
+
+/** How a payment finds its partner. `self`: the payer is the partner itself (resellers, white label). */
+export const Attribution = z.discriminatedUnion('via', [
+  z.strictObject({ via: z.literal('pin'), exclusive: z.boolean() }),
+  z.strictObject({
+    via: z.literal('link'),
+    /** A click counts for orders within this many days (7 × 24 h in seed 000). */
+    windowDays: z.number().int().min(1).max(365),
+    /** The last click before the order wins (seed 000); otherwise the first. */
+    lastClickWins: z.boolean(),
+    /** Whether the automatic pin made from a click (OAuth install with `state`) is exclusive. */
+    exclusive: z.boolean(),
+    landingUrl: z.url(),
+  }),
+  z.strictObject({ via: z.literal('code'), withinDays: z.number().int().min(1).max(3650).optional() }),
+  z.strictObject({ via: z.literal('self') }),
+]);
+export type Attribution = z.infer<typeof Attribution>;
+
+/** Which payments of an attributed client earn. */
+export const Binding = z.discriminatedUnion('earns', [
+  z.strictObject({ earns: z.literal('lifetime') }),
+  z.strictObject({ earns: z.literal('first_order') }),
+  z.strictObject({ earns: z.literal('first_months'), months: z.number().int().min(1).max(120) }),
+]);
+export type Binding = z.infer<typeof Binding>;
+
+/** How much a reward rule gives. */
+export const Amount = z.discriminatedUnion('kind', [
+  /** One rate, or a rate per payment channel (seed 001: 40 % direct, 50 % net). */
+  z.strictObject({
+    kind: z.literal('percent'),
+    rateBps: bps.optional(),
+    byChannelBps: z.partialRecord(z.enum(CHANNELS), bps).optional(),
+  }),
+  /** A rate per product code with a default (seed 000). */
+  z.strictObject({
+    kind: z.literal('percent_by_product'),
+    defaultBps: bps,
+    productsBps: z.record(code, bps),
+  }),
+  z.strictObject({ kind: z.literal('fixed'), amountMinor: minor }),
+  /** The value of the partner's tier for the payment's product category (seed 003). */
+  z.strictObject({ kind: z.literal('tier') }),
+  /** A share of another line of the same payment (the upline's share in multi-level programs). */
+  z.strictObject({ kind: z.literal('share_of_rule'), rule: code, shareBps: bps }),
+]);
+export type Amount = z.infer<typeof Amount>;
+
+export const RewardRule = z.strictObject({
+  id: code,
+  title: words,
+  /** The event that earns: a client payment, the client's first paid payment, or a publication (bounty). */
+  on: z.enum(['payment', 'first_payment']),
+  beneficiary: z.enum(['partner', 'client', 'upline', 'sales_manager']),
+  amount: Amount,
+  /**
+   * `payout`: owed to the partner and paid out; `kept`: the partner keeps it out of the client's money (net
+   * invoice); `discount`: a price discount billing applies; `one_time_discount`; `points`.
+   */
+  form: z.enum(['payout', 'kept', 'discount', 'one_time_discount', 'points']),
+  /** The form per channel where it differs (seed 001: partner_net rewards are kept). */
+  formByChannel: z.partialRecord(z.enum(CHANNELS), z.enum(['payout', 'kept'])).optional(),
+  /** Channels this rule applies to; all when absent. */
+  channels: z.array(z.enum(CHANNELS)).min(1).optional(),
+  when: z
+    .strictObject({
+      minGrossMinor: minor.optional(),
+      withinDaysOfAttribution: z.number().int().min(1).max(3650).optional(),
+    })
+    .optional(),
+  capMinor: minor.optional(),
+  /** Whether the partner's level multiplier applies to this rule. */
+  levelMultiplier: z.boolean().default(false),
+});
+export type RewardRule = z.infer<typeof RewardRule>;
+
+/** Levels by a measure; a level's multiplier is a fraction so ×4/3 stays exact (30 % → 40 %). */
+export const Levels = z.strictObject({
+  measure: Measure,
+  /** Seed 000: a level reached on an order applies from the next order. */
+  appliesFrom: z.enum(['next_order', 'same_order']),
+  bands: z
+    .array(
+      z.strictObject({
+        code,
+        title: words,
+        min: z.number().int().min(0),
+        multiplier: z.strictObject({
+          numerator: z.number().int().min(1).max(1000),
+          denominator: z.number().int().min(1).max(1000),
+        }),
+      }),
+    )
+    .min(1)
+    .max(50),
+  /** Exam-or-revenue levels with a grace period (seed 004). */
+  keep: z
+    .strictObject({
+      monthlyMinMinor: minor,
+      examKeeps: z.boolean(),
+      graceMonths: z.number().int().min(1).max(24),
+      demoteTo: code,
+    })
+    .optional(),
+});
+export type Levels = z.infer<typeof Levels>;
+
+/** Bands on a measure with a value per product category; `min` inclusive, nothing carries over (seed 003). */
+export const Tiers = z.strictObject({
+  measure: Measure,
+  categories: z.array(code).min(1).max(20),
+  bands: z
+    .array(z.strictObject({ minMinor: minor, valuesBps: z.record(code, bps) }))
+    .min(1)
+    .max(100),
+});
+
+export const Settlement = z.strictObject({
+  id: code,
+  title: words,
+  kind: z.enum(['rebate', 'growth']),
+  measure: Measure,
+  rateBps: bps,
+  /** Months (1–12) in which the settlement runs for the period that just ended. */
+  runMonths: z.array(z.number().int().min(1).max(12)).min(1).max(12),
+  form: z.enum(['payout', 'one_time_discount']),
+});
+
+export const Bounty = z.strictObject({
+  id: code,
+  title: words,
+  minMinor: minor,
+  maxMinor: minor,
+});
+
+export const Allowance = z.strictObject({
+  id: code,
+  title: words,
+  kind: z.enum(['bonus_codes', 'free_months']),
+  perPartnerPerQuarter: z
+    .strictObject({ count: z.number().int().min(1).optional(), amountMinor: minor.optional() })
+    .optional(),
+  perClient: z.strictObject({ count: z.number().int().min(1) }).optional(),
+  notAfterTrialMonth: z.boolean().optional(),
+  notConsecutive: z.boolean().optional(),
+});
+
+export const Policies = z.strictObject({
+  payout: z.strictObject({
+    daysOfMonth: z.array(z.number().int().min(1).max(28)).min(1).max(28),
+    minMinor: minor,
+    holdDays: z.number().int().min(0).max(365),
+    /** Blocking for a violation forfeits the unpaid balance (seed 000). */
+    forfeitOnBlock: z.boolean(),
+    /** Partner kinds that may be paid out, and whether a signed contract is required (seed 001 rules 3–4). */
+    eligibleKinds: z.array(z.enum(PARTNER_KINDS)).min(1),
+    contractRequired: z.boolean(),
+  }),
+  /** A refund within this many days reverses the reward in full (seed 000's 30-day guarantee). */
+  fullReversalWithinDays: z.number().int().min(1).max(365).optional(),
+  /** A reward-as-discount that replaces every other discount, promo code and promotion (seed 003). */
+  excludesOtherPromotions: z.boolean().default(false),
+  /** Payer identities that, matching the partner's own, make a payment a self-purchase (no reward). */
+  selfPurchase: z.array(z.enum(['account', 'email', 'phone', 'card_hash', 'ip'])).default(['account']),
+  multiLevel: z
+    .strictObject({ depth: z.number().int().min(2).max(10), shareBps: z.array(bps).min(1).max(9) })
+    .optional(),
+  /** Points may pay at most this share of a purchase (seed 002). */
+  pointsMaxShareBps: bps.optional(),
+});
+
+export const ProgramDocument = z.strictObject({
+  /** The preset or program name (`leadsender`, `cloudlessons`, …). */
+  name: code,
+  title: words,
+  currency: z.literal('RUB'),
+  timeZone: z.literal('Europe/Moscow'),
+  attribution: Attribution,
+  binding: Binding,
+  rewards: z.array(RewardRule).min(1).max(50),
+  levels: Levels.optional(),
+  tiers: Tiers.optional(),
+  settlements: z.array(Settlement).max(20).optional(),
+  bounties: z.array(Bounty).max(50).optional(),
+  allowances: z.array(Allowance).max(20).optional(),
+  policies: Policies,
+});
+export type ProgramDocument = z.infer<typeof ProgramDocument>;
+
+/** A stored version of the program: in force from `effectiveFrom` until the next version's date. */
+export interface ProgramVersion {
+  version: number;
+  effectiveFrom: Date;
+  document: ProgramDocument;
+}
+
+/** The presets shipped in `presets/`; PROGRAMS.md names three more, which follow with their issues. */
+export const PRESET_NAMES = ['leadsender', 'cloudlessons'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+/** The program of seed 001, run when nothing else is configured. */
+export const DEFAULT_PRESET: PresetName = 'leadsender';
+
+/**
+ * `PUT /api/v1/admin/program`: a full document, or `{ "preset": name }`, each optionally with the date it takes
+ * effect (default: now). Declared as the partial document plus `preset` so OpenAPI shows every field; the
+ * refinement then requires either a preset alone or a complete document, reporting each missing field by path.
+ */
+export const ProgramPut = ProgramDocument.partial()
+  .extend({
+    preset: z.enum(PRESET_NAMES).optional(),
+    effectiveFrom: PlannedInstant.optional(),
+  })
+  .superRefine((body, ctx) => {
+    const { preset, effectiveFrom: _effectiveFrom, ...document } = body;
+    const present = Object.keys(document).filter(
+      (key) => document[key as keyof typeof document] !== undefined,
+    );
+    if (preset !== undefined) {
+      for (const key of present)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'Send either a preset or a full document, not both',
+        });
+      return;
+    }
+    // Fields that are present were validated by the partial schema above; only the missing ones remain.
+    for (const [key, field] of Object.entries(ProgramDocument.shape)) {
+      if (!present.includes(key) && !field.safeParse(undefined).success)
+        ctx.addIssue({ code: 'custom', path: [key], message: 'Required in a full program document' });
+    }
+  });
+export type ProgramPut = z.infer<typeof ProgramPut>;
+
+/** `POST /api/v1/admin/program/preview`: the payment fields billing would send, and optionally the partner. */
+export const PreviewBody = z.strictObject({
+  clientAccountId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  grossMinor: z.number().int().positive().max(1e13),
+  channel: z.enum(CHANNELS),
+  paidAt: PlannedInstant.optional(),
+  productCode: code.optional(),
+  partnerId: z
+    .string()
+    .regex(/^ptn_[0-9a-z]{10,40}$/)
+    .optional(),
+  payer: z
+    .strictObject({
+      accountId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+      email: z.string().max(320).optional(),
+      phone: z.string().max(40).optional(),
+      cardHash: z.string().max(128).optional(),
+      ip: z.string().max(64).optional(),
+    })
+    .optional(),
+});
+export type PreviewBody = z.infer<typeof PreviewBody>;
+
+const LineOut = z.object({
+  ruleId: z.string(),
+  beneficiary: z.string(),
+  partnerId: z.string(),
+  form: z.string(),
+  rateBps: z.number(),
+  amountMinor: z.number(),
+  payable: z.boolean(),
+  reason: z.string().nullable(),
+  levelCode: z.string().nullable(),
+  calculation: z.string(),
+});
+export const PreviewResult = z.object({
+  programVersion: z.number(),
+  partnerId: z.string().nullable(),
+  lines: z.array(LineOut),
+  noReward: z.object({ reason: z.string(), explanation: z.string() }).nullable(),
+});
+
+export const ProgramVersionOut = z.object({
+  version: z.number(),
+  effectiveFrom: z.string(),
+  document: ProgramDocument,
+});
+export const AdminProgramResult = z.object({
+  inForce: ProgramVersionOut,
+  /** Every version, newest effective date first, scheduled ones included. */
+  versions: z.array(ProgramVersionOut),
+});
+
+/** The partner's view of the program (`GET /api/v1/program`). */
+export const PartnerTerms = z.object({
+  programVersion: z.number(),
+  name: z.string(),
+  title: words,
+  attribution: Attribution,
+  binding: Binding,
+  rewards: z.array(RewardRule),
+  payout: z.object({ daysOfMonth: z.array(z.number()), minMinor: z.number(), holdDays: z.number() }),
+  level: z
+    .object({
+      code: z.string(),
+      title: words,
+      measure: z.number(),
+      next: z.object({ code: z.string(), title: words, min: z.number(), remaining: z.number() }).nullable(),
+    })
+    .nullable(),
+});
