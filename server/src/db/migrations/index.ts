@@ -4,6 +4,7 @@ import * as m002 from './002_pins';
 import * as m003 from './003_money';
 import * as m004 from './004_amo';
 import * as m006 from './006_programs';
+import * as m010 from './010_links';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '003_money': m003,
   '004_amo': m004,
   '006_programs': m006,
+  '010_links': m010,
 };
