@@ -5,9 +5,10 @@
  * benchmark crashed (its row says "failed") or when something it started is still running afterwards.
  *
  *   BENCH_SCALE=small          a quick run (fewer rows, shorter phases)
- *   BENCH_ONLY=payments,staff  run only some of: payments, staff, payout, widget
+ *   BENCH_ONLY=payments,staff  run only some of: payments, staff, payout, widget, clicks
  */
 import os from 'node:os';
+import { benchClicks } from './clicks';
 import { benchPayments } from './payments';
 import { benchPayout } from './payout';
 import { benchStaff } from './staff';
@@ -30,6 +31,7 @@ const BENCHMARKS: Array<[string, Bench]> = [
   ['staff', benchStaff],
   ['payout', benchPayout],
   ['widget', benchWidget],
+  ['clicks', benchClicks],
 ];
 
 function machine(pgVersion: string): string[] {

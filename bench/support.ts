@@ -354,6 +354,8 @@ export type LoadSpec = {
       paidAt: string;
     }
   | { kind: 'staff'; token: string; clients: { first: number; count: number } }
+  /** `GET /r/:code` over these link codes, each request a new visitor (no cookie); a 302 is the success. */
+  | { kind: 'clicks'; codes: string[] }
 );
 
 export interface LoadResult {

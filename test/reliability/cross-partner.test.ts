@@ -75,6 +75,12 @@ beforeAll(async () => {
       body: { clientAccountId: 78100001, productCode: 'amo-widget-pro' },
     })
   ).body.invoice.id;
+  a.link = (
+    await t.call('POST', '/api/v1/links', {
+      token: t.partnerToken(A),
+      body: { productCode: 'amo-widget-pro' },
+    })
+  ).body.code;
   a.dispute = (
     await t.call('POST', '/api/v1/disputes', {
       token: t.partnerToken(A),
@@ -162,6 +168,24 @@ const probes: Record<string, () => Promise<void>> = {
   'GET /api/v1/statements/:month': async () =>
     expect((await asB('GET', `/api/v1/statements/${month}?format=csv`)).text).not.toContain('78100001'),
   'GET /api/v1/whoami': async () => expect((await asB('GET', '/api/v1/whoami')).body.accountId).toBe(B),
+  'POST /api/v1/links': async () => {
+    // The same product gives B its own link, never A's code; A's link stays A's.
+    const res = await asB('POST', '/api/v1/links', { productCode: 'amo-widget-pro' });
+    expect(res.status).toBe(201);
+    expect(res.body.code).not.toBe(a.link);
+    const owner = await t.db.db
+      .selectFrom('partner_links')
+      .innerJoin('partners', 'partners.id', 'partner_links.partner_id')
+      .select('partners.account_id')
+      .where('code', '=', a.link!)
+      .executeTakeFirstOrThrow();
+    expect(Number(owner.account_id)).toBe(A);
+  },
+  'GET /api/v1/links': async () => {
+    const res = await asB('GET', '/api/v1/links');
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(a.link);
+  },
   'GET /api/v1/program': async () => {
     // The terms are the program's, the level B's own: nothing of A's appears.
     const res = await asB('GET', '/api/v1/program');

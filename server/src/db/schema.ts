@@ -396,6 +396,23 @@ export interface ProgramVersionsTable {
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** Partner links (`/r/<code>`), one per partner and product. */
+export interface PartnerLinksTable {
+  code: string;
+  partner_id: string;
+  product_code: string | null;
+  created_at: CreatedAt;
+}
+
+/** One visit through a partner link; `visitor_id` is the `amop_visitor` cookie. */
+export interface LinkClicksTable {
+  id: Generated<bigint>;
+  link_code: string;
+  partner_id: string;
+  visitor_id: string;
+  clicked_at: Timestamp;
+}
+
 export interface Database {
   partners: PartnersTable;
   audit_log: AuditLogTable;
@@ -425,4 +442,6 @@ export interface Database {
   amo_vendor_companies: AmoVendorCompaniesTable;
   amo_webhook_events: AmoWebhookEventsTable;
   program_versions: ProgramVersionsTable;
+  partner_links: PartnerLinksTable;
+  link_clicks: LinkClicksTable;
 }

@@ -24,7 +24,8 @@ export type AuthKind = 'public' | 'widget' | 'account' | 'staff' | 'admin' | 'bi
 export type RouteResult =
   | { status: number; body: unknown; headers?: Record<string, string> }
   | { status: number; file: Buffer; contentType: string; filename?: string; headers?: Record<string, string> }
-  | { status: number; html: string };
+  | { status: number; html: string; headers?: Record<string, string> }
+  | { status: 301 | 302 | 303 | 307 | 308; redirect: string; headers?: Record<string, string> };
 
 export interface HandlerContext<B, Q, P> {
   body: B;
@@ -230,7 +231,11 @@ function sendResult(res: Response, result: RouteResult): void {
     if (result.filename) res.attachment(result.filename);
     res.send(result.file);
   } else if ('html' in result) {
+    if (result.headers) res.set(result.headers);
     res.type('html').send(result.html);
+  } else if ('redirect' in result) {
+    if (result.headers) res.set(result.headers);
+    res.redirect(result.status, result.redirect);
   } else {
     if (result.headers) res.set(result.headers);
     if (result.status === 204) res.end();

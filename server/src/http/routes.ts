@@ -3,6 +3,7 @@ import { roleRoutes } from '../auth/roles.routes';
 import { whoamiRoutes } from '../auth/whoami.routes';
 import { commissionRoutes } from '../commissions/commission.routes';
 import { invoiceRoutes } from '../invoices/invoice.routes';
+import { linkRoutes } from '../links/link.routes';
 import { payoutRoutes } from '../payouts/payout.routes';
 import { documentRoutes } from '../certificates/certificate.routes';
 import { disputeRoutes } from '../disputes/dispute.routes';
@@ -27,4 +28,5 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...whoamiRoutes,
   ...amoRoutes,
   ...programRoutes,
+  ...linkRoutes,
 ];

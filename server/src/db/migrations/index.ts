@@ -5,6 +5,7 @@ import * as m003 from './003_money';
 import * as m004 from './004_amo';
 import * as m005 from './005_person_inn';
 import * as m006 from './006_programs';
+import * as m010 from './010_links';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '004_amo': m004,
   '005_person_inn': m005,
   '006_programs': m006,
+  '010_links': m010,
 };

@@ -1,0 +1,126 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/pool';
+import type { Attribution } from '../programs/program';
+import { chooseClick } from '../programs/program.rules';
+
+export interface LinkRow {
+  code: string;
+  partner_id: string;
+  product_code: string | null;
+  created_at: Date;
+}
+
+/**
+ * The partner's link for a product, created on first request. The unique (partner, product) constraint
+ * makes concurrent first requests converge: the loser's insert does nothing and both read the same row.
+ */
+export async function findOrCreateLink(
+  db: Db,
+  row: { code: string; partnerId: string; productCode: string | null },
+): Promise<{ link: LinkRow; created: boolean }> {
+  const inserted = await db
+    .insertInto('partner_links')
+    .values({ code: row.code, partner_id: row.partnerId, product_code: row.productCode })
+    .onConflict((oc) => oc.constraint('partner_links_one_per_product').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return { link: inserted, created: true };
+  let query = db.selectFrom('partner_links').selectAll().where('partner_id', '=', row.partnerId);
+  query =
+    row.productCode === null
+      ? query.where('product_code', 'is', null)
+      : query.where('product_code', '=', row.productCode);
+  return { link: await query.executeTakeFirstOrThrow(), created: false };
+}
+
+/** The partner's links with their click and distinct-visitor counts, newest first. */
+export async function listLinksWithCounts(
+  db: Db,
+  partnerId: string,
+): Promise<Array<LinkRow & { clicks: number; visitors: number }>> {
+  return db
+    .selectFrom('partner_links as l')
+    .leftJoin('link_clicks as c', 'c.link_code', 'l.code')
+    .where('l.partner_id', '=', partnerId)
+    .groupBy('l.code')
+    .select([
+      'l.code',
+      'l.partner_id',
+      'l.product_code',
+      'l.created_at',
+      sql<number>`count(c.id)::int`.as('clicks'),
+      sql<number>`count(DISTINCT c.visitor_id)::int`.as('visitors'),
+    ])
+    .orderBy('l.created_at', 'desc')
+    .orderBy('l.code')
+    .execute();
+}
+
+/**
+ * Records a click in one round trip: the statement reads the attribution of the program in force and inserts
+ * the click only when that program attributes by link, the code exists and its partner is not blocked (a
+ * blocked partner's clicks must not take an order from an earlier partner's click). `attribution` is null
+ * when no program is stored yet (the caller seeds the preset and retries).
+ */
+export async function recordClick(
+  db: Db,
+  click: { code: string; visitorId: string; at: Date },
+): Promise<{ attribution: Attribution | null; linkExists: boolean; recorded: boolean }> {
+  const { rows } = await sql<{ attribution: Attribution | null; link_exists: boolean; recorded: boolean }>`
+    WITH program AS (
+      SELECT document->'attribution' AS attribution FROM program_versions
+      WHERE effective_from <= ${click.at}
+      ORDER BY effective_from DESC, version DESC LIMIT 1
+    ), link AS (
+      SELECT l.code, l.partner_id, p.status FROM partner_links l JOIN partners p ON p.id = l.partner_id
+      WHERE l.code = ${click.code}
+    ), ins AS (
+      INSERT INTO link_clicks (link_code, partner_id, visitor_id, clicked_at)
+      SELECT link.code, link.partner_id, ${click.visitorId}, ${click.at} FROM link, program
+      WHERE program.attribution->>'via' = 'link' AND link.status <> 'blocked'
+      RETURNING 1
+    )
+    SELECT (SELECT attribution FROM program) AS attribution,
+           EXISTS (SELECT 1 FROM link) AS link_exists,
+           EXISTS (SELECT 1 FROM ins) AS recorded
+  `.execute(db);
+  const r = rows[0]!;
+  return { attribution: r.attribution, linkExists: r.link_exists, recorded: r.recorded };
+}
+
+export interface Click {
+  id: bigint;
+  linkCode: string;
+  partnerId: string;
+  visitorId: string;
+  clickedAt: Date;
+}
+
+/**
+ * The click a payment at `paidAt` is attributed to: the visitor's clicks in the window before the payment
+ * (read through the (visitor_id, clicked_at) index), decided by the pure `chooseClick` with the program's
+ * window and first/last-click rule. Null when no click is in the window.
+ */
+export async function winningClick(
+  db: Db,
+  q: { visitorId: string; paidAt: Date; windowDays: number; lastClickWins: boolean },
+): Promise<Click | null> {
+  const earliest = new Date(q.paidAt.getTime() - q.windowDays * 24 * 60 * 60 * 1000);
+  const rows = await db
+    .selectFrom('link_clicks')
+    .select(['id', 'link_code', 'partner_id', 'visitor_id', 'clicked_at'])
+    .where('visitor_id', '=', q.visitorId)
+    .where('clicked_at', '>=', earliest)
+    .where('clicked_at', '<=', q.paidAt)
+    .orderBy('clicked_at')
+    .orderBy('id')
+    .execute();
+  const clicks: Click[] = rows.map((r) => ({
+    id: r.id,
+    linkCode: r.link_code,
+    partnerId: r.partner_id,
+    visitorId: r.visitor_id,
+    clickedAt: r.clicked_at,
+  }));
+  return chooseClick(clicks, q.paidAt, q.windowDays, q.lastClickWins);
+}

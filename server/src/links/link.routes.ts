@@ -1,0 +1,113 @@
+import { defineRoute } from '../http/route';
+import { AppError } from '../http/errors';
+import { escapeHtml, publicPage } from '../http/html';
+import { DEFAULT_PRESET } from '../programs/program';
+import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
+import { CreateLinkBody, LinkCodeParams, LinkListOut, LinkOut } from './link';
+import * as repo from './link.repository';
+import type { LinkRow } from './link.repository';
+import { click, linkUrl, newLinkCode, newVisitorId, visitorCookie, visitorFromCookie } from './link.service';
+
+function linkOut(publicUrl: string, link: LinkRow) {
+  return {
+    code: link.code,
+    url: linkUrl(publicUrl, link.code),
+    productCode: link.product_code,
+    createdAt: link.created_at.toISOString(),
+  };
+}
+
+function notFoundPage(text: string): string {
+  return publicPage('Ссылка не найдена', `<h1>Ссылка не найдена</h1><p>${escapeHtml(text)}</p>`);
+}
+
+export const linkRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/links',
+    summary: 'Partner: its link for a product (or its general link), created on first request',
+    tag: 'links',
+    auth: 'account',
+    body: CreateLinkBody,
+    responses: {
+      201: { description: 'The link was created', schema: LinkOut },
+      200: { description: 'The partner already had this link', schema: LinkOut },
+    },
+    async handler({ db, body, caller, app, audit }) {
+      if (caller.kind !== 'account') throw new AppError('forbidden');
+      const partner = await getActivePartnerOrThrow(db, caller.accountId);
+      const { link, created } = await repo.findOrCreateLink(db, {
+        code: newLinkCode(),
+        partnerId: partner.id,
+        productCode: body.productCode ?? null,
+      });
+      if (created)
+        await audit('link.created', { type: 'link', id: link.code }, { productCode: link.product_code });
+      return { status: created ? 201 : 200, body: linkOut(app.config.publicUrl, link) };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/links',
+    summary: 'Partner: its links with their click and visitor counts',
+    tag: 'links',
+    auth: 'account',
+    responses: { 200: { description: 'Links', schema: LinkListOut } },
+    async handler({ db, caller, app }) {
+      if (caller.kind !== 'account') throw new AppError('forbidden');
+      const partner = await getPartnerOrThrow(db, caller.accountId);
+      const links = await repo.listLinksWithCounts(db, partner.id);
+      return {
+        status: 200,
+        body: {
+          items: links.map((l) => ({
+            ...linkOut(app.config.publicUrl, l),
+            clicks: l.clicks,
+            visitors: l.visitors,
+          })),
+        },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/r/:code',
+    summary:
+      'Public: a visit through a partner link; records the click and redirects to the landing with amop_visitor',
+    tag: 'public',
+    auth: 'public',
+    params: LinkCodeParams,
+    responses: {
+      302: { description: 'To the landing page of the program, with the amop_visitor cookie and parameter' },
+      404: { description: 'Unknown link, or the program does not use links', contentType: 'text/html' },
+    },
+    async handler({ db, params, req, app }) {
+      const existing = visitorFromCookie(req.get('cookie'));
+      const visitorId = existing ?? newVisitorId();
+      const outcome = await click(db, {
+        code: params.code,
+        visitorId,
+        at: new Date(),
+        preset: app.config.programPreset ?? DEFAULT_PRESET,
+      });
+      if (outcome.kind === 'unknown_link')
+        return { status: 404, html: notFoundPage('Такой партнёрской ссылки нет. Проверьте адрес.') };
+      if (outcome.kind === 'links_not_in_program')
+        return {
+          status: 404,
+          html: notFoundPage('Партнёрская программа сейчас не работает по ссылкам.'),
+        };
+      return {
+        status: 302,
+        redirect: outcome.location,
+        headers: {
+          'Set-Cookie': visitorCookie(visitorId, app.config.publicUrl.startsWith('https:')),
+          // Every visit must reach us to be counted: no cache may answer it.
+          'Cache-Control': 'no-store',
+        },
+      };
+    },
+  }),
+];

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** A link code: 16 random bytes in base64url (128 bits), so codes can be neither guessed nor enumerated. */
+export const LINK_CODE = /^[A-Za-z0-9_-]{22}$/;
+/** The visitor cookie set by `GET /r/:code`; its value is what the landing passes to billing as `referral.visitorId`. */
+export const VISITOR_COOKIE = 'amop_visitor';
+/** A visitor id: `vis_` and 22 base64url characters (128 random bits). */
+export const VISITOR_ID = /^vis_[A-Za-z0-9_-]{22}$/;
+export const VISITOR_COOKIE_MAX_AGE_S = 365 * 24 * 60 * 60;
+
+export const CreateLinkBody = z.strictObject({
+  /** The product the link promotes (its per-product rate applies); absent: the partner's general link. */
+  productCode: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a lowercase product code: letters, digits, "_", "-", "."')
+    .optional(),
+});
+export type CreateLinkBody = z.infer<typeof CreateLinkBody>;
+
+export const LinkOut = z.object({
+  code: z.string(),
+  url: z.string(),
+  productCode: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const LinkListOut = z.object({
+  items: z.array(LinkOut.extend({ clicks: z.number(), visitors: z.number() })),
+});
+
+/** Any string: a code of the wrong shape is an unknown link (a 404 page), not a 400 for a visitor's browser. */
+export const LinkCodeParams = z.object({ code: z.string() });
