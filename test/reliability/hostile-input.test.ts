@@ -259,6 +259,11 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
     path: '/api/v1/admin/settings',
     body: { holdDays: 14, minPayoutMinor: 100_000, payoutDaysOfMonth: [5, 20], renewalReminderDays: 30 },
   }),
+  'POST /api/v1/links': async () => ({
+    path: '/api/v1/links',
+    as: { token: main.token },
+    body: { productCode: `course-${next()}` },
+  }),
   'PUT /api/v1/admin/program': async () => ({
     path: '/api/v1/admin/program',
     body: { ...loadPreset('cloudlessons'), effectiveFrom: new Date(Date.now() + 86_400_000).toISOString() },
