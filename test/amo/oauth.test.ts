@@ -113,6 +113,17 @@ describe('installing the widget', () => {
     expect(JSON.stringify(list.body)).not.toMatch(/accessToken|refreshToken|tokens_enc/);
   });
 
+  it('connects an international account on amocrm.com (older accounts live there)', async () => {
+    const id = 30412399;
+    await env.connect(id, 'oldintl', 'amocrm.com');
+    const row = await connection(id);
+    expect(row).toMatchObject({ status: 'active', host: 'oldintl.amocrm.com' });
+    const list = await env.call('GET', '/api/v1/admin/amo/connections', { token: env.adminToken() });
+    expect(list.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ accountId: id, brand: 'amocrm', status: 'active' })]),
+    );
+  });
+
   it('refuses a redirect whose referer is not an amoCRM or Kommo account', async () => {
     const installs = (await env.db.db.selectFrom('amo_installs').select('id').execute()).length;
     for (const referer of ['evil.example.com', 'vendor.amocrm.ru.evil.com', 'http://vendor.amocrm.ru']) {

@@ -176,7 +176,10 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       if (!query.code) errors.push({ path: 'query.code', message: 'Required' });
       const host = query.referer ? accountHostFromReferer(query.referer) : null;
       if (!host)
-        errors.push({ path: 'query.referer', message: 'must be an account host on amocrm.ru or kommo.com' });
+        errors.push({
+          path: 'query.referer',
+          message: 'must be an account host on amocrm.ru, kommo.com or amocrm.com',
+        });
       if (query.client_id !== undefined && query.client_id !== app.config.amo.clientId)
         errors.push({ path: 'query.client_id', message: 'is not this integration' });
       if (errors.length > 0 || !query.code || !host)

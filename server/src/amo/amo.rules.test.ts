@@ -17,6 +17,9 @@ describe('accountHostFromReferer', () => {
     ['https://partner.kommo.com', 'partner.kommo.com'],
     ['https://partner.kommo.com/', 'partner.kommo.com'],
     ['my-shop-1.amocrm.ru', 'my-shop-1.amocrm.ru'],
+    // Older international accounts live on amocrm.com; their webhooks carry `https://<sub>.amocrm.com`.
+    ['partner.amocrm.com', 'partner.amocrm.com'],
+    ['https://partner.amocrm.com', 'partner.amocrm.com'],
   ])('accepts %s as %s', (referer, host) => {
     expect(accountHostFromReferer(referer)).toBe(host);
   });
@@ -29,7 +32,8 @@ describe('accountHostFromReferer', () => {
     'http://partner.amocrm.ru',
     'https://partner.amocrm.ru:8443',
     'https://user@partner.amocrm.ru',
-    'partner.amocrm.com',
+    'partner.amocrm.co',
+    'partner.amocrm.com.evil.com',
     '-partner.amocrm.ru',
     '',
   ])('refuses %s (our client secret would go there)', (referer) => {

@@ -6,10 +6,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 
 /**
- * The account hosts we accept from amoCRM (AMOCRM.md: amoCRM in Russia, Kommo internationally). The OAuth
- * code exchange sends our client secret to this host, so anything else is refused outright.
+ * The account domains amoCRM serves (AMOCRM.md): amoCRM in Russia, Kommo internationally, and amocrm.com
+ * where older international accounts still live (real webhooks carry `https://<sub>.amocrm.com`). One list
+ * for the install referer, the widget token's issuer and CORS.
  */
-const ACCOUNT_HOST = /^[a-z0-9](?:[a-z0-9-]{0,62})\.(amocrm\.ru|kommo\.com)$/;
+export const ACCOUNT_DOMAINS = ['amocrm.ru', 'kommo.com', 'amocrm.com'] as const;
+export type AccountDomain = (typeof ACCOUNT_DOMAINS)[number];
+const DOMAIN_ALTERNATIVES = ACCOUNT_DOMAINS.map((d) => d.replace(/\./g, '\\.')).join('|');
+
+/**
+ * The account hosts we accept from amoCRM. The OAuth code exchange sends our client secret to this host, so
+ * anything else is refused outright.
+ */
+const ACCOUNT_HOST = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,62})\\.(?:${DOMAIN_ALTERNATIVES})$`);
+
+/** An amoCRM or Kommo account page origin (`https://<sub>.<domain>`): the browser origins allowed by CORS. */
+export const ACCOUNT_ORIGIN = new RegExp(`^https://[a-z0-9][a-z0-9-]*\\.(?:${DOMAIN_ALTERNATIVES})$`, 'i');
 
 /** `referer` from the install redirect ("partner.amocrm.ru", sometimes a URL) → the account host, or null. */
 export function accountHostFromReferer(referer: string): string | null {

@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { isRecord } from './http';
 import { SlidingWindow } from './rate-limit';
 
-export type AmoDomain = 'amocrm.ru' | 'kommo.com';
+/** amocrm.ru (Russia), kommo.com (international), amocrm.com (older international accounts). */
+export type AmoDomain = 'amocrm.ru' | 'kommo.com' | 'amocrm.com';
 
 /** Why an account answers 403: switched by a test, or blocked by the fake after too many 429s. */
 export type BlockReason = 'manual' | 'rate-limit';
