@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { createAmoIntegration } from '../../server/src/amo';
-import { AmoConnectionBrokenError } from '../../server/src/amo/amo.errors';
+import { AmoClientRejectedError, AmoConnectionBrokenError } from '../../server/src/amo/amo.errors';
 import { open } from '../../server/src/crypto/secret-box';
 import { FAST, startAmoTest, VENDOR_ACCOUNT_ID, waitFor, type AmoTestEnv } from './support/harness';
 
@@ -223,6 +223,44 @@ describe('refreshing tokens', () => {
     const account = await env.amo.api.getAccount(VENDOR_ACCOUNT_ID);
     expect(account?.id).toBe(VENDOR_ACCOUNT_ID);
     expect(env.fake.stats.refreshTokenExchanges).toBe(refreshes + 1);
+  });
+
+  it("keeps every account's tokens and raises one integration alert when amoCRM refuses our client secret", async () => {
+    // The vendor rotated the secret in amoCRM's integration settings; our configuration still has the old
+    // one. amoCRM answers 401 «Некорректный клиент» (samples.ts) to every token request.
+    const vendorBefore = await connection(VENDOR_ACCOUNT_ID);
+    const partnerBefore = await connection(PARTNER);
+    env.fake.rotateClientSecret('rotated-in-amocrm');
+    await expireSoon(VENDOR_ACCOUNT_ID);
+    await expireSoon(PARTNER);
+    await expect(env.amo.api.getAccount(VENDOR_ACCOUNT_ID)).rejects.toBeInstanceOf(AmoClientRejectedError);
+    await expect(env.amo.api.getAccount(PARTNER)).rejects.toBeInstanceOf(AmoClientRejectedError);
+    for (const [before, accountId] of [
+      [vendorBefore, VENDOR_ACCOUNT_ID],
+      [partnerBefore, PARTNER],
+    ] as const) {
+      const row = await connection(accountId);
+      expect(row.status).toBe('active');
+      expect(row.tokens_enc).toBe(before.tokens_enc);
+    }
+    const alerts = await env.call('GET', '/api/v1/admin/amo/alerts', { token: env.adminToken() });
+    const rejected = alerts.body.items.filter(
+      (a: { kind: string }) => a.kind === 'integration_client_rejected',
+    );
+    expect(rejected).toEqual([
+      expect.objectContaining({ accountId: null, occurrences: 2, resolvedAt: null }),
+    ]);
+    expect(rejected[0].message).toMatch(/AMO_CLIENT_SECRET/);
+    expect(alerts.body.items.filter((a: { kind: string }) => a.kind === 'connection_broken')).toEqual([]);
+
+    // The secret is fixed (here: amoCRM's side back to ours): every account heals, the alert closes.
+    env.fake.rotateClientSecret(env.config.amo.clientSecret);
+    expect((await env.amo.api.getAccount(VENDOR_ACCOUNT_ID))?.id).toBe(VENDOR_ACCOUNT_ID);
+    expect((await env.amo.api.getAccount(PARTNER))?.id).toBe(PARTNER);
+    const after = await env.call('GET', '/api/v1/admin/amo/alerts', { token: env.adminToken() });
+    expect(
+      after.body.items.filter((a: { kind: string }) => a.kind === 'integration_client_rejected'),
+    ).toEqual([]);
   });
 
   it('marks the connection broken and alerts admins when the refresh token was revoked', async () => {

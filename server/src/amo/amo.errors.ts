@@ -24,6 +24,15 @@ export class AmoConnectionBrokenError extends AmoError {
   readonly retryable = false;
 }
 
+/**
+ * The token endpoint refused our client credentials (401 «Некорректный клиент», invalid_client): the client
+ * secret is wrong or was rotated in amoCRM. It concerns the integration, not the account, so the tokens stay
+ * and the call can succeed once the secret is fixed.
+ */
+export class AmoClientRejectedError extends AmoError {
+  readonly retryable = true;
+}
+
 /** 403: amoCRM blocked the integration for this account (or our IP). We stop calling it until unblocked. */
 export class AmoBlockedError extends AmoError {
   readonly retryable = false;

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { open, seal } from '../crypto/secret-box';
 import type { Db } from '../db/pool';
 import { AmoAccount, type TokenResponse } from './amo';
-import { AmoError, AmoOAuthError, AmoUnavailableError } from './amo.errors';
+import { AmoClientRejectedError, AmoError, AmoOAuthError, AmoUnavailableError } from './amo.errors';
 import { parseJson, type AmoHttp } from './amo.http';
 import { backoffMs } from './amo.rules';
 import * as repo from './amo.repository';
@@ -125,9 +125,10 @@ async function installFailed(
 ): Promise<void> {
   const message = error instanceof AmoError ? error.message : String(error);
   const expired = Date.now() - install.received_at.getTime() > CODE_LIFETIME_MS;
-  if (error instanceof AmoUnavailableError && !expired) {
+  if ((error instanceof AmoUnavailableError || error instanceof AmoClientRejectedError) && !expired) {
     // The token endpoint did not answer or failed. If the code was not spent, the retry works; if it was,
-    // the retry gets a clear "code has been revoked" and the install fails with an alert.
+    // the retry gets a clear "code has been revoked" and the install fails with an alert. A refused client
+    // secret leaves the code unspent: fixed within the code's 20 minutes, the install still succeeds.
     await repo.retryInstall(
       deps.db,
       install.id,

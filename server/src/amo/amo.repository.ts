@@ -286,6 +286,19 @@ export async function resolveAlerts(
   return rows.length;
 }
 
+/** Closes open integration-level alerts (no account) of these kinds. */
+export async function resolveIntegrationAlerts(db: Db, kinds: string[], resolution: string): Promise<number> {
+  const rows = await db
+    .updateTable('amo_alerts')
+    .set({ resolved_at: new Date(), resolution })
+    .where('account_id', 'is', null)
+    .where('kind', 'in', kinds)
+    .where('resolved_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
 export async function resolveAlert(
   db: Db,
   id: bigint,

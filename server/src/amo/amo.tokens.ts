@@ -5,6 +5,7 @@ import type { Db } from '../db/pool';
 import { TokenResponse, OAuthProblem } from './amo';
 import {
   AmoBlockedError,
+  AmoClientRejectedError,
   AmoConnectionBrokenError,
   AmoNotConnectedError,
   AmoOAuthError,
@@ -125,6 +126,9 @@ export class AmoTokens {
           refresh_token: refreshToken,
         });
       } catch (error) {
+        // A refused client secret is the integration's problem, not this account's: keep the tokens, so
+        // fixing AMO_CLIENT_SECRET heals every account (requestTokens raised the one integration alert).
+        if (error instanceof AmoClientRejectedError) return { kind: 'failed', error };
         if (error instanceof AmoOAuthError) {
           await this.markBroken(trx, accountId, `refresh refused: ${error.hint}`);
           return {
@@ -187,7 +191,30 @@ export class AmoTokens {
       const parsed = TokenResponse.safeParse(body);
       if (!parsed.success)
         throw new AmoResponseError('amoCRM answered the token request with an unexpected body', accountKey);
+      await repo.resolveIntegrationAlerts(
+        this.deps.db,
+        [CLIENT_REJECTED_ALERT],
+        'amoCRM accepted the client credentials again',
+      );
       return parsed.data;
+    }
+    if (isInvalidClient(response.status, body)) {
+      // One open alert for the whole integration, however many accounts and retries meet it.
+      await repo.raiseAlert(this.deps.db, {
+        accountId: null,
+        kind: CLIENT_REJECTED_ALERT,
+        dedupeKey: CLIENT_REJECTED_ALERT,
+        message:
+          "amoCRM refuses the integration's client credentials (401 «Некорректный клиент»): AMO_CLIENT_SECRET " +
+          '(or AMO_CLIENT_ID, AMO_REDIRECT_URI) does not match the integration in amoCRM — the secret was probably ' +
+          'regenerated there. Put the current secret into AMO_CLIENT_SECRET and restart; the accounts keep their ' +
+          'tokens and recover by themselves.',
+      });
+      this.deps.log.error({ accountKey }, 'amoCRM refused our client credentials (invalid_client)');
+      throw new AmoClientRejectedError(
+        "amoCRM refused the integration's client credentials (401 invalid_client); check AMO_CLIENT_SECRET",
+        accountKey,
+      );
     }
     if (response.status === 403)
       throw new AmoBlockedError(`amoCRM blocked the token request for ${accountKey} (403)`, accountKey);
@@ -237,6 +264,25 @@ export class AmoTokens {
     });
     this.deps.log.warn({ accountId, reason }, 'amoCRM account blocked');
   }
+}
+
+/** The integration-level alert of a refused client secret. */
+export const CLIENT_REJECTED_ALERT = 'integration_client_rejected';
+
+/**
+ * league/oauth2-server's `invalid_client` as amoCRM words it: 401, title «Некорректный клиент», detail
+ * «Авторизация клиента не прошла», no `hint` (samples.ts in the fake). A revoked or expired refresh token is
+ * also a 401 but says «Некорректный запрос» with a hint, and means the account's tokens are dead.
+ */
+function isInvalidClient(status: number, body: unknown): boolean {
+  if (status !== 401) return false;
+  const problem = OAuthProblem.safeParse(body);
+  if (!problem.success) return false;
+  const { title = '', detail = '' } = problem.data;
+  return (
+    /некорректный клиент|invalid[ _]client/i.test(title) ||
+    /авторизация клиента не прошла|client authentication failed/i.test(detail)
+  );
 }
 
 function assertUsable(

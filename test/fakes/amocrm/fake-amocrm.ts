@@ -72,6 +72,7 @@ import {
   type Reply,
 } from './http';
 import { AUTH_CODE_TTL_MS, TokenStore, type GrantResult, type TokenPair } from './tokens';
+import { INVALID_CLIENT_401 } from './samples';
 
 export type { AmoDomain, ApiCompany, ApiCustomField, ApiNote, ApiTask, BlockReason, TokenPair };
 
@@ -241,6 +242,11 @@ export interface FakeAmo {
   setUnpaid(accountId: number, unpaid: boolean): void;
   /** The next `n` API requests fail with `status` (5xx gateway statuses come as HTML, like nginx's). */
   failNext(n: number, status?: number): void;
+  /**
+   * The vendor changes the integration's secret in amoCRM: token requests with any other secret get
+   * 401 «Некорректный клиент» (invalid_client). Existing access tokens keep working.
+   */
+  rotateClientSecret(secret: string): void;
   /** An outage: while down, every API request answers 503 (nginx's HTML page) until `setDown(false)`. */
   setDown(down: boolean): void;
   /** Delays every OAuth and API answer by `ms`. */
@@ -306,7 +312,7 @@ function zeroCounters(): Counters {
 
 class FakeAmoServer implements FakeAmo {
   readonly clientId: string;
-  readonly clientSecret: string;
+  clientSecret: string;
   readonly redirectUri: string | undefined;
   readonly requests: RecordedRequest[] = [];
 
@@ -510,6 +516,10 @@ class FakeAmoServer implements FakeAmo {
 
   setUnpaid(accountId: number, unpaid: boolean): void {
     this.accountOrThrow(accountId).unpaid = unpaid;
+  }
+
+  rotateClientSecret(secret: string): void {
+    this.clientSecret = secret;
   }
 
   failNext(n: number, status = 500): void {
@@ -1285,12 +1295,7 @@ function oauthInvalidRequest(status: number, hint: string): Reply {
 
 /** Wrong client id, secret or redirect URI: league's `invalid_client`, a 401 without a hint. */
 function oauthInvalidClient(): Reply {
-  return problem(401, {
-    title: 'Некорректный клиент',
-    type: OAUTH_PROBLEM_TYPE,
-    status: 401,
-    detail: 'Авторизация клиента не прошла',
-  });
+  return problem(401, { ...INVALID_CLIENT_401 });
 }
 
 function positiveInt(value: string | null): number | undefined {
