@@ -123,6 +123,18 @@ describe('the amoCRM API client', () => {
     expect(env.fake.isBlocked(STORMY)).toBe(false);
   });
 
+  it("backs off longer after each 429 that names no wait (the gateway's HTML page, no Retry-After)", async () => {
+    const seen = env.fake.requests.length;
+    env.fake.failNext(2, 429);
+    expect((await env.amo.api.getAccount(V))?.id).toBe(V);
+    const ours = apiRequests(seen);
+    expect(ours.map((r) => r.status)).toEqual([429, 429, 200]);
+    expect(ours[1]!.at - ours[0]!.at).toBeGreaterThanOrEqual(950);
+    // A second 429 in a row means the first wait was not enough: wait longer, not the same second again.
+    expect(ours[2]!.at - ours[1]!.at).toBeGreaterThanOrEqual(1900);
+    expect(env.fake.isBlocked(V)).toBe(false);
+  });
+
   it('stops calling a blocked account (403), alerts admins, and resumes when a probe gets through', async () => {
     env.fake.block(V);
     await expect(env.amo.api.getAccount(V)).rejects.toBeInstanceOf(AmoBlockedError);

@@ -34,6 +34,8 @@ export interface AmoApiOptions {
   serverBackoff: { baseMs: number; capMs: number };
   /** How many 429s one call sits out (each waits `retry_after`) before it gives up. */
   max429Retries: number;
+  /** The longest wait after a 429 that names none (the waits double from 1 s up to this; default 16 s). */
+  max429BackoffMs?: number;
   requestTimeoutMs: number;
   random?: () => number;
 }
@@ -170,9 +172,15 @@ export class AmoApi {
       if (status === 402)
         throw new AmoPaymentRequiredError(`amoCRM account ${accountId} is not paid (402)`, accountId);
       if (status === 429) {
-        const waitMs = retryAfterMs(parseJson(response.body), headerText(response.headers['retry-after']));
-        limiter.pause(key, waitMs);
         tooMany += 1;
+        const waitMs = retryAfterMs(
+          parseJson(response.body),
+          headerText(response.headers['retry-after']),
+          tooMany,
+          { capMs: this.deps.options.max429BackoffMs ?? 16_000 },
+          this.random(),
+        );
+        limiter.pause(key, waitMs);
         log.warn({ accountId, waitMs, tooMany }, 'amoCRM rate limit hit (429): pausing the account');
         if (tooMany > max429Retries)
           throw new AmoRateLimitedError(`amoCRM kept answering 429 for account ${accountId}`, accountId);

@@ -90,6 +90,16 @@ describe('retryAfterMs', () => {
   ])('%j with header %s waits %d ms', (body, header, expected) => {
     expect(retryAfterMs(body, header)).toBe(expected);
   });
+
+  it('without a named wait doubles with each 429 in a row, capped, with at most a quarter of jitter', () => {
+    const waits = [1, 2, 3, 4, 5, 6].map((attempt) =>
+      retryAfterMs(undefined, undefined, attempt, { capMs: 16_000 }),
+    );
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 16_000, 16_000]);
+    expect(retryAfterMs(undefined, undefined, 2, { capMs: 16_000 }, 0.999)).toBe(2500);
+    // A named wait is obeyed as it is, whatever the attempt.
+    expect(retryAfterMs({ retry_after: 1 }, undefined, 5)).toBe(1000);
+  });
 });
 
 describe('the client company', () => {

@@ -101,7 +101,11 @@ export interface FakeAmoOptions {
    * should survive either.
    */
   missingEntityStatus?: 404 | 204;
-  /** amoCRM's 429 is usually JSON with `retry_after`, but its gateway has also been seen sending HTML. */
+  /**
+   * The shape of a 429. `html` (the default) is what the real gateway sends: nginx's HTML page and no
+   * `Retry-After` (amocrm-api-php throws AmoCRMApiTooManyRequestsException exactly for a 429 whose body is not
+   * JSON). `json` is problem+json with `retry_after` and a `Retry-After` header, kept for clients that read one.
+   */
   tooManyRequestsBody?: 'json' | 'html';
 }
 
@@ -343,7 +347,7 @@ class FakeAmoServer implements FakeAmo {
     this.autoBlockAfter429s = options.autoBlockAfter429s ?? 20;
     this.autoBlockWindowMs = options.autoBlockWindowMs ?? 60_000;
     this.missingEntityStatus = options.missingEntityStatus ?? 404;
-    this.tooManyRequestsBody = options.tooManyRequestsBody ?? 'json';
+    this.tooManyRequestsBody = options.tooManyRequestsBody ?? 'html';
     this.tokens = new TokenStore(() => this.now(), this.clientId);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -758,9 +762,11 @@ class FakeAmoServer implements FakeAmo {
     if (injected !== undefined) {
       this.counters.injectedFailures += 1;
       const reply =
-        injected >= 502 && injected <= 504
-          ? nginxPage(injected)
-          : httpProblem(injected, statusTitle(injected));
+        injected === 429
+          ? this.tooManyReply(1)
+          : injected >= 502 && injected <= 504
+            ? nginxPage(injected)
+            : httpProblem(injected, statusTitle(injected));
       return withReason(reply, 'injected by failNext');
     }
 
@@ -790,10 +796,13 @@ class FakeAmoServer implements FakeAmo {
     const waitMs = account.requestWindow.msUntilCountAtMost(now, this.ratePerSecond - 1);
     const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
     if (account.tooManyWindow.hit(now) > this.autoBlockAfter429s) account.blocked = 'rate-limit';
-    const reply =
-      this.tooManyRequestsBody === 'html'
-        ? nginxPage(429)
-        : httpProblem(429, 'Too many requests', { retry_after: retryAfter });
+    return this.tooManyReply(retryAfter);
+  }
+
+  /** A 429 in the configured shape: the real gateway's HTML without a wait, or problem+json with one. */
+  private tooManyReply(retryAfter: number): Reply {
+    if (this.tooManyRequestsBody === 'html') return nginxPage(429);
+    const reply = httpProblem(429, 'Too many requests', { retry_after: retryAfter });
     return { ...reply, headers: { ...reply.headers, 'retry-after': String(retryAfter) } };
   }
 
