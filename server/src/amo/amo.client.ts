@@ -17,6 +17,7 @@ import {
   AmoBlockedError,
   AmoConnectionBrokenError,
   AmoDeadlineError,
+  AmoForbiddenError,
   AmoPaymentRequiredError,
   AmoRateLimitedError,
   AmoResponseError,
@@ -25,6 +26,7 @@ import {
 } from './amo.errors';
 import { parseJson, type AmoHttp, type AmoHttpResponse } from './amo.http';
 import { backoffMs, retryAfterMs } from './amo.rules';
+import * as repo from './amo.repository';
 import type { AmoTokens } from './amo.tokens';
 import type { Priority, RateLimiter } from './rate-limiter';
 
@@ -64,7 +66,8 @@ const MAX_BATCH = 250;
  * fresh access token (refreshing it ahead of expiry), and then handles the answer:
  * - 204 → null / an empty list; problem+json → AmoApiError with `validation-errors` by `request_id`;
  * - 401 → one refresh and one retry, then the connection is marked broken;
- * - 403 → the account is marked blocked (an admin alert) and nothing more is sent to it;
+ * - 403 as nginx's HTML page → the account is marked blocked (an admin alert) and nothing more is sent to
+ *   it; 403 as problem+json (missing rights, IP whitelist) → AmoForbiddenError and an alert, no block;
  * - 429 → the whole account pauses for `retry_after`, then the call is retried (a few times at most);
  * - 5xx / 504 / timeouts → GET and PATCH retry with capped, jittered backoff; a POST is not repeated here,
  *   because it may have been applied: the caller checks first (see the outbox deliveries);
@@ -161,6 +164,17 @@ export class AmoApi {
         );
       }
       if (status === 403) {
+        // The API's own refusal comes as problem+json (rights, IP whitelist); the gateway's block for too
+        // many requests is nginx's HTML page (samples.ts). Only the block stops the whole account.
+        const refusal = ApiProblem.safeParse(parseJson(response.body));
+        if (refusal.success && (refusal.data.status === 403 || refusal.data.title !== undefined)) {
+          const path = request.path.split('?')[0]!;
+          await this.noteForbidden(accountId, request.method, path, refusal.data.detail ?? '');
+          throw new AmoForbiddenError(
+            `amoCRM refused ${request.method} ${path} for account ${accountId} (403: ${refusal.data.detail ?? 'no details'})`,
+            accountId,
+          );
+        }
         this.blocked.add(accountId);
         await tokens.markBlocked(
           this.deps.db,
@@ -202,6 +216,36 @@ export class AmoApi {
       }
       throw problemError(accountId, response);
     }
+  }
+
+  /** An admin alert for a 403 the API gave one request, in the words of its likely cause. */
+  private async noteForbidden(
+    accountId: number,
+    method: string,
+    path: string,
+    detail: string,
+  ): Promise<void> {
+    const said = detail ? ` amoCRM said: «${detail.slice(0, 200)}».` : '';
+    const message = /custom_fields/.test(path)
+      ? `amoCRM refused ${method} ${path} in account ${accountId} (403): only an administrator may create ` +
+        `custom fields, and the user who installed the widget is not one.${said} Reinstall the widget there as ` +
+        'an administrator, or create the field by hand and set AMO_CLIENT_ACCOUNT_FIELD_ID. Nothing else is ' +
+        'paused.'
+      : /\bip\b|whitelist|белом списке|ip-адрес/i.test(detail)
+        ? `amoCRM refused ${method} ${path} in account ${accountId} (403): the account allows the API only from ` +
+          `listed IP addresses (IP whitelist), and this server's address is not among them.${said} Ask the ` +
+          "account's administrator to add it; calls work again by themselves once it is listed."
+        : `amoCRM refused ${method} ${path} in account ${accountId} (403): the user who installed the widget ` +
+          `lacks the rights for it, or the account's IP whitelist does not list this server.${said} This is not ` +
+          'a rate-limit block: only such requests fail.';
+    await repo.raiseAlert(this.deps.db, {
+      accountId,
+      kind: 'access_denied',
+      message,
+      details: { method, path },
+      dedupeKey: `access_denied:${accountId}:${method} ${path.replace(/\/\d+/g, '/:id')}`,
+    });
+    this.deps.log.warn({ accountId, method, path }, 'amoCRM refused a request (403, not a block)');
   }
 
   private async sleep(failures: number, deadline: number | undefined): Promise<void> {

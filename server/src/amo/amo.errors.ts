@@ -38,6 +38,15 @@ export class AmoBlockedError extends AmoError {
   readonly retryable = false;
 }
 
+/**
+ * 403 from the API itself (problem+json, not the gateway's HTML block page): the integration's user lacks the
+ * rights for this request (creating custom fields needs an administrator) or the account's IP whitelist does
+ * not list our server. Only this request is refused; the account is not blocked.
+ */
+export class AmoForbiddenError extends AmoError {
+  readonly retryable = false;
+}
+
 /** 402: the account is not paid; the API refuses writes until it is. */
 export class AmoPaymentRequiredError extends AmoError {
   readonly retryable = true;

@@ -244,6 +244,10 @@ export class AccountState {
 
   blocked: BlockReason | null = null;
   unpaid = false;
+  /** false: the integration's user is no administrator (custom fields are refused with 403). */
+  adminRights = true;
+  /** The IP whitelist of the account's API (null: none). */
+  allowedIps: string[] | null = null;
   readonly uuid = randomUUID();
   readonly amojoId = randomUUID();
 

@@ -72,7 +72,7 @@ import {
   type Reply,
 } from './http';
 import { AUTH_CODE_TTL_MS, TokenStore, type GrantResult, type TokenPair } from './tokens';
-import { INVALID_CLIENT_401 } from './samples';
+import { ACCESS_DENIED_403, INVALID_CLIENT_401, ipNotAllowed403 } from './samples';
 
 export type { AmoDomain, ApiCompany, ApiCustomField, ApiNote, ApiTask, BlockReason, TokenPair };
 
@@ -244,6 +244,16 @@ export interface FakeAmo {
   unblock(accountId: number): void;
   isBlocked(accountId: number): boolean;
   setUnpaid(accountId: number, unpaid: boolean): void;
+  /**
+   * Whether the user the integration acts as is an administrator. Without admin rights amoCRM refuses
+   * creating custom fields with 403 problem+json (samples.ts), the rest of the API works.
+   */
+  setAdminRights(accountId: number, admin: boolean): void;
+  /**
+   * The account allows the API only from these addresses (null: from anywhere). Others get 403 problem+json
+   * naming the address — from the API, not the gateway's HTML block page.
+   */
+  restrictApiToIps(accountId: number, ips: string[] | null): void;
   /** The next `n` API requests fail with `status` (5xx gateway statuses come as HTML, like nginx's). */
   failNext(n: number, status?: number): void;
   /**
@@ -522,6 +532,14 @@ class FakeAmoServer implements FakeAmo {
     this.accountOrThrow(accountId).unpaid = unpaid;
   }
 
+  setAdminRights(accountId: number, admin: boolean): void {
+    this.accountOrThrow(accountId).adminRights = admin;
+  }
+
+  restrictApiToIps(accountId: number, ips: string[] | null): void {
+    this.accountOrThrow(accountId).allowedIps = ips ? [...ips] : null;
+  }
+
   rotateClientSecret(secret: string): void {
     this.clientSecret = secret;
   }
@@ -662,7 +680,15 @@ class FakeAmoServer implements FakeAmo {
       reply =
         method === 'POST' ? this.handleTokenRequest(parsed, record) : httpProblem(405, 'Method not allowed');
     } else if (url.pathname.startsWith('/api/v4/')) {
-      reply = this.handleApi(method, url, origin, parsed, record, req.headers.authorization);
+      reply = this.handleApi(
+        method,
+        url,
+        origin,
+        parsed,
+        record,
+        req.headers.authorization,
+        (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      );
     } else {
       reply = httpProblem(404, 'Not found');
     }
@@ -744,6 +770,7 @@ class FakeAmoServer implements FakeAmo {
     parsed: ParsedBody,
     record: RecordedRequest,
     authorization: string | undefined,
+    clientIp: string,
   ): Reply {
     if (this.down) return withReason(nginxPage(503), 'amoCRM is down (setDown)');
     const now = this.now();
@@ -775,6 +802,8 @@ class FakeAmoServer implements FakeAmo {
     const blocked = this.blockedReply(account.id);
     if (blocked) return blocked;
     if (inWindow > this.ratePerSecond) return this.tooManyRequests(account, now);
+    if (account.allowedIps && !account.allowedIps.includes(clientIp))
+      return problem(403, ipNotAllowed403(clientIp));
     if (account.unpaid) return httpProblem(402, 'Account is not paid');
     if (!parsed.ok) return httpProblem(400, 'Syntax error');
 
@@ -822,7 +851,10 @@ class FakeAmoServer implements FakeAmo {
     }
     if (path === '/api/v4/companies/custom_fields') {
       if (method === 'GET') return this.listCustomFields(account, url, origin);
-      if (method === 'POST') return this.createCustomFields(account, body, origin);
+      if (method === 'POST')
+        return account.adminRights
+          ? this.createCustomFields(account, body, origin)
+          : problem(403, { ...ACCESS_DENIED_403 });
       return notAllowed();
     }
     if ((match = /^\/api\/v4\/companies\/custom_fields\/(\d+)$/.exec(path))) {
