@@ -78,6 +78,19 @@ describe('the amoCRM API client', () => {
     expect(apiRequests(seen)).toHaveLength(1);
   });
 
+  it('sends X-Client-UUID like the official library, and takes 202 Accepted (no body) as success', async () => {
+    const company = env.fake.addCompany(V, { name: 'Принято' });
+    const seen = env.fake.requests.length;
+    env.fake.acceptNext(1);
+    await expect(
+      env.amo.api.updateCompanies(V, [{ id: company.id, request_id: 'u', name: 'Принято позже' }]),
+    ).resolves.toBeInstanceOf(Map);
+    expect((await env.amo.api.getCompany(V, company.id))?.name).toBe('Принято позже');
+    const ours = apiRequests(seen);
+    expect(ours.map((r) => r.status)).toEqual([202, 200]);
+    for (const request of ours) expect(request.headers['x-client-uuid']).toBe(env.config.amo.clientId);
+  });
+
   it('reports an unpaid account (402) as such', async () => {
     env.fake.setUnpaid(V, true);
     await expect(env.amo.api.getAccount(V)).rejects.toBeInstanceOf(AmoPaymentRequiredError);

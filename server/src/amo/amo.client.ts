@@ -138,6 +138,9 @@ export class AmoApi {
       }
 
       const { status } = response;
+      // 202: amoCRM accepted the request for later processing, often with no body (amocrm-api-php lists it
+      // among its success statuses and skips the JSON check for it). Like 204, there is nothing to read.
+      if (status === 202 && response.body.trim() === '') return null;
       if (status === 200 || status === 201 || status === 202) {
         const body = parseJson(response.body);
         const parsed = request.schema.safeParse(body);

@@ -256,6 +256,8 @@ export interface FakeAmo {
   restrictApiToIps(accountId: number, ips: string[] | null): void;
   /** The next `n` API requests fail with `status` (5xx gateway statuses come as HTML, like nginx's). */
   failNext(n: number, status?: number): void;
+  /** The next `n` API requests are applied and answered `202 Accepted` with no body (amoCRM queues some). */
+  acceptNext(n: number): void;
   /**
    * The vendor changes the integration's secret in amoCRM: token requests with any other secret get
    * 401 «Некорректный клиент» (invalid_client). Existing access tokens keep working.
@@ -344,6 +346,7 @@ class FakeAmoServer implements FakeAmo {
   private latencyMs = 0;
   /** Statuses for the next API requests, consumed one per request. */
   private failures: number[] = [];
+  private acceptedAnswers = 0;
   private down = false;
   private boundPort = 0;
   /** The address `url` names; a wildcard listen address is named as 127.0.0.1. */
@@ -540,6 +543,10 @@ class FakeAmoServer implements FakeAmo {
     this.accountOrThrow(accountId).allowedIps = ips ? [...ips] : null;
   }
 
+  acceptNext(n: number): void {
+    this.acceptedAnswers += n;
+  }
+
   rotateClientSecret(secret: string): void {
     this.clientSecret = secret;
   }
@@ -614,6 +621,7 @@ class FakeAmoServer implements FakeAmo {
     this.clearRequests();
     this.counters = zeroCounters();
     this.failures = [];
+    this.acceptedAnswers = 0;
     this.down = false;
     this.latencyMs = 0;
     this.clockOffsetMs = 0;
@@ -807,7 +815,12 @@ class FakeAmoServer implements FakeAmo {
     if (account.unpaid) return httpProblem(402, 'Account is not paid');
     if (!parsed.ok) return httpProblem(400, 'Syntax error');
 
-    return this.dispatch(method, url, origin, parsed.value, account);
+    const reply = this.dispatch(method, url, origin, parsed.value, account);
+    if (this.acceptedAnswers > 0 && reply.status < 300) {
+      this.acceptedAnswers -= 1;
+      return withReason({ status: 202, headers: {}, body: '' }, 'accepted by acceptNext');
+    }
+    return reply;
   }
 
   private authenticate(header: string | undefined): { account?: AccountState; reason: string } {
