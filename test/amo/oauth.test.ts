@@ -145,6 +145,67 @@ describe('installing the widget', () => {
   });
 });
 
+describe('a flood of the install callback (issue 12, item 5)', () => {
+  const pendingInstalls = async () =>
+    (await env.db.db.selectFrom('amo_installs').select('id').where('status', '=', 'pending').execute())
+      .length;
+  const openInstallAlerts = async () =>
+    env.db.db
+      .selectFrom('amo_alerts')
+      .select(['occurrences', 'message'])
+      .where('kind', '=', 'install_failed')
+      .where('resolved_at', 'is', null)
+      .execute();
+
+  it('limits made-up codes per referer and overall, and collapses their failures into one alert', async () => {
+    const exchangesBefore = env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length;
+    // 200 unauthenticated calls from one referer with made-up codes, as the probe sent.
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        env
+          .call('GET', `/amo/oauth/callback?code=def50200made-up-${i}&referer=flood.amocrm.ru&from_widget=1`)
+          .then((r) => r.status),
+      ),
+    );
+    const accepted = statuses.filter((s) => s === 200).length;
+    expect(accepted).toBeGreaterThanOrEqual(1);
+    expect(accepted).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+
+    await waitFor(async () => (await pendingInstalls()) === 0, 'the stored codes to be tried');
+    const exchanges =
+      env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length - exchangesBefore;
+    expect(exchanges).toBe(accepted);
+    // One alert however many codes failed, counting them.
+    const alerts = await openInstallAlerts();
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.occurrences).toBe(accepted);
+    await env.db.db
+      .updateTable('amo_alerts')
+      .set({ resolved_at: new Date() })
+      .where('kind', '=', 'install_failed')
+      .execute();
+  });
+
+  it('a real install from another account still goes through while one referer floods', async () => {
+    const id = 30412377;
+    env.fake.addAccount({ id, subdomain: 'genuine' });
+    const install = await env.fake.installWidget(id);
+    expect(install.status).toBe(200);
+    await waitFor(
+      async () =>
+        (
+          await env.db.db
+            .selectFrom('amo_connections')
+            .select('status')
+            .where('account_id', '=', BigInt(id))
+            .execute()
+        ).length > 0,
+      'the genuine install',
+    );
+  });
+});
+
 describe('refreshing tokens', () => {
   it('refreshes ahead of expiry and keeps using the new token', async () => {
     const before = await connection(VENDOR_ACCOUNT_ID);
@@ -354,5 +415,41 @@ describe('the disconnect hook', () => {
       status: 'active',
       token_version: before.token_version,
     });
+  });
+});
+
+// Last in the file: it fills the overall window, which would refuse the installs of the tests above.
+describe('a flood of the install callback from many referers', () => {
+  it('holds the overall limit, and the codes that got through fail into the same one alert', async () => {
+    const exchangesBefore = env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length;
+    // And from 200 different referers: the overall limit holds.
+    const spread = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        env
+          .call('GET', `/amo/oauth/callback?code=def50200spread-${i}&referer=flood${i}.amocrm.ru`)
+          .then((r) => r.status),
+      ),
+    );
+    const acceptedSpread = spread.filter((s) => s === 200).length;
+    expect(acceptedSpread).toBeLessThanOrEqual(30);
+
+    expect(acceptedSpread).toBeGreaterThanOrEqual(1);
+    expect(spread.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+    await waitFor(
+      async () =>
+        (await env.db.db.selectFrom('amo_installs').select('id').where('status', '=', 'pending').execute())
+          .length === 0,
+      'the stored codes to be tried',
+    );
+    const exchanges =
+      env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length - exchangesBefore;
+    expect(exchanges).toBe(acceptedSpread);
+    const alerts = await env.db.db
+      .selectFrom('amo_alerts')
+      .select('occurrences')
+      .where('kind', '=', 'install_failed')
+      .where('resolved_at', 'is', null)
+      .execute();
+    expect(alerts).toEqual([{ occurrences: acceptedSpread }]);
   });
 });
