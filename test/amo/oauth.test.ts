@@ -324,6 +324,23 @@ describe('refreshing tokens', () => {
     ).toEqual([]);
   });
 
+  it('follows an account whose subdomain changed: asks amoCRM where it lives now, then retries there', async () => {
+    const id = 30412388;
+    await env.connect(id, 'oldname');
+    env.fake.renameAccount(id, 'newname');
+    const seen = env.fake.requests.length;
+    const account = await env.amo.api.getAccount(id);
+    expect(account?.id).toBe(id);
+    expect(await connection(id)).toMatchObject({ status: 'active', host: 'newname.amocrm.ru' });
+    const lookup = env.fake.requests.slice(seen).find((r) => r.path === '/oauth2/account/current/subdomain');
+    expect(lookup).toMatchObject({ method: 'GET', status: 200 });
+    expect(lookup!.headers['x-refresh-token']).toBeTruthy();
+    // Later calls go to the new host at once.
+    const later = env.fake.requests.length;
+    await env.amo.api.getAccount(id);
+    expect(env.fake.requests.slice(later).map((r) => r.status)).toEqual([200]);
+  });
+
   it('marks the connection broken and alerts admins when the refresh token was revoked', async () => {
     env.fake.revoke(PARTNER);
     await expireSoon(PARTNER);

@@ -154,7 +154,10 @@ export class AmoApi {
         return parsed.data;
       }
       if (status === 204) return null;
-      if (status === 401) {
+      // 401, or a 404 page that is not the API's problem+json (no account lives at this host: its subdomain
+      // changed): refresh once — the refresh follows the account to its new host — and retry.
+      const hostGone = status === 404 && !ApiProblem.safeParse(parseJson(response.body)).success;
+      if (status === 401 || (hostGone && !refreshed)) {
         if (!refreshed) {
           refreshed = true;
           await tokens.refresh(accountId, grant.version);

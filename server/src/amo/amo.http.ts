@@ -62,6 +62,9 @@ export class AmoHttp {
         ...(request.json !== undefined ? { json: request.json } : {}),
         ...(request.searchParams ? { searchParams: request.searchParams } : {}),
         headers: {
+          // Through AMO_API_ORIGIN (a proxy, the fake) the Host header no longer names the account; this one
+          // does, so the other side can route as amoCRM routes by host.
+          ...(this.options.apiOrigin ? { 'x-amo-account-host': request.host } : {}),
           ...(this.options.clientId ? { 'x-client-uuid': this.options.clientId } : {}),
           ...(request.accessToken ? { authorization: `Bearer ${request.accessToken}` } : {}),
           ...request.headers,

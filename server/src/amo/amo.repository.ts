@@ -149,6 +149,15 @@ export async function upsertConnection(
     .executeTakeFirstOrThrow();
 }
 
+/** The account answers on another host now (its subdomain changed). */
+export async function setConnectionHost(db: Db, accountId: number, host: string): Promise<void> {
+  await db
+    .updateTable('amo_connections')
+    .set({ host, updated_at: new Date() })
+    .where('account_id', '=', BigInt(accountId))
+    .execute();
+}
+
 export async function storeRefreshedTokens(
   db: Db,
   accountId: number,

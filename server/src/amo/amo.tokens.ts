@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Config } from '../config';
 import { open, seal } from '../crypto/secret-box';
 import type { Db } from '../db/pool';
@@ -14,6 +15,7 @@ import {
 } from './amo.errors';
 import { parseJson, type AmoHttp } from './amo.http';
 import * as repo from './amo.repository';
+import { accountHostFromReferer } from './amo.rules';
 
 /** What an API call needs: where the account lives and a valid access token. */
 export interface AccessGrant {
@@ -121,10 +123,7 @@ export class AmoTokens {
       const { refreshToken } = this.openTokens(row);
       let tokens: TokenResponse;
       try {
-        tokens = await this.requestTokens(row.host, accountId, {
-          grant_type: 'refresh_token',
-          refresh_token: refreshToken,
-        });
+        tokens = await this.refreshFollowingHost(trx, row, refreshToken);
       } catch (error) {
         // A refused client secret is the integration's problem, not this account's: keep the tokens, so
         // fixing AMO_CLIENT_SECRET heals every account (requestTokens raised the one integration alert).
@@ -159,6 +158,52 @@ export class AmoTokens {
     if (outcome.kind === 'failed') throw outcome.error;
     this.deps.log.info({ accountId, tokenVersion: outcome.row.token_version }, 'amoCRM tokens refreshed');
     return this.grant(outcome.row);
+  }
+
+  /**
+   * A refresh at the account's host; when that host answers 404 or 401 (not invalid_client), the account may
+   * have changed its subdomain. Like amocrm-api-php (`getAccessTokenByRefreshToken`), ask
+   * `GET https://<api domain>/oauth2/account/current/subdomain` with `X-Refresh-Token` where it lives now and,
+   * if that is another host, store it and refresh there once.
+   */
+  private async refreshFollowingHost(
+    trx: Db,
+    row: repo.ConnectionRow,
+    refreshToken: string,
+  ): Promise<TokenResponse> {
+    const accountId = Number(row.account_id);
+    const grant = { grant_type: 'refresh_token' as const, refresh_token: refreshToken };
+    try {
+      return await this.requestTokens(row.host, accountId, grant);
+    } catch (error) {
+      const hostGone =
+        (error instanceof AmoUnavailableError && error.status === 404) ||
+        (error instanceof AmoOAuthError && error.status === 401);
+      if (!hostGone) throw error;
+      const current = await this.currentHost(row, refreshToken).catch(() => null);
+      if (!current || current === row.host) throw error;
+      await repo.setConnectionHost(trx, accountId, current);
+      this.deps.log.info(
+        { accountId, from: row.host, to: current },
+        'amoCRM account moved to a new subdomain',
+      );
+      row.host = current;
+      return this.requestTokens(current, accountId, grant);
+    }
+  }
+
+  /** Where the account lives now, by its refresh token; null when amoCRM does not say. */
+  private async currentHost(row: repo.ConnectionRow, refreshToken: string): Promise<string | null> {
+    const response = await this.deps.http.send({
+      host: apiDomainOf(this.openTokens(row).accessToken) ?? row.host,
+      method: 'GET',
+      path: '/oauth2/account/current/subdomain',
+      headers: { 'x-refresh-token': refreshToken },
+      accountKey: Number(row.account_id),
+    });
+    if (response.status !== 200) return null;
+    const body = AccountDomain.safeParse(parseJson(response.body));
+    return body.success ? accountHostFromReferer(body.data.domain) : null;
   }
 
   /** The authorization code of an install → tokens (AMOCRM.md: JSON to /oauth2/access_token). */
@@ -263,6 +308,26 @@ export class AmoTokens {
       details: { reason },
     });
     this.deps.log.warn({ accountId, reason }, 'amoCRM account blocked');
+  }
+}
+
+/** `/oauth2/account/current/subdomain`'s answer (amocrm-api-php's AccountDomainModel); `domain` is the host. */
+const AccountDomain = z.looseObject({ id: z.number(), subdomain: z.string(), domain: z.string() });
+
+/**
+ * amoCRM's access tokens are JWTs whose `api_domain` claim names the shared API host
+ * (amocrm-api-php `getSharedApiDomain`). Read without verifying: it only picks where to ask, and the answer
+ * is checked against the account domains before it is used.
+ */
+function apiDomainOf(accessToken: string): string | null {
+  const payload = accessToken.split('.')[1];
+  if (!payload) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { api_domain?: unknown };
+    const domain = typeof claims.api_domain === 'string' ? claims.api_domain.toLowerCase() : '';
+    return /^api-[a-z0-9]+\.(?:amocrm\.ru|kommo\.com|amocrm\.com)$/.test(domain) ? domain : null;
+  } catch {
+    return null;
   }
 }
 

@@ -72,7 +72,7 @@ import {
   type Reply,
 } from './http';
 import { AUTH_CODE_TTL_MS, TokenStore, type GrantResult, type TokenPair } from './tokens';
-import { ACCESS_DENIED_403, INVALID_CLIENT_401, ipNotAllowed403 } from './samples';
+import { ACCESS_DENIED_403, accountDomain, INVALID_CLIENT_401, ipNotAllowed403 } from './samples';
 
 export type { AmoDomain, ApiCompany, ApiCustomField, ApiNote, ApiTask, BlockReason, TokenPair };
 
@@ -256,6 +256,13 @@ export interface FakeAmo {
   restrictApiToIps(accountId: number, ips: string[] | null): void;
   /** The next `n` API requests fail with `status` (5xx gateway statuses come as HTML, like nginx's). */
   failNext(n: number, status?: number): void;
+  /**
+   * The account's subdomain is changed (amoCRM allows renaming an account's address). Requests that name the
+   * old host (the `X-Amo-Account-Host` header our client sends when it talks to an AMO_API_ORIGIN, standing
+   * for the Host header a real request carries) get 404; `GET /oauth2/account/current/subdomain` with
+   * `X-Refresh-Token` tells where the account lives now.
+   */
+  renameAccount(accountId: number, subdomain: string): void;
   /** The next `n` API requests are applied and answered `202 Accepted` with no body (amoCRM queues some). */
   acceptNext(n: number): void;
   /**
@@ -543,6 +550,11 @@ class FakeAmoServer implements FakeAmo {
     this.accountOrThrow(accountId).allowedIps = ips ? [...ips] : null;
   }
 
+  renameAccount(accountId: number, subdomain: string): void {
+    if (!/^[a-z0-9-]+$/i.test(subdomain)) throw new Error(`invalid subdomain "${subdomain}"`);
+    this.accountOrThrow(accountId).identity.subdomain = subdomain;
+  }
+
   acceptNext(n: number): void {
     this.acceptedAnswers += n;
   }
@@ -683,8 +695,14 @@ class FakeAmoServer implements FakeAmo {
     if (this.latencyMs > 0) await sleep(this.latencyMs);
 
     let reply: Reply;
+    const namedHost = record.headers['x-amo-account-host']?.toLowerCase();
     if (tooLarge) reply = httpProblem(413, 'Request body is too large');
-    else if (url.pathname === '/oauth2/access_token') {
+    else if (url.pathname === '/oauth2/account/current/subdomain') {
+      reply = method === 'GET' ? this.currentSubdomain(record) : httpProblem(405, 'Method not allowed');
+    } else if (namedHost !== undefined && !this.hostServed(namedHost, parsed, req.headers.authorization)) {
+      // No account at this address (any more): what amoCRM answers on a renamed account's old host.
+      reply = withReason(nginxPage(404), `no account lives at ${namedHost}`);
+    } else if (url.pathname === '/oauth2/access_token') {
       reply =
         method === 'POST' ? this.handleTokenRequest(parsed, record) : httpProblem(405, 'Method not allowed');
     } else if (url.pathname.startsWith('/api/v4/')) {
@@ -760,6 +778,37 @@ class FakeAmoServer implements FakeAmo {
     if (!this.accounts.has(result.accountId)) return oauthInvalidRequest(401, 'Token has been revoked');
     this.counters.tokenExchanges += 1;
     return json(200, result.pair);
+  }
+
+  /**
+   * Whether the host a request names belongs to the account its credentials (access token, refresh token or
+   * code) belong to. Requests without credentials are not judged here.
+   */
+  private hostServed(host: string, parsed: ParsedBody, authorization: string | undefined): boolean {
+    let accountId: number | undefined;
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (bearer) {
+      const check = this.tokens.checkAccessToken(bearer[1]!);
+      accountId = check.ok ? check.accountId : check.accountId;
+    } else if (parsed.ok && isRecord(parsed.value)) {
+      const { refresh_token: refresh, code } = parsed.value;
+      if (typeof refresh === 'string') accountId = this.tokens.accountOfRefreshToken(refresh);
+      else if (typeof code === 'string') accountId = this.tokens.accountOfCode(code);
+    }
+    const account = accountId === undefined ? undefined : this.accounts.get(accountId);
+    if (!account) return true;
+    return host === `${account.identity.subdomain}.${account.identity.domain}`;
+  }
+
+  /** `GET /oauth2/account/current/subdomain` with `X-Refresh-Token`: where the token's account lives now. */
+  private currentSubdomain(record: RecordedRequest): Reply {
+    const token = record.headers['x-refresh-token'];
+    const accountId = token ? this.tokens.accountOfRefreshToken(token) : undefined;
+    record.accountId = accountId ?? null;
+    const account = accountId === undefined ? undefined : this.accounts.get(accountId);
+    if (!account) return oauthInvalidRequest(401, 'Token has been revoked');
+    const { id, subdomain, domain } = account.identity;
+    return json(200, accountDomain(id, subdomain, domain));
   }
 
   /** A blocked account is refused at the gateway, before OAuth or the API look at the request. */
