@@ -789,7 +789,7 @@ class FakeAmoServer implements FakeAmo {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (bearer) {
       const check = this.tokens.checkAccessToken(bearer[1]!);
-      accountId = check.ok ? check.accountId : check.accountId;
+      accountId = check.accountId;
     } else if (parsed.ok && isRecord(parsed.value)) {
       const { refresh_token: refresh, code } = parsed.value;
       if (typeof refresh === 'string') accountId = this.tokens.accountOfRefreshToken(refresh);
