@@ -1,6 +1,7 @@
 import {
   AmoApiError,
   AmoBlockedError,
+  AmoForbiddenError,
   AmoPaymentRequiredError,
   AmoUnavailableError,
 } from '../../server/src/amo/amo.errors';
@@ -77,6 +78,19 @@ describe('the amoCRM API client', () => {
     expect(apiRequests(seen)).toHaveLength(1);
   });
 
+  it('sends X-Client-UUID like the official library, and takes 202 Accepted (no body) as success', async () => {
+    const company = env.fake.addCompany(V, { name: 'Принято' });
+    const seen = env.fake.requests.length;
+    env.fake.acceptNext(1);
+    await expect(
+      env.amo.api.updateCompanies(V, [{ id: company.id, request_id: 'u', name: 'Принято позже' }]),
+    ).resolves.toBeInstanceOf(Map);
+    expect((await env.amo.api.getCompany(V, company.id))?.name).toBe('Принято позже');
+    const ours = apiRequests(seen);
+    expect(ours.map((r) => r.status)).toEqual([202, 200]);
+    for (const request of ours) expect(request.headers['x-client-uuid']).toBe(env.config.amo.clientId);
+  });
+
   it('reports an unpaid account (402) as such', async () => {
     env.fake.setUnpaid(V, true);
     await expect(env.amo.api.getAccount(V)).rejects.toBeInstanceOf(AmoPaymentRequiredError);
@@ -121,6 +135,63 @@ describe('the amoCRM API client', () => {
     expect(Math.max(...perSecond)).toBeLessThanOrEqual(7);
     expect(env.fake.stats.maxRequestsPerSecond[STORMY]).toBeLessThanOrEqual(7);
     expect(env.fake.isBlocked(STORMY)).toBe(false);
+  });
+
+  it("backs off longer after each 429 that names no wait (the gateway's HTML page, no Retry-After)", async () => {
+    const seen = env.fake.requests.length;
+    env.fake.failNext(2, 429);
+    expect((await env.amo.api.getAccount(V))?.id).toBe(V);
+    const ours = apiRequests(seen);
+    expect(ours.map((r) => r.status)).toEqual([429, 429, 200]);
+    expect(ours[1]!.at - ours[0]!.at).toBeGreaterThanOrEqual(950);
+    // A second 429 in a row means the first wait was not enough: wait longer, not the same second again.
+    expect(ours[2]!.at - ours[1]!.at).toBeGreaterThanOrEqual(1900);
+    expect(env.fake.isBlocked(V)).toBe(false);
+  });
+
+  it('a 403 for missing admin rights refuses that request only: no block, an alert that says admin rights', async () => {
+    env.fake.setAdminRights(V, false);
+    const error = await env.amo.api
+      .createCompanyCustomFields(V, [{ request_id: 'f', name: 'Поле', type: 'text' }])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AmoForbiddenError);
+    // The account is not blocked: everything else still goes.
+    expect((await env.amo.api.getAccount(V))?.id).toBe(V);
+    const connections = await env.call('GET', '/api/v1/admin/amo/connections', { token: env.adminToken() });
+    expect(connections.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ accountId: V, status: 'active' })]),
+    );
+    const alerts = await env.call('GET', '/api/v1/admin/amo/alerts', { token: env.adminToken() });
+    const denied = alerts.body.items.filter((a: { kind: string }) => a.kind === 'access_denied');
+    expect(denied).toEqual([expect.objectContaining({ accountId: V })]);
+    expect(denied[0].message).toMatch(/administrator/);
+    expect(alerts.body.items.filter((a: { kind: string }) => a.kind === 'connection_blocked')).toEqual([]);
+    env.fake.setAdminRights(V, true);
+    const resolved = await env.call('POST', `/api/v1/admin/amo/alerts/${denied[0].id}/resolve`, {
+      token: env.adminToken(),
+      body: { resolution: 'handled in the test' },
+    });
+    expect(resolved.status).toBe(200);
+  });
+
+  it('a 403 from an IP whitelist is not a rate-limit block: the alert names the whitelist, and it heals alone', async () => {
+    env.fake.restrictApiToIps(STORMY, ['203.0.113.7']);
+    await expect(env.amo.api.getAccount(STORMY)).rejects.toBeInstanceOf(AmoForbiddenError);
+    const alerts = await env.call('GET', '/api/v1/admin/amo/alerts', { token: env.adminToken() });
+    const denied = alerts.body.items.filter(
+      (a: { kind: string; accountId: number }) => a.kind === 'access_denied' && a.accountId === STORMY,
+    );
+    expect(denied).toHaveLength(1);
+    expect(denied[0].message).toMatch(/IP/);
+    expect(alerts.body.items.filter((a: { kind: string }) => a.kind === 'connection_blocked')).toEqual([]);
+    // The account's admin lists our address: the next call simply works, no resume needed.
+    env.fake.restrictApiToIps(STORMY, null);
+    expect((await env.amo.api.getAccount(STORMY))?.id).toBe(STORMY);
+    const resolved = await env.call('POST', `/api/v1/admin/amo/alerts/${denied[0].id}/resolve`, {
+      token: env.adminToken(),
+      body: { resolution: 'handled in the test' },
+    });
+    expect(resolved.status).toBe(200);
   });
 
   it('stops calling a blocked account (403), alerts admins, and resumes when a probe gets through', async () => {

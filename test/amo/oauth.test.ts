@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { createAmoIntegration } from '../../server/src/amo';
-import { AmoConnectionBrokenError } from '../../server/src/amo/amo.errors';
+import { AmoClientRejectedError, AmoConnectionBrokenError } from '../../server/src/amo/amo.errors';
 import { open } from '../../server/src/crypto/secret-box';
 import { FAST, startAmoTest, VENDOR_ACCOUNT_ID, waitFor, type AmoTestEnv } from './support/harness';
 
@@ -113,6 +113,17 @@ describe('installing the widget', () => {
     expect(JSON.stringify(list.body)).not.toMatch(/accessToken|refreshToken|tokens_enc/);
   });
 
+  it('connects an international account on amocrm.com (older accounts live there)', async () => {
+    const id = 30412399;
+    await env.connect(id, 'oldintl', 'amocrm.com');
+    const row = await connection(id);
+    expect(row).toMatchObject({ status: 'active', host: 'oldintl.amocrm.com' });
+    const list = await env.call('GET', '/api/v1/admin/amo/connections', { token: env.adminToken() });
+    expect(list.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ accountId: id, brand: 'amocrm', status: 'active' })]),
+    );
+  });
+
   it('refuses a redirect whose referer is not an amoCRM or Kommo account', async () => {
     const installs = (await env.db.db.selectFrom('amo_installs').select('id').execute()).length;
     for (const referer of ['evil.example.com', 'vendor.amocrm.ru.evil.com', 'http://vendor.amocrm.ru']) {
@@ -131,6 +142,67 @@ describe('installing the widget', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.text).toContain('Подключение отменено');
     expect(await env.db.db.selectFrom('amo_installs').select('id').execute()).toHaveLength(installs);
+  });
+});
+
+describe('a flood of the install callback (issue 12, item 5)', () => {
+  const pendingInstalls = async () =>
+    (await env.db.db.selectFrom('amo_installs').select('id').where('status', '=', 'pending').execute())
+      .length;
+  const openInstallAlerts = async () =>
+    env.db.db
+      .selectFrom('amo_alerts')
+      .select(['occurrences', 'message'])
+      .where('kind', '=', 'install_failed')
+      .where('resolved_at', 'is', null)
+      .execute();
+
+  it('limits made-up codes per referer and overall, and collapses their failures into one alert', async () => {
+    const exchangesBefore = env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length;
+    // 200 unauthenticated calls from one referer with made-up codes, as the probe sent.
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        env
+          .call('GET', `/amo/oauth/callback?code=def50200made-up-${i}&referer=flood.amocrm.ru&from_widget=1`)
+          .then((r) => r.status),
+      ),
+    );
+    const accepted = statuses.filter((s) => s === 200).length;
+    expect(accepted).toBeGreaterThanOrEqual(1);
+    expect(accepted).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+
+    await waitFor(async () => (await pendingInstalls()) === 0, 'the stored codes to be tried');
+    const exchanges =
+      env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length - exchangesBefore;
+    expect(exchanges).toBe(accepted);
+    // One alert however many codes failed, counting them.
+    const alerts = await openInstallAlerts();
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.occurrences).toBe(accepted);
+    await env.db.db
+      .updateTable('amo_alerts')
+      .set({ resolved_at: new Date() })
+      .where('kind', '=', 'install_failed')
+      .execute();
+  });
+
+  it('a real install from another account still goes through while one referer floods', async () => {
+    const id = 30412377;
+    env.fake.addAccount({ id, subdomain: 'genuine' });
+    const install = await env.fake.installWidget(id);
+    expect(install.status).toBe(200);
+    await waitFor(
+      async () =>
+        (
+          await env.db.db
+            .selectFrom('amo_connections')
+            .select('status')
+            .where('account_id', '=', BigInt(id))
+            .execute()
+        ).length > 0,
+      'the genuine install',
+    );
   });
 });
 
@@ -212,6 +284,61 @@ describe('refreshing tokens', () => {
     const account = await env.amo.api.getAccount(VENDOR_ACCOUNT_ID);
     expect(account?.id).toBe(VENDOR_ACCOUNT_ID);
     expect(env.fake.stats.refreshTokenExchanges).toBe(refreshes + 1);
+  });
+
+  it("keeps every account's tokens and raises one integration alert when amoCRM refuses our client secret", async () => {
+    // The vendor rotated the secret in amoCRM's integration settings; our configuration still has the old
+    // one. amoCRM answers 401 «Некорректный клиент» (samples.ts) to every token request.
+    const vendorBefore = await connection(VENDOR_ACCOUNT_ID);
+    const partnerBefore = await connection(PARTNER);
+    env.fake.rotateClientSecret('rotated-in-amocrm');
+    await expireSoon(VENDOR_ACCOUNT_ID);
+    await expireSoon(PARTNER);
+    await expect(env.amo.api.getAccount(VENDOR_ACCOUNT_ID)).rejects.toBeInstanceOf(AmoClientRejectedError);
+    await expect(env.amo.api.getAccount(PARTNER)).rejects.toBeInstanceOf(AmoClientRejectedError);
+    for (const [before, accountId] of [
+      [vendorBefore, VENDOR_ACCOUNT_ID],
+      [partnerBefore, PARTNER],
+    ] as const) {
+      const row = await connection(accountId);
+      expect(row.status).toBe('active');
+      expect(row.tokens_enc).toBe(before.tokens_enc);
+    }
+    const alerts = await env.call('GET', '/api/v1/admin/amo/alerts', { token: env.adminToken() });
+    const rejected = alerts.body.items.filter(
+      (a: { kind: string }) => a.kind === 'integration_client_rejected',
+    );
+    expect(rejected).toEqual([
+      expect.objectContaining({ accountId: null, occurrences: 2, resolvedAt: null }),
+    ]);
+    expect(rejected[0].message).toMatch(/AMO_CLIENT_SECRET/);
+    expect(alerts.body.items.filter((a: { kind: string }) => a.kind === 'connection_broken')).toEqual([]);
+
+    // The secret is fixed (here: amoCRM's side back to ours): every account heals, the alert closes.
+    env.fake.rotateClientSecret(env.config.amo.clientSecret);
+    expect((await env.amo.api.getAccount(VENDOR_ACCOUNT_ID))?.id).toBe(VENDOR_ACCOUNT_ID);
+    expect((await env.amo.api.getAccount(PARTNER))?.id).toBe(PARTNER);
+    const after = await env.call('GET', '/api/v1/admin/amo/alerts', { token: env.adminToken() });
+    expect(
+      after.body.items.filter((a: { kind: string }) => a.kind === 'integration_client_rejected'),
+    ).toEqual([]);
+  });
+
+  it('follows an account whose subdomain changed: asks amoCRM where it lives now, then retries there', async () => {
+    const id = 30412388;
+    await env.connect(id, 'oldname');
+    env.fake.renameAccount(id, 'newname');
+    const seen = env.fake.requests.length;
+    const account = await env.amo.api.getAccount(id);
+    expect(account?.id).toBe(id);
+    expect(await connection(id)).toMatchObject({ status: 'active', host: 'newname.amocrm.ru' });
+    const lookup = env.fake.requests.slice(seen).find((r) => r.path === '/oauth2/account/current/subdomain');
+    expect(lookup).toMatchObject({ method: 'GET', status: 200 });
+    expect(lookup!.headers['x-refresh-token']).toBeTruthy();
+    // Later calls go to the new host at once.
+    const later = env.fake.requests.length;
+    await env.amo.api.getAccount(id);
+    expect(env.fake.requests.slice(later).map((r) => r.status)).toEqual([200]);
   });
 
   it('marks the connection broken and alerts admins when the refresh token was revoked', async () => {
@@ -305,5 +432,41 @@ describe('the disconnect hook', () => {
       status: 'active',
       token_version: before.token_version,
     });
+  });
+});
+
+// Last in the file: it fills the overall window, which would refuse the installs of the tests above.
+describe('a flood of the install callback from many referers', () => {
+  it('holds the overall limit, and the codes that got through fail into the same one alert', async () => {
+    const exchangesBefore = env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length;
+    // And from 200 different referers: the overall limit holds.
+    const spread = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        env
+          .call('GET', `/amo/oauth/callback?code=def50200spread-${i}&referer=flood${i}.amocrm.ru`)
+          .then((r) => r.status),
+      ),
+    );
+    const acceptedSpread = spread.filter((s) => s === 200).length;
+    expect(acceptedSpread).toBeLessThanOrEqual(30);
+
+    expect(acceptedSpread).toBeGreaterThanOrEqual(1);
+    expect(spread.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+    await waitFor(
+      async () =>
+        (await env.db.db.selectFrom('amo_installs').select('id').where('status', '=', 'pending').execute())
+          .length === 0,
+      'the stored codes to be tried',
+    );
+    const exchanges =
+      env.fake.requests.filter((r) => r.path === '/oauth2/access_token').length - exchangesBefore;
+    expect(exchanges).toBe(acceptedSpread);
+    const alerts = await env.db.db
+      .selectFrom('amo_alerts')
+      .select('occurrences')
+      .where('kind', '=', 'install_failed')
+      .where('resolved_at', 'is', null)
+      .execute();
+    expect(alerts).toEqual([{ occurrences: acceptedSpread }]);
   });
 });

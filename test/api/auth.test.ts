@@ -43,6 +43,10 @@ describe('amoCRM X-Auth-Token verification', () => {
     await expectProblem(sign(claims({ iss: 'https://client1.kommo.com' })), 404, 'partner_not_found');
   });
 
+  it('accepts an international amocrm.com issuer (older accounts)', async () => {
+    await expectProblem(sign(claims({ iss: 'https://client1.amocrm.com' })), 404, 'partner_not_found');
+  });
+
   it('refuses a missing header', async () => {
     await expectProblem(undefined, 401, 'token_missing');
   });

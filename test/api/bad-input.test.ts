@@ -175,11 +175,15 @@ describe('service endpoints', () => {
     expect((await preflight('https://team.kommo.com')).headers.get('access-control-allow-origin')).toBe(
       'https://team.kommo.com',
     );
+    expect((await preflight('https://team.amocrm.com')).headers.get('access-control-allow-origin')).toBe(
+      'https://team.amocrm.com',
+    );
     for (const origin of [
       'https://evil.com',
       'http://client1.amocrm.ru',
       'https://amocrm.ru.evil.com',
       'https://x.amocrm.ru.evil.com',
+      'https://x.amocrm.com.evil.com',
     ]) {
       expect((await preflight(origin)).headers.get('access-control-allow-origin')).toBeNull();
     }

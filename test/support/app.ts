@@ -43,7 +43,7 @@ export interface TestApp {
     accountId: number;
     userId?: number;
     subdomain?: string;
-    domain?: 'amocrm.ru' | 'kommo.com';
+    domain?: 'amocrm.ru' | 'kommo.com' | 'amocrm.com';
   }): string;
   partnerToken(accountId: number): string;
   staffToken(userId?: number): string;

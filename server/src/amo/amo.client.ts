@@ -17,6 +17,7 @@ import {
   AmoBlockedError,
   AmoConnectionBrokenError,
   AmoDeadlineError,
+  AmoForbiddenError,
   AmoPaymentRequiredError,
   AmoRateLimitedError,
   AmoResponseError,
@@ -25,6 +26,7 @@ import {
 } from './amo.errors';
 import { parseJson, type AmoHttp, type AmoHttpResponse } from './amo.http';
 import { backoffMs, retryAfterMs } from './amo.rules';
+import * as repo from './amo.repository';
 import type { AmoTokens } from './amo.tokens';
 import type { Priority, RateLimiter } from './rate-limiter';
 
@@ -34,6 +36,8 @@ export interface AmoApiOptions {
   serverBackoff: { baseMs: number; capMs: number };
   /** How many 429s one call sits out (each waits `retry_after`) before it gives up. */
   max429Retries: number;
+  /** The longest wait after a 429 that names none (the waits double from 1 s up to this; default 16 s). */
+  max429BackoffMs?: number;
   requestTimeoutMs: number;
   random?: () => number;
 }
@@ -62,7 +66,8 @@ const MAX_BATCH = 250;
  * fresh access token (refreshing it ahead of expiry), and then handles the answer:
  * - 204 → null / an empty list; problem+json → AmoApiError with `validation-errors` by `request_id`;
  * - 401 → one refresh and one retry, then the connection is marked broken;
- * - 403 → the account is marked blocked (an admin alert) and nothing more is sent to it;
+ * - 403 as nginx's HTML page → the account is marked blocked (an admin alert) and nothing more is sent to
+ *   it; 403 as problem+json (missing rights, IP whitelist) → AmoForbiddenError and an alert, no block;
  * - 429 → the whole account pauses for `retry_after`, then the call is retried (a few times at most);
  * - 5xx / 504 / timeouts → GET and PATCH retry with capped, jittered backoff; a POST is not repeated here,
  *   because it may have been applied: the caller checks first (see the outbox deliveries);
@@ -133,6 +138,9 @@ export class AmoApi {
       }
 
       const { status } = response;
+      // 202: amoCRM accepted the request for later processing, often with no body (amocrm-api-php lists it
+      // among its success statuses and skips the JSON check for it). Like 204, there is nothing to read.
+      if (status === 202 && response.body.trim() === '') return null;
       if (status === 200 || status === 201 || status === 202) {
         const body = parseJson(response.body);
         const parsed = request.schema.safeParse(body);
@@ -146,7 +154,10 @@ export class AmoApi {
         return parsed.data;
       }
       if (status === 204) return null;
-      if (status === 401) {
+      // 401, or a 404 page that is not the API's problem+json (no account lives at this host: its subdomain
+      // changed): refresh once — the refresh follows the account to its new host — and retry.
+      const hostGone = status === 404 && !ApiProblem.safeParse(parseJson(response.body)).success;
+      if (status === 401 || (hostGone && !refreshed)) {
         if (!refreshed) {
           refreshed = true;
           await tokens.refresh(accountId, grant.version);
@@ -159,6 +170,17 @@ export class AmoApi {
         );
       }
       if (status === 403) {
+        // The API's own refusal comes as problem+json (rights, IP whitelist); the gateway's block for too
+        // many requests is nginx's HTML page (samples.ts). Only the block stops the whole account.
+        const refusal = ApiProblem.safeParse(parseJson(response.body));
+        if (refusal.success && (refusal.data.status === 403 || refusal.data.title !== undefined)) {
+          const path = request.path.split('?')[0]!;
+          await this.noteForbidden(accountId, request.method, path, refusal.data.detail ?? '');
+          throw new AmoForbiddenError(
+            `amoCRM refused ${request.method} ${path} for account ${accountId} (403: ${refusal.data.detail ?? 'no details'})`,
+            accountId,
+          );
+        }
         this.blocked.add(accountId);
         await tokens.markBlocked(
           this.deps.db,
@@ -170,9 +192,15 @@ export class AmoApi {
       if (status === 402)
         throw new AmoPaymentRequiredError(`amoCRM account ${accountId} is not paid (402)`, accountId);
       if (status === 429) {
-        const waitMs = retryAfterMs(parseJson(response.body), headerText(response.headers['retry-after']));
-        limiter.pause(key, waitMs);
         tooMany += 1;
+        const waitMs = retryAfterMs(
+          parseJson(response.body),
+          headerText(response.headers['retry-after']),
+          tooMany,
+          { capMs: this.deps.options.max429BackoffMs ?? 16_000 },
+          this.random(),
+        );
+        limiter.pause(key, waitMs);
         log.warn({ accountId, waitMs, tooMany }, 'amoCRM rate limit hit (429): pausing the account');
         if (tooMany > max429Retries)
           throw new AmoRateLimitedError(`amoCRM kept answering 429 for account ${accountId}`, accountId);
@@ -194,6 +222,36 @@ export class AmoApi {
       }
       throw problemError(accountId, response);
     }
+  }
+
+  /** An admin alert for a 403 the API gave one request, in the words of its likely cause. */
+  private async noteForbidden(
+    accountId: number,
+    method: string,
+    path: string,
+    detail: string,
+  ): Promise<void> {
+    const said = detail ? ` amoCRM said: «${detail.slice(0, 200)}».` : '';
+    const message = /custom_fields/.test(path)
+      ? `amoCRM refused ${method} ${path} in account ${accountId} (403): only an administrator may create ` +
+        `custom fields, and the user who installed the widget is not one.${said} Reinstall the widget there as ` +
+        'an administrator, or create the field by hand and set AMO_CLIENT_ACCOUNT_FIELD_ID. Nothing else is ' +
+        'paused.'
+      : /\bip\b|whitelist|белом списке|ip-адрес/i.test(detail)
+        ? `amoCRM refused ${method} ${path} in account ${accountId} (403): the account allows the API only from ` +
+          `listed IP addresses (IP whitelist), and this server's address is not among them.${said} Ask the ` +
+          "account's administrator to add it; calls work again by themselves once it is listed."
+        : `amoCRM refused ${method} ${path} in account ${accountId} (403): the user who installed the widget ` +
+          `lacks the rights for it, or the account's IP whitelist does not list this server.${said} This is not ` +
+          'a rate-limit block: only such requests fail.';
+    await repo.raiseAlert(this.deps.db, {
+      accountId,
+      kind: 'access_denied',
+      message,
+      details: { method, path },
+      dedupeKey: `access_denied:${accountId}:${method} ${path.replace(/\/\d+/g, '/:id')}`,
+    });
+    this.deps.log.warn({ accountId, method, path }, 'amoCRM refused a request (403, not a block)');
   }
 
   private async sleep(failures: number, deadline: number | undefined): Promise<void> {

@@ -24,8 +24,26 @@ export class AmoConnectionBrokenError extends AmoError {
   readonly retryable = false;
 }
 
+/**
+ * The token endpoint refused our client credentials (401 «Некорректный клиент», invalid_client): the client
+ * secret is wrong or was rotated in amoCRM. It concerns the integration, not the account, so the tokens stay
+ * and the call can succeed once the secret is fixed.
+ */
+export class AmoClientRejectedError extends AmoError {
+  readonly retryable = true;
+}
+
 /** 403: amoCRM blocked the integration for this account (or our IP). We stop calling it until unblocked. */
 export class AmoBlockedError extends AmoError {
+  readonly retryable = false;
+}
+
+/**
+ * 403 from the API itself (problem+json, not the gateway's HTML block page): the integration's user lacks the
+ * rights for this request (creating custom fields needs an administrator) or the account's IP whitelist does
+ * not list our server. Only this request is refused; the account is not blocked.
+ */
+export class AmoForbiddenError extends AmoError {
   readonly retryable = false;
 }
 

@@ -10,6 +10,8 @@ export interface AmoHttpRequest {
   searchParams?: Record<string, string | number>;
   json?: unknown;
   accessToken?: string;
+  /** Extra headers (`X-Refresh-Token` for the subdomain look-up). */
+  headers?: Record<string, string>;
   timeoutMs?: number;
   /** For error messages: which account this is for. */
   accountKey: number | string;
@@ -38,7 +40,14 @@ export class AmoHttp {
     headers: { 'user-agent': 'amo-partners/1.0', accept: 'application/hal+json, application/json' },
   });
 
-  constructor(private readonly options: { apiOrigin: string | undefined; timeoutMs: number }) {}
+  constructor(
+    private readonly options: {
+      apiOrigin: string | undefined;
+      timeoutMs: number;
+      /** The integration's id, sent as `X-Client-UUID` on every request as the official library does. */
+      clientId?: string;
+    },
+  ) {}
 
   /** `https://<host>`, or AMO_API_ORIGIN when set: every API and OAuth call goes there (API.md). */
   origin(host: string): string {
@@ -52,7 +61,14 @@ export class AmoHttp {
         method: request.method,
         ...(request.json !== undefined ? { json: request.json } : {}),
         ...(request.searchParams ? { searchParams: request.searchParams } : {}),
-        headers: request.accessToken ? { authorization: `Bearer ${request.accessToken}` } : {},
+        headers: {
+          // Through AMO_API_ORIGIN (a proxy, the fake) the Host header no longer names the account; this one
+          // does, so the other side can route as amoCRM routes by host.
+          ...(this.options.apiOrigin ? { 'x-amo-account-host': request.host } : {}),
+          ...(this.options.clientId ? { 'x-client-uuid': this.options.clientId } : {}),
+          ...(request.accessToken ? { authorization: `Bearer ${request.accessToken}` } : {}),
+          ...request.headers,
+        },
         timeout: { request: request.timeoutMs ?? this.options.timeoutMs },
       });
       return { status: response.statusCode, headers: response.headers, body: response.body };

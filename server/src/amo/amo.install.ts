@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import { open, seal } from '../crypto/secret-box';
 import type { Db } from '../db/pool';
 import { AmoAccount, type TokenResponse } from './amo';
-import { AmoError, AmoOAuthError, AmoUnavailableError } from './amo.errors';
+import { AmoClientRejectedError, AmoError, AmoOAuthError, AmoUnavailableError } from './amo.errors';
 import { parseJson, type AmoHttp } from './amo.http';
 import { backoffMs } from './amo.rules';
 import * as repo from './amo.repository';
@@ -21,6 +21,50 @@ export function codeHash(code: string): string {
 
 export function sealCode(key: Buffer, code: string): string {
   return seal(key, code, `amo_install:${codeHash(code)}`);
+}
+
+/**
+ * Rate limits of the unauthenticated install callback. Each admitted call costs a token exchange with amoCRM
+ * and, for a made-up code, a failure; a probe's 200 calls made 203 exchanges and 203 alerts. A real install is
+ * one redirect (a person retrying adds a few), so 5 per referer in 10 minutes and 30 in a minute overall leave
+ * real installs alone. Per process: with several API processes the overall figure multiplies, which still
+ * bounds a flood.
+ */
+export const INSTALL_LIMITS = {
+  perReferer: { max: 5, windowMs: 10 * 60_000 },
+  overall: { max: 30, windowMs: 60_000 },
+  /** Referers remembered at most; a flood of distinct referers is held by the overall limit anyway. */
+  maxReferers: 10_000,
+};
+
+export class InstallFloodGuard {
+  private overall: number[] = [];
+  private readonly byReferer = new Map<string, number[]>();
+
+  constructor(
+    private readonly limits = INSTALL_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether a callback for this account host may be stored now; counts it when it may. */
+  admit(host: string): boolean {
+    const now = this.now();
+    const { perReferer, overall } = this.limits;
+    this.overall = this.overall.filter((t) => t > now - overall.windowMs);
+    const seen = (this.byReferer.get(host) ?? []).filter((t) => t > now - perReferer.windowMs);
+    if (seen.length >= perReferer.max || this.overall.length >= overall.max) {
+      this.byReferer.set(host, seen);
+      return false;
+    }
+    seen.push(now);
+    this.byReferer.delete(host); // re-inserted last: the map's order is oldest use first
+    this.byReferer.set(host, seen);
+    this.overall.push(now);
+    while (this.byReferer.size > this.limits.maxReferers) {
+      this.byReferer.delete(this.byReferer.keys().next().value!);
+    }
+    return true;
+  }
 }
 
 /**
@@ -125,9 +169,10 @@ async function installFailed(
 ): Promise<void> {
   const message = error instanceof AmoError ? error.message : String(error);
   const expired = Date.now() - install.received_at.getTime() > CODE_LIFETIME_MS;
-  if (error instanceof AmoUnavailableError && !expired) {
+  if ((error instanceof AmoUnavailableError || error instanceof AmoClientRejectedError) && !expired) {
     // The token endpoint did not answer or failed. If the code was not spent, the retry works; if it was,
-    // the retry gets a clear "code has been revoked" and the install fails with an alert.
+    // the retry gets a clear "code has been revoked" and the install fails with an alert. A refused client
+    // secret leaves the code unspent: fixed within the code's 20 minutes, the install still succeeds.
     await repo.retryInstall(
       deps.db,
       install.id,
@@ -137,13 +182,19 @@ async function installFailed(
     return;
   }
   await repo.finishInstall(deps.db, install.id, { status: 'failed', error: message });
+  // A refused code is what made-up codes produce, many at a time: they collapse into one open alert that
+  // counts them (`occurrences`) and names the latest referer. Other failures stay one alert per install.
+  const refusedCode = error instanceof AmoOAuthError;
   await repo.raiseAlert(deps.db, {
     accountId: null,
     kind: 'install_failed',
-    message:
-      `amoCRM install from ${install.referer} failed: ${error instanceof AmoOAuthError ? error.hint : message}. ` +
-      'Reinstall the widget in that account.',
-    dedupeKey: `install_failed:${install.id}`,
+    message: refusedCode
+      ? `amoCRM refused install codes (the latest from ${install.referer}: ${error.hint}). A real install ` +
+        'that failed so must be repeated in its account; many of them at once mean someone calls the install ' +
+        'callback with made-up codes (the count is in occurrences).'
+      : `amoCRM install from ${install.referer} failed: ${message}. Reinstall the widget in that account.`,
+    details: { referer: install.referer },
+    dedupeKey: refusedCode ? 'install_failed:code_refused' : `install_failed:${install.id}`,
   });
   deps.log.warn({ referer: install.referer, err: { message } }, 'amoCRM install failed');
 }

@@ -85,7 +85,11 @@ export class AmoIntegration {
       requestTimeoutMs: 15_000,
       ...options.api,
     };
-    this.http = new AmoHttp({ apiOrigin: config.amo.apiOrigin, timeoutMs: apiOptions.requestTimeoutMs });
+    this.http = new AmoHttp({
+      apiOrigin: config.amo.apiOrigin,
+      timeoutMs: apiOptions.requestTimeoutMs,
+      clientId: config.amo.clientId,
+    });
     this.tokens = new AmoTokens({
       db,
       config,

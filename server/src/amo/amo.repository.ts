@@ -149,6 +149,15 @@ export async function upsertConnection(
     .executeTakeFirstOrThrow();
 }
 
+/** The account answers on another host now (its subdomain changed). */
+export async function setConnectionHost(db: Db, accountId: number, host: string): Promise<void> {
+  await db
+    .updateTable('amo_connections')
+    .set({ host, updated_at: new Date() })
+    .where('account_id', '=', BigInt(accountId))
+    .execute();
+}
+
 export async function storeRefreshedTokens(
   db: Db,
   accountId: number,
@@ -279,6 +288,19 @@ export async function resolveAlerts(
     .updateTable('amo_alerts')
     .set({ resolved_at: new Date(), resolution })
     .where('account_id', '=', BigInt(accountId))
+    .where('kind', 'in', kinds)
+    .where('resolved_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.length;
+}
+
+/** Closes open integration-level alerts (no account) of these kinds. */
+export async function resolveIntegrationAlerts(db: Db, kinds: string[], resolution: string): Promise<number> {
+  const rows = await db
+    .updateTable('amo_alerts')
+    .set({ resolved_at: new Date(), resolution })
+    .where('account_id', 'is', null)
     .where('kind', 'in', kinds)
     .where('resolved_at', 'is', null)
     .returning('id')

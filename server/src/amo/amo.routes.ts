@@ -8,7 +8,7 @@ import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { enqueue } from '../outbox/outbox.repository';
 import { AccountIdParam } from '../pins/pin';
-import { codeHash, sealCode } from './amo.install';
+import { codeHash, InstallFloodGuard, sealCode } from './amo.install';
 import { accountHostFromReferer, brandOfHost, verifyDisconnectSignature } from './amo.rules';
 import * as repo from './amo.repository';
 import { parseWebhook } from './webhook.form';
@@ -152,6 +152,14 @@ async function readRawBody(req: Request, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** One flood guard per application (its config object), so test servers in one process do not share one. */
+const floodGuards = new WeakMap<object, InstallFloodGuard>();
+function floodGuard(config: object): InstallFloodGuard {
+  let guard = floodGuards.get(config);
+  if (!guard) floodGuards.set(config, (guard = new InstallFloodGuard()));
+  return guard;
+}
+
 /**
  * The amoCRM integration's HTTP surface: three endpoints amoCRM itself calls (public, each with its own
  * verification) and admin endpoints for connections, alerts and deliveries.
@@ -169,6 +177,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     responses: {
       200: { description: 'HTML page for the user who installed the widget', contentType: 'text/html' },
       400: { description: 'validation_failed: no code, or a referer that is not an amoCRM/Kommo account' },
+      429: { description: 'rate_limited: too many install redirects from this referer or overall' },
     },
     async handler({ db, query, app }) {
       if (query.error && !query.code) return { status: 200, html: CANCELLED_PAGE };
@@ -176,11 +185,19 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       if (!query.code) errors.push({ path: 'query.code', message: 'Required' });
       const host = query.referer ? accountHostFromReferer(query.referer) : null;
       if (!host)
-        errors.push({ path: 'query.referer', message: 'must be an account host on amocrm.ru or kommo.com' });
+        errors.push({
+          path: 'query.referer',
+          message: 'must be an account host on amocrm.ru, kommo.com or amocrm.com',
+        });
       if (query.client_id !== undefined && query.client_id !== app.config.amo.clientId)
         errors.push({ path: 'query.client_id', message: 'is not this integration' });
       if (errors.length > 0 || !query.code || !host)
         throw new AppError('validation_failed', 'Invalid install redirect', errors);
+      if (!floodGuard(app.config).admit(host))
+        throw new AppError(
+          'rate_limited',
+          `Too many install redirects from ${host}; try again in a few minutes`,
+        );
       // Persist first: amoCRM gives this request 3 seconds and never sends the code again. The exchange runs
       // in a job, woken by the row's NOTIFY after this insert commits.
       await repo.insertInstall(db, {

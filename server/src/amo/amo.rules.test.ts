@@ -17,6 +17,9 @@ describe('accountHostFromReferer', () => {
     ['https://partner.kommo.com', 'partner.kommo.com'],
     ['https://partner.kommo.com/', 'partner.kommo.com'],
     ['my-shop-1.amocrm.ru', 'my-shop-1.amocrm.ru'],
+    // Older international accounts live on amocrm.com; their webhooks carry `https://<sub>.amocrm.com`.
+    ['partner.amocrm.com', 'partner.amocrm.com'],
+    ['https://partner.amocrm.com', 'partner.amocrm.com'],
   ])('accepts %s as %s', (referer, host) => {
     expect(accountHostFromReferer(referer)).toBe(host);
   });
@@ -29,7 +32,8 @@ describe('accountHostFromReferer', () => {
     'http://partner.amocrm.ru',
     'https://partner.amocrm.ru:8443',
     'https://user@partner.amocrm.ru',
-    'partner.amocrm.com',
+    'partner.amocrm.co',
+    'partner.amocrm.com.evil.com',
     '-partner.amocrm.ru',
     '',
   ])('refuses %s (our client secret would go there)', (referer) => {
@@ -85,6 +89,16 @@ describe('retryAfterMs', () => {
     [{ retry_after: 'soon' }, undefined, 1000],
   ])('%j with header %s waits %d ms', (body, header, expected) => {
     expect(retryAfterMs(body, header)).toBe(expected);
+  });
+
+  it('without a named wait doubles with each 429 in a row, capped, with at most a quarter of jitter', () => {
+    const waits = [1, 2, 3, 4, 5, 6].map((attempt) =>
+      retryAfterMs(undefined, undefined, attempt, { capMs: 16_000 }),
+    );
+    expect(waits).toEqual([1000, 2000, 4000, 8000, 16_000, 16_000]);
+    expect(retryAfterMs(undefined, undefined, 2, { capMs: 16_000 }, 0.999)).toBe(2500);
+    // A named wait is obeyed as it is, whatever the attempt.
+    expect(retryAfterMs({ retry_after: 1 }, undefined, 5)).toBe(1000);
   });
 });
 

@@ -6,10 +6,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 
 /**
- * The account hosts we accept from amoCRM (AMOCRM.md: amoCRM in Russia, Kommo internationally). The OAuth
- * code exchange sends our client secret to this host, so anything else is refused outright.
+ * The account domains amoCRM serves (AMOCRM.md): amoCRM in Russia, Kommo internationally, and amocrm.com
+ * where older international accounts still live (real webhooks carry `https://<sub>.amocrm.com`). One list
+ * for the install referer, the widget token's issuer and CORS.
  */
-const ACCOUNT_HOST = /^[a-z0-9](?:[a-z0-9-]{0,62})\.(amocrm\.ru|kommo\.com)$/;
+export const ACCOUNT_DOMAINS = ['amocrm.ru', 'kommo.com', 'amocrm.com'] as const;
+export type AccountDomain = (typeof ACCOUNT_DOMAINS)[number];
+const DOMAIN_ALTERNATIVES = ACCOUNT_DOMAINS.map((d) => d.replace(/\./g, '\\.')).join('|');
+
+/**
+ * The account hosts we accept from amoCRM. The OAuth code exchange sends our client secret to this host, so
+ * anything else is refused outright.
+ */
+const ACCOUNT_HOST = new RegExp(`^[a-z0-9](?:[a-z0-9-]{0,62})\\.(?:${DOMAIN_ALTERNATIVES})$`);
+
+/** An amoCRM or Kommo account page origin (`https://<sub>.<domain>`): the browser origins allowed by CORS. */
+export const ACCOUNT_ORIGIN = new RegExp(`^https://[a-z0-9][a-z0-9-]*\\.(?:${DOMAIN_ALTERNATIVES})$`, 'i');
 
 /** `referer` from the install redirect ("partner.amocrm.ru", sometimes a URL) → the account host, or null. */
 export function accountHostFromReferer(referer: string): string | null {
@@ -65,15 +77,28 @@ export function backoffMs(
 
 /**
  * How long a 429 asks us to wait: `retry_after` (seconds) in the problem+json body, else the `Retry-After`
- * header (seconds), else one second. Clamped to [1 s, 10 min] so a bogus value can neither make us hammer
- * nor stall an account forever.
+ * header (seconds). Clamped to [1 s, 10 min] so a bogus value can neither make us hammer nor stall an account
+ * forever. The real gateway usually names no wait (an HTML page, no header): then the wait grows with each
+ * 429 in a row that this call met (`attempt` from 1) — 1 s, 2 s, 4 s … up to `capMs`, plus up to a quarter
+ * of jitter so callers that met the same 429 do not come back together. Never below 1 s: amoCRM counts a
+ * one-second window.
  */
-export function retryAfterMs(body: unknown, header: string | undefined): number {
+export function retryAfterMs(
+  body: unknown,
+  header: string | undefined,
+  attempt = 1,
+  options: { capMs: number } = { capMs: 16_000 },
+  random = 0,
+): number {
   const fromBody =
     typeof body === 'object' && body !== null ? (body as { retry_after?: unknown }).retry_after : undefined;
-  const seconds = Number(fromBody ?? header ?? 1);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : 1000;
-  return Math.min(600_000, Math.max(1000, ms));
+  const named = fromBody ?? header;
+  if (named !== undefined && named !== '') {
+    const seconds = Number(named);
+    if (Number.isFinite(seconds)) return Math.min(600_000, Math.max(1000, seconds * 1000));
+  }
+  const exponential = Math.min(options.capMs, 1000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(Math.max(1000, exponential) * (1 + 0.25 * random));
 }
 
 // --- what we write into the vendor's amoCRM --------------------------------------------------------------

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Config } from '../config';
 import { open, seal } from '../crypto/secret-box';
 import type { Db } from '../db/pool';
 import { TokenResponse, OAuthProblem } from './amo';
 import {
   AmoBlockedError,
+  AmoClientRejectedError,
   AmoConnectionBrokenError,
   AmoNotConnectedError,
   AmoOAuthError,
@@ -13,6 +15,7 @@ import {
 } from './amo.errors';
 import { parseJson, type AmoHttp } from './amo.http';
 import * as repo from './amo.repository';
+import { accountHostFromReferer } from './amo.rules';
 
 /** What an API call needs: where the account lives and a valid access token. */
 export interface AccessGrant {
@@ -120,11 +123,11 @@ export class AmoTokens {
       const { refreshToken } = this.openTokens(row);
       let tokens: TokenResponse;
       try {
-        tokens = await this.requestTokens(row.host, accountId, {
-          grant_type: 'refresh_token',
-          refresh_token: refreshToken,
-        });
+        tokens = await this.refreshFollowingHost(trx, row, refreshToken);
       } catch (error) {
+        // A refused client secret is the integration's problem, not this account's: keep the tokens, so
+        // fixing AMO_CLIENT_SECRET heals every account (requestTokens raised the one integration alert).
+        if (error instanceof AmoClientRejectedError) return { kind: 'failed', error };
         if (error instanceof AmoOAuthError) {
           await this.markBroken(trx, accountId, `refresh refused: ${error.hint}`);
           return {
@@ -157,6 +160,52 @@ export class AmoTokens {
     return this.grant(outcome.row);
   }
 
+  /**
+   * A refresh at the account's host; when that host answers 404 or 401 (not invalid_client), the account may
+   * have changed its subdomain. Like amocrm-api-php (`getAccessTokenByRefreshToken`), ask
+   * `GET https://<api domain>/oauth2/account/current/subdomain` with `X-Refresh-Token` where it lives now and,
+   * if that is another host, store it and refresh there once.
+   */
+  private async refreshFollowingHost(
+    trx: Db,
+    row: repo.ConnectionRow,
+    refreshToken: string,
+  ): Promise<TokenResponse> {
+    const accountId = Number(row.account_id);
+    const grant = { grant_type: 'refresh_token' as const, refresh_token: refreshToken };
+    try {
+      return await this.requestTokens(row.host, accountId, grant);
+    } catch (error) {
+      const hostGone =
+        (error instanceof AmoUnavailableError && error.status === 404) ||
+        (error instanceof AmoOAuthError && error.status === 401);
+      if (!hostGone) throw error;
+      const current = await this.currentHost(row, refreshToken).catch(() => null);
+      if (!current || current === row.host) throw error;
+      await repo.setConnectionHost(trx, accountId, current);
+      this.deps.log.info(
+        { accountId, from: row.host, to: current },
+        'amoCRM account moved to a new subdomain',
+      );
+      row.host = current;
+      return this.requestTokens(current, accountId, grant);
+    }
+  }
+
+  /** Where the account lives now, by its refresh token; null when amoCRM does not say. */
+  private async currentHost(row: repo.ConnectionRow, refreshToken: string): Promise<string | null> {
+    const response = await this.deps.http.send({
+      host: apiDomainOf(this.openTokens(row).accessToken) ?? row.host,
+      method: 'GET',
+      path: '/oauth2/account/current/subdomain',
+      headers: { 'x-refresh-token': refreshToken },
+      accountKey: Number(row.account_id),
+    });
+    if (response.status !== 200) return null;
+    const body = AccountDomain.safeParse(parseJson(response.body));
+    return body.success ? accountHostFromReferer(body.data.domain) : null;
+  }
+
   /** The authorization code of an install → tokens (AMOCRM.md: JSON to /oauth2/access_token). */
   exchangeCode(host: string, code: string): Promise<TokenResponse> {
     return this.requestTokens(host, host, { grant_type: 'authorization_code', code });
@@ -187,7 +236,30 @@ export class AmoTokens {
       const parsed = TokenResponse.safeParse(body);
       if (!parsed.success)
         throw new AmoResponseError('amoCRM answered the token request with an unexpected body', accountKey);
+      await repo.resolveIntegrationAlerts(
+        this.deps.db,
+        [CLIENT_REJECTED_ALERT],
+        'amoCRM accepted the client credentials again',
+      );
       return parsed.data;
+    }
+    if (isInvalidClient(response.status, body)) {
+      // One open alert for the whole integration, however many accounts and retries meet it.
+      await repo.raiseAlert(this.deps.db, {
+        accountId: null,
+        kind: CLIENT_REJECTED_ALERT,
+        dedupeKey: CLIENT_REJECTED_ALERT,
+        message:
+          "amoCRM refuses the integration's client credentials (401 «Некорректный клиент»): AMO_CLIENT_SECRET " +
+          '(or AMO_CLIENT_ID, AMO_REDIRECT_URI) does not match the integration in amoCRM — the secret was probably ' +
+          'regenerated there. Put the current secret into AMO_CLIENT_SECRET and restart; the accounts keep their ' +
+          'tokens and recover by themselves.',
+      });
+      this.deps.log.error({ accountKey }, 'amoCRM refused our client credentials (invalid_client)');
+      throw new AmoClientRejectedError(
+        "amoCRM refused the integration's client credentials (401 invalid_client); check AMO_CLIENT_SECRET",
+        accountKey,
+      );
     }
     if (response.status === 403)
       throw new AmoBlockedError(`amoCRM blocked the token request for ${accountKey} (403)`, accountKey);
@@ -237,6 +309,45 @@ export class AmoTokens {
     });
     this.deps.log.warn({ accountId, reason }, 'amoCRM account blocked');
   }
+}
+
+/** `/oauth2/account/current/subdomain`'s answer (amocrm-api-php's AccountDomainModel); `domain` is the host. */
+const AccountDomain = z.looseObject({ id: z.number(), subdomain: z.string(), domain: z.string() });
+
+/**
+ * amoCRM's access tokens are JWTs whose `api_domain` claim names the shared API host
+ * (amocrm-api-php `getSharedApiDomain`). Read without verifying: it only picks where to ask, and the answer
+ * is checked against the account domains before it is used.
+ */
+function apiDomainOf(accessToken: string): string | null {
+  const payload = accessToken.split('.')[1];
+  if (!payload) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { api_domain?: unknown };
+    const domain = typeof claims.api_domain === 'string' ? claims.api_domain.toLowerCase() : '';
+    return /^api-[a-z0-9]+\.(?:amocrm\.ru|kommo\.com|amocrm\.com)$/.test(domain) ? domain : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The integration-level alert of a refused client secret. */
+export const CLIENT_REJECTED_ALERT = 'integration_client_rejected';
+
+/**
+ * league/oauth2-server's `invalid_client` as amoCRM words it: 401, title «Некорректный клиент», detail
+ * «Авторизация клиента не прошла», no `hint` (samples.ts in the fake). A revoked or expired refresh token is
+ * also a 401 but says «Некорректный запрос» with a hint, and means the account's tokens are dead.
+ */
+function isInvalidClient(status: number, body: unknown): boolean {
+  if (status !== 401) return false;
+  const problem = OAuthProblem.safeParse(body);
+  if (!problem.success) return false;
+  const { title = '', detail = '' } = problem.data;
+  return (
+    /некорректный клиент|invalid[ _]client/i.test(title) ||
+    /авторизация клиента не прошла|client authentication failed/i.test(detail)
+  );
 }
 
 function assertUsable(

@@ -1,5 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { ACCOUNT_DOMAINS, type AccountDomain } from '../amo/amo.rules';
 import { AppError } from '../http/errors';
 
 /** The identity claims of amoCRM's disposable widget token (AMOCRM.md, "Widget → our backend"). */
@@ -76,7 +77,7 @@ export function verifyAmoToken(
   if (typeof subdomain !== 'string' || !SUBDOMAIN.test(subdomain)) {
     throw new AppError('token_invalid', 'Token has no valid subdomain claim');
   }
-  const expectedIssuers = [`https://${subdomain}.amocrm.ru`, `https://${subdomain}.kommo.com`];
+  const expectedIssuers = ACCOUNT_DOMAINS.map((domain) => `https://${subdomain}.${domain}`);
   if (!expectedIssuers.includes(String(payload.iss).toLowerCase())) {
     throw new AppError('token_wrong_issuer', 'Token issuer does not match its subdomain');
   }
@@ -117,7 +118,7 @@ function isPositiveInt(value: unknown): value is number {
  */
 export function mintAmoToken(
   settings: AmoTokenSettings,
-  claims: { accountId: number; userId: number; subdomain: string; domain?: 'amocrm.ru' | 'kommo.com' },
+  claims: { accountId: number; userId: number; subdomain: string; domain?: AccountDomain },
   options: { expiresInSeconds?: number; nowSeconds?: number } = {},
 ): string {
   const iat = options.nowSeconds ?? Math.floor(Date.now() / 1000);

@@ -1,14 +1,15 @@
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { sql } from 'kysely';
+import { ACCOUNT_ORIGIN } from '../amo/amo.rules';
 import type { AppContext } from './context';
 import { AppError, toProblem } from './errors';
 import { loggableError } from './logger';
 import { buildOpenApi } from './openapi';
 import { jsonReplacer, mountRoutes, newRequestId, type RouteSpec } from './route';
 
-/** amoCRM and Kommo account pages: the only browser origins allowed to call the API. */
-export const AMO_ORIGIN = /^https:\/\/[a-z0-9][a-z0-9-]*\.(amocrm\.ru|kommo\.com)$/i;
+/** amoCRM and Kommo account pages (every account domain, amocrm.com too): the only browser origins allowed. */
+export const AMO_ORIGIN = ACCOUNT_ORIGIN;
 
 export const BODY_LIMIT_BYTES = 256 * 1024;
 

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   not_client_account: { status: 403, title: 'Only the client account itself can confirm this request' },
   no_partner_for_client: { status: 422, title: 'This client has no partner to route to' },
   unprocessable: { status: 422, title: 'The request cannot be applied' },
+  rate_limited: { status: 429, title: 'Too many requests' },
   database_unavailable: { status: 503, title: 'Database is unavailable' },
   internal_error: { status: 500, title: 'Internal server error' },
 } as const;

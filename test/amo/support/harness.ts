@@ -56,7 +56,11 @@ export interface AmoTestEnv {
     extra?: Record<string, unknown>,
   ): Promise<CallResult>;
   /** Installs the widget in a fake account (creating it) and waits until the connection is active. */
-  connect(accountId: number, subdomain: string, domain?: 'amocrm.ru' | 'kommo.com'): Promise<void>;
+  connect(
+    accountId: number,
+    subdomain: string,
+    domain?: 'amocrm.ru' | 'kommo.com' | 'amocrm.com',
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

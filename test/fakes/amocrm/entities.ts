@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { isRecord } from './http';
 import { SlidingWindow } from './rate-limit';
 
-export type AmoDomain = 'amocrm.ru' | 'kommo.com';
+/** amocrm.ru (Russia), kommo.com (international), amocrm.com (older international accounts). */
+export type AmoDomain = 'amocrm.ru' | 'kommo.com' | 'amocrm.com';
 
 /** Why an account answers 403: switched by a test, or blocked by the fake after too many 429s. */
 export type BlockReason = 'manual' | 'rate-limit';
@@ -243,6 +244,10 @@ export class AccountState {
 
   blocked: BlockReason | null = null;
   unpaid = false;
+  /** false: the integration's user is no administrator (custom fields are refused with 403). */
+  adminRights = true;
+  /** The IP whitelist of the account's API (null: none). */
+  allowedIps: string[] | null = null;
   readonly uuid = randomUUID();
   readonly amojoId = randomUUID();
 

@@ -858,7 +858,33 @@ describe('fake amoCRM rate limit', () => {
     token = fake.grantTokens(PARTNER).access_token;
   });
 
-  it('answers the eighth request within one second with 429 and retry_after, and records the burst', async () => {
+  it("answers the eighth request within one second with the gateway's HTML 429 and no Retry-After, like amoCRM", async () => {
+    const statuses: number[] = [];
+    let refused: HttpResult | undefined;
+    for (let i = 0; i < 8; i++) {
+      const result = await api(fake, token, 'GET', '/api/v4/account');
+      statuses.push(result.status);
+      if (result.status === 429) refused = result;
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 429]);
+    expect(refused!.headers.get('content-type')).toBe('text/html');
+    expect(refused!.text).toContain('429 Too Many Requests');
+    expect(refused!.headers.get('retry-after')).toBeNull();
+    // An injected 429 has the same shape.
+    fake.failNext(1, 429);
+    fake.advanceTime(1000);
+    const injected = await api(fake, token, 'GET', '/api/v4/account');
+    expect(injected.status).toBe(429);
+    expect(injected.headers.get('content-type')).toBe('text/html');
+    expect(injected.headers.get('retry-after')).toBeNull();
+  });
+
+  it('with tooManyRequestsBody "json": problem+json with retry_after and Retry-After, and records the burst', async () => {
+    const jsonFake = await startFakeAmo({ tooManyRequestsBody: 'json' });
+    const close = () => jsonFake.close();
+    const fake = jsonFake;
+    fake.addAccount({ id: PARTNER, subdomain: 'partner' });
+    const token = fake.grantTokens(PARTNER).access_token;
     const statuses: number[] = [];
     let refused: HttpResult | undefined;
     for (let i = 0; i < 8; i++) {
@@ -874,6 +900,7 @@ describe('fake amoCRM rate limit', () => {
     expect(fake.stats.tooManyRequestsByAccount[PARTNER]).toBe(1);
     expect(fake.stats.maxRequestsPerSecond[PARTNER]).toBe(8);
     expect(fake.requests.at(-1)!.status).toBe(429);
+    await close();
   });
 
   it('never refuses a client that sends seven requests per second', async () => {

@@ -72,6 +72,7 @@ import {
   type Reply,
 } from './http';
 import { AUTH_CODE_TTL_MS, TokenStore, type GrantResult, type TokenPair } from './tokens';
+import { ACCESS_DENIED_403, accountDomain, INVALID_CLIENT_401, ipNotAllowed403 } from './samples';
 
 export type { AmoDomain, ApiCompany, ApiCustomField, ApiNote, ApiTask, BlockReason, TokenPair };
 
@@ -100,7 +101,11 @@ export interface FakeAmoOptions {
    * should survive either.
    */
   missingEntityStatus?: 404 | 204;
-  /** amoCRM's 429 is usually JSON with `retry_after`, but its gateway has also been seen sending HTML. */
+  /**
+   * The shape of a 429. `html` (the default) is what the real gateway sends: nginx's HTML page and no
+   * `Retry-After` (amocrm-api-php throws AmoCRMApiTooManyRequestsException exactly for a 429 whose body is not
+   * JSON). `json` is problem+json with `retry_after` and a `Retry-After` header, kept for clients that read one.
+   */
   tooManyRequestsBody?: 'json' | 'html';
 }
 
@@ -239,8 +244,32 @@ export interface FakeAmo {
   unblock(accountId: number): void;
   isBlocked(accountId: number): boolean;
   setUnpaid(accountId: number, unpaid: boolean): void;
+  /**
+   * Whether the user the integration acts as is an administrator. Without admin rights amoCRM refuses
+   * creating custom fields with 403 problem+json (samples.ts), the rest of the API works.
+   */
+  setAdminRights(accountId: number, admin: boolean): void;
+  /**
+   * The account allows the API only from these addresses (null: from anywhere). Others get 403 problem+json
+   * naming the address — from the API, not the gateway's HTML block page.
+   */
+  restrictApiToIps(accountId: number, ips: string[] | null): void;
   /** The next `n` API requests fail with `status` (5xx gateway statuses come as HTML, like nginx's). */
   failNext(n: number, status?: number): void;
+  /**
+   * The account's subdomain is changed (amoCRM allows renaming an account's address). Requests that name the
+   * old host (the `X-Amo-Account-Host` header our client sends when it talks to an AMO_API_ORIGIN, standing
+   * for the Host header a real request carries) get 404; `GET /oauth2/account/current/subdomain` with
+   * `X-Refresh-Token` tells where the account lives now.
+   */
+  renameAccount(accountId: number, subdomain: string): void;
+  /** The next `n` API requests are applied and answered `202 Accepted` with no body (amoCRM queues some). */
+  acceptNext(n: number): void;
+  /**
+   * The vendor changes the integration's secret in amoCRM: token requests with any other secret get
+   * 401 «Некорректный клиент» (invalid_client). Existing access tokens keep working.
+   */
+  rotateClientSecret(secret: string): void;
   /** An outage: while down, every API request answers 503 (nginx's HTML page) until `setDown(false)`. */
   setDown(down: boolean): void;
   /** Delays every OAuth and API answer by `ms`. */
@@ -306,7 +335,7 @@ function zeroCounters(): Counters {
 
 class FakeAmoServer implements FakeAmo {
   readonly clientId: string;
-  readonly clientSecret: string;
+  clientSecret: string;
   readonly redirectUri: string | undefined;
   readonly requests: RecordedRequest[] = [];
 
@@ -324,6 +353,7 @@ class FakeAmoServer implements FakeAmo {
   private latencyMs = 0;
   /** Statuses for the next API requests, consumed one per request. */
   private failures: number[] = [];
+  private acceptedAnswers = 0;
   private down = false;
   private boundPort = 0;
   /** The address `url` names; a wildcard listen address is named as 127.0.0.1. */
@@ -337,7 +367,7 @@ class FakeAmoServer implements FakeAmo {
     this.autoBlockAfter429s = options.autoBlockAfter429s ?? 20;
     this.autoBlockWindowMs = options.autoBlockWindowMs ?? 60_000;
     this.missingEntityStatus = options.missingEntityStatus ?? 404;
-    this.tooManyRequestsBody = options.tooManyRequestsBody ?? 'json';
+    this.tooManyRequestsBody = options.tooManyRequestsBody ?? 'html';
     this.tokens = new TokenStore(() => this.now(), this.clientId);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -512,6 +542,27 @@ class FakeAmoServer implements FakeAmo {
     this.accountOrThrow(accountId).unpaid = unpaid;
   }
 
+  setAdminRights(accountId: number, admin: boolean): void {
+    this.accountOrThrow(accountId).adminRights = admin;
+  }
+
+  restrictApiToIps(accountId: number, ips: string[] | null): void {
+    this.accountOrThrow(accountId).allowedIps = ips ? [...ips] : null;
+  }
+
+  renameAccount(accountId: number, subdomain: string): void {
+    if (!/^[a-z0-9-]+$/i.test(subdomain)) throw new Error(`invalid subdomain "${subdomain}"`);
+    this.accountOrThrow(accountId).identity.subdomain = subdomain;
+  }
+
+  acceptNext(n: number): void {
+    this.acceptedAnswers += n;
+  }
+
+  rotateClientSecret(secret: string): void {
+    this.clientSecret = secret;
+  }
+
   failNext(n: number, status = 500): void {
     if (!Number.isInteger(n) || n < 0)
       throw new Error(`failNext needs a non-negative integer count, got ${n}`);
@@ -582,6 +633,7 @@ class FakeAmoServer implements FakeAmo {
     this.clearRequests();
     this.counters = zeroCounters();
     this.failures = [];
+    this.acceptedAnswers = 0;
     this.down = false;
     this.latencyMs = 0;
     this.clockOffsetMs = 0;
@@ -643,12 +695,26 @@ class FakeAmoServer implements FakeAmo {
     if (this.latencyMs > 0) await sleep(this.latencyMs);
 
     let reply: Reply;
+    const namedHost = record.headers['x-amo-account-host']?.toLowerCase();
     if (tooLarge) reply = httpProblem(413, 'Request body is too large');
-    else if (url.pathname === '/oauth2/access_token') {
+    else if (url.pathname === '/oauth2/account/current/subdomain') {
+      reply = method === 'GET' ? this.currentSubdomain(record) : httpProblem(405, 'Method not allowed');
+    } else if (namedHost !== undefined && !this.hostServed(namedHost, parsed, req.headers.authorization)) {
+      // No account at this address (any more): what amoCRM answers on a renamed account's old host.
+      reply = withReason(nginxPage(404), `no account lives at ${namedHost}`);
+    } else if (url.pathname === '/oauth2/access_token') {
       reply =
         method === 'POST' ? this.handleTokenRequest(parsed, record) : httpProblem(405, 'Method not allowed');
     } else if (url.pathname.startsWith('/api/v4/')) {
-      reply = this.handleApi(method, url, origin, parsed, record, req.headers.authorization);
+      reply = this.handleApi(
+        method,
+        url,
+        origin,
+        parsed,
+        record,
+        req.headers.authorization,
+        (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      );
     } else {
       reply = httpProblem(404, 'Not found');
     }
@@ -714,6 +780,37 @@ class FakeAmoServer implements FakeAmo {
     return json(200, result.pair);
   }
 
+  /**
+   * Whether the host a request names belongs to the account its credentials (access token, refresh token or
+   * code) belong to. Requests without credentials are not judged here.
+   */
+  private hostServed(host: string, parsed: ParsedBody, authorization: string | undefined): boolean {
+    let accountId: number | undefined;
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (bearer) {
+      const check = this.tokens.checkAccessToken(bearer[1]!);
+      accountId = check.accountId;
+    } else if (parsed.ok && isRecord(parsed.value)) {
+      const { refresh_token: refresh, code } = parsed.value;
+      if (typeof refresh === 'string') accountId = this.tokens.accountOfRefreshToken(refresh);
+      else if (typeof code === 'string') accountId = this.tokens.accountOfCode(code);
+    }
+    const account = accountId === undefined ? undefined : this.accounts.get(accountId);
+    if (!account) return true;
+    return host === `${account.identity.subdomain}.${account.identity.domain}`;
+  }
+
+  /** `GET /oauth2/account/current/subdomain` with `X-Refresh-Token`: where the token's account lives now. */
+  private currentSubdomain(record: RecordedRequest): Reply {
+    const token = record.headers['x-refresh-token'];
+    const accountId = token ? this.tokens.accountOfRefreshToken(token) : undefined;
+    record.accountId = accountId ?? null;
+    const account = accountId === undefined ? undefined : this.accounts.get(accountId);
+    if (!account) return oauthInvalidRequest(401, 'Token has been revoked');
+    const { id, subdomain, domain } = account.identity;
+    return json(200, accountDomain(id, subdomain, domain));
+  }
+
   /** A blocked account is refused at the gateway, before OAuth or the API look at the request. */
   private blockedReply(accountId: number | null): Reply | undefined {
     const account = accountId === null ? undefined : this.accounts.get(accountId);
@@ -730,6 +827,7 @@ class FakeAmoServer implements FakeAmo {
     parsed: ParsedBody,
     record: RecordedRequest,
     authorization: string | undefined,
+    clientIp: string,
   ): Reply {
     if (this.down) return withReason(nginxPage(503), 'amoCRM is down (setDown)');
     const now = this.now();
@@ -748,9 +846,11 @@ class FakeAmoServer implements FakeAmo {
     if (injected !== undefined) {
       this.counters.injectedFailures += 1;
       const reply =
-        injected >= 502 && injected <= 504
-          ? nginxPage(injected)
-          : httpProblem(injected, statusTitle(injected));
+        injected === 429
+          ? this.tooManyReply(1)
+          : injected >= 502 && injected <= 504
+            ? nginxPage(injected)
+            : httpProblem(injected, statusTitle(injected));
       return withReason(reply, 'injected by failNext');
     }
 
@@ -759,10 +859,17 @@ class FakeAmoServer implements FakeAmo {
     const blocked = this.blockedReply(account.id);
     if (blocked) return blocked;
     if (inWindow > this.ratePerSecond) return this.tooManyRequests(account, now);
+    if (account.allowedIps && !account.allowedIps.includes(clientIp))
+      return problem(403, ipNotAllowed403(clientIp));
     if (account.unpaid) return httpProblem(402, 'Account is not paid');
     if (!parsed.ok) return httpProblem(400, 'Syntax error');
 
-    return this.dispatch(method, url, origin, parsed.value, account);
+    const reply = this.dispatch(method, url, origin, parsed.value, account);
+    if (this.acceptedAnswers > 0 && reply.status < 300) {
+      this.acceptedAnswers -= 1;
+      return withReason({ status: 202, headers: {}, body: '' }, 'accepted by acceptNext');
+    }
+    return reply;
   }
 
   private authenticate(header: string | undefined): { account?: AccountState; reason: string } {
@@ -780,10 +887,13 @@ class FakeAmoServer implements FakeAmo {
     const waitMs = account.requestWindow.msUntilCountAtMost(now, this.ratePerSecond - 1);
     const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
     if (account.tooManyWindow.hit(now) > this.autoBlockAfter429s) account.blocked = 'rate-limit';
-    const reply =
-      this.tooManyRequestsBody === 'html'
-        ? nginxPage(429)
-        : httpProblem(429, 'Too many requests', { retry_after: retryAfter });
+    return this.tooManyReply(retryAfter);
+  }
+
+  /** A 429 in the configured shape: the real gateway's HTML without a wait, or problem+json with one. */
+  private tooManyReply(retryAfter: number): Reply {
+    if (this.tooManyRequestsBody === 'html') return nginxPage(429);
+    const reply = httpProblem(429, 'Too many requests', { retry_after: retryAfter });
     return { ...reply, headers: { ...reply.headers, 'retry-after': String(retryAfter) } };
   }
 
@@ -803,7 +913,10 @@ class FakeAmoServer implements FakeAmo {
     }
     if (path === '/api/v4/companies/custom_fields') {
       if (method === 'GET') return this.listCustomFields(account, url, origin);
-      if (method === 'POST') return this.createCustomFields(account, body, origin);
+      if (method === 'POST')
+        return account.adminRights
+          ? this.createCustomFields(account, body, origin)
+          : problem(403, { ...ACCESS_DENIED_403 });
       return notAllowed();
     }
     if ((match = /^\/api\/v4\/companies\/custom_fields\/(\d+)$/.exec(path))) {
@@ -1285,12 +1398,7 @@ function oauthInvalidRequest(status: number, hint: string): Reply {
 
 /** Wrong client id, secret or redirect URI: league's `invalid_client`, a 401 without a hint. */
 function oauthInvalidClient(): Reply {
-  return problem(401, {
-    title: 'Некорректный клиент',
-    type: OAUTH_PROBLEM_TYPE,
-    status: 401,
-    detail: 'Авторизация клиента не прошла',
-  });
+  return problem(401, { ...INVALID_CLIENT_401 });
 }
 
 function positiveInt(value: string | null): number | undefined {
