@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool';
-import type { Channel, PinStatus } from '../db/schema';
+import type { Channel } from '../db/schema';
 import { AppError } from '../http/errors';
 import { createId } from '../ids';
 import { accounts } from '../ledger/chart';
@@ -9,6 +9,8 @@ import { findPartnerById, type PartnerRow } from '../partners/partner.repository
 import { notPayableReason } from '../partners/partner.rules';
 import * as pins from '../pins/pin.repository';
 import { addKnownAccounts } from '../pins/pin.repository';
+import { WAITING_STATUSES } from '../pins/pin.rules';
+import { attributePin } from '../pins/pin.service';
 import { rateOn } from '../settings/settings.repository';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
@@ -47,24 +49,22 @@ function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | u
 /**
  * A partner_net payment for a client whose pin still waits: the partner is the one paying the vendor for this
  * client (it requested the net invoice), so the vendor attributes the client to it non-exclusively from the
- * payment date (rule 11). This is the automatic case of attribution; admins can attribute by hand too.
+ * payment date (rule 11). This is the automatic case of attribution; the transition itself is pin.service's.
  */
 async function attributeIfPartnerPays(
   db: Db,
+  vendorAccountId: number,
   partnerId: string,
   clientAccountId: number,
   netInvoiceId: string,
   paidAt: Date,
 ): Promise<void> {
-  const waiting: PinStatus[] = ['pending_client_request', 'pending_check'];
   const holder = await pins.findHoldingPin(db, clientAccountId, { forUpdate: true });
-  if (!holder || holder.partner_id !== partnerId || !waiting.includes(holder.status)) return;
-  await pins.transitionPin(db, holder.id, waiting, {
-    status: 'attributed',
-    exclusive: false,
-    valid_from: paidAt,
+  if (!holder || holder.partner_id !== partnerId || !WAITING_STATUSES.includes(holder.status)) return;
+  await attributePin(db, holder.id, vendorAccountId, 'partner_pays_net_invoice', {
+    at: paidAt,
+    details: { netInvoiceId },
   });
-  await pins.addPinEvent(db, holder.id, 'attributed', { reason: 'partner_pays_net_invoice', netInvoiceId });
 }
 
 /**
@@ -76,6 +76,7 @@ export async function recordPayment(
   db: Db,
   body: PaymentBody,
   requestHash: string,
+  settings: { vendorAccountId: number },
 ): Promise<{ result: PaymentResult; replayed: boolean }> {
   const paidAt = new Date(body.paidAt);
   const payment = await repo.insertPayment(db, {
@@ -124,7 +125,14 @@ export async function recordPayment(
         [{ path: 'netInvoiceId', message: 'this net invoice is already settled by another payment' }],
       );
     if (body.channel === 'partner_net') {
-      await attributeIfPartnerPays(db, invoice.partner_id, body.clientAccountId, invoice.id, paidAt);
+      await attributeIfPartnerPays(
+        db,
+        settings.vendorAccountId,
+        invoice.partner_id,
+        body.clientAccountId,
+        invoice.id,
+        paidAt,
+      );
     }
     if (invoice.status === 'issued') await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
   }
