@@ -191,6 +191,39 @@ export async function attributePin(
   return updated;
 }
 
+/**
+ * Decides a pin that waited as `pending_check` because the vendor's amoCRM could not be asked when it was
+ * made (rule 9, decided late): a new client is pinned (and its company queued, rule 8), a known one waits for
+ * its own request. Undefined when the pin was decided meanwhile (released, or by a concurrent run).
+ */
+export async function decidePendingCheck(
+  db: Db,
+  pinId: string,
+  knowledge: 'new' | 'known',
+  vendorAccountId: number,
+): Promise<repo.PinRow | undefined> {
+  const updated =
+    knowledge === 'new'
+      ? await repo.transitionPin(db, pinId, ['pending_check'], {
+          status: 'pinned',
+          exclusive: true,
+          reason: null,
+          valid_from: new Date(),
+        })
+      : await repo.transitionPin(db, pinId, ['pending_check'], {
+          status: 'pending_client_request',
+          exclusive: false,
+          reason: 'existing_customer',
+        });
+  if (!updated) return undefined;
+  await repo.addPinEvent(db, pinId, updated.status, {
+    vendorCheck: knowledge,
+    ...(updated.reason ? { reason: updated.reason } : {}),
+  });
+  if (updated.status === 'pinned') await syncVendorCompany(db, vendorAccountId, updated);
+  return updated;
+}
+
 export async function releasePin(
   db: Db,
   pinId: string,
