@@ -6,7 +6,7 @@ import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { createId } from '../ids';
 import { post } from '../ledger/ledger.service';
-import { accounts } from '../ledger/chart';
+import { disputeCompensated } from '../ledger/postings';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
 import { findPin } from '../pins/pin.repository';
 
@@ -204,26 +204,16 @@ export const disputeRoutes = [
         .executeTakeFirstOrThrow();
       if (compensation !== null) {
         // Rule 12: the vendor compensates the partner's loss; the dispute is the posting's reason.
-        await post(db, {
-          key: `dispute:${row.id}:compensation`,
-          kind: 'dispute_compensation',
-          reason: { disputeId: row.id },
-          effectiveAt: row.decided_at!,
-          entries: [
-            {
-              account: accounts.compensationExpense,
-              side: 'debit',
-              amountMinor: compensation,
-              currency: body.currency,
-            },
-            {
-              account: accounts.partnerPayable(row.partner_id),
-              side: 'credit',
-              amountMinor: compensation,
-              currency: body.currency,
-            },
-          ],
-        });
+        await post(
+          db,
+          disputeCompensated({
+            disputeId: row.id,
+            partnerId: row.partner_id,
+            amountMinor: compensation,
+            currency: body.currency,
+            at: row.decided_at!,
+          }),
+        );
       }
       await audit(
         'dispute.decided',
