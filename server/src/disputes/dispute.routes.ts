@@ -4,7 +4,7 @@ import type { Db } from '../db/pool';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
-import { createId } from '../ids';
+import { createId, idOf } from '../ids';
 import { post } from '../ledger/ledger.service';
 import { disputeCompensated } from '../ledger/postings';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
@@ -25,13 +25,13 @@ const DisputeView = z.object({
   createdAt: z.string(),
 });
 const DisputeIdParams = z.strictObject({
-  id: z.string().regex(/^dsp_[0-9a-z]{10,40}$/, 'must be a dispute id'),
+  id: idOf('dsp'),
 });
 
 const OpenDisputeBody = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('rejected_pin'),
-    pinId: z.string().regex(/^pin_[0-9a-z]{10,40}$/),
+    pinId: idOf('pin'),
     text: z.string().trim().min(10).max(5000),
   }),
   z.strictObject({
