@@ -36,6 +36,7 @@ import {
   startBenchApp,
   startCpuMeter,
   startWaitSampler,
+  VENDOR_ACCOUNT_ID,
   yesNo,
 } from './support';
 
@@ -111,7 +112,9 @@ async function rawPhase(
       };
       const t0 = performance.now();
       await db.transaction().execute(async (trx) => {
-        const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body));
+        const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body), {
+          vendorAccountId: VENDOR_ACCOUNT_ID,
+        });
         if (replayed || !result.commission) throw new Error('the raw baseline must make a new commission');
         await recordAudit(
           trx,

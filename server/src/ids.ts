@@ -1,14 +1,55 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Every id prefix the program mints, closed: a prefix tells a reader what an id in a log line is, so two
+ * kinds of row must never share one and a typo must not mint a new one.
+ */
+export const ID_PREFIXES = {
+  /** partners */
+  ptn: 'partner',
+  /** pins (and the new pin a transfer starts) */
+  pin: 'pin',
+  /** client payments reported by billing */
+  pay: 'payment',
+  /** refunds of payments */
+  rfd: 'refund',
+  /** commissions, one per payment at most */
+  com: 'commission',
+  /** net and reward invoices */
+  inv: 'invoice',
+  /** payout runs */
+  pyr: 'payout run',
+  /** disputes */
+  dsp: 'dispute',
+  /** routed client questions */
+  qst: 'question',
+  /** ledger postings */
+  lpo: 'ledger posting',
+} as const;
+export type IdPrefix = keyof typeof ID_PREFIXES;
 
 /**
  * Ids with a type prefix that sort by creation time (`ptn_`, `pin_`, `pay_`, `inv_`…): 9 base-36 characters
- * of milliseconds since the epoch, then 12 random base-36 characters. The prefix tells a reader what an
- * id in a log line is; the time part keeps B-tree inserts local and lists naturally ordered.
+ * of milliseconds since the epoch, then 12 random base-36 characters. The time part keeps B-tree inserts
+ * local and lists naturally ordered.
  */
-export function createId(prefix: string, now = Date.now()): string {
+export function createId(prefix: IdPrefix, now = Date.now()): string {
   const time = now.toString(36).padStart(9, '0');
   const bytes = randomBytes(12);
   let random = '';
   for (const byte of bytes) random += (byte % 36).toString(36);
   return `${prefix}_${time}${random}`;
 }
+
+/**
+ * The one validator of an id of this kind in a request (path, body or query): the prefix and the shape
+ * `createId` writes (with room for ids minted by earlier formats), and an error that names the kind.
+ */
+export function idOf(prefix: IdPrefix) {
+  return z
+    .string()
+    .regex(new RegExp(`^${prefix}_[0-9a-z]{10,40}$`), `must be ${article(ID_PREFIXES[prefix])} id`);
+}
+
+const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);

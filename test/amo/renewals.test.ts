@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AMO_JOBS } from '../../server/src/amo';
 import { createId } from '../../server/src/ids';
 import { allDelivered, startAmoTest, waitFor, type AmoTestEnv } from './support/harness';
@@ -14,7 +15,7 @@ async function pay(client: number, periodEnd: Date, options: { refunded?: boolea
     .insertInto('payments')
     .values({
       id: createId('pay'),
-      external_id: createId('ext'),
+      external_id: `ext-${randomUUID()}`, // billing's own id, not one we mint
       request_hash: 'test',
       client_account_id: BigInt(client),
       gross_minor: 1_200_000n,

@@ -7,7 +7,7 @@ import {
   post,
   UnbalancedPostingError,
 } from '../../server/src/ledger/ledger.service';
-import type { EntryInput } from '../../server/src/ledger/ledger';
+import type { EntryInput, PostingInput } from '../../server/src/ledger/ledger';
 import { createTestDb, type TestDb } from '../support/db';
 
 let t: TestDb;
@@ -26,7 +26,7 @@ describe('the ledger', () => {
     const result = await t.db.transaction().execute((trx) =>
       post(trx, {
         key: 'test:1',
-        kind: 'test',
+        kind: 'commission',
         reason: { note: 'first' },
         effectiveAt: new Date(),
         entries: pair('vendor:expense', 'partner:p1:payable', 480000n),
@@ -45,11 +45,15 @@ describe('the ledger', () => {
       { account: { code: 'b' }, side: 'credit', amountMinor: 99n, currency: 'RUB' },
     ];
     await expect(
-      t.db
-        .transaction()
-        .execute((trx) =>
-          post(trx, { key: 'test:unbalanced', kind: 'test', reason: {}, effectiveAt: new Date(), entries }),
-        ),
+      t.db.transaction().execute((trx) =>
+        post(trx, {
+          key: 'test:unbalanced',
+          kind: 'commission',
+          reason: {},
+          effectiveAt: new Date(),
+          entries,
+        }),
+      ),
     ).rejects.toBeInstanceOf(UnbalancedPostingError);
     expect(
       await t.db
@@ -90,9 +94,9 @@ describe('the ledger', () => {
   });
 
   it('writes nothing new when a posting is replayed with the same key', async () => {
-    const input = {
+    const input: PostingInput = {
       key: 'test:replay',
-      kind: 'test',
+      kind: 'commission',
       reason: {},
       effectiveAt: new Date(),
       entries: pair('vendor:expense', 'partner:p2:payable', 1000n),
@@ -122,7 +126,7 @@ describe('the ledger', () => {
           post(trx, {
             // Every third posting repeats the key of the one before it: exactly one of each pair may land.
             key: `test:concurrent:${i % 3 === 2 ? i - 1 : i}`,
-            kind: 'test',
+            kind: 'commission',
             reason: {},
             effectiveAt: new Date(),
             entries: [

@@ -6,6 +6,7 @@ import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { insertPartner, markContractSigned } from '../../server/src/partners/partner.repository';
 import { insertPin } from '../../server/src/pins/pin.repository';
 import { programDate, runPayouts } from '../../server/src/payouts/payout.service';
+import { VENDOR_ACCOUNT_ID } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 
 type Command =
@@ -108,7 +109,7 @@ describe('money invariants under random sequences', () => {
                   channel: c.channel,
                   paidAt: new Date(Date.now() - c.daysAgo * 86400_000).toISOString(),
                 };
-                await recordPayment(trx, body, `h${seq}`);
+                await recordPayment(trx, body, `h${seq}`, { vendorAccountId: VENDOR_ACCOUNT_ID });
                 payments.push(body.externalId);
               } else if (c.type === 'refund' && payments.length) {
                 const externalId = payments[c.payment % payments.length]!;

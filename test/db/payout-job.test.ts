@@ -5,6 +5,7 @@ import { createLogger } from '../../server/src/http/logger';
 import { insertPartner, markContractSigned } from '../../server/src/partners/partner.repository';
 import { insertPin } from '../../server/src/pins/pin.repository';
 import { PAYOUT_JOB, payoutJobs } from '../../server/src/payouts/payout.jobs';
+import { VENDOR_ACCOUNT_ID } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
 
 /** The scheduled payout run as a real agenda job on PostgreSQL: it runs on payout days only, once per date. */
@@ -52,6 +53,7 @@ beforeAll(async () => {
         paidAt: new Date(Date.now() - 40 * 86400_000).toISOString(),
       },
       'h1',
+      { vendorAccountId: VENDOR_ACCOUNT_ID },
     ),
   );
 });

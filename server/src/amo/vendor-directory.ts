@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit.repository';
 import type { Db } from '../db/pool';
-import { enqueue } from '../outbox/outbox.repository';
-import * as pins from '../pins/pin.repository';
+import { listPendingChecks } from '../pins/pin.repository';
+import { decidePendingCheck } from '../pins/pin.service';
 import { vendorKnowledge, type VendorCrmDirectory } from '../pins/vendor-knowledge';
 import type { AmoCompany } from './amo';
 import type { AmoApi, CallOptions } from './amo.client';
@@ -166,20 +166,15 @@ export async function decidePendingChecks(
   options: { limit?: number; signal?: AbortSignal } = {},
 ): Promise<{ pinned: number; waiting: number; stillPending: number }> {
   const { db, log } = deps;
-  const rows = await db
-    .selectFrom('pins')
-    .selectAll()
-    .where('status', '=', 'pending_check')
-    .orderBy('created_at')
-    .limit(options.limit ?? 100)
-    .execute();
+  const rows = await listPendingChecks(db, options.limit ?? 100);
   let pinned = 0;
   let waiting = 0;
   for (const [index, pin] of rows.entries()) {
     if (options.signal?.aborted) return { pinned, waiting, stillPending: rows.length - index };
     const clientAccountId = Number(pin.client_account_id);
     // Rule 9's sources in vendorKnowledge's order: our own records first, then the vendor's amoCRM.
-    let knowledge = await vendorKnowledge(db, clientAccountId, undefined);
+    let knowledge: 'new' | 'known' =
+      (await vendorKnowledge(db, clientAccountId, undefined)) === 'known' ? 'known' : 'new';
     if (knowledge === 'new') {
       try {
         knowledge = (await deps.directory.hasCompanyForAccount(clientAccountId)) ? 'known' : 'new';
@@ -202,34 +197,8 @@ export async function decidePendingChecks(
       }
     }
     const decided = await db.transaction().execute(async (trx) => {
-      const now = new Date();
-      const updated =
-        knowledge === 'new'
-          ? await pins.transitionPin(trx, pin.id, ['pending_check'], {
-              status: 'pinned',
-              exclusive: true,
-              reason: null,
-              valid_from: now,
-            })
-          : await pins.transitionPin(trx, pin.id, ['pending_check'], {
-              status: 'pending_client_request',
-              exclusive: false,
-              reason: 'existing_customer',
-            });
+      const updated = await decidePendingCheck(trx, pin.id, knowledge, deps.vendorAccountId);
       if (!updated) return undefined;
-      await pins.addPinEvent(trx, pin.id, updated.status, {
-        vendorCheck: knowledge,
-        ...(updated.reason ? { reason: updated.reason } : {}),
-      });
-      if (updated.status === 'pinned') {
-        // The same item pin.service writes for a pin decided at once (rule 8: the vendor's company).
-        await enqueue(trx, {
-          kind: 'vendor_company.sync',
-          targetAccountId: deps.vendorAccountId,
-          dedupeKey: `vendor_company:${updated.id}:${updated.status}`,
-          payload: { pinId: updated.id, clientAccountId, status: updated.status },
-        });
-      }
       await recordAudit(
         trx,
         { kind: 'system' },

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db/pool';
 import type { CommissionsTable, PaymentsTable } from '../db/schema';
+import type { PostingKind } from '../ledger/postings';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 export type CommissionRowDb = Selectable<CommissionsTable>;
@@ -80,14 +81,14 @@ export async function listCommissions(
  * posting that made them (see ledger/chart.ts for what each account means).
  */
 export async function partnerLedgerSums(db: Db, partnerId: string, currency: string) {
-  const { rows } = await sql<{ account: string; kind: string; side: 'debit' | 'credit'; total: bigint }>`
+  const { rows } = await sql<{ account: string; kind: PostingKind; side: 'debit' | 'credit'; total: bigint }>`
     SELECT split_part(a.code, ':', 3) AS account, p.kind, e.side, sum(e.amount_minor)::bigint AS total
       FROM ledger_accounts a
       JOIN ledger_entries e ON e.account_id = a.id
       JOIN ledger_postings p ON p.id = e.posting_id
      WHERE a.partner_id = ${partnerId} AND a.currency = ${currency}
      GROUP BY 1, 2, 3`.execute(db);
-  const sum = (account: string | null, kind: string | null, side: 'debit' | 'credit') =>
+  const sum = (account: string | null, kind: PostingKind | null, side: 'debit' | 'credit') =>
     rows
       .filter(
         (r) =>

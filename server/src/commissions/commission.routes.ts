@@ -52,8 +52,10 @@ export const commissionRoutes = [
         description: 'The same externalId with other data, or a netInvoiceId another payment already settled',
       },
     },
-    async handler({ db, body, audit }) {
-      const { result, replayed } = await recordPayment(db, body, requestHash('payment', '', body));
+    async handler({ db, body, app, audit }) {
+      const { result, replayed } = await recordPayment(db, body, requestHash('payment', '', body), {
+        vendorAccountId: app.config.vendorAccountId,
+      });
       if (!replayed)
         await audit(
           'payment.recorded',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PastInstant, PlannedInstant } from '../http/input';
 import { AccountId } from '../pins/pin';
+import { idOf } from '../ids';
 
 const Money = z.number().int().positive().max(1e13);
 const Currency = z
@@ -17,10 +18,7 @@ export const PaymentBody = z.strictObject({
   paidAt: PastInstant,
   productCode: z.string().trim().min(1).max(100).optional(),
   periodEnd: PlannedInstant.optional(),
-  netInvoiceId: z
-    .string()
-    .regex(/^inv_[0-9a-z]{10,40}$/, 'must be an invoice id')
-    .optional(),
+  netInvoiceId: idOf('inv').optional(),
 });
 export type PaymentBody = z.infer<typeof PaymentBody>;
 

@@ -1,33 +1,18 @@
 import type { Db } from '../db/pool';
-import type { Channel, PinStatus } from '../db/schema';
 import { AppError } from '../http/errors';
 import { createId } from '../ids';
-import { accounts } from '../ledger/chart';
-import type { AccountRef } from '../ledger/ledger';
 import { post } from '../ledger/ledger.service';
+import { commissionAccrued, commissionReversed, invoicePaid } from '../ledger/postings';
 import { findPartnerById, type PartnerRow } from '../partners/partner.repository';
 import { notPayableReason } from '../partners/partner.rules';
 import * as pins from '../pins/pin.repository';
 import { addKnownAccounts } from '../pins/pin.repository';
+import { WAITING_STATUSES } from '../pins/pin.rules';
+import { attributePin } from '../pins/pin.service';
 import { rateOn } from '../settings/settings.repository';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
 import { commissionFor, reversalFor } from './commission.rules';
-
-/** Where a commission is credited: payable rewards, memo rewards not payable, or rewards the partner kept. */
-function creditAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
-  if (channel === 'partner_net') return accounts.partnerKept(partnerId);
-  return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
-}
-
-/**
- * Where a reversal is debited. A kept partner_net reward is money the partner already has, like a paid-out
- * reward, so its reversal is clawed back from the payable balance (rule 17), netting against later rewards.
- */
-function reversalAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
-  if (channel === 'partner_net') return accounts.partnerPayable(partnerId);
-  return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
-}
 
 function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | undefined): PaymentResult {
   return {
@@ -47,24 +32,22 @@ function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | u
 /**
  * A partner_net payment for a client whose pin still waits: the partner is the one paying the vendor for this
  * client (it requested the net invoice), so the vendor attributes the client to it non-exclusively from the
- * payment date (rule 11). This is the automatic case of attribution; admins can attribute by hand too.
+ * payment date (rule 11). This is the automatic case of attribution; the transition itself is pin.service's.
  */
 async function attributeIfPartnerPays(
   db: Db,
+  vendorAccountId: number,
   partnerId: string,
   clientAccountId: number,
   netInvoiceId: string,
   paidAt: Date,
 ): Promise<void> {
-  const waiting: PinStatus[] = ['pending_client_request', 'pending_check'];
   const holder = await pins.findHoldingPin(db, clientAccountId, { forUpdate: true });
-  if (!holder || holder.partner_id !== partnerId || !waiting.includes(holder.status)) return;
-  await pins.transitionPin(db, holder.id, waiting, {
-    status: 'attributed',
-    exclusive: false,
-    valid_from: paidAt,
+  if (!holder || holder.partner_id !== partnerId || !WAITING_STATUSES.includes(holder.status)) return;
+  await attributePin(db, holder.id, vendorAccountId, 'partner_pays_net_invoice', {
+    at: paidAt,
+    details: { netInvoiceId },
   });
-  await pins.addPinEvent(db, holder.id, 'attributed', { reason: 'partner_pays_net_invoice', netInvoiceId });
 }
 
 /**
@@ -76,6 +59,7 @@ export async function recordPayment(
   db: Db,
   body: PaymentBody,
   requestHash: string,
+  settings: { vendorAccountId: number },
 ): Promise<{ result: PaymentResult; replayed: boolean }> {
   const paidAt = new Date(body.paidAt);
   const payment = await repo.insertPayment(db, {
@@ -124,7 +108,14 @@ export async function recordPayment(
         [{ path: 'netInvoiceId', message: 'this net invoice is already settled by another payment' }],
       );
     if (body.channel === 'partner_net') {
-      await attributeIfPartnerPays(db, invoice.partner_id, body.clientAccountId, invoice.id, paidAt);
+      await attributeIfPartnerPays(
+        db,
+        settings.vendorAccountId,
+        invoice.partner_id,
+        body.clientAccountId,
+        invoice.id,
+        paidAt,
+      );
     }
     if (invoice.status === 'issued') await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
   }
@@ -169,30 +160,20 @@ async function accrueCommission(
     accrued_at: payment.paid_at,
   });
   if (commissionMinor > 0n) {
-    await post(db, {
-      key: `commission:${commission.id}`,
-      kind: 'commission',
-      reason: {
-        paymentId: payment.id,
+    await post(
+      db,
+      commissionAccrued({
         commissionId: commission.id,
+        paymentId: payment.id,
         clientAccountId: Number(payment.client_account_id),
-      },
-      effectiveAt: payment.paid_at,
-      entries: [
-        {
-          account: accounts.commissionExpense(partner.id),
-          side: 'debit',
-          amountMinor: commissionMinor,
-          currency: payment.currency,
-        },
-        {
-          account: creditAccount(partner.id, payment.channel, payable),
-          side: 'credit',
-          amountMinor: commissionMinor,
-          currency: payment.currency,
-        },
-      ],
-    });
+        partnerId: partner.id,
+        channel: payment.channel,
+        payable,
+        amountMinor: commissionMinor,
+        currency: payment.currency,
+        at: payment.paid_at,
+      }),
+    );
   }
   return commission;
 }
@@ -224,39 +205,18 @@ export async function markInvoicePaid(
     .returningAll()
     .executeTakeFirst();
   if (!invoice) return undefined;
-  const amount = invoice.amount_minor;
-  const entries =
-    invoice.kind === 'reward'
-      ? [
-          {
-            account: accounts.partnerInvoiced(invoice.partner_id),
-            side: 'debit' as const,
-            amountMinor: amount,
-            currency: invoice.currency,
-          },
-          {
-            account: accounts.cash,
-            side: 'credit' as const,
-            amountMinor: amount,
-            currency: invoice.currency,
-          },
-        ]
-      : [
-          { account: accounts.cash, side: 'debit' as const, amountMinor: amount, currency: invoice.currency },
-          {
-            account: accounts.partnerReceivable(invoice.partner_id),
-            side: 'credit' as const,
-            amountMinor: amount,
-            currency: invoice.currency,
-          },
-        ];
-  await post(db, {
-    key: `invoice:${invoice.id}:paid`,
-    kind: invoice.kind === 'reward' ? 'reward_invoice_paid' : 'net_invoice_paid',
-    reason: { invoiceId: invoice.id, method: payment.method },
-    effectiveAt: payment.paidAt,
-    entries,
-  });
+  await post(
+    db,
+    invoicePaid({
+      invoiceId: invoice.id,
+      invoiceKind: invoice.kind,
+      partnerId: invoice.partner_id,
+      method: payment.method,
+      amountMinor: invoice.amount_minor,
+      currency: invoice.currency,
+      at: payment.paidAt,
+    }),
+  );
   return invoice;
 }
 
@@ -331,26 +291,20 @@ export async function recordRefund(
       .set({ reversed_minor: commission.reversed_minor + reversal })
       .where('id', '=', commission.id)
       .execute();
-    await post(db, {
-      key: `refund:${refund.id}:reversal`,
-      kind: 'commission_reversal',
-      reason: { refundId: refund.id, paymentId: payment.id, commissionId: commission.id },
-      effectiveAt: refundedAt,
-      entries: [
-        {
-          account: reversalAccount(commission.partner_id, commission.channel, commission.payable),
-          side: 'debit',
-          amountMinor: reversal,
-          currency: commission.currency,
-        },
-        {
-          account: accounts.commissionExpense(commission.partner_id),
-          side: 'credit',
-          amountMinor: reversal,
-          currency: commission.currency,
-        },
-      ],
-    });
+    await post(
+      db,
+      commissionReversed({
+        refundId: refund.id,
+        paymentId: payment.id,
+        commissionId: commission.id,
+        partnerId: commission.partner_id,
+        channel: commission.channel,
+        payable: commission.payable,
+        amountMinor: reversal,
+        currency: commission.currency,
+        at: refundedAt,
+      }),
+    );
   }
   return { result: { id: refund.id, reversalMinor: Number(reversal) }, replayed: false };
 }

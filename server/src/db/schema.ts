@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { PostingKind } from '../ledger/postings';
 
 /**
  * The database as Kysely sees it. Money columns are BIGINT kopecks (`*_minor`) parsed to `bigint`
@@ -90,7 +91,7 @@ export interface LedgerPostingsTable {
   id: string;
   /** Unique idempotency key of the business event that caused the posting. */
   posting_key: string;
-  kind: string;
+  kind: PostingKind;
   reason: JSONColumnType<Record<string, unknown>>;
   effective_at: Timestamp;
   created_at: CreatedAt;

@@ -4,9 +4,9 @@ import type { Db } from '../db/pool';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
-import { createId } from '../ids';
+import { createId, idOf } from '../ids';
 import { post } from '../ledger/ledger.service';
-import { accounts } from '../ledger/chart';
+import { disputeCompensated } from '../ledger/postings';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
 import { findPin } from '../pins/pin.repository';
 
@@ -25,13 +25,13 @@ const DisputeView = z.object({
   createdAt: z.string(),
 });
 const DisputeIdParams = z.strictObject({
-  id: z.string().regex(/^dsp_[0-9a-z]{10,40}$/, 'must be a dispute id'),
+  id: idOf('dsp'),
 });
 
 const OpenDisputeBody = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('rejected_pin'),
-    pinId: z.string().regex(/^pin_[0-9a-z]{10,40}$/),
+    pinId: idOf('pin'),
     text: z.string().trim().min(10).max(5000),
   }),
   z.strictObject({
@@ -204,26 +204,16 @@ export const disputeRoutes = [
         .executeTakeFirstOrThrow();
       if (compensation !== null) {
         // Rule 12: the vendor compensates the partner's loss; the dispute is the posting's reason.
-        await post(db, {
-          key: `dispute:${row.id}:compensation`,
-          kind: 'dispute_compensation',
-          reason: { disputeId: row.id },
-          effectiveAt: row.decided_at!,
-          entries: [
-            {
-              account: accounts.compensationExpense,
-              side: 'debit',
-              amountMinor: compensation,
-              currency: body.currency,
-            },
-            {
-              account: accounts.partnerPayable(row.partner_id),
-              side: 'credit',
-              amountMinor: compensation,
-              currency: body.currency,
-            },
-          ],
-        });
+        await post(
+          db,
+          disputeCompensated({
+            disputeId: row.id,
+            partnerId: row.partner_id,
+            amountMinor: compensation,
+            currency: body.currency,
+            at: row.decided_at!,
+          }),
+        );
       }
       await audit(
         'dispute.decided',

@@ -6,7 +6,7 @@ import type { InvoiceDocument, Party } from '../documents';
 import { CARD_PAYMENT_NOTICE, formatRub, rewardInvoiceLine } from '../documents';
 import { AppError } from '../http/errors';
 import { createId } from '../ids';
-import { accounts } from '../ledger/chart';
+import { netInvoiceIssued } from '../ledger/postings';
 import { post } from '../ledger/ledger.service';
 import type { PartnerRow } from '../partners/partner.repository';
 import { findHoldingPin } from '../pins/pin.repository';
@@ -97,16 +97,17 @@ export async function createNetInvoice(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await post(db, {
-    key: `invoice:${invoice.id}:issued`,
-    kind: 'net_invoice_issued',
-    reason: { invoiceId: invoice.id, clientAccountId: input.clientAccountId },
-    effectiveAt: now,
-    entries: [
-      { account: accounts.partnerReceivable(partner.id), side: 'debit', amountMinor, currency: 'RUB' },
-      { account: accounts.netSales, side: 'credit', amountMinor, currency: 'RUB' },
-    ],
-  });
+  await post(
+    db,
+    netInvoiceIssued({
+      invoiceId: invoice.id,
+      partnerId: partner.id,
+      clientAccountId: input.clientAccountId,
+      amountMinor,
+      currency: 'RUB',
+      at: now,
+    }),
+  );
   return invoice;
 }
 

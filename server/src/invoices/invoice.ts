@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PastInstant } from '../http/input';
 import { AccountId } from '../pins/pin';
+import { idOf } from '../ids';
 
 export const InvoiceView = z.object({
   id: z.string(),
@@ -22,7 +23,7 @@ export const InvoiceView = z.object({
 export type InvoiceView = z.infer<typeof InvoiceView>;
 
 export const InvoiceIdParams = z.strictObject({
-  id: z.string().regex(/^inv_[0-9a-z]{10,40}$/, 'must be an invoice id'),
+  id: idOf('inv'),
 });
 
 export const NetInvoiceBody = z.strictObject({

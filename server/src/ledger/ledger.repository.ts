@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
+import type { PostingKind } from './postings';
 
 export interface AccountKey {
   code: string;
@@ -37,7 +38,7 @@ export async function insertPostings(
   postings: Array<{
     id: string;
     key: string;
-    kind: string;
+    kind: PostingKind;
     reason: Record<string, unknown>;
     effectiveAt: Date;
   }>,

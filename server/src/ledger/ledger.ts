@@ -1,3 +1,5 @@
+import type { PostingKind } from './postings';
+
 /** The chart of accounts is open: an account is a code plus a currency, created on first use. */
 export interface AccountRef {
   /** e.g. `vendor:commission_expense`, `partner:ptn_…:payable`. */
@@ -17,9 +19,9 @@ export interface EntryInput {
 }
 
 export interface PostingInput {
-  /** Unique key of the business event (e.g. `payment:pay_…:commission`); a repeat writes nothing. */
+  /** Unique key of the business event (e.g. `commission:com_…`, see postings.ts); a repeat writes nothing. */
   key: string;
-  kind: string;
+  kind: PostingKind;
   /** Why the money moved: ids of the payment, refund, dispute… (no personal data). */
   reason: Record<string, unknown>;
   effectiveAt: Date;

@@ -13,6 +13,7 @@ import {
   validatePersonInn,
   type RequisiteResult,
 } from '../../../shared/requisites';
+import { idOf } from '../ids';
 
 export const PARTNER_KINDS = ['legal_entity', 'sole_proprietor', 'self_employed', 'individual'] as const;
 export type PartnerKind = (typeof PARTNER_KINDS)[number];
@@ -140,7 +141,7 @@ export const SignContractBody = z.strictObject({
 });
 
 export const PartnerIdParams = z.strictObject({
-  id: z.string().regex(/^ptn_[0-9a-z]{10,40}$/, 'must be a partner id'),
+  id: idOf('ptn'),
 });
 
 export const SetPartnerStatusBody = z.strictObject({

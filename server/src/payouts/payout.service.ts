@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/pool';
 import { payoutAmount } from '../commissions/commission.rules';
 import { createId } from '../ids';
-import { accounts } from '../ledger/chart';
+import { rewardInvoiced } from '../ledger/postings';
 import { postMany } from '../ledger/ledger.service';
 import { invoiceNumberSql } from '../invoices/invoice.service';
 import { getProgramSettings } from '../settings/settings.repository';
@@ -96,26 +96,16 @@ export async function runPayouts(db: Db, asOf: string, now = new Date()): Promis
        ORDER BY d.n`.execute(db);
     await postMany(
       db,
-      due.map((d) => ({
-        key: `payout_run:${runId}:${d.partnerId}`,
-        kind: 'reward_invoice',
-        reason: { payoutRunId: runId, invoiceId: d.invoiceId },
-        effectiveAt: issuedAt,
-        entries: [
-          {
-            account: accounts.partnerPayable(d.partnerId),
-            side: 'debit' as const,
-            amountMinor: d.amount,
-            currency: 'RUB',
-          },
-          {
-            account: accounts.partnerInvoiced(d.partnerId),
-            side: 'credit' as const,
-            amountMinor: d.amount,
-            currency: 'RUB',
-          },
-        ],
-      })),
+      due.map((d) =>
+        rewardInvoiced({
+          payoutRunId: runId,
+          invoiceId: d.invoiceId,
+          partnerId: d.partnerId,
+          amountMinor: d.amount,
+          currency: 'RUB',
+          at: issuedAt,
+        }),
+      ),
     );
   }
   const invoicesCreated = due.length;

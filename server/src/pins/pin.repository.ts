@@ -220,3 +220,14 @@ export async function clientPaymentSummary(
     rows.map((r) => [String(r.client_account_id), { products: r.products, paidUntil: r.paid_until }]),
   );
 }
+
+/** The oldest pins still waiting for the vendor's amoCRM to be asked (rule 9), for the deciding job. */
+export async function listPendingChecks(db: Db, limit: number): Promise<PinRow[]> {
+  return db
+    .selectFrom('pins')
+    .selectAll()
+    .where('status', '=', 'pending_check')
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}

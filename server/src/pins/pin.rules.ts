@@ -11,6 +11,9 @@ export const HOLDING_STATUSES: PinStatus[] = [
 /** Statuses in which a pin earns commission (rule 11: attribution earns too). */
 export const EARNING_STATUSES: PinStatus[] = ['pinned', 'attributed'];
 
+/** Statuses in which a pin holds its client but does not earn yet: it can still be attributed (rule 11). */
+export const WAITING_STATUSES: PinStatus[] = ['pending_client_request', 'pending_check'];
+
 export type PinReason =
   'already_pinned' | 'existing_customer' | 'own_account' | 'vendor_account' | 'vendor_check_pending' | null;
 

@@ -8,7 +8,13 @@ import type { PartnerRow } from '../partners/partner.repository';
 import { findPartnerById } from '../partners/partner.repository';
 import type { PinView } from './pin';
 import * as repo from './pin.repository';
-import { decideNewPin, EARNING_STATUSES, HOLDING_STATUSES, type VendorKnowledge } from './pin.rules';
+import {
+  decideNewPin,
+  EARNING_STATUSES,
+  HOLDING_STATUSES,
+  WAITING_STATUSES,
+  type VendorKnowledge,
+} from './pin.rules';
 import { vendorKnowledge, type VendorCrmDirectory } from './vendor-knowledge';
 
 export function toPinView(row: repo.PinRow): PinView {
@@ -160,25 +166,61 @@ export async function recordClientRequest(
 }
 
 /**
- * Rule 11, non-exclusive attribution: the partner earns on the client, sales may still contact it. An admin
- * decides it for a waiting pin whose client request did not come (e.g. the partner is the one who pays).
+ * Rule 11, non-exclusive attribution: the partner earns on the client, sales may still contact it. The one
+ * place a pin becomes attributed — by an admin for a waiting pin whose client request did not come, or by
+ * billing when the partner pays the vendor for the client (payment.service) — so every attributed client gets
+ * its vendor company (rule 8) whichever way it came. `at` is when earning starts (the payment date for the
+ * automatic case); `details` go into the pin's history beside the reason.
  */
 export async function attributePin(
   db: Db,
   pinId: string,
   vendorAccountId: number,
   reason: string,
+  options: { at?: Date; details?: Record<string, unknown> } = {},
 ): Promise<repo.PinRow> {
   const pin = await getPinForUpdateOrThrow(db, pinId);
-  const from: PinStatus[] = ['pending_client_request', 'pending_check'];
-  const updated = await repo.transitionPin(db, pin.id, from, {
+  const updated = await repo.transitionPin(db, pin.id, WAITING_STATUSES, {
     status: 'attributed',
     exclusive: false,
-    valid_from: new Date(),
+    valid_from: options.at ?? new Date(),
   });
-  if (!updated) throw wrongState(pin, from);
-  await repo.addPinEvent(db, pin.id, 'attributed', { reason });
+  if (!updated) throw wrongState(pin, WAITING_STATUSES);
+  await repo.addPinEvent(db, pin.id, 'attributed', { reason, ...options.details });
   await syncVendorCompany(db, vendorAccountId, updated);
+  return updated;
+}
+
+/**
+ * Decides a pin that waited as `pending_check` because the vendor's amoCRM could not be asked when it was
+ * made (rule 9, decided late): a new client is pinned (and its company queued, rule 8), a known one waits for
+ * its own request. Undefined when the pin was decided meanwhile (released, or by a concurrent run).
+ */
+export async function decidePendingCheck(
+  db: Db,
+  pinId: string,
+  knowledge: 'new' | 'known',
+  vendorAccountId: number,
+): Promise<repo.PinRow | undefined> {
+  const updated =
+    knowledge === 'new'
+      ? await repo.transitionPin(db, pinId, ['pending_check'], {
+          status: 'pinned',
+          exclusive: true,
+          reason: null,
+          valid_from: new Date(),
+        })
+      : await repo.transitionPin(db, pinId, ['pending_check'], {
+          status: 'pending_client_request',
+          exclusive: false,
+          reason: 'existing_customer',
+        });
+  if (!updated) return undefined;
+  await repo.addPinEvent(db, pinId, updated.status, {
+    vendorCheck: knowledge,
+    ...(updated.reason ? { reason: updated.reason } : {}),
+  });
+  if (updated.status === 'pinned') await syncVendorCompany(db, vendorAccountId, updated);
   return updated;
 }
 

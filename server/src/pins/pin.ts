@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PastInstant } from '../http/input';
+import { idOf } from '../ids';
 
 export const AccountId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** Account id in a path: digits only, parsed to a number. */
@@ -9,7 +10,7 @@ export const AccountIdParam = z
   .transform(Number)
   .pipe(AccountId);
 export const PinIdParams = z.strictObject({
-  id: z.string().regex(/^pin_[0-9a-z]{10,40}$/, 'must be a pin id'),
+  id: idOf('pin'),
 });
 
 export const PIN_STATUSES = [
@@ -82,7 +83,7 @@ export const StaffClientView = z.object({
 export const ReasonBody = z.strictObject({ reason: z.string().trim().min(3).max(1000) });
 export const ClientRequestBody = z.strictObject({ note: z.string().trim().max(1000).optional() });
 export const TransferBody = z.strictObject({
-  toPartnerId: z.string().regex(/^ptn_[0-9a-z]{10,40}$/, 'must be a partner id'),
+  toPartnerId: idOf('ptn'),
   reason: z.string().trim().min(3).max(1000),
   /** A transfer needs the client's own request (rule 9 applies to moving a client as well). */
   clientRequest: z.strictObject({

@@ -3,7 +3,7 @@ import type { AccountCaller, StaffCaller } from '../auth/caller';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
-import { createId } from '../ids';
+import { createId, idOf } from '../ids';
 import { enqueue } from '../outbox/outbox.repository';
 import { findPartnerById } from '../partners/partner.repository';
 import { getPartnerOrThrow } from '../partners/partner.service';
@@ -20,7 +20,7 @@ const QuestionView = z.object({
   answeredAt: z.string().nullable(),
 });
 const QuestionIdParams = z.strictObject({
-  id: z.string().regex(/^qst_[0-9a-z]{10,40}$/, 'must be a question id'),
+  id: idOf('qst'),
 });
 
 type QuestionRow = {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PlannedInstant } from '../http/input';
+import { idOf } from '../ids';
 
 /** Program settings (DOMAIN.md rule 16 and the issue defaults), stored as JSON rows in program_settings. */
 export const ProgramSettings = z.object({
@@ -32,10 +33,7 @@ export const SETTING_KEYS: Record<keyof ProgramSettings, string> = {
 };
 
 export const RateBody = z.strictObject({
-  partnerId: z
-    .string()
-    .regex(/^ptn_[0-9a-z]{10,40}$/)
-    .optional(),
+  partnerId: idOf('ptn').optional(),
   channel: z.enum(['vendor_direct', 'partner_net']),
   rateBps: z.number().int().min(0).max(5000),
   effectiveFrom: PlannedInstant,

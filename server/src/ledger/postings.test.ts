@@ -1,0 +1,225 @@
+import { postingProblem } from './ledger.rules';
+import type { PostingInput } from './ledger';
+import {
+  commissionAccrued,
+  commissionReversed,
+  disputeCompensated,
+  invoicePaid,
+  netInvoiceIssued,
+  POSTING_KINDS,
+  rewardInvoiced,
+} from './postings';
+
+const P = 'ptn_recipe000001';
+const at = new Date('2026-03-01T09:00:00Z');
+const RUB = 'RUB';
+
+/** A posting as `account side amount` lines, so the table reads like a journal. */
+const journal = (p: PostingInput) => p.entries.map((e) => `${e.account.code} ${e.side} ${e.amountMinor}`);
+
+// Worked amounts from the program (DOMAIN.md): 12 000.00 ₽ paid at 40 % is a 4 800.00 ₽ commission; a
+// 3 000.00 ₽ refund of it reverses 1 200.00 ₽; a 10 000.00 ₽ net sale at 50 % is a 5 000.00 ₽ net invoice.
+const cases: Array<[string, PostingInput, { key: string; kind: string; lines: string[] }]> = [
+  [
+    'commission, vendor_direct, payable',
+    commissionAccrued({
+      commissionId: 'com_1',
+      paymentId: 'pay_1',
+      clientAccountId: 91000001,
+      partnerId: P,
+      channel: 'vendor_direct',
+      payable: true,
+      amountMinor: 480_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'commission:com_1',
+      kind: 'commission',
+      lines: [`vendor:commission_expense:${P} debit 480000`, `partner:${P}:payable credit 480000`],
+    },
+  ],
+  [
+    'commission, vendor_direct, not payable (no contract)',
+    commissionAccrued({
+      commissionId: 'com_2',
+      paymentId: 'pay_2',
+      clientAccountId: 91000002,
+      partnerId: P,
+      channel: 'vendor_direct',
+      payable: false,
+      amountMinor: 480_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'commission:com_2',
+      kind: 'commission',
+      lines: [`vendor:commission_expense:${P} debit 480000`, `partner:${P}:not_payable credit 480000`],
+    },
+  ],
+  [
+    'commission, partner_net: kept by the partner',
+    commissionAccrued({
+      commissionId: 'com_3',
+      paymentId: 'pay_3',
+      clientAccountId: 91000003,
+      partnerId: P,
+      channel: 'partner_net',
+      payable: false,
+      amountMinor: 500_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'commission:com_3',
+      kind: 'commission',
+      lines: [`vendor:commission_expense:${P} debit 500000`, `partner:${P}:kept credit 500000`],
+    },
+  ],
+  [
+    'reversal of a payable commission',
+    commissionReversed({
+      refundId: 'rfd_1',
+      paymentId: 'pay_1',
+      commissionId: 'com_1',
+      partnerId: P,
+      channel: 'vendor_direct',
+      payable: true,
+      amountMinor: 120_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'refund:rfd_1:reversal',
+      kind: 'commission_reversal',
+      lines: [`partner:${P}:payable debit 120000`, `vendor:commission_expense:${P} credit 120000`],
+    },
+  ],
+  [
+    'reversal of a not-payable commission',
+    commissionReversed({
+      refundId: 'rfd_2',
+      paymentId: 'pay_2',
+      commissionId: 'com_2',
+      partnerId: P,
+      channel: 'vendor_direct',
+      payable: false,
+      amountMinor: 120_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'refund:rfd_2:reversal',
+      kind: 'commission_reversal',
+      lines: [`partner:${P}:not_payable debit 120000`, `vendor:commission_expense:${P} credit 120000`],
+    },
+  ],
+  [
+    'reversal of a kept partner_net reward: clawed back from payable',
+    commissionReversed({
+      refundId: 'rfd_3',
+      paymentId: 'pay_3',
+      commissionId: 'com_3',
+      partnerId: P,
+      channel: 'partner_net',
+      payable: false,
+      amountMinor: 250_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'refund:rfd_3:reversal',
+      kind: 'commission_reversal',
+      lines: [`partner:${P}:payable debit 250000`, `vendor:commission_expense:${P} credit 250000`],
+    },
+  ],
+  [
+    'net invoice issued',
+    netInvoiceIssued({
+      invoiceId: 'inv_1',
+      partnerId: P,
+      clientAccountId: 91000050,
+      amountMinor: 500_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'invoice:inv_1:issued',
+      kind: 'net_invoice_issued',
+      lines: [`partner:${P}:receivable debit 500000`, 'vendor:net_sales credit 500000'],
+    },
+  ],
+  [
+    'net invoice paid',
+    invoicePaid({
+      invoiceId: 'inv_1',
+      invoiceKind: 'net',
+      partnerId: P,
+      method: 'bank',
+      amountMinor: 500_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'invoice:inv_1:paid',
+      kind: 'net_invoice_paid',
+      lines: ['vendor:cash debit 500000', `partner:${P}:receivable credit 500000`],
+    },
+  ],
+  [
+    'reward invoice of a payout run',
+    rewardInvoiced({
+      payoutRunId: 'pr_2026-03-10',
+      invoiceId: 'inv_2',
+      partnerId: P,
+      amountMinor: 360_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: `payout_run:pr_2026-03-10:${P}`,
+      kind: 'reward_invoice',
+      lines: [`partner:${P}:payable debit 360000`, `partner:${P}:invoiced credit 360000`],
+    },
+  ],
+  [
+    'reward invoice paid',
+    invoicePaid({
+      invoiceId: 'inv_2',
+      invoiceKind: 'reward',
+      partnerId: P,
+      method: 'card',
+      amountMinor: 360_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'invoice:inv_2:paid',
+      kind: 'reward_invoice_paid',
+      lines: [`partner:${P}:invoiced debit 360000`, 'vendor:cash credit 360000'],
+    },
+  ],
+  [
+    'dispute compensation',
+    disputeCompensated({ disputeId: 'dsp_1', partnerId: P, amountMinor: 150_000n, currency: RUB, at }),
+    {
+      key: 'dispute:dsp_1:compensation',
+      kind: 'dispute_compensation',
+      lines: ['vendor:dispute_compensation_expense debit 150000', `partner:${P}:payable credit 150000`],
+    },
+  ],
+];
+
+describe('posting recipes', () => {
+  it.each(cases)('%s', (_name, posting, expected) => {
+    expect({ key: posting.key, kind: posting.kind, lines: journal(posting) }).toEqual(expected);
+    expect(postingProblem(posting.entries)).toBeNull();
+    expect(posting.effectiveAt).toBe(at);
+    expect(posting.entries.every((e) => e.currency === RUB)).toBe(true);
+  });
+
+  it('covers every posting kind', () => {
+    expect(new Set(cases.map(([, p]) => p.kind))).toEqual(new Set(POSTING_KINDS));
+  });
+});

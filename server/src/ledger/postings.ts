@@ -1,0 +1,160 @@
+import type { Channel } from '../db/schema';
+import { accounts } from './chart';
+import type { AccountRef, EntryInput, PostingInput } from './ledger';
+
+/**
+ * Every kind of posting the books know, closed: the schema's `ledger_postings.kind`, the recipes below and the
+ * balance figures (commission.repository's partnerLedgerSums) share this union, so a misspelt kind is a type
+ * error instead of a silent zero in a balance.
+ */
+export const POSTING_KINDS = [
+  /** A commission accrued on a client payment (rule 14). */
+  'commission',
+  /** (Part of) a commission reversed by a refund (rule 17). */
+  'commission_reversal',
+  /** A net invoice issued to the partner: it owes the vendor the price net of its reward (rule 15). */
+  'net_invoice_issued',
+  /** The partner paid its net invoice. */
+  'net_invoice_paid',
+  /** A payout run moved payable rewards onto a reward invoice (rule 18). */
+  'reward_invoice',
+  /** The vendor paid a reward invoice. */
+  'reward_invoice_paid',
+  /** A decided dispute compensates the partner (rule 12). */
+  'dispute_compensation',
+] as const;
+export type PostingKind = (typeof POSTING_KINDS)[number];
+
+/**
+ * The money path as named recipes: each pure function turns one business event into its balanced posting —
+ * key, kind, reason and the debit/credit pair. Services write what these return (ledger.service's `post`);
+ * nothing else builds entries, so where money moves, and why, is read in this one file.
+ */
+
+interface Money {
+  amountMinor: bigint;
+  currency: string;
+}
+
+function pair(debit: AccountRef, credit: AccountRef, money: Money): EntryInput[] {
+  return [
+    { account: debit, side: 'debit', amountMinor: money.amountMinor, currency: money.currency },
+    { account: credit, side: 'credit', amountMinor: money.amountMinor, currency: money.currency },
+  ];
+}
+
+/** Where a commission is credited: payable rewards, memo rewards not payable, or rewards the partner kept. */
+function commissionAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
+  if (channel === 'partner_net') return accounts.partnerKept(partnerId);
+  return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
+}
+
+/**
+ * Where a reversal is debited. A kept partner_net reward is money the partner already has, like a paid-out
+ * reward, so its reversal is clawed back from the payable balance (rule 17), netting against later rewards.
+ */
+function reversalAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
+  if (channel === 'partner_net') return accounts.partnerPayable(partnerId);
+  return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
+}
+
+/** The commission a posting is about: its payment, partner, channel and payability decide the accounts. */
+interface CommissionFacts extends Money {
+  commissionId: string;
+  paymentId: string;
+  partnerId: string;
+  channel: Channel;
+  payable: boolean;
+  at: Date;
+}
+
+export function commissionAccrued(event: CommissionFacts & { clientAccountId: number }): PostingInput {
+  return {
+    key: `commission:${event.commissionId}`,
+    kind: 'commission',
+    reason: {
+      paymentId: event.paymentId,
+      commissionId: event.commissionId,
+      clientAccountId: event.clientAccountId,
+    },
+    effectiveAt: event.at,
+    entries: pair(
+      accounts.commissionExpense(event.partnerId),
+      commissionAccount(event.partnerId, event.channel, event.payable),
+      event,
+    ),
+  };
+}
+
+export function commissionReversed(event: CommissionFacts & { refundId: string }): PostingInput {
+  return {
+    key: `refund:${event.refundId}:reversal`,
+    kind: 'commission_reversal',
+    reason: { refundId: event.refundId, paymentId: event.paymentId, commissionId: event.commissionId },
+    effectiveAt: event.at,
+    entries: pair(
+      reversalAccount(event.partnerId, event.channel, event.payable),
+      accounts.commissionExpense(event.partnerId),
+      event,
+    ),
+  };
+}
+
+export function netInvoiceIssued(
+  event: Money & { invoiceId: string; partnerId: string; clientAccountId: number; at: Date },
+): PostingInput {
+  return {
+    key: `invoice:${event.invoiceId}:issued`,
+    kind: 'net_invoice_issued',
+    reason: { invoiceId: event.invoiceId, clientAccountId: event.clientAccountId },
+    effectiveAt: event.at,
+    entries: pair(accounts.partnerReceivable(event.partnerId), accounts.netSales, event),
+  };
+}
+
+export function rewardInvoiced(
+  event: Money & { payoutRunId: string; invoiceId: string; partnerId: string; at: Date },
+): PostingInput {
+  return {
+    key: `payout_run:${event.payoutRunId}:${event.partnerId}`,
+    kind: 'reward_invoice',
+    reason: { payoutRunId: event.payoutRunId, invoiceId: event.invoiceId },
+    effectiveAt: event.at,
+    entries: pair(accounts.partnerPayable(event.partnerId), accounts.partnerInvoiced(event.partnerId), event),
+  };
+}
+
+/** A reward invoice paid by the vendor settles what was invoiced; a net invoice paid settles the receivable. */
+export function invoicePaid(
+  event: Money & {
+    invoiceId: string;
+    invoiceKind: 'net' | 'reward';
+    partnerId: string;
+    method: 'bank' | 'card';
+    at: Date;
+  },
+): PostingInput {
+  return {
+    key: `invoice:${event.invoiceId}:paid`,
+    kind: event.invoiceKind === 'reward' ? 'reward_invoice_paid' : 'net_invoice_paid',
+    reason: { invoiceId: event.invoiceId, method: event.method },
+    effectiveAt: event.at,
+    entries:
+      event.invoiceKind === 'reward'
+        ? pair(accounts.partnerInvoiced(event.partnerId), accounts.cash, event)
+        : pair(accounts.cash, accounts.partnerReceivable(event.partnerId), event),
+  };
+}
+
+/** Rule 12: the vendor compensates the partner's loss; the dispute is the posting's reason. */
+export function disputeCompensated(
+  event: Money & { disputeId: string; partnerId: string; at: Date },
+): PostingInput {
+  return {
+    key: `dispute:${event.disputeId}:compensation`,
+    kind: 'dispute_compensation',
+    reason: { disputeId: event.disputeId },
+    effectiveAt: event.at,
+    entries: pair(accounts.compensationExpense, accounts.partnerPayable(event.partnerId), event),
+  };
+}
