@@ -76,7 +76,9 @@ export function verifyAmoToken(
   if (typeof subdomain !== 'string' || !SUBDOMAIN.test(subdomain)) {
     throw new AppError('token_invalid', 'Token has no valid subdomain claim');
   }
-  const expectedIssuers = [`https://${subdomain}.amocrm.ru`, `https://${subdomain}.kommo.com`];
+  // Host names are case-insensitive: compare the lower-cased issuer with the lower-cased subdomain.
+  const host = subdomain.toLowerCase();
+  const expectedIssuers = [`https://${host}.amocrm.ru`, `https://${host}.kommo.com`];
   if (!expectedIssuers.includes(String(payload.iss).toLowerCase())) {
     throw new AppError('token_wrong_issuer', 'Token issuer does not match its subdomain');
   }
@@ -88,7 +90,7 @@ export function verifyAmoToken(
   return {
     accountId,
     userId,
-    subdomain: subdomain.toLowerCase(),
+    subdomain: host,
     jti: typeof payload.jti === 'string' ? payload.jti : null,
   };
 }

@@ -21,6 +21,12 @@ describe('posting rules', () => {
       [e('a', 'debit', 480000n), e('b', 'credit', 479999n)],
       'unbalanced in RUB: debits − credits = 1',
     ],
+    [
+      // More credits than debits is as wrong as fewer: a `d > 0n` check would let it through (issue 17).
+      'credits above debits are refused',
+      [e('a', 'debit', 479999n), e('b', 'credit', 480000n)],
+      'unbalanced in RUB: debits − credits = -1',
+    ],
     ['a single entry is refused', [e('a', 'debit', 1n)], 'a posting needs at least two entries'],
     [
       'a zero amount is refused',
