@@ -37,6 +37,8 @@ const code = (fn: () => unknown) => {
     fn();
     return 'accepted';
   } catch (error) {
+    // Every refusal says why in its detail, not only in its code.
+    expect((error as Error).message).toMatch(/\w{3}/);
     return (error as { code?: string }).code ?? String(error);
   }
 };
@@ -117,6 +119,13 @@ describe('the X-Auth-Token claims', () => {
     ],
   ])('refuses %s', (_name, value, expected) => {
     expect(code(() => verifyAmoToken(value, settings, at(NOW)))).toBe(expected);
+  });
+
+  it('mints with the current time when none is given', () => {
+    const minted = mintAmoToken(settings, { accountId: 7, userId: 8, subdomain: 'kom' });
+    const { iat } = jwt.decode(minted) as { iat: number };
+    expect(Math.abs(iat - Date.now() / 1000)).toBeLessThan(600);
+    expect(verifyAmoToken(minted, settings).accountId).toBe(7);
   });
 
   it('reads what mintAmoToken mints, which expires after 30 minutes by default', () => {
