@@ -23,8 +23,8 @@ export default {
     'server/src/pins/pin.rules.ts',
     // ledger
     'server/src/ledger/ledger.rules.ts',
-    // payout: the pure schedule; runPayouts is SQL, covered by test/db (docs/TESTING.md)
-    'server/src/payouts/payout.service.ts:125-130',
+    // payout: the pure dates (programDate, scheduledPayoutDate); runPayouts is SQL, covered by test/db (docs/TESTING.md)
+    'server/src/payouts/payout.service.ts:131-140',
     // token
     'server/src/auth/amo-token.ts',
   ],

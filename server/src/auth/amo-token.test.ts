@@ -20,8 +20,8 @@ function token(overrides: Record<string, unknown> = {}, secret = settings.client
       iss: 'https://client1.amocrm.ru',
       aud: settings.audience,
       jti: 'b1946ac9-2f6b-4c3d-9a2e-6f1f1c0f7a11',
-      iat: NOW - 100,
-      nbf: NOW - 100,
+      iat: NOW - 10,
+      nbf: NOW - 10,
       exp: NOW + 1800,
       account_id: 31000001,
       user_id: 5,
@@ -50,6 +50,21 @@ describe('the X-Auth-Token clock leeway', () => {
     ['expired 31 s ago is refused', { exp: NOW - 31 }, 'token_expired'],
     ['valid from 30 s ahead is accepted', { nbf: NOW + 30 }, 'accepted'],
     ['valid from 31 s ahead is refused', { nbf: NOW + 31 }, 'token_not_yet_valid'],
+  ])('%s', (_name, overrides, expected) => {
+    expect(code(() => verifyAmoToken(token(overrides), settings, at(NOW)))).toBe(expected);
+  });
+});
+
+describe('the X-Auth-Token lifetime', () => {
+  it.each([
+    ['a 31-minute life is accepted', { iat: NOW, nbf: NOW, exp: NOW + 1860 }, 'accepted'],
+    ['a longer life is refused', { iat: NOW, nbf: NOW, exp: NOW + 1861 }, 'token_invalid'],
+    ['an expiry too far ahead is refused without iat', { iat: undefined, exp: NOW + 1861 }, 'token_invalid'],
+    [
+      'an old iat with a far expiry is refused',
+      { iat: NOW - 1000, nbf: NOW - 1000, exp: NOW + 1000 },
+      'token_invalid',
+    ],
   ])('%s', (_name, overrides, expected) => {
     expect(code(() => verifyAmoToken(token(overrides), settings, at(NOW)))).toBe(expected);
   });
