@@ -41,7 +41,8 @@ async function pinAndDeliver(client: number) {
 }
 
 describe('CRM webhooks', () => {
-  it('parses a real captured form-encoded company update', () => {
+  // The body is amoCRM's delivery format with invented data (test/fakes/amocrm/webhooks.ts), not a capture.
+  it('parses a form-encoded company update in the delivery format amoCRM sends', () => {
     expect(parseWebhook(EXAMPLE_COMPANY_UPDATE_WEBHOOK_BODY)).toEqual({
       accountId: 29871234,
       subdomain: 'partnerdemo',

@@ -39,10 +39,14 @@ describe('the ledger', () => {
     expect(await checkLedger(t.db)).toEqual([]);
   });
 
-  it('refuses an unbalanced posting before it reaches the database', async () => {
+  // Both directions: more credits than debits would create money as surely as more debits (issue 17, item 3).
+  it.each([
+    ['more debits', 100n, 99n],
+    ['more credits', 99n, 100n],
+  ])('refuses an unbalanced posting (%s) before it reaches the database', async (_name, debit, credit) => {
     const entries: EntryInput[] = [
-      { account: { code: 'a' }, side: 'debit', amountMinor: 100n, currency: 'RUB' },
-      { account: { code: 'b' }, side: 'credit', amountMinor: 99n, currency: 'RUB' },
+      { account: { code: 'a' }, side: 'debit', amountMinor: debit, currency: 'RUB' },
+      { account: { code: 'b' }, side: 'credit', amountMinor: credit, currency: 'RUB' },
     ];
     await expect(
       t.db.transaction().execute((trx) =>

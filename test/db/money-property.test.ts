@@ -88,6 +88,102 @@ async function seed(db: TestDb['db']) {
   return partners.map((p) => p.id);
 }
 
+/**
+ * An independent model of the money rules (DOMAIN.md rules 14–18), written from the rules and not from the
+ * code: plain numbers, its own rounding, the program defaults spelled out. The property compares the
+ * database to it after every command, so a wrong rate, truncation instead of rounding, a forgotten hold or a
+ * minimum not applied all fail (issue 17, item 5) — the invariants alone only checked that the code agrees
+ * with itself.
+ */
+const RATE_BPS = { vendor_direct: 4000, partner_net: 5000 } as const; // migration 003 defaults
+const HOLD_DAYS = 14;
+const MIN_PAYOUT_MINOR = 100_000;
+
+/** n / d rounded half away from zero, for non-negative integers, by integer division and remainder. */
+function roundedQuotient(n: number, d: number): number {
+  const q = Math.floor(n / d);
+  return 2 * (n - q * d) >= d ? q + 1 : q;
+}
+
+interface ModelPayment {
+  partner: number;
+  channel: 'vendor_direct' | 'partner_net';
+  grossMinor: number;
+  refundedMinor: number;
+  commissionMinor: number;
+  reversedMinor: number;
+  paidAt: Date;
+}
+
+class Model {
+  readonly payments = new Map<string, ModelPayment>();
+  /** Reward invoices so far, per partner index. */
+  readonly invoiced = [0, 0, 0];
+
+  pay(
+    externalId: string,
+    partner: number,
+    channel: ModelPayment['channel'],
+    grossMinor: number,
+    paidAt: Date,
+  ) {
+    const commissionMinor = roundedQuotient(grossMinor * RATE_BPS[channel], 10_000);
+    this.payments.set(externalId, {
+      partner,
+      channel,
+      grossMinor,
+      refundedMinor: 0,
+      commissionMinor,
+      reversedMinor: 0,
+      paidAt,
+    });
+  }
+
+  refund(externalId: string, amountMinor: number) {
+    const p = this.payments.get(externalId)!;
+    p.refundedMinor += amountMinor;
+    // Rule 17: the reversal in proportion to the refunded total, all of it on a full refund.
+    p.reversedMinor =
+      p.refundedMinor === p.grossMinor
+        ? p.commissionMinor
+        : roundedQuotient(p.commissionMinor * p.refundedMinor, p.grossMinor);
+  }
+
+  /** Rewards a partner may be paid: vendor_direct, not an individual (partner 2); clawbacks of kept rewards. */
+  payable(partner: number): number {
+    let sum = 0;
+    for (const p of this.payments.values()) {
+      if (p.partner !== partner) continue;
+      if (p.channel === 'vendor_direct' && partner !== 2) sum += p.commissionMinor - p.reversedMinor;
+      // A kept partner_net reward that is reversed is clawed back from the payable balance.
+      if (p.channel === 'partner_net') sum -= p.reversedMinor;
+    }
+    return sum - this.invoiced[partner]!;
+  }
+
+  /** A run for `asOf`: payable less rewards accrued within the hold before the end of asOf (Moscow). */
+  run(asOf: string): number[] {
+    const holdFrom = new Date(`${asOf}T23:59:59.999+03:00`).getTime() - HOLD_DAYS * 86400_000;
+    return [0, 1, 2].map((partner) => {
+      if (partner === 2) return 0; // an individual is never paid out
+      let held = 0;
+      for (const p of this.payments.values())
+        if (p.partner === partner && p.channel === 'vendor_direct' && p.paidAt.getTime() > holdFrom)
+          held += p.commissionMinor - p.reversedMinor;
+      const amount = this.payable(partner) - held;
+      const due = amount >= MIN_PAYOUT_MINOR ? amount : 0;
+      this.invoiced[partner]! += due;
+      return due;
+    });
+  }
+}
+
+describe('the model', () => {
+  it('rounds half away from zero', () => {
+    expect([0, 4, 5, 6, 10, 14, 15].map((n) => roundedQuotient(n, 10))).toEqual([0, 0, 1, 1, 1, 1, 2]);
+  });
+});
+
 describe('money invariants under random sequences', () => {
   it('every posting balances, every cached total equals its entries, and no run invoices more than was earned minus reversals', async () => {
     await fc.assert(
@@ -95,6 +191,9 @@ describe('money invariants under random sequences', () => {
         const t = await createTestDb();
         try {
           const partnerIds = await seed(t.db);
+          const model = new Model();
+          // Which partner owns each client (seed): a, a, b, c.
+          const ownerOf = [0, 0, 1, 2];
           const payments: string[] = [];
           let seq = 0;
           for (const c of commands) {
@@ -109,7 +208,19 @@ describe('money invariants under random sequences', () => {
                   channel: c.channel,
                   paidAt: new Date(Date.now() - c.daysAgo * 86400_000).toISOString(),
                 };
-                await recordPayment(trx, body, `h${seq}`, { vendorAccountId: VENDOR_ACCOUNT_ID });
+                const { result } = await recordPayment(trx, body, `h${seq}`, {
+                  vendorAccountId: VENDOR_ACCOUNT_ID,
+                });
+                model.pay(
+                  body.externalId,
+                  ownerOf[c.client]!,
+                  c.channel,
+                  c.grossMinor,
+                  new Date(body.paidAt),
+                );
+                expect(result.commission?.commissionMinor).toBe(
+                  model.payments.get(body.externalId)!.commissionMinor,
+                );
                 payments.push(body.externalId);
               } else if (c.type === 'refund' && payments.length) {
                 const externalId = payments[c.payment % payments.length]!;
@@ -119,6 +230,8 @@ describe('money invariants under random sequences', () => {
                   trx,
                 );
                 const left = rows[0]!.left;
+                const modelPayment = model.payments.get(externalId)!;
+                expect(Number(left)).toBe(modelPayment.grossMinor - modelPayment.refundedMinor);
                 const amount = left / BigInt(c.parts);
                 if (amount > 0n) {
                   seq += 1;
@@ -132,18 +245,29 @@ describe('money invariants under random sequences', () => {
                     },
                     `h${seq}`,
                   );
+                  model.refund(externalId, Number(amount));
                 }
               } else if (c.type === 'run') {
                 const before = await Promise.all(partnerIds.map((id) => partnerLedgerSums(trx, id, 'RUB')));
                 // A run on a later day: the clock moves with it (a run for a day that has not come is refused).
                 const at = new Date(Date.now() + c.dayOffset * 86400_000);
-                await runPayouts(trx, programDate(at), at);
+                const asOf = programDate(at);
+                const alreadyRun = await trx
+                  .selectFrom('payout_runs')
+                  .select('id')
+                  .where('as_of', '=', asOf)
+                  .executeTakeFirst();
+                await runPayouts(trx, asOf, at);
+                // A date already run invoices nothing again; otherwise exactly what the model says is due.
+                const expected = alreadyRun ? [0, 0, 0] : model.run(asOf);
                 for (const [i, partnerId] of partnerIds.entries()) {
                   const after = await partnerLedgerSums(trx, partnerId, 'RUB');
                   const newlyInvoiced =
                     after.invoicedMinor +
                     after.paidOutMinor -
                     (before[i]!.invoicedMinor + before[i]!.paidOutMinor);
+                  expect(Number(newlyInvoiced)).toBe(expected[i]);
+                  expect(Number(after.payableMinor)).toBe(model.payable(i));
                   // A run invoices at most the positive payable balance: never into a clawback, never twice.
                   expect(newlyInvoiced).toBeGreaterThanOrEqual(0n);
                   expect(newlyInvoiced).toBeLessThanOrEqual(
@@ -174,6 +298,20 @@ describe('money invariants under random sequences', () => {
             });
           }
           expect(await checkLedger(t.db)).toEqual([]);
+          // Every partner's earned, reversed and payable totals are the model's.
+          for (const [i, partnerId] of partnerIds.entries()) {
+            const sums = await partnerLedgerSums(t.db, partnerId, 'RUB');
+            const mine = [...model.payments.values()].filter((p) => p.partner === i);
+            expect({
+              earned: Number(sums.earnedMinor),
+              reversed: Number(sums.reversedMinor),
+              payable: Number(sums.payableMinor),
+            }).toEqual({
+              earned: mine.reduce((sum, p) => sum + p.commissionMinor, 0),
+              reversed: mine.reduce((sum, p) => sum + p.reversedMinor, 0),
+              payable: model.payable(i),
+            });
+          }
           // One commission per payment at most, and the ledger's commission credits equal the commission rows.
           const { rows } = await sql<{ dup: bigint; rows_total: bigint; ledger_total: bigint }>`
             SELECT (SELECT count(*) FROM (SELECT payment_id FROM commissions GROUP BY payment_id HAVING count(*) > 1) d)::bigint AS dup,

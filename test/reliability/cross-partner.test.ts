@@ -11,6 +11,7 @@ let t: TestApp;
 const A = 78000001;
 const B = 78000002;
 const a: Record<string, string> = {};
+const b: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -39,6 +40,26 @@ beforeAll(async () => {
     token: t.partnerToken(B),
     body: { kind: 'individual', name: 'Партнёр Б', contacts: {} },
   });
+  // B has data of its own, so a list probe can tell "B's items only" from an empty or failed answer.
+  b.pin = (
+    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(B), body: { clientAccountId: 78100003 } })
+  ).body.id;
+  b.question = (
+    await t.call('POST', '/api/v1/staff/clients/78100003/questions', {
+      token: t.staffToken(),
+      body: { text: 'Вопрос клиента Б' },
+    })
+  ).body.id;
+  b.dispute = (
+    await t.call('POST', '/api/v1/disputes', {
+      token: t.partnerToken(B),
+      body: {
+        kind: 'missing_commission',
+        paymentExternalId: 'x-b-9',
+        text: 'Не вижу комиссию за своего клиента',
+      },
+    })
+  ).body.id;
   a.pin = (
     await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100001 } })
   ).body.id;
@@ -94,70 +115,90 @@ const asB = (method: string, path: string, body?: unknown) =>
   t.call(method, path, { token: t.partnerToken(B), body });
 const month = new Date().toISOString().slice(0, 7);
 
+/**
+ * The answer must be the expected status, so a route that throws (500) or refuses everyone fails its probe:
+ * absence of A's data in an error page proves nothing (issue 17, item 7).
+ */
+async function expectStatus(res: Awaited<ReturnType<typeof asB>>, status: number) {
+  expect({ status: res.status, body: res.status === status ? 'as expected' : res.body }).toEqual({
+    status,
+    body: 'as expected',
+  });
+  return res;
+}
+const ok = async (method: string, path: string, body?: unknown) =>
+  (await expectStatus(await asB(method, path, body), 200)).body;
+const notFound = async (method: string, path: string, body?: unknown) => {
+  const res = await expectStatus(await asB(method, path, body), 404);
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+};
+const ids = (items: { id: string }[]) => items.map((i) => i.id);
+
 /** For each partner route: how B tries to reach A's data, and what must hold. */
 const probes: Record<string, () => Promise<void>> = {
-  'GET /api/v1/partner': async () =>
-    expect((await asB('GET', '/api/v1/partner')).body.name).toBe('Партнёр Б'),
-  'POST /api/v1/partner': async () =>
-    expect(
-      (await asB('POST', '/api/v1/partner', { kind: 'individual', name: 'Захват', contacts: {} })).status,
-    ).toBe(409),
-  'POST /api/v1/pins': async () =>
-    expect((await asB('POST', '/api/v1/pins', { clientAccountId: 78100001 })).body).toMatchObject({
-      status: 'rejected',
-      reason: 'already_pinned',
-    }),
-  'GET /api/v1/pins': async () => expect((await asB('GET', '/api/v1/pins')).text).not.toContain(a.pin),
-  'GET /api/v1/pins/:id': async () => expect((await asB('GET', `/api/v1/pins/${a.pin}`)).status).toBe(404),
+  'GET /api/v1/partner': async () => expect((await ok('GET', '/api/v1/partner')).name).toBe('Партнёр Б'),
+  'POST /api/v1/partner': async () => {
+    const res = await asB('POST', '/api/v1/partner', { kind: 'individual', name: 'Захват', contacts: {} });
+    await expectStatus(res, 409);
+  },
+  'POST /api/v1/pins': async () => {
+    const res = await expectStatus(await asB('POST', '/api/v1/pins', { clientAccountId: 78100001 }), 201);
+    expect(res.body).toMatchObject({ status: 'rejected', reason: 'already_pinned' });
+  },
+  'GET /api/v1/pins': async () => {
+    const body = await ok('GET', '/api/v1/pins');
+    // B's own pins: the one it holds and the rejected attempt on A's client; never A's.
+    expect(ids(body.items)).toContain(b.pin);
+    expect(ids(body.items)).not.toContain(a.pin);
+    expect(ids(body.items)).not.toContain(a.waitingPin);
+  },
+  'GET /api/v1/pins/:id': async () => {
+    await notFound('GET', `/api/v1/pins/${a.pin}`);
+    expect((await ok('GET', `/api/v1/pins/${b.pin}`)).id).toBe(b.pin);
+  },
   'POST /api/v1/pins/:id/confirmation-link': async () =>
-    expect((await asB('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, {})).status).toBe(404),
+    notFound('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, {}),
   'GET /api/v1/client-requests/:code': async () => {
     // Reading a link is allowed to whoever holds the code (the client it was sent to); it reveals only the partner's name.
-    const res = await asB('GET', `/api/v1/client-requests/${a.code}`);
-    expect(res.text).not.toContain('a@example.ru');
+    const body = await ok('GET', `/api/v1/client-requests/${a.code}`);
+    expect(JSON.stringify(body)).not.toContain('a@example.ru');
   },
-  'POST /api/v1/client-requests/:code/confirm': async () =>
-    expect((await asB('POST', `/api/v1/client-requests/${a.code}/confirm`, {})).body.code).toBe(
-      'not_client_account',
-    ),
+  'POST /api/v1/client-requests/:code/confirm': async () => {
+    const res = await asB('POST', `/api/v1/client-requests/${a.code}/confirm`, {});
+    expect({ status: res.status, code: res.body.code }).toEqual({ status: 403, code: 'not_client_account' });
+  },
   'GET /api/v1/questions': async () =>
-    expect((await asB('GET', '/api/v1/questions')).text).not.toContain(a.question),
+    expect(ids((await ok('GET', '/api/v1/questions')).items)).toEqual([b.question]),
   'POST /api/v1/questions/:id/answered': async () =>
-    expect((await asB('POST', `/api/v1/questions/${a.question}/answered`, {})).status).toBe(404),
+    notFound('POST', `/api/v1/questions/${a.question}/answered`, {}),
   'POST /api/v1/disputes': async () =>
-    expect(
-      (
-        await asB('POST', '/api/v1/disputes', {
-          kind: 'rejected_pin',
-          pinId: a.pin,
-          text: 'Пытаюсь оспорить чужой пин',
-        })
-      ).status,
-    ).toBe(404),
+    notFound('POST', '/api/v1/disputes', {
+      kind: 'rejected_pin',
+      pinId: a.pin,
+      text: 'Пытаюсь оспорить чужой пин',
+    }),
   'GET /api/v1/disputes': async () =>
-    expect((await asB('GET', '/api/v1/disputes')).text).not.toContain(a.dispute),
-  'GET /api/v1/commissions': async () =>
-    expect((await asB('GET', '/api/v1/commissions')).body.items).toEqual([]),
+    expect(ids((await ok('GET', '/api/v1/disputes')).items)).toEqual([b.dispute]),
+  'GET /api/v1/commissions': async () => expect((await ok('GET', '/api/v1/commissions')).items).toEqual([]),
   'GET /api/v1/commissions/monthly': async () =>
-    expect((await asB('GET', '/api/v1/commissions/monthly')).body.items).toEqual([]),
-  'GET /api/v1/balance': async () => expect((await asB('GET', '/api/v1/balance')).body.earnedMinor).toBe(0),
-  'POST /api/v1/net-invoices': async () =>
-    expect(
-      (
-        await asB('POST', '/api/v1/net-invoices', {
-          clientAccountId: 78100001,
-          productCode: 'amo-widget-pro',
-        })
-      ).status,
-    ).toBe(422),
-  'GET /api/v1/net-invoices/payment-options': async () =>
-    expect((await asB('GET', '/api/v1/net-invoices/payment-options')).status).toBe(200),
-  'GET /api/v1/invoices': async () =>
-    expect((await asB('GET', '/api/v1/invoices')).text).not.toContain(a.invoice),
-  'GET /api/v1/invoices/:id/pdf': async () =>
-    expect((await asB('GET', `/api/v1/invoices/${a.invoice}/pdf`)).status).toBe(404),
+    expect((await ok('GET', '/api/v1/commissions/monthly')).items).toEqual([]),
+  'GET /api/v1/balance': async () => expect((await ok('GET', '/api/v1/balance')).earnedMinor).toBe(0),
+  'POST /api/v1/net-invoices': async () => {
+    const res = await asB('POST', '/api/v1/net-invoices', {
+      clientAccountId: 78100001,
+      productCode: 'amo-widget-pro',
+    });
+    await expectStatus(res, 422);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  },
+  'GET /api/v1/net-invoices/payment-options': async () => {
+    await ok('GET', '/api/v1/net-invoices/payment-options');
+  },
+  'GET /api/v1/invoices': async () => expect((await ok('GET', '/api/v1/invoices')).items).toEqual([]),
+  'GET /api/v1/invoices/:id/pdf': async () => notFound('GET', `/api/v1/invoices/${a.invoice}/pdf`),
   'GET /api/v1/certificate': async () => {
-    expect((await asB('GET', '/api/v1/certificate')).status).toBe(200);
+    const res = await expectStatus(await asB('GET', '/api/v1/certificate'), 200);
+    expect(res.headers.get('content-type')).toContain('application/pdf');
     const certs = await t.db.db
       .selectFrom('certificates')
       .innerJoin('partners', 'partners.id', 'certificates.partner_id')
@@ -165,9 +206,12 @@ const probes: Record<string, () => Promise<void>> = {
       .execute();
     expect(certs.map((c) => Number(c.account_id))).toEqual([B]);
   },
-  'GET /api/v1/statements/:month': async () =>
-    expect((await asB('GET', `/api/v1/statements/${month}?format=csv`)).text).not.toContain('78100001'),
-  'GET /api/v1/whoami': async () => expect((await asB('GET', '/api/v1/whoami')).body.accountId).toBe(B),
+  'GET /api/v1/statements/:month': async () => {
+    const res = await expectStatus(await asB('GET', `/api/v1/statements/${month}?format=csv`), 200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    expect(res.text).not.toContain('78100001');
+  },
+  'GET /api/v1/whoami': async () => expect((await ok('GET', '/api/v1/whoami')).accountId).toBe(B),
   'POST /api/v1/links': async () => {
     // The same product gives B its own link, never A's code; A's link stays A's.
     const res = await asB('POST', '/api/v1/links', { productCode: 'amo-widget-pro' });

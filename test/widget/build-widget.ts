@@ -14,7 +14,15 @@ export const DIST_WIDGET_DIR = path.join(ROOT, 'dist/widget');
 export const WIDGET_ZIP = path.join(ROOT, 'dist/widget.zip');
 export const HOST_DIR = path.join(ROOT, 'widget/host');
 
-const INPUTS = ['widget/src', 'manifest', 'webpack.config.js', 'scripts/pack-widget.js', 'package.json'];
+// shared/ is bundled into the widget (money, requisites): a change there must rebuild it too.
+const INPUTS = [
+  'widget/src',
+  'shared',
+  'manifest',
+  'webpack.config.js',
+  'scripts/pack-widget.js',
+  'package.json',
+];
 const LOCK_DIR = path.join(ROOT, 'dist/.widget-build.lock');
 const STALE_LOCK_MS = 5 * 60_000;
 

@@ -1,12 +1,21 @@
 import { AmoDeadlineError } from './amo.errors';
 import { RateLimiter } from './rate-limiter';
 
-/** Grants slots as fast as the limiter allows and records when; a short window keeps the test quick. */
+/**
+ * The limiter runs on Jest's fake clock (Date.now and setTimeout), so grant times are exact and a loaded
+ * machine cannot bunch or spread them: the assertions are about the limiter's schedule, not the host's speed.
+ */
+beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+afterEach(() => jest.useRealTimers());
+
+/** Grants slots as fast as the limiter allows and records when, on the fake clock. */
 async function grantTimes(limiter: RateLimiter, key: string, n: number): Promise<number[]> {
   const times: number[] = [];
-  await Promise.all(
+  const all = Promise.all(
     Array.from({ length: n }, () => limiter.acquire(key).then(() => void times.push(Date.now()))),
   );
+  await jest.advanceTimersByTimeAsync(10_000);
+  await all;
   return times.sort((a, b) => a - b);
 }
 
@@ -24,7 +33,10 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter({ limit: 7, windowMs: 100, safetyMs: 10 });
     const times = await grantTimes(limiter, 'a', 30);
     expect(times).toHaveLength(30);
-    expect(maxInAnyWindow(times, 100)).toBeLessThanOrEqual(7);
+    expect(maxInAnyWindow(times, 110)).toBe(7);
+    // Seven at once, then seven each window plus safety: 30 grants end at the fifth window.
+    const start = times[0]!;
+    expect([...new Set(times.map((t) => t - start))]).toEqual([0, 110, 220, 330, 440]);
   });
 
   it('keeps accounts independent', async () => {
@@ -33,7 +45,7 @@ describe('RateLimiter', () => {
     await limiter.acquire('a');
     await limiter.acquire('b');
     await limiter.acquire('b');
-    expect(limiter.nextSlotAt('a')).toBeGreaterThan(Date.now() + 9_000);
+    expect(limiter.nextSlotAt('a')).toBe(Date.now() + 10_000);
     expect(limiter.nextSlotAt('c')).toBe(0);
   });
 
@@ -45,6 +57,7 @@ describe('RateLimiter', () => {
     const interactive = limiter
       .acquire('a', { priority: 'interactive' })
       .then(() => order.push('interactive'));
+    await jest.advanceTimersByTimeAsync(100);
     await Promise.all([background, interactive]);
     expect(order).toEqual(['interactive', 'background']);
   });
@@ -53,10 +66,14 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter({ limit: 7, windowMs: 1000, safetyMs: 0 });
     const paused = Date.now();
     limiter.pause('a', 150);
-    await expect(limiter.acquire('a', { deadline: Date.now() + 30 })).rejects.toBeInstanceOf(
+    const refused = expect(limiter.acquire('a', { deadline: Date.now() + 30 })).rejects.toBeInstanceOf(
       AmoDeadlineError,
     );
-    await limiter.acquire('a');
-    expect(Date.now() - paused).toBeGreaterThanOrEqual(140);
+    let grantedAt = 0;
+    const granted = limiter.acquire('a').then(() => void (grantedAt = Date.now()));
+    await jest.advanceTimersByTimeAsync(200);
+    await refused;
+    await granted;
+    expect(grantedAt - paused).toBe(150);
   });
 });

@@ -77,7 +77,9 @@ export function verifyAmoToken(
   if (typeof subdomain !== 'string' || !SUBDOMAIN.test(subdomain)) {
     throw new AppError('token_invalid', 'Token has no valid subdomain claim');
   }
-  const expectedIssuers = ACCOUNT_DOMAINS.map((domain) => `https://${subdomain}.${domain}`);
+  // Host names are case-insensitive: compare the lower-cased issuer with the lower-cased subdomain.
+  const host = subdomain.toLowerCase();
+  const expectedIssuers = ACCOUNT_DOMAINS.map((domain) => `https://${host}.${domain}`);
   if (!expectedIssuers.includes(String(payload.iss).toLowerCase())) {
     throw new AppError('token_wrong_issuer', 'Token issuer does not match its subdomain');
   }
@@ -89,7 +91,7 @@ export function verifyAmoToken(
   return {
     accountId,
     userId,
-    subdomain: subdomain.toLowerCase(),
+    subdomain: host,
     jti: typeof payload.jti === 'string' ? payload.jti : null,
   };
 }

@@ -81,7 +81,20 @@ describe('the worked examples of DOMAIN.md', () => {
         refundMinor: 200_001n,
         reversedBeforeMinor: 0n,
       }),
-    ).toThrow(RangeError);
+    ).toThrow(new RangeError('refund exceeds the payment'));
+  });
+
+  it('refuses a refund of nothing or less', () => {
+    for (const refundMinor of [0n, -1n])
+      expect(() =>
+        reversalFor({
+          commissionMinor: 480_000n,
+          grossMinor: 1_200_000n,
+          refundedBeforeMinor: 0n,
+          refundMinor,
+          reversedBeforeMinor: 0n,
+        }),
+      ).toThrow(new RangeError('refund must be positive'));
   });
 });
 
@@ -92,6 +105,9 @@ describe('payout amount', () => {
     ['exactly the minimum is paid', 100_000n, 0n, 100_000n, 100_000n],
     ['a clawback balance pays nothing', -480_000n, 0n, 100_000n, 0n],
     ['everything still on hold', 480_000n, 480_000n, 100_000n, 0n],
+    // With no minimum a clawback still pays nothing: the amount is never negative.
+    ['a clawback with no minimum pays nothing', -5n, 0n, 0n, 0n],
+    ['one kopeck with no minimum is paid', 1n, 0n, 0n, 1n],
   ])('%s', (_name, payable, held, min, expected) => {
     expect(payoutAmount({ payableMinor: payable, heldMinor: held, minPayoutMinor: min })).toBe(expected);
   });
@@ -99,8 +115,31 @@ describe('payout amount', () => {
 
 describe('rates', () => {
   it('refuses rates outside 0–100 %', () => {
-    expect(() => commissionFor(100n, 10_001)).toThrow(RangeError);
-    expect(() => commissionFor(100n, -1)).toThrow(RangeError);
-    expect(() => commissionFor(100n, 40.5)).toThrow(RangeError);
+    const refused = new RangeError('rate must be 0..10000 bps');
+    expect(() => commissionFor(100n, 10_001)).toThrow(refused);
+    expect(() => commissionFor(100n, -1)).toThrow(refused);
+    expect(() => commissionFor(100n, 40.5)).toThrow(refused);
+  });
+
+  it('accepts the edges: 0 % and 100 %, and a zero gross', () => {
+    expect(commissionFor(12_345n, 0)).toBe(0n);
+    expect(commissionFor(12_345n, 10_000)).toBe(12_345n);
+    expect(commissionFor(0n, 4000)).toBe(0n);
+  });
+
+  it('refuses a negative gross', () => {
+    expect(() => commissionFor(-1n, 4000)).toThrow(new RangeError('gross must not be negative'));
+  });
+});
+
+describe('divideRounded', () => {
+  it('refuses a zero or negative denominator', () => {
+    const refused = new RangeError('denominator must be positive');
+    expect(() => divideRounded(1n, 0n)).toThrow(refused);
+    expect(() => divideRounded(1n, -2n)).toThrow(refused);
+  });
+
+  it('rounds negative numerators half away from zero too', () => {
+    expect([-5n, -4n, -6n, -15n].map((n) => divideRounded(n, 10n))).toEqual([-1n, 0n, -1n, -2n]);
   });
 });

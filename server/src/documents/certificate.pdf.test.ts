@@ -59,7 +59,10 @@ describe('renderCertificatePdf', () => {
 
   // Samples go to DOCUMENTS_SAMPLE_DIR (or the temp folder) for a visual check: pdftoppm -png -r 60 <file> out
   const sampleDir = process.env.DOCUMENTS_SAMPLE_DIR ?? os.tmpdir();
-  test('writes a sample certificate for a visual check', async () => {
+  test('writes a sample certificate for a visual check, and it reads back whole', async () => {
     fs.writeFileSync(path.join(sampleDir, 'certificate-sample.pdf'), await renderCertificatePdf(certificate));
+    const sample = await extractPdf(fs.readFileSync(path.join(sampleDir, 'certificate-sample.pdf')));
+    expect(sample.pageCount).toBe(1);
+    expect(sample.text).toContain('Номер сертификата: LS-2026-0007');
   });
 });

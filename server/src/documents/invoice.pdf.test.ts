@@ -191,9 +191,15 @@ describe('renderInvoicePdf', () => {
   // Set DOCUMENTS_SAMPLE_DIR to look at the documents: pdftoppm -png -r 60 <dir>/invoice-sample.pdf …
   // Samples go to DOCUMENTS_SAMPLE_DIR (or the temp folder) for a visual check: pdftoppm -png -r 60 <file> out
   const sampleDir = process.env.DOCUMENTS_SAMPLE_DIR ?? os.tmpdir();
-  test('writes sample invoices for a visual check', async () => {
+  test('writes sample invoices for a visual check, and they read back whole', async () => {
     const dir = sampleDir;
     fs.writeFileSync(path.join(dir, 'invoice-sample.pdf'), await renderInvoicePdf(rewardInvoice));
     fs.writeFileSync(path.join(dir, 'invoice-net-sample.pdf'), await renderInvoicePdf(netInvoice));
+    const reward = await extractPdf(fs.readFileSync(path.join(dir, 'invoice-sample.pdf')));
+    expect(reward.pageCount).toBe(1);
+    expect(reward.text).toContain('Счёт на оплату № П-15 от 1 декабря 2026 г.');
+    const net = await extractPdf(fs.readFileSync(path.join(dir, 'invoice-net-sample.pdf')));
+    expect(net.pageCount).toBe(1);
+    expect(net.text).toContain('Счёт на оплату № НС-2026-0042');
   });
 });

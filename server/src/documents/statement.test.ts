@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StatementDocument, StatementRow } from './document';
 import { statement } from './fixtures.testing';
-import { NBSP, formatAmount } from './money-words';
 import { extractPdf } from './pdf-text.testing';
 import {
   STATEMENT_CSV_HEADER,
@@ -252,14 +251,14 @@ describe('renderStatementPdf', () => {
     });
     expect(text).toContain('Не к выплате: нет договора с партнёром');
 
-    const amount = (minor: bigint): string => formatAmount(minor).replace(new RegExp(NBSP, 'g'), ' ');
-    expect(text).toContain(`Итого ${amount(2_133_333n)} ${amount(973_333n)}`);
-    expect(text).toContain(`Оплаты клиентов ${amount(2_433_333n)} ₽`);
-    expect(text).toContain(`Возвраты клиентам ${amount(-300_000n)} ₽`);
-    expect(text).toContain(`Вознаграждение за период (с учётом возвратов) ${amount(973_333n)} ₽`);
-    expect(text).toContain(`в том числе к выплате партнёру ${amount(360_000n)} ₽`);
-    expect(text).toContain(`в том числе удержано партнёром при оплате счетов ${amount(600_000n)} ₽`);
-    expect(text).toContain(`в том числе не к выплате ${amount(13_333n)} ₽`);
+    // Literal amounts, not built with the code's own formatAmount: a wrong format must fail here.
+    expect(text).toContain('Итого 21 333,33 9 733,33');
+    expect(text).toContain('Оплаты клиентов 24 333,33 ₽');
+    expect(text).toContain('Возвраты клиентам -3 000,00 ₽');
+    expect(text).toContain('Вознаграждение за период (с учётом возвратов) 9 733,33 ₽');
+    expect(text).toContain('в том числе к выплате партнёру 3 600,00 ₽');
+    expect(text).toContain('в том числе удержано партнёром при оплате счетов 6 000,00 ₽');
+    expect(text).toContain('в том числе не к выплате 133,33 ₽');
     expect(text).toContain('Остаток к выплате на конец периода 3 600,00 ₽');
     expect(text).toContain('К выплате за период: Три тысячи шестьсот рублей 00 копеек');
     expect(text).toContain('страница 1 из 1');
@@ -296,11 +295,20 @@ describe('renderStatementPdf', () => {
 
   // Samples go to DOCUMENTS_SAMPLE_DIR (or the temp folder) for a visual check: pdftoppm -png -r 60 <file> out
   const sampleDir = process.env.DOCUMENTS_SAMPLE_DIR ?? os.tmpdir();
-  test('writes a sample statement for a visual check', async () => {
+  test('writes sample statements for a visual check, and they read back whole', async () => {
     const dir = sampleDir;
     fs.writeFileSync(path.join(dir, 'statement-sample.pdf'), await renderStatementPdf(statement));
     fs.writeFileSync(path.join(dir, 'statement-sample.csv'), renderStatementCsv(statement));
     const long = { ...statement, rows: Array.from({ length: 40 }, () => statement.rows).flat() };
     fs.writeFileSync(path.join(dir, 'statement-long-sample.pdf'), await renderStatementPdf(long));
+    const sample = await extractPdf(fs.readFileSync(path.join(dir, 'statement-sample.pdf')));
+    expect(sample.pageCount).toBe(1);
+    expect(sample.text).toContain('Остаток к выплате на конец периода 3 600,00 ₽');
+    const longSample = await extractPdf(fs.readFileSync(path.join(dir, 'statement-long-sample.pdf')));
+    expect(longSample.pageCount).toBeGreaterThan(1);
+    expect(longSample.text).toContain(`страница ${longSample.pageCount} из ${longSample.pageCount}`);
+    expect(fs.readFileSync(path.join(dir, 'statement-sample.csv'), 'utf8')).toContain(
+      '03.11.2026;Оплата;bill-1001;31234567;ООО «Альфа»;Оплата вендору;12000,00;40;4800,00;Да;К выплате',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { EntryInput } from './ledger';
-import { MAX_ENTRY_MINOR, postingProblem } from './ledger.rules';
+import { MAX_ENTRY_MINOR, postingProblem, totalsByAccount } from './ledger.rules';
 
 const e = (code: string, side: 'debit' | 'credit', amountMinor: bigint, currency = 'RUB'): EntryInput => ({
   account: { code },
@@ -20,6 +20,12 @@ describe('posting rules', () => {
       'an unbalanced pair is refused',
       [e('a', 'debit', 480000n), e('b', 'credit', 479999n)],
       'unbalanced in RUB: debits − credits = 1',
+    ],
+    [
+      // More credits than debits is as wrong as fewer: a `d > 0n` check would let it through (issue 17).
+      'credits above debits are refused',
+      [e('a', 'debit', 479999n), e('b', 'credit', 480000n)],
+      'unbalanced in RUB: debits − credits = -1',
     ],
     ['a single entry is refused', [e('a', 'debit', 1n)], 'a posting needs at least two entries'],
     [
@@ -47,7 +53,50 @@ describe('posting rules', () => {
       [e('a', 'debit', 100n, 'rub'), e('b', 'credit', 100n, 'rub')],
       'bad currency rub',
     ],
+    [
+      'a longer code is refused',
+      [e('a', 'debit', 1n, 'XRUB'), e('b', 'credit', 1n, 'XRUB')],
+      'bad currency XRUB',
+    ],
+    [
+      'a code with a tail is refused',
+      [e('a', 'debit', 1n, 'RUBX'), e('b', 'credit', 1n, 'RUBX')],
+      'bad currency RUBX',
+    ],
+    [
+      'the largest amount is accepted',
+      [e('a', 'debit', MAX_ENTRY_MINOR), e('b', 'credit', MAX_ENTRY_MINOR)],
+      null,
+    ],
+    [
+      'an entry without an account is refused',
+      [e('', 'debit', 1n), e('b', 'credit', 1n)],
+      'entry without an account',
+    ],
+    [
+      // A number slipped in where a bigint belongs (from JSON, say) is refused, not coerced.
+      'a number amount is refused',
+      [{ ...e('a', 'debit', 1n), amountMinor: 1 as unknown as bigint }, e('b', 'credit', 1n)],
+      'entry amount must be a positive bigint (a)',
+    ],
   ])('%s', (_name, entries, problem) => {
     expect(postingProblem(entries)).toBe(problem);
+  });
+});
+
+describe('totals by account', () => {
+  it('nets debits and credits per account and currency', () => {
+    const totals = totalsByAccount([
+      { account: { code: 'p', partnerId: 'ptn_1' }, side: 'credit', amountMinor: 300n, currency: 'RUB' },
+      e('v', 'debit', 500n),
+      { account: { code: 'p', partnerId: 'ptn_1' }, side: 'credit', amountMinor: 200n, currency: 'RUB' },
+      { account: { code: 'p', partnerId: 'ptn_1' }, side: 'debit', amountMinor: 50n, currency: 'RUB' },
+      e('p', 'debit', 7n, 'USD'),
+    ]);
+    expect([...totals.values()]).toEqual([
+      { code: 'p', currency: 'RUB', partnerId: 'ptn_1', debits: 50n, credits: 500n },
+      { code: 'v', currency: 'RUB', partnerId: undefined, debits: 500n, credits: 0n },
+      { code: 'p', currency: 'USD', partnerId: undefined, debits: 7n, credits: 0n },
+    ]);
   });
 });

@@ -845,7 +845,10 @@ describe('fake amoCRM rate limit', () => {
   let token: string;
 
   beforeAll(async () => {
-    fake = await startFakeAmo({ autoBlockAfter429s: 3 });
+    // A fixed base clock: the requests of one "second" arrive at one instant however slow the machine is,
+    // and only advanceTime moves time on.
+    const frozenAt = Date.now();
+    fake = await startFakeAmo({ autoBlockAfter429s: 3, clock: () => frozenAt });
   });
 
   afterAll(async () => {

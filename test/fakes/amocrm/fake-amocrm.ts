@@ -96,6 +96,11 @@ export interface FakeAmoOptions {
   autoBlockAfter429s?: number;
   autoBlockWindowMs?: number;
   /**
+   * The fake's base clock (ms since epoch), real time by default. A test that counts requests per second
+   * fixes it so a slow machine cannot spread eight quick requests over more than one second.
+   */
+  clock?: () => number;
+  /**
    * How `GET /api/v4/companies/{id}` answers for a missing company. 404 problem+json by default; 204 is
    * offered because amoCRM is reported to answer some by-id look-ups with an empty 204, and the backend
    * should survive either.
@@ -350,6 +355,7 @@ class FakeAmoServer implements FakeAmo {
   private accounts = new Map<number, AccountState>();
   private counters = zeroCounters();
   private clockOffsetMs = 0;
+  private readonly clock: () => number;
   private latencyMs = 0;
   /** Statuses for the next API requests, consumed one per request. */
   private failures: number[] = [];
@@ -366,6 +372,7 @@ class FakeAmoServer implements FakeAmo {
     this.ratePerSecond = options.ratePerSecond ?? 7;
     this.autoBlockAfter429s = options.autoBlockAfter429s ?? 20;
     this.autoBlockWindowMs = options.autoBlockWindowMs ?? 60_000;
+    this.clock = options.clock ?? Date.now;
     this.missingEntityStatus = options.missingEntityStatus ?? 404;
     this.tooManyRequestsBody = options.tooManyRequestsBody ?? 'html';
     this.tokens = new TokenStore(() => this.now(), this.clientId);
@@ -410,7 +417,7 @@ class FakeAmoServer implements FakeAmo {
   }
 
   now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return this.clock() + this.clockOffsetMs;
   }
 
   private nowSec(): number {

@@ -265,7 +265,7 @@ export function webhookCompanyFromApi(company: ApiCompany): WebhookCompany {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// A delivery in the captured format
+// A delivery in amoCRM’s format (invented data, not a capture)
 // ---------------------------------------------------------------------------------------------------------
 
 /**

@@ -1,0 +1,120 @@
+import { recordPayment } from '../../server/src/commissions/payment.service';
+import {
+  insertPartner,
+  markContractSigned,
+  setPartnerStatus,
+} from '../../server/src/partners/partner.repository';
+import { insertPin } from '../../server/src/pins/pin.repository';
+import { programDate, runPayouts } from '../../server/src/payouts/payout.service';
+import { VENDOR_ACCOUNT_ID } from '../support/app';
+import { createTestDb, type TestDb } from '../support/db';
+
+/**
+ * runPayouts against PostgreSQL, for the rules its SQL and its call of payoutAmount carry (DOMAIN.md rule 14):
+ * only active partners are paid, and a balance below the program minimum (100 000 kopecks by default) is not.
+ * A pure unit test of payoutAmount cannot see either: the minimum passed as 0 or a query without
+ * `status = 'active'` left every other test green (issue 17, items 1 and 2).
+ */
+let t: TestDb;
+
+// Rates: vendor_direct 40 % by default; payments 40 days old are out of the 14-day hold.
+const partners = [
+  // Earns 480 000: above the minimum, paid.
+  { id: 'ptn_payrun0000act', accountId: 71, client: 7100, grossMinor: 1_200_000, status: 'active' as const },
+  // 249 998 × 40 % = 99 999.2 → 99 999: one kopeck below the minimum, not paid.
+  { id: 'ptn_payrun0000low', accountId: 72, client: 7200, grossMinor: 249_998, status: 'active' as const },
+  // Earns exactly the minimum: 250 000 × 40 % = 100 000, paid (the minimum is inclusive).
+  { id: 'ptn_payrun0000min', accountId: 73, client: 7300, grossMinor: 250_000, status: 'active' as const },
+  // Earns 480 000 but is blocked: not paid until unblocked.
+  { id: 'ptn_payrun0000blk', accountId: 74, client: 7400, grossMinor: 1_200_000, status: 'blocked' as const },
+];
+
+beforeAll(async () => {
+  t = await createTestDb();
+  for (const p of partners) {
+    await insertPartner(t.db, {
+      id: p.id,
+      accountId: p.accountId,
+      kind: 'legal_entity',
+      status: 'pending_contract',
+      name: p.id,
+      inn: null,
+      kpp: null,
+      ogrn: null,
+      passportEnc: null,
+      passportMasked: null,
+      bank: null,
+      contacts: {},
+    });
+    await markContractSigned(t.db, p.id, { number: `R-${p.accountId}`, signedAt: new Date('2026-01-01') });
+    await insertPin(t.db, {
+      id: `pin_payrun${p.accountId}000`,
+      clientAccountId: p.client,
+      clientSubdomain: null,
+      partnerId: p.id,
+      status: 'pinned',
+      exclusive: true,
+      reason: null,
+      comment: null,
+      validFrom: new Date(Date.now() - 90 * 86400_000),
+    });
+    await t.db.transaction().execute((trx) =>
+      recordPayment(
+        trx,
+        {
+          externalId: `payrun-${p.accountId}`,
+          clientAccountId: p.client,
+          grossMinor: p.grossMinor,
+          currency: 'RUB',
+          channel: 'vendor_direct',
+          paidAt: new Date(Date.now() - 40 * 86400_000).toISOString(),
+        },
+        `payrun-h${p.accountId}`,
+        { vendorAccountId: VENDOR_ACCOUNT_ID },
+      ),
+    );
+    // Blocked after earning: the commission was accrued while active, the payout must still wait.
+    if (p.status === 'blocked') await setPartnerStatus(t.db, p.id, 'blocked');
+  }
+});
+afterAll(() => t.drop());
+
+const rewardInvoices = async () =>
+  (
+    await t.db
+      .selectFrom('invoices')
+      .select(['partner_id', 'amount_minor'])
+      .where('kind', '=', 'reward')
+      .orderBy('partner_id')
+      .execute()
+  ).map((i) => [i.partner_id, Number(i.amount_minor)]);
+
+/** A run `offset` days from now, with the clock moved there (a run for a day not yet come is refused). */
+const runOn = (offset: number) => {
+  const at = new Date(Date.now() + offset * 86400_000);
+  return t.db.transaction().execute((trx) => runPayouts(trx, programDate(at), at));
+};
+
+describe('a payout run', () => {
+  it('pays active partners at or above the minimum, not one a kopeck below it, not a blocked one', async () => {
+    const run = await runOn(1);
+    expect(await rewardInvoices()).toEqual([
+      ['ptn_payrun0000act', 480_000],
+      ['ptn_payrun0000min', 100_000],
+    ]);
+    expect({ invoices: run.invoicesCreated, total: run.totalMinor }).toEqual({
+      invoices: 2,
+      total: 580_000n,
+    });
+  });
+
+  it('pays the blocked partner once unblocked, and the low balance still waits', async () => {
+    await setPartnerStatus(t.db, 'ptn_payrun0000blk', 'active');
+    await runOn(2);
+    expect(await rewardInvoices()).toEqual([
+      ['ptn_payrun0000act', 480_000],
+      ['ptn_payrun0000blk', 480_000],
+      ['ptn_payrun0000min', 100_000],
+    ]);
+  });
+});
