@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { startTestApp, type TestApp } from '../support/app';
+import { TEST_BANK } from '../support/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -8,12 +9,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const bank = {
-  bik: '044525225',
-  account: '40702810938000000001',
-  correspondentAccount: '30101810400000000225',
-  bankName: 'ПАО Сбербанк',
-};
 const PARTNER = 91000001;
 const CLIENT = 91500001;
 let partnerId = '';
@@ -30,7 +25,7 @@ beforeAll(async () => {
       name: 'ИП Программный',
       inn: '500100732259',
       ogrn: '304500116000157',
-      bank,
+      bank: TEST_BANK,
       contacts: { email: 'owner@partner.ru' },
     },
   });
