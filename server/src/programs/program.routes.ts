@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findPartnerByAccountId } from '../partners/partner.repository';
+import { getPartnerOrThrow } from '../partners/partner.service';
 import { AppError } from '../http/errors';
 import type { AppContext } from '../http/context';
 import { defineRoute } from '../http/route';
@@ -93,8 +93,7 @@ export const programRoutes = [
     responses: { 200: { description: 'Terms', schema: PartnerTerms } },
     async handler({ db, caller, app }) {
       if (caller.kind !== 'account') throw new AppError('forbidden');
-      const partner = await findPartnerByAccountId(db, caller.accountId);
-      if (!partner) throw new AppError('partner_not_found');
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const now = new Date();
       const program = await programInForce(db, now, presetOf(app));
       const doc = program.document;
