@@ -105,10 +105,15 @@ export class AmoApi {
       // when it grants the slot, so nothing slow (a database wait) may sit between the grant and the send.
       const grant = await tokens.access(accountId);
       this.blocked.delete(accountId);
-      await limiter.acquire(key, { priority: options.priority ?? 'background', deadline: options.deadline });
+      const slot = await limiter.acquire(key, {
+        priority: options.priority ?? 'background',
+        deadline: options.deadline,
+      });
       // A request that queued while another one met a 403 is never sent.
-      if (this.blocked.has(accountId))
+      if (this.blocked.has(accountId)) {
+        slot.done();
         throw new AmoBlockedError(`amoCRM blocked the API for account ${accountId}`, accountId);
+      }
       const timeoutMs =
         options.deadline !== undefined
           ? Math.max(1, Math.min(requestTimeoutMs, options.deadline - Date.now()))
@@ -126,6 +131,7 @@ export class AmoApi {
           accountKey: accountId,
         });
       } catch (error) {
+        slot.done();
         // A GET or PATCH may be repeated after any network failure; a POST only when it was never sent.
         const repeatable =
           request.method !== 'POST' || (error instanceof AmoUnavailableError && !error.maybeApplied);
@@ -136,6 +142,7 @@ export class AmoApi {
         }
         throw error;
       }
+      slot.done();
 
       const { status } = response;
       // 202: amoCRM accepted the request for later processing, often with no body (amocrm-api-php lists it

@@ -209,20 +209,22 @@ async function whoAmI(
   for (let attempt = 1; attempt <= 3; attempt++) {
     // The account id is not known yet: the host stands for it in the throttle, and once the answer names
     // the account the request is counted against the account as well.
-    await deps.limiter.acquire(`host:${host}`);
-    const sentAt = Date.now();
+    // Like every slot, it counts from the answer, by when amoCRM has surely counted the request.
+    const slot = await deps.limiter.acquire(`host:${host}`);
     try {
-      const response = await deps.http.send({
-        host,
-        method: 'GET',
-        path: '/api/v4/account',
-        accessToken,
-        accountKey: host,
-      });
+      const response = await deps.http
+        .send({
+          host,
+          method: 'GET',
+          path: '/api/v4/account',
+          accessToken,
+          accountKey: host,
+        })
+        .finally(() => slot.done());
       if (response.status === 200) {
         const account = AmoAccount.safeParse(parseJson(response.body));
         if (account.success) {
-          deps.limiter.record(String(account.data.id), sentAt);
+          deps.limiter.record(String(account.data.id), Date.now());
           return account.data;
         }
         lastError = new Error('unexpected answer to GET /api/v4/account');

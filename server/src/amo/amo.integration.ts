@@ -227,15 +227,17 @@ export class AmoIntegration {
   async probeBlocked(accountId: number): Promise<boolean> {
     const { db } = this.context;
     try {
-      await this.limiter.acquire(String(accountId));
       const grant = await this.tokens.access(accountId, { allowBlocked: true });
-      const response = await this.http.send({
-        host: grant.host,
-        method: 'GET',
-        path: '/api/v4/account',
-        accessToken: grant.accessToken,
-        accountKey: accountId,
-      });
+      const slot = await this.limiter.acquire(String(accountId));
+      const response = await this.http
+        .send({
+          host: grant.host,
+          method: 'GET',
+          path: '/api/v4/account',
+          accessToken: grant.accessToken,
+          accountKey: accountId,
+        })
+        .finally(() => slot.done());
       if (response.status !== 200) return false;
     } catch (error) {
       this.log.info(

@@ -39,6 +39,25 @@ describe('RateLimiter', () => {
     expect([...new Set(times.map((t) => t - start))]).toEqual([0, 110, 220, 330, 440]);
   });
 
+  it('counts a done slot from its answer: a slow request pushes the next one a full window past it', async () => {
+    const limiter = new RateLimiter({ limit: 1, windowMs: 100, safetyMs: 10 });
+    const start = Date.now();
+    const slow = await limiter.acquire('a');
+    // Not answered yet: the slot counts from its grant.
+    expect(limiter.nextSlotAt('a')).toBe(start + 110);
+    let nextAt = 0;
+    const next = limiter.acquire('a').then(() => void (nextAt = Date.now()));
+    // The answer comes 60 ms later (a loaded host, a slow network): amoCRM may have counted the request
+    // only just now, so the next one must not go at start + 110.
+    await jest.advanceTimersByTimeAsync(60);
+    slow.done();
+    slow.done(); // a second done changes nothing
+    expect(limiter.nextSlotAt('a')).toBe(start + 60 + 110);
+    await jest.advanceTimersByTimeAsync(200);
+    await next;
+    expect(nextAt - start).toBe(170);
+  });
+
   it('keeps accounts independent', async () => {
     const limiter = new RateLimiter({ limit: 2, windowMs: 10_000, safetyMs: 0 });
     await limiter.acquire('a');

@@ -15,14 +15,26 @@ export interface RateLimiterOptions {
 }
 
 interface Waiter {
-  resolve(): void;
+  resolve(slot: Slot): void;
   reject(error: Error): void;
   timer?: NodeJS.Timeout;
 }
 
+/** One granted request: counted from its grant until it is done, from then on from when it finished. */
+interface Sent {
+  at: number;
+}
+
+/** What `acquire` hands back: call `done()` when the request's answer (or failure) came back. */
+export interface Slot {
+  done(): void;
+}
+
 interface KeyState {
-  /** When the last `limit` requests were granted, oldest first. */
-  granted: number[];
+  /** The last `limit` requests, by the time they count from, oldest first. */
+  granted: Sent[];
+  /** Granted slots not yet done: the key is not forgotten while one is out. */
+  inFlight: number;
   pausedUntil: number;
   interactive: Waiter[];
   background: Waiter[];
@@ -50,10 +62,15 @@ export class RateLimiter {
   /**
    * Resolves when a request for `key` may be sent. With a `deadline` (epoch ms), rejects with
    * AmoDeadlineError if no slot is free by then.
+   *
+   * Call the slot's `done()` when the answer came back. amoCRM counts a request when it arrives, which on a
+   * loaded host or a slow network can be long after we granted it; it has surely arrived once it is
+   * answered. So a done slot counts from its answer, and the next request in its place waits a full window
+   * after that, however late the request travelled. A slot never done counts from its grant.
    */
-  acquire(key: string, options: { priority?: Priority; deadline?: number } = {}): Promise<void> {
+  acquire(key: string, options: { priority?: Priority; deadline?: number } = {}): Promise<Slot> {
     const state = this.state(key);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Slot>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject };
       const queue = options.priority === 'interactive' ? state.interactive : state.background;
       queue.push(waiter);
@@ -88,10 +105,32 @@ export class RateLimiter {
    * throttled by host because the account id is only known from its answer.
    */
   record(key: string, at: number): void {
-    const state = this.state(key);
-    state.granted.push(at);
-    state.granted.sort((a, b) => a - b);
+    this.count(this.state(key), { at });
+  }
+
+  /** Adds a request to the key's window, keeping the newest `limit` by the time they count from. */
+  private count(state: KeyState, sent: Sent): void {
+    state.granted.push(sent);
+    state.granted.sort((a, b) => a.at - b.at);
     while (state.granted.length > this.options.limit) state.granted.shift();
+  }
+
+  private slot(key: string, state: KeyState, sent: Sent): Slot {
+    let done = false;
+    return {
+      done: () => {
+        if (done) return;
+        done = true;
+        sent.at = Math.max(sent.at, this.now());
+        state.granted.sort((a, b) => a.at - b.at);
+        state.inFlight -= 1;
+        if (state.timer) {
+          clearTimeout(state.timer);
+          state.timer = undefined;
+        }
+        this.pump(key, state);
+      },
+    };
   }
 
   /** The earliest time the next request for `key` may go (for tests and diagnostics). */
@@ -102,7 +141,7 @@ export class RateLimiter {
   private state(key: string): KeyState {
     let state = this.keys.get(key);
     if (!state) {
-      state = { granted: [], pausedUntil: 0, interactive: [], background: [] };
+      state = { granted: [], inFlight: 0, pausedUntil: 0, interactive: [], background: [] };
       this.keys.set(key, state);
     }
     return state;
@@ -111,7 +150,7 @@ export class RateLimiter {
   private earliest(state: KeyState): number {
     const full = state.granted.length >= this.options.limit;
     const windowFree = full
-      ? state.granted[state.granted.length - this.options.limit]! +
+      ? state.granted[state.granted.length - this.options.limit]!.at +
         this.options.windowMs +
         this.options.safetyMs
       : 0;
@@ -124,9 +163,13 @@ export class RateLimiter {
       const waiter = state.interactive[0] ?? state.background[0];
       if (!waiter) {
         // Idle keys are forgotten once their last grant has left the window, so the map stays small.
-        const last = state.granted[state.granted.length - 1] ?? 0;
+        const last = state.granted[state.granted.length - 1]?.at ?? 0;
         const now = this.now();
-        if (state.pausedUntil <= now && last + this.options.windowMs + this.options.safetyMs <= now)
+        if (
+          state.inFlight === 0 &&
+          state.pausedUntil <= now &&
+          last + this.options.windowMs + this.options.safetyMs <= now
+        )
           this.keys.delete(key);
         return;
       }
@@ -141,9 +184,10 @@ export class RateLimiter {
       }
       (state.interactive[0] === waiter ? state.interactive : state.background).shift();
       if (waiter.timer) clearTimeout(waiter.timer);
-      state.granted.push(now);
-      if (state.granted.length > this.options.limit) state.granted.shift();
-      waiter.resolve();
+      const sent: Sent = { at: now };
+      this.count(state, sent);
+      state.inFlight += 1;
+      waiter.resolve(this.slot(key, state, sent));
     }
   }
 }
