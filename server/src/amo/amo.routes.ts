@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.repository';
-import type { StaffCaller } from '../auth/caller';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute, type RouteSpec } from '../http/route';
@@ -393,7 +392,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     },
     async handler({ db, params, body, caller, audit }) {
       const id = BigInt(params.id);
-      const row = await repo.resolveAlert(db, id, (caller as StaffCaller).userId, body.resolution);
+      const row = await repo.resolveAlert(db, id, caller.userId, body.resolution);
       if (!row) {
         if (!(await repo.findAlert(db, id))) throw new AppError('not_found', 'No such alert');
         throw new AppError('conflict', 'This alert is already resolved');

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { AccountCaller } from '../auth/caller';
 import {
   renderCertificatePdf,
   renderStatementCsv,
@@ -25,7 +24,7 @@ export const documentRoutes = [
     auth: 'account',
     responses: { 200: { description: 'PDF', contentType: 'application/pdf' } },
     async handler({ db, caller, app }) {
-      const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getActivePartnerOrThrow(db, caller.accountId);
       if (partner.status !== 'active')
         throw new AppError(
           'conflict',
@@ -100,7 +99,7 @@ export const documentRoutes = [
     query: z.strictObject({ format: z.enum(['pdf', 'csv']).default('pdf') }),
     responses: { 200: { description: 'Statement', contentType: 'application/pdf' } },
     async handler({ db, caller, params, query, app }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const [year, month] = params.month.split('-').map(Number) as [number, number];
       const from = new Date(Date.UTC(year, month - 1, 1) - 3 * 3600 * 1000);
       const to = new Date(Date.UTC(year, month, 1) - 3 * 3600 * 1000);

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { AccountCaller } from '../auth/caller';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
@@ -104,7 +103,7 @@ export const commissionRoutes = [
       },
     },
     async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
       const rows = await repo.listCommissions(db, partner.id, { limit: query.limit + 1, afterId: after?.id });
       return { status: 200, body: page(rows, query.limit, toRow, (r) => ({ id: r.id })) };
@@ -125,7 +124,7 @@ export const commissionRoutes = [
     }),
     responses: { 200: { description: 'Balance', schema: Balance } },
     async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const sums = await repo.partnerLedgerSums(db, partner.id, query.currency);
       return {
         status: 200,
@@ -155,7 +154,7 @@ export const commissionRoutes = [
       },
     },
     async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const { rows } = await sql<{ month: string; commission: bigint; reversed: bigint }>`
         SELECT to_char(date_trunc('month', accrued_at AT TIME ZONE 'Europe/Moscow'), 'YYYY-MM') AS month,
                sum(commission_minor)::bigint AS commission, sum(reversed_minor)::bigint AS reversed

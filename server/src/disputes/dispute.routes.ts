@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AccountCaller, StaffCaller } from '../auth/caller';
 import type { Db } from '../db/pool';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
@@ -115,7 +114,7 @@ export const disputeRoutes = [
     body: OpenDisputeBody,
     responses: { 201: { description: 'Opened', schema: DisputeView } },
     async handler({ db, caller, body, audit }) {
-      const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getActivePartnerOrThrow(db, caller.accountId);
       if (body.kind === 'rejected_pin') {
         const pin = await findPin(db, body.pinId);
         if (!pin || pin.partner_id !== partner.id) throw new AppError('not_found', 'No such pin');
@@ -148,7 +147,7 @@ export const disputeRoutes = [
     query: ListQuery,
     responses: { 200: { description: 'Disputes', schema: DisputeList } },
     async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       return { status: 200, body: await list(db, { partnerId: partner.id }, query) };
     },
   }),
@@ -196,7 +195,7 @@ export const disputeRoutes = [
           compensation_minor: compensation,
           currency: compensation === null ? null : body.currency,
           decided_at: new Date(),
-          decided_by_user_id: BigInt((caller as StaffCaller).userId),
+          decided_by_user_id: BigInt(caller.userId),
         })
         .where('id', '=', params.id)
         .where('status', '=', 'open')

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
 import { verifyAmoToken } from '../auth/amo-token';
-import { callerFromToken, callerScope, verifyBillingKey, type Caller } from '../auth/caller';
+import {
+  callerFromToken,
+  callerScope,
+  verifyBillingKey,
+  type AccountCaller,
+  type Caller,
+  type StaffCaller,
+} from '../auth/caller';
 import { recordAudit } from '../audit/audit.repository';
 import type { Db } from '../db/pool';
 import { requestHash, withIdempotency } from '../idempotency/idempotency';
@@ -21,17 +28,28 @@ import type { AppContext } from './context';
  */
 export type AuthKind = 'public' | 'widget' | 'account' | 'staff' | 'admin' | 'billing';
 
+/** The caller a route of each kind gets, as `authenticate` guarantees: no handler needs a cast. */
+export type CallerFor<A extends AuthKind> = A extends 'account'
+  ? AccountCaller
+  : A extends 'staff' | 'admin'
+    ? StaffCaller
+    : A extends 'widget'
+      ? AccountCaller | StaffCaller
+      : A extends 'billing'
+        ? Extract<Caller, { kind: 'billing' }>
+        : Caller;
+
 export type RouteResult =
   | { status: number; body: unknown; headers?: Record<string, string> }
   | { status: number; file: Buffer; contentType: string; filename?: string; headers?: Record<string, string> }
   | { status: number; html: string; headers?: Record<string, string> }
   | { status: 301 | 302 | 303 | 307 | 308; redirect: string; headers?: Record<string, string> };
 
-export interface HandlerContext<B, Q, P> {
+export interface HandlerContext<B, Q, P, A extends AuthKind = AuthKind> {
   body: B;
   query: Q;
   params: P;
-  caller: Caller;
+  caller: CallerFor<A>;
   /** A transaction for state-changing routes (committed after the handler returns), the pool otherwise. */
   db: Db;
   app: AppContext;
@@ -48,13 +66,13 @@ export interface HandlerContext<B, Q, P> {
   req: Request;
 }
 
-export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown, A extends AuthKind = AuthKind> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express path with `:param` segments. */
   path: string;
   summary: string;
   tag: string;
-  auth: AuthKind;
+  auth: A;
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
@@ -68,14 +86,14 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown> {
    * every pooled connection held by such waits, the look-up's own queries would starve. Its result is
    * `prepared` in the handler, which must still decide inside the transaction.
    */
-  prepare?(ctx: { body: B; query: Q; params: P; caller: Caller; app: AppContext }): Promise<unknown>;
-  handler(ctx: HandlerContext<B, Q, P>): Promise<RouteResult>;
+  prepare?(ctx: { body: B; query: Q; params: P; caller: CallerFor<A>; app: AppContext }): Promise<unknown>;
+  handler(ctx: HandlerContext<B, Q, P, A>): Promise<RouteResult>;
 }
 
 /** Declares a route with its types inferred from the zod schemas. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined>(
-  spec: RouteSpec<B, Q, P>,
-): RouteSpec<B, Q, P> {
+export function defineRoute<B = undefined, Q = undefined, P = undefined, A extends AuthKind = AuthKind>(
+  spec: RouteSpec<B, Q, P, A>,
+): RouteSpec<B, Q, P, A> {
   return spec;
 }
 
@@ -151,7 +169,7 @@ async function authenticate(req: Request, auth: AuthKind, app: AppContext): Prom
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Mounts route specs on an Express router: authenticate → validate → (transaction + idempotency) → handler. */
-export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], app: AppContext): void {
+export function mountRoutes(router: Router, specs: RouteSpec<any, any, any, any>[], app: AppContext): void {
   for (const spec of specs) {
     router[spec.method](spec.path, async (req: Request, res: Response) => {
       const caller = await authenticate(req, spec.auth, app);
@@ -171,7 +189,7 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
       }
       const prepared = spec.prepare ? await spec.prepare({ body, query, params, caller, app }) : undefined;
       const postCommit: Array<() => void | Promise<void>> = [];
-      const makeContext = (db: Db): HandlerContext<unknown, unknown, unknown> => ({
+      const makeContext = (db: Db): HandlerContext<unknown, unknown, unknown, any> => ({
         body,
         query,
         params,
@@ -187,10 +205,10 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any>[], a
       let result: RouteResult;
       let replayed = false;
       if (!writes) {
-        result = await spec.handler(makeContext(app.db) as HandlerContext<any, any, any>);
+        result = await spec.handler(makeContext(app.db) as HandlerContext<any, any, any, any>);
       } else {
         result = await app.db.transaction().execute(async (trx) => {
-          const run = () => spec.handler(makeContext(trx) as HandlerContext<any, any, any>);
+          const run = () => spec.handler(makeContext(trx) as HandlerContext<any, any, any, any>);
           if ((spec.idempotent ?? true) && idempotencyKey) {
             const hash = requestHash(spec.method, req.originalUrl.split('?')[0] ?? '', req.body);
             const stored = await withIdempotency(

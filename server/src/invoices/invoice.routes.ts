@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AccountCaller } from '../auth/caller';
 import { markInvoicePaid } from '../commissions/payment.service';
 import { renderInvoicePdf } from '../documents';
 import { AppError } from '../http/errors';
@@ -36,7 +35,7 @@ export const invoiceRoutes = [
       },
     },
     async handler({ db, caller, body, audit }) {
-      const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getActivePartnerOrThrow(db, caller.accountId);
       const invoice = await createNetInvoice(db, partner, body);
       await audit(
         'invoice.net_requested',
@@ -69,7 +68,7 @@ export const invoiceRoutes = [
     query: ListQuery,
     responses: { 200: { description: 'Invoices', schema: InvoiceList } },
     async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const after = decodeCursor(query.cursor, Cursor);
       let q = db
         .selectFrom('invoices')

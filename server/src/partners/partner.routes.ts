@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AccountCaller } from '../auth/caller';
 import { defineRoute } from '../http/route';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { AppError } from '../http/errors';
@@ -27,7 +26,7 @@ export const partnerRoutes = [
       404: { description: 'partner_not_found' },
     },
     async handler({ db, caller }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       return { status: 200, body: toProfile(partner) };
     },
   }),
@@ -44,7 +43,7 @@ export const partnerRoutes = [
       409: { description: 'partner_already_registered' },
     },
     async handler({ db, caller, body, app, audit }) {
-      const partner = await registerPartner(db, caller as AccountCaller, body, app.config.encryptionKey);
+      const partner = await registerPartner(db, caller, body, app.config.encryptionKey);
       await audit(
         'partner.registered',
         { type: 'partner', id: partner.id },

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AccountCaller } from '../auth/caller';
 import type { PartnerContacts } from '../db/schema';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
@@ -60,12 +59,12 @@ export const pinRoutes = [
     // connection, so ten pins of one client at once cannot starve the check of its own (issue 12.11).
     // Only for an active partner: nobody else makes us ask amoCRM.
     async prepare({ body, caller, app }) {
-      const partner = await findPartnerByAccountId(app.db, (caller as AccountCaller).accountId);
+      const partner = await findPartnerByAccountId(app.db, caller.accountId);
       if (!partner || partner.status === 'blocked') return undefined;
       return service.prepareVendorKnowledge(app.db, body.clientAccountId, app.vendorCrm);
     },
     async handler({ db, caller, body, app, audit, prepared }) {
-      const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getActivePartnerOrThrow(db, caller.accountId);
       const { pin, created } = await service.createPin(db, partner, body, {
         vendorAccountId: app.config.vendorAccountId,
         vendorCrm: app.vendorCrm,
@@ -90,7 +89,7 @@ export const pinRoutes = [
     query: PinListQuery,
     responses: { 200: { description: 'Pins, newest first', schema: PinList } },
     async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const after = decodeCursor(query.cursor, Cursor);
       const rows = await repo.listPartnerPins(db, partner.id, {
         limit: query.limit + 1,
@@ -122,7 +121,7 @@ export const pinRoutes = [
     params: PinIdParams,
     responses: { 200: { description: 'Pin', schema: PinWithHistory } },
     async handler({ db, caller, params }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const pin = await repo.findPin(db, params.id);
       // Another partner's pin is answered exactly like a missing one: its existence is not ours to reveal.
       if (!pin || pin.partner_id !== partner.id) throw new AppError('not_found', 'No such pin');
@@ -144,7 +143,7 @@ export const pinRoutes = [
       },
     },
     async handler({ db, caller, params, app, audit }) {
-      const partner = await getActivePartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getActivePartnerOrThrow(db, caller.accountId);
       const link = await service.createConfirmationLink(db, partner, params.id, app.config.publicUrl);
       await audit('pin.confirmation_link_created', { type: 'pin', id: params.id });
       return { status: 201, body: link };
@@ -202,7 +201,7 @@ export const pinRoutes = [
       const pin = await service.confirmByClient(
         db,
         params.code,
-        (caller as AccountCaller).accountId,
+        caller.accountId,
         app.config.vendorAccountId,
       );
       await audit('pin.client_request', { type: 'pin', id: pin.id }, { source: 'client_link' });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AccountCaller, StaffCaller } from '../auth/caller';
 import { AppError } from '../http/errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
@@ -70,7 +69,7 @@ export const questionRoutes = [
           pin_id: pin.id,
           partner_id: partner.id,
           text: body.text,
-          asked_by_user_id: BigInt((caller as StaffCaller).userId),
+          asked_by_user_id: BigInt(caller.userId),
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -104,7 +103,7 @@ export const questionRoutes = [
       },
     },
     async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
       let q = db
         .selectFrom('questions')
@@ -128,7 +127,7 @@ export const questionRoutes = [
     params: QuestionIdParams,
     responses: { 200: { description: 'Question', schema: QuestionView } },
     async handler({ db, caller, params, audit }) {
-      const partner = await getPartnerOrThrow(db, (caller as AccountCaller).accountId);
+      const partner = await getPartnerOrThrow(db, caller.accountId);
       const current = await db
         .selectFrom('questions')
         .selectAll()
@@ -139,7 +138,7 @@ export const questionRoutes = [
       if (current.answered_at) return { status: 200, body: toView(current) };
       const row = await db
         .updateTable('questions')
-        .set({ answered_at: new Date(), answered_by_user_id: BigInt((caller as AccountCaller).userId) })
+        .set({ answered_at: new Date(), answered_by_user_id: BigInt(caller.userId) })
         .where('id', '=', params.id)
         .where('answered_at', 'is', null)
         .returningAll()
