@@ -331,3 +331,242 @@ describe('versionInForce', () => {
     expect(versionInForce(versions, new Date(at))?.version ?? null).toBe(expected);
   });
 });
+
+/**
+ * The building blocks one at a time, on small documents made from the leadsender preset (issue 17: every rule of
+ * the engine has a test that fails when the rule is changed, measured by `npm run mutate`).
+ */
+describe('the building blocks of a program document', () => {
+  const baseRule = leadsender.document.rewards[0]!;
+  function program(edit: (doc: ProgramDocument) => void): ProgramVersion {
+    const doc = structuredClone(leadsender.document);
+    edit(doc);
+    return { version: 7, effectiveFrom: new Date(0), document: ProgramDocument.parse(doc) };
+  }
+  function rule(overrides: Partial<ProgramDocument['rewards'][number]>): ProgramDocument['rewards'][number] {
+    return { ...structuredClone(baseRule), formByChannel: undefined, ...overrides };
+  }
+  const at10 = { kind: 'percent' as const, rateBps: 1000 };
+
+  test('every reason for no reward is explained in words', () => {
+    const blocked = (reason: string, result: ReturnType<typeof evaluatePayment>) => {
+      expect(result.noReward?.reason).toBe(reason);
+      expect(result.noReward?.explanation).toMatch(/[а-я]{4}/);
+      expect(result.lines).toEqual([]);
+    };
+    blocked('not_attributed', evaluatePayment(input({ partner: null })));
+    blocked(
+      'attribution_expired',
+      evaluatePayment(input({ program: cloudlessons, via: 'link', paidAt: '2026-03-09T00:00:00Z' })),
+    );
+    blocked(
+      'not_first_order',
+      evaluatePayment(input({ program: cloudlessons, via: 'link', paidOrdersBefore: 2 })),
+    );
+    blocked('self_purchase', evaluatePayment(input({ payer: { accountId: 1001 } })));
+    const twelveMonths = program((d) => {
+      d.binding = { earns: 'first_months', months: 12 };
+    });
+    blocked(
+      'outside_binding',
+      evaluatePayment(input({ program: twelveMonths, paidAt: '2027-03-01T00:00:00Z' })),
+    );
+    const explanations = [
+      evaluatePayment(input({ partner: null })),
+      evaluatePayment(input({ program: cloudlessons, via: 'link', paidOrdersBefore: 2 })),
+      evaluatePayment(input({ payer: { accountId: 1001 } })),
+    ].map((r) => r.noReward!.explanation);
+    expect(new Set(explanations).size).toBe(3);
+    expect(explanations[0]).toBe('Платёж не привязан ни к одному партнёру');
+  });
+
+  test('binding for the first months: calendar months from the attribution, the last instant excluded', () => {
+    const twelveMonths = program((d) => {
+      d.binding = { earns: 'first_months', months: 12 };
+    });
+    const on = (paidAt: string) =>
+      evaluatePayment(input({ program: twelveMonths, paidAt, paidOrdersBefore: 5 }));
+    // Attributed on 1 March 2026 00:00 UTC: the binding ends on 1 March 2027 00:00 UTC, not 365 days later.
+    expect(on('2027-02-28T23:59:59Z').lines).toHaveLength(1);
+    expect(on('2027-03-01T00:00:00Z').noReward?.reason).toBe('outside_binding');
+    expect(on('2026-03-01T00:00:00Z').lines).toHaveLength(1);
+  });
+
+  test('a link is valid for exactly windowDays × 24 h in the evaluation too; a pin program ignores click age', () => {
+    const exactly = evaluatePayment(
+      input({
+        program: cloudlessons,
+        via: 'link',
+        since: '2026-03-01T07:00:00Z',
+        paidAt: '2026-03-08T07:00:00Z',
+      }),
+    );
+    expect(exactly.noReward).toBeNull();
+    expect(exactly.lines).toHaveLength(1);
+    // A pin program (leadsender) does not expire an attribution, whatever it came from.
+    const old = evaluatePayment(input({ via: 'link', since: '2020-01-01T00:00:00Z' }));
+    expect(old.lines).toHaveLength(1);
+  });
+
+  test('only partner-side rules make lines; rules limited to channels apply only there', () => {
+    const doc = program((d) => {
+      d.rewards = [
+        rule({ id: 'net-only', amount: at10, channels: ['partner_net'] }),
+        rule({ id: 'client-side', amount: at10, beneficiary: 'client', form: 'discount' }),
+        rule({ id: 'everywhere', amount: at10 }),
+      ];
+    });
+    const ids = (channel: Channel) =>
+      evaluatePayment(input({ program: doc, channel })).lines.map((l) => l.ruleId);
+    expect(ids('vendor_direct')).toEqual(['everywhere']);
+    expect(ids('partner_net')).toEqual(['net-only', 'everywhere']);
+  });
+
+  test("a first-payment rule in a lifetime program earns on the client's first payment only", () => {
+    const doc = program((d) => {
+      d.rewards = [
+        rule({ id: 'welcome', on: 'first_payment', amount: at10 }),
+        rule({ id: 'every', amount: at10 }),
+      ];
+    });
+    const ids = (paidOrdersBefore: number) =>
+      evaluatePayment(input({ program: doc, paidOrdersBefore })).lines.map((l) => l.ruleId);
+    expect(ids(0)).toEqual(['welcome', 'every']);
+    expect(ids(1)).toEqual(['every']);
+  });
+
+  test('a minimum order: at the threshold it earns, a kopeck below it does not', () => {
+    const doc = program((d) => {
+      d.rewards = [rule({ amount: at10, when: { minGrossMinor: 69_900 } })];
+    });
+    expect(evaluatePayment(input({ program: doc, grossMinor: 69_900n })).lines[0]?.amountMinor).toBe(6_990n);
+    expect(evaluatePayment(input({ program: doc, grossMinor: 69_899n })).lines).toEqual([]);
+    expect(evaluatePayment(input({ program: doc, grossMinor: 70_000n })).lines).toHaveLength(1);
+  });
+
+  test('an order within N days of the attribution: N × 24 h counts, a second later does not', () => {
+    const doc = program((d) => {
+      d.rewards = [rule({ amount: at10, when: { withinDaysOfAttribution: 30 } })];
+    });
+    const on = (paidAt: string) =>
+      evaluatePayment(input({ program: doc, since: '2026-03-01T00:00:00Z', paidAt }));
+    expect(on('2026-03-31T00:00:00Z').lines).toHaveLength(1);
+    expect(on('2026-03-31T00:00:01Z').lines).toEqual([]);
+    expect(on('2026-03-02T00:00:00Z').lines).toHaveLength(1);
+  });
+
+  test('a fixed reward, and a cap that limits a percentage', () => {
+    const doc = program((d) => {
+      d.rewards = [
+        rule({ id: 'bonus', title: { ru: 'Бонус' }, amount: { kind: 'fixed', amountMinor: 50_000 } }),
+        rule({ id: 'capped', amount: at10, capMinor: 100_000 }),
+      ];
+    });
+    const lines = (grossMinor: bigint) => evaluatePayment(input({ program: doc, grossMinor })).lines;
+    const [bonus, capped] = lines(1_200_000n);
+    expect(bonus).toMatchObject({ amountMinor: 50_000n, rateBps: 0 });
+    expect(bonus!.calculation).toBe(`Бонус: фиксированно 500,00${NBSP}₽`);
+    expect(capped!.amountMinor).toBe(100_000n);
+    expect(capped!.calculation).toBe(
+      `12${NBSP}000,00${NBSP}₽ × 10${NBSP}% = 1${NBSP}200,00${NBSP}₽, но не более 1${NBSP}000,00${NBSP}₽`,
+    );
+    // Exactly at the cap: the amount stands and the words do not mention the cap.
+    const atCap = lines(1_000_000n)[1]!;
+    expect(atCap.amountMinor).toBe(100_000n);
+    expect(atCap.calculation).toBe(`10${NBSP}000,00${NBSP}₽ × 10${NBSP}% = 1${NBSP}000,00${NBSP}₽`);
+    expect(lines(999_990n)[1]!.amountMinor).toBe(99_999n);
+  });
+
+  test('a discount is never payable and needs no payout eligibility', () => {
+    const doc = program((d) => {
+      d.rewards = [rule({ amount: at10, form: 'discount' })];
+    });
+    const who = partner({ kind: 'individual', contractSignedAt: null, status: 'blocked' });
+    const [line] = evaluatePayment(input({ program: doc, partner: who })).lines;
+    expect(line).toMatchObject({ form: 'discount', payable: false, reason: null });
+  });
+
+  test('a kind the program does not pay is named as such; an individual keeps the contract wording', () => {
+    const companiesOnly = program((d) => {
+      d.policies.payout.eligibleKinds = ['legal_entity'];
+    });
+    const reason = (kind: PartnerKind) =>
+      evaluatePayment(input({ program: companiesOnly, partner: partner({ kind }) })).lines[0]!.reason;
+    expect(reason('sole_proprietor')).toBe('kind_not_eligible');
+    expect(reason('individual')).toBe('no_contract_individual');
+    expect(reason('legal_entity')).toBeNull();
+  });
+
+  test('the level appears in the words on every level, ×1 included', () => {
+    const line = (levelMeasureBefore: number) =>
+      evaluatePayment(
+        input({
+          program: cloudlessons,
+          grossMinor: 1_000_000n,
+          via: 'link',
+          partner: partner({ levelMeasureBefore }),
+        }),
+      ).lines[0]!.calculation;
+    expect(line(0)).toBe(
+      `10${NBSP}000,00${NBSP}₽ × 30${NBSP}% ×1 (уровень «Старт») = 3${NBSP}000,00${NBSP}₽`,
+    );
+    expect(line(10)).toBe(
+      `10${NBSP}000,00${NBSP}₽ × 30${NBSP}% ×6/5 (уровень «Профи») = 3${NBSP}600,00${NBSP}₽`,
+    );
+  });
+
+  test('below every band a partner is on the lowest one, in whatever order the bands are written', () => {
+    const band = (code: string, min: number) => ({
+      code,
+      title: { ru: code },
+      min,
+      multiplier: { numerator: 1, denominator: 1 },
+    });
+    const levels = {
+      ...cloudlessons.document.levels!,
+      bands: [band('middle', 10), band('lowest', 5), band('top', 20)],
+    };
+    expect(levelFor(levels, 0).code).toBe('lowest');
+    expect(levelFor(levels, 12).code).toBe('middle');
+  });
+
+  test('clicks in any order: the last (or first) by time wins, and a click at the moment of the order counts', () => {
+    const order = new Date('2026-03-06T09:00:00Z');
+    const unsorted = [
+      { id: 'b', clickedAt: new Date('2026-03-03T09:00:00Z') },
+      { id: 'c', clickedAt: new Date('2026-03-05T09:00:00Z') },
+      { id: 'a', clickedAt: new Date('2026-03-01T09:00:00Z') },
+    ];
+    expect(chooseClick(unsorted, order, 7, true)?.id).toBe('c');
+    expect(chooseClick(unsorted, order, 7, false)?.id).toBe('a');
+    expect(chooseClick([{ id: 'now', clickedAt: order }], order, 7, true)?.id).toBe('now');
+  });
+
+  test('emails compare in lower case: "straße" and "STRASSE" are different mailboxes', () => {
+    const checks = cloudlessons.document.policies.selfPurchase;
+    expect(selfPurchaseMatch(checks, { email: 'STRASSE@firm.de' }, { email: 'straße@firm.de' })).toBeNull();
+    expect(selfPurchaseMatch(checks, { cardHash: 'h1', ip: '10.0.0.1' }, { ip: '10.0.0.1' })).toBe('ip');
+    expect(selfPurchaseMatch(checks, { cardHash: 'h1' }, { cardHash: 'h1' })).toBe('card_hash');
+    expect(selfPurchaseMatch(checks, {}, { email: '', phone: '' })).toBeNull();
+  });
+});
+
+describe('versionInForce with versions effective on the same date', () => {
+  const day = new Date('2026-03-01T00:00:00Z');
+  test.each([
+    ['higher first', [5, 4], 5],
+    ['lower first', [4, 5], 5],
+    ['three', [4, 6, 5], 6],
+  ])('%s: the higher version wins', (_name, order, expected) => {
+    const versions = order.map((version) => ({ version, effectiveFrom: day }));
+    expect(versionInForce(versions, day)?.version).toBe(expected);
+  });
+  test('a later date beats a higher version effective earlier', () => {
+    const versions = [
+      { version: 9, effectiveFrom: new Date('2026-01-01T00:00:00Z') },
+      { version: 2, effectiveFrom: new Date('2026-02-01T00:00:00Z') },
+      { version: 8, effectiveFrom: new Date('2026-01-15T00:00:00Z') },
+    ];
+    expect(versionInForce(versions, day)?.version).toBe(2);
+  });
+});
