@@ -23,8 +23,8 @@ import { startEmbeddedPostgres } from '../server/src/db/embedded';
 import { migrateToLatest } from '../server/src/db/migrate';
 import { createDb, type DbHandle } from '../server/src/db/pool';
 import { createApp } from '../server/src/http/app';
-import type { AppContext } from '../server/src/http/context';
-import { createLogger } from '../server/src/http/logger';
+import type { AppContext } from '../server/src/context';
+import { createLogger } from '../server/src/logger';
 import { allRoutes } from '../server/src/http/routes';
 
 /** `BENCH_SCALE=small`: a quick run (fewer rows, shorter phases) to check the benchmarks work. */

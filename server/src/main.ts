@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startBanner } from './banner';
 import { EmbeddedPostgresError } from './db/embedded';
-import { createLogger } from './http/logger';
+import { createLogger } from './logger';
 import { repoRoot, startServer } from './server';
 
 /** `npm start`: validate configuration, start the server, stop cleanly on SIGINT/SIGTERM. */

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { openDatabase } from './db/open';
 import { createApp } from './http/app';
-import type { AppContext } from './http/context';
+import type { AppContext } from './context';
 import { allRoutes } from './http/routes';
 import { createAmoIntegration, startAmoWorkers } from './amo';
 import { payoutJobs } from './payouts/payout.jobs';

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../server/src/config';
-import { createLogger } from '../../server/src/http/logger';
+import { createLogger } from '../../server/src/logger';
 import { startServer, type RunningServer } from '../../server/src/server';
 import { testConfig } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { recordPayment } from '../../server/src/commissions/payment.service';
 import { startJobs, type Scheduler } from '../../server/src/jobs/scheduler';
-import { createLogger } from '../../server/src/http/logger';
+import { createLogger } from '../../server/src/logger';
 import { insertPartner, markContractSigned } from '../../server/src/partners/partner.repository';
 import { insertPin } from '../../server/src/pins/pin.repository';
 import { PAYOUT_JOB, payoutJobs } from '../../server/src/payouts/payout.jobs';

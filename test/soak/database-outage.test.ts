@@ -9,7 +9,7 @@ import pgLib from 'pg';
 import { migrateToLatest } from '../../server/src/db/migrate';
 import { createDb, type DbHandle } from '../../server/src/db/pool';
 import { createApp } from '../../server/src/http/app';
-import { createLogger } from '../../server/src/http/logger';
+import { createLogger } from '../../server/src/logger';
 import { allRoutes } from '../../server/src/http/routes';
 import { mintAmoToken } from '../../server/src/auth/amo-token';
 import { testConfig } from '../support/app';

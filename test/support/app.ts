@@ -5,8 +5,8 @@ import { mintAmoToken } from '../../server/src/auth/amo-token';
 import type { Config } from '../../server/src/config';
 import { devHostRouter } from '../../server/src/devhost/devhost.routes';
 import { createApp } from '../../server/src/http/app';
-import type { AppContext } from '../../server/src/http/context';
-import { createLogger } from '../../server/src/http/logger';
+import type { AppContext } from '../../server/src/context';
+import { createLogger } from '../../server/src/logger';
 import { allRoutes } from '../../server/src/http/routes';
 import { createTestDb, type TestDb } from './db';
 

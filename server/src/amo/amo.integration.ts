@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { AppContext } from '../http/context';
+import type { AppContext } from '../context';
 import { startJobs, type JobDefinition, type JobsOptions, type Scheduler } from '../jobs/scheduler';
 import { AmoApi, type AmoApiOptions } from './amo.client';
 import { AmoHttp } from './amo.http';

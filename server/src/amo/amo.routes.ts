@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.repository';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { enqueue } from '../outbox/outbox.repository';

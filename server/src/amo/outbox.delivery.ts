@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
-import { loggableError } from '../http/logger';
+import { loggableError } from '../logger';
 import type { AmoApi } from './amo.client';
 import {
   AmoApiError,

@@ -1,7 +1,7 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { ACCOUNT_DOMAINS, type AccountDomain } from '../amo/amo.rules';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 
 /** The identity claims of amoCRM's disposable widget token (AMOCRM.md, "Widget → our backend"). */
 export interface AmoTokenClaims {

@@ -1,3 +1,5 @@
+import type { AppError } from '../errors';
+import { statusOf } from '../http/errors';
 import { verifyBillingKey } from './caller';
 
 describe('billing key check', () => {
@@ -10,9 +12,14 @@ describe('billing key check', () => {
   it.each([undefined, '', key, `Bearer ${key}x`, `Bearer ${key.slice(1)}`, 'Basic abc', 'Bearer '])(
     'refuses %p',
     (header) => {
-      expect(() => verifyBillingKey(header, key)).toThrow(
-        expect.objectContaining({ code: 'billing_key_invalid', status: 401 }),
-      );
+      let thrown: unknown;
+      try {
+        verifyBillingKey(header, key);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toEqual(expect.objectContaining({ code: 'billing_key_invalid' }));
+      expect(statusOf(thrown as AppError)).toBe(401);
     },
   );
 });

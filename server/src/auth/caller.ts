@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Db } from '../db/pool';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { AmoTokenClaims } from './amo-token';
 
 /**

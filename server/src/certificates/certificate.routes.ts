@@ -7,7 +7,7 @@ import {
   renderStatementPdf,
   type StatementRow,
 } from '../documents';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.repository';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PastInstant, PlannedInstant } from '../http/input';
+import { PastInstant, PlannedInstant } from '../instants';
 import { AccountId } from '../pins/pin';
 import { idOf } from '../ids';
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { createId } from '../ids';
 import { post } from '../ledger/ledger.service';
 import { commissionAccrued, commissionReversed, invoicePaid } from '../ledger/postings';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { createLogger } from '../http/logger';
+import { createLogger } from '../logger';
 import { openDatabase } from './open';
 
 /** `npm run migrate`: apply pending migrations to DATABASE_URL, or to the embedded database in DATA_DIR. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db/pool';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { createId, idOf } from '../ids';

@@ -2,9 +2,10 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { sql } from 'kysely';
 import { ACCOUNT_ORIGIN } from '../amo/amo.rules';
-import type { AppContext } from './context';
-import { AppError, toProblem } from './errors';
-import { loggableError } from './logger';
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { statusOf, toProblem } from './errors';
+import { loggableError } from '../logger';
 import { buildOpenApi } from './openapi';
 import { jsonReplacer, mountRoutes, newRequestId, type RouteSpec } from './route';
 
@@ -160,14 +161,14 @@ function errorHandler(app: AppContext): ErrorRequestHandler {
         'unhandled error',
       );
     }
-    if (appError.status === 503) res.set('Retry-After', '5');
-    if (appError.status === 413) {
+    if (statusOf(appError) === 503) res.set('Retry-After', '5');
+    if (statusOf(appError) === 413) {
       // The rest of the oversized body is still on the wire, unread: on a keep-alive connection the next
       // request would wait behind it. Node closes the connection after a response with this header.
       res.set('Connection', 'close');
     }
     res
-      .status(appError.status)
+      .status(statusOf(appError))
       .type('application/problem+json')
       .json(toProblem(appError, res.locals.requestId as string));
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /** `?limit=` (default 50, max 500) and an opaque `?cursor=` (API.md, "Lists"). */
 export const ListQuery = z.strictObject({

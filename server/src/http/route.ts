@@ -13,10 +13,10 @@ import {
 import { recordAudit } from '../audit/audit.repository';
 import type { Db } from '../db/pool';
 import { requestHash, withIdempotency } from '../idempotency/idempotency';
-import { AppError, type FieldError } from './errors';
+import { AppError, type FieldError } from '../errors';
 import { illFormedStringPath } from './input';
-import { loggableError } from './logger';
-import type { AppContext } from './context';
+import { loggableError } from '../logger';
+import type { AppContext } from '../context';
 
 /**
  * Who may call a route:

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 
 export interface StoredResponse {
   status: number;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { markInvoicePaid } from '../commissions/payment.service';
 import { renderInvoicePdf } from '../documents';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { findPartnerById } from '../partners/partner.repository';

@@ -4,7 +4,7 @@ import type { InvoicesTable } from '../db/schema';
 import { netInvoiceFor } from '../commissions/commission.rules';
 import type { InvoiceDocument, Party } from '../documents';
 import { CARD_PAYMENT_NOTICE, formatRub, rewardInvoiceLine } from '../documents';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { createId } from '../ids';
 import { netInvoiceIssued } from '../ledger/postings';
 import { post } from '../ledger/ledger.service';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PastInstant } from '../http/input';
+import { PastInstant } from '../instants';
 import { AccountId } from '../pins/pin';
 import { idOf } from '../ids';
 

@@ -1,5 +1,5 @@
 import { defineRoute } from '../http/route';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { escapeHtml, publicPage } from '../http/html';
 import { DEFAULT_PRESET } from '../programs/program';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import {
   PartnerIdParams,
   PartnerProfile,

@@ -2,7 +2,7 @@ import { maskInn, maskPassport } from '../../../shared/requisites';
 import type { AccountCaller } from '../auth/caller';
 import { open, seal } from '../crypto/secret-box';
 import type { Db } from '../db/pool';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { createId } from '../ids';
 import type { PartnerProfile, RegisterPartnerBody } from './partner';
 import * as repo from './partner.repository';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PastInstant } from '../http/input';
+import { PastInstant } from '../instants';
 import {
   validateBankAccount,
   validateBik,

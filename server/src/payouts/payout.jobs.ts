@@ -1,5 +1,5 @@
 import type { JobDefinition } from '../jobs/scheduler';
-import type { AppContext } from '../http/context';
+import type { AppContext } from '../context';
 import { recordAudit } from '../audit/audit.repository';
 import { getProgramSettings } from '../settings/settings.repository';
 import { runPayouts, scheduledPayoutDate } from './payout.service';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { getProgramSettings, updateProgramSettings } from '../settings/settings.repository';
 import { ProgramSettings, RateBody } from '../settings/settings';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { findPartnerById } from '../partners/partner.repository';
 import { programDate, runPayouts } from './payout.service';
 

@@ -6,7 +6,7 @@ import { rewardInvoiced } from '../ledger/postings';
 import { postMany } from '../ledger/ledger.service';
 import { invoiceNumberSql } from '../invoices/invoice.service';
 import { getProgramSettings } from '../settings/settings.repository';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 
 export interface PayoutRunResult {
   runId: string;

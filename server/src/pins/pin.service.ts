@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/pool';
 import type { PinStatus } from '../db/schema';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { createId } from '../ids';
 import { enqueue } from '../outbox/outbox.repository';
 import type { PartnerRow } from '../partners/partner.repository';

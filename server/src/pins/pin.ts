@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PastInstant } from '../http/input';
+import { PastInstant } from '../instants';
 import { idOf } from '../ids';
 
 export const AccountId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getPartnerOrThrow } from '../partners/partner.service';
-import { AppError } from '../http/errors';
-import type { AppContext } from '../http/context';
+import { AppError } from '../errors';
+import type { AppContext } from '../context';
 import { defineRoute } from '../http/route';
 import {
   AdminProgramResult,

@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import {
   ProgramDocument,
   type PresetName,

@@ -7,7 +7,7 @@
  * bounties, allowances and policies. Blocks a program does not use are simply absent.
  */
 import { z } from 'zod';
-import { PlannedInstant } from '../http/input';
+import { PlannedInstant } from '../instants';
 
 const code = z
   .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { createId, idOf } from '../ids';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PlannedInstant } from '../http/input';
+import { PlannedInstant } from '../instants';
 import { idOf } from '../ids';
 
 /** Program settings (DOMAIN.md rule 16 and the issue defaults), stored as JSON rows in program_settings. */

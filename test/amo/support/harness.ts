@@ -12,8 +12,8 @@ import {
 import { mintAmoToken } from '../../../server/src/auth/amo-token';
 import type { Config } from '../../../server/src/config';
 import { createApp } from '../../../server/src/http/app';
-import type { AppContext } from '../../../server/src/http/context';
-import { createLogger } from '../../../server/src/http/logger';
+import type { AppContext } from '../../../server/src/context';
+import { createLogger } from '../../../server/src/logger';
 import { allRoutes } from '../../../server/src/http/routes';
 import { startFakeAmo, type FakeAmo } from '../../fakes/amocrm/fake-amocrm';
 import {

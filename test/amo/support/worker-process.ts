@@ -7,7 +7,7 @@
 import { createAmoIntegration, startAmoWorkers } from '../../../server/src/amo';
 import type { Config } from '../../../server/src/config';
 import { createDb } from '../../../server/src/db/pool';
-import { createLogger } from '../../../server/src/http/logger';
+import { createLogger } from '../../../server/src/logger';
 
 interface WorkerSettings {
   databaseUrl: string;

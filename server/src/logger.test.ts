@@ -1,5 +1,5 @@
-import { startBanner } from '../banner';
-import { testConfig } from '../../../test/support/app';
+import { startBanner } from './banner';
+import { testConfig } from '../../test/support/app';
 import { createLogger } from './logger';
 
 /** A stand-in for process.stdout that records what is written and says whether it is a terminal. */
