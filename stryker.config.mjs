@@ -24,7 +24,7 @@ export default {
     // ledger
     'server/src/ledger/ledger.rules.ts',
     // payout: the pure dates (programDate, scheduledPayoutDate); runPayouts is SQL, covered by test/db (docs/TESTING.md)
-    'server/src/payouts/payout.service.ts:131-140',
+    'server/src/payouts/payout.rules.ts',
     // token
     'server/src/auth/amo-token.ts',
     // program rules (the reward engine)

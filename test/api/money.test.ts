@@ -614,7 +614,9 @@ describe('payouts, clawback and rates', () => {
       ).toHaveLength(0);
     }
     // The service refuses it too, whoever calls it (the scheduled job passes its own clock).
-    await expect(runPayouts(t.db.db, moscowDay(1))).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(t.db.db.transaction().execute((trx) => runPayouts(trx, moscowDay(1)))).rejects.toMatchObject(
+      { code: 'validation_failed' },
+    );
 
     const past = await t.call('POST', '/api/v1/admin/payouts/run', {
       token: t.adminToken(),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { recordPayment, recordRefund, markInvoicePaid } from '../../server/src/commissions/payment.service';
+import { recordPayment, recordRefund } from '../../server/src/commissions/payment.service';
+import { markInvoicePaid } from '../../server/src/invoices/invoice.service';
 import { partnerLedgerSums } from '../../server/src/commissions/commission.repository';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { insertPartner, markContractSigned } from '../../server/src/partners/partner.repository';

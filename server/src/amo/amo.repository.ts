@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import type {
   AmoAlertsTable,
   AmoConnectionsTable,
@@ -90,14 +90,21 @@ export async function retryInstall(db: Db, id: bigint, delayMs: number, error: s
 
 // --- connections -------------------------------------------------------------------------------------------
 
-export async function findConnection(
-  db: Db,
-  accountId: number,
-  options: { forUpdate?: boolean } = {},
-): Promise<ConnectionRow | undefined> {
-  let q = db.selectFrom('amo_connections').selectAll().where('account_id', '=', BigInt(accountId));
-  if (options.forUpdate) q = q.forUpdate();
-  return q.executeTakeFirst();
+export async function findConnection(db: Db, accountId: number): Promise<ConnectionRow | undefined> {
+  return db
+    .selectFrom('amo_connections')
+    .selectAll()
+    .where('account_id', '=', BigInt(accountId))
+    .executeTakeFirst();
+}
+
+export async function lockConnection(trx: Tx, accountId: number): Promise<ConnectionRow | undefined> {
+  return trx
+    .selectFrom('amo_connections')
+    .selectAll()
+    .where('account_id', '=', BigInt(accountId))
+    .forUpdate()
+    .executeTakeFirst();
 }
 
 /** A fresh install (or reinstall) of the account: new tokens, active again whatever happened before. */

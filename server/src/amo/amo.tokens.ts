@@ -112,7 +112,7 @@ export class AmoTokens {
   ): Promise<AccessGrant> {
     type Outcome = { kind: 'ok'; row: repo.ConnectionRow } | { kind: 'failed'; error: Error };
     const outcome: Outcome = await this.deps.db.transaction().execute(async (trx): Promise<Outcome> => {
-      const row = await repo.findConnection(trx, accountId, { forUpdate: true });
+      const row = await repo.lockConnection(trx, accountId);
       try {
         assertUsable(accountId, row, options);
       } catch (error) {

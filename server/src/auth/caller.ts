@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Db } from '../db/pool';
 import { AppError } from '../errors';
 import type { AmoTokenClaims } from './amo-token';
+import { findStaffRole, upsertStaffRole } from './staff-role.repository';
 
 /**
  * Who is calling. Built only from a verified amoCRM token or the billing key: never from anything
@@ -33,7 +34,7 @@ export async function callerFromToken(
 /**
  * Roles granted through the API, cached for a few seconds: staff check clients on every card they open,
  * and a database round trip per request for a value that changes a few times a year is most of a look-up's
- * cost. A grant in this process takes effect at once (`forgetGrantedRole`); in another process within
+ * cost. A grant in this process takes effect at once (`grantRole`); in another process within
  * ROLE_CACHE_MS.
  */
 const ROLE_CACHE_MS = 5_000;
@@ -42,19 +43,19 @@ const roleCache = new Map<number, { role: 'admin' | 'staff'; at: number }>();
 async function grantedRole(db: Db, userId: number): Promise<'admin' | 'staff'> {
   const cached = roleCache.get(userId);
   if (cached && Date.now() - cached.at < ROLE_CACHE_MS) return cached.role;
-  const granted = await db
-    .selectFrom('staff_roles')
-    .select('role')
-    .where('user_id', '=', BigInt(userId))
-    .executeTakeFirst();
-  const role = granted?.role === 'admin' ? 'admin' : 'staff';
+  const role = (await findStaffRole(db, userId)) === 'admin' ? 'admin' : 'staff';
   if (roleCache.size > 10_000) roleCache.clear();
   roleCache.set(userId, { role, at: Date.now() });
   return role;
 }
 
-export function forgetGrantedRole(userId: number): void {
-  roleCache.delete(userId);
+/** An admin grants a vendor user a role; it takes effect at once in this process (the cache forgets it). */
+export async function grantRole(
+  db: Db,
+  grant: { userId: number; role: 'admin' | 'staff'; grantedByUserId: number | null },
+): Promise<void> {
+  await upsertStaffRole(db, grant);
+  roleCache.delete(grant.userId);
 }
 
 /** Compares the billing bearer key in constant time (hashing first makes the lengths equal). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
-import { forgetGrantedRole } from './caller';
+import { grantRole } from './caller';
 
 const RoleBody = z.strictObject({
   userId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -18,17 +18,7 @@ export const roleRoutes = [
     body: RoleBody,
     responses: { 200: { description: 'Role set', schema: RoleBody } },
     async handler({ db, body, caller, audit }) {
-      const grantedBy = caller.kind === 'staff' ? BigInt(caller.userId) : null;
-      await db
-        .insertInto('staff_roles')
-        .values({ user_id: BigInt(body.userId), role: body.role, granted_by_user_id: grantedBy })
-        .onConflict((oc) =>
-          oc
-            .column('user_id')
-            .doUpdateSet({ role: body.role, granted_by_user_id: grantedBy, granted_at: new Date() }),
-        )
-        .execute();
-      forgetGrantedRole(body.userId);
+      await grantRole(db, { userId: body.userId, role: body.role, grantedByUserId: caller.userId });
       await audit('staff.role_set', { type: 'user', id: String(body.userId) }, { role: body.role });
       return { status: 200, body };
     },

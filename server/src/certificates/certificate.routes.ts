@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import {
   renderCertificatePdf,
@@ -7,12 +5,14 @@ import {
   renderStatementPdf,
   type StatementRow,
 } from '../documents';
+import { listStatementLines } from '../commissions/commission.repository';
 import { AppError } from '../errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.repository';
 import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
 import { getVendorRequisites } from '../settings/settings.repository';
+import { ensureCertificate, findCertificateByCode } from './certificate.repository';
 
 /** Rule 6: a partner certificate anyone can verify through a public link; documents for the partner. */
 export const documentRoutes = [
@@ -30,17 +30,7 @@ export const documentRoutes = [
           'conflict',
           'The certificate is issued once the partner is active (contract signed)',
         );
-      // One certificate per partner, created on first request; the code is random, not guessable.
-      await db
-        .insertInto('certificates')
-        .values({ code: randomBytes(9).toString('base64url'), partner_id: partner.id })
-        .onConflict((oc) => oc.column('partner_id').doNothing())
-        .execute();
-      const cert = await db
-        .selectFrom('certificates')
-        .selectAll()
-        .where('partner_id', '=', partner.id)
-        .executeTakeFirstOrThrow();
+      const cert = await ensureCertificate(db, partner.id);
       const vendor = await getVendorRequisites(db);
       const verifyUrl = `${app.config.publicUrl}/verify/${cert.code}`;
       const pdf = await renderCertificatePdf({
@@ -70,11 +60,7 @@ export const documentRoutes = [
     params: z.strictObject({ certificateCode: z.string().regex(/^[A-Za-z0-9_-]{6,40}$/) }),
     responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
     async handler({ db, params }) {
-      const cert = await db
-        .selectFrom('certificates')
-        .selectAll()
-        .where('code', '=', params.certificateCode)
-        .executeTakeFirst();
+      const cert = await findCertificateByCode(db, params.certificateCode);
       const partner = cert ? await findPartnerById(db, cert.partner_id) : undefined;
       const valid = cert && !cert.revoked_at && partner && partner.status === 'active';
       const vendor = await getVendorRequisites(db);
@@ -103,27 +89,7 @@ export const documentRoutes = [
       const [year, month] = params.month.split('-').map(Number) as [number, number];
       const from = new Date(Date.UTC(year, month - 1, 1) - 3 * 3600 * 1000);
       const to = new Date(Date.UTC(year, month, 1) - 3 * 3600 * 1000);
-      const { rows } = await sql<{
-        kind: 'payment' | 'refund';
-        at: Date;
-        external_id: string;
-        client_account_id: bigint;
-        channel: 'vendor_direct' | 'partner_net';
-        gross: bigint;
-        rate_bps: number;
-        amount: bigint;
-        payable: boolean;
-        reason: string | null;
-      }>`
-        SELECT 'payment' AS kind, p.paid_at AS at, p.external_id, p.client_account_id, c.channel, c.gross_minor AS gross, c.rate_bps,
-               c.commission_minor AS amount, c.payable, c.reason
-          FROM commissions c JOIN payments p ON p.id = c.payment_id
-         WHERE c.partner_id = ${partner.id} AND p.paid_at >= ${from} AND p.paid_at < ${to}
-        UNION ALL
-        SELECT 'refund', r.refunded_at, p.external_id, p.client_account_id, c.channel, r.amount_minor, c.rate_bps, r.reversal_minor, c.payable, c.reason
-          FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN commissions c ON c.payment_id = p.id
-         WHERE c.partner_id = ${partner.id} AND r.refunded_at >= ${from} AND r.refunded_at < ${to}
-         ORDER BY 2`.execute(db);
+      const rows = await listStatementLines(db, partner.id, { from, to });
       const statementRows: StatementRow[] = rows.map((r) => ({
         kind: r.kind,
         date: r.at,

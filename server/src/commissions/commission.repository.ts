@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import type { CommissionsTable, PaymentsTable } from '../db/schema';
 import type { PostingKind } from '../ledger/postings';
 
@@ -18,24 +18,36 @@ export async function insertPayment(
     .executeTakeFirst();
 }
 
-export async function findPaymentByExternalId(
-  db: Db,
-  externalId: string,
-  options: { forUpdate?: boolean } = {},
-): Promise<PaymentRow | undefined> {
-  let q = db.selectFrom('payments').selectAll().where('external_id', '=', externalId);
-  if (options.forUpdate) q = q.forUpdate();
-  return q.executeTakeFirst();
+export async function findPaymentByExternalId(db: Db, externalId: string): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('external_id', '=', externalId).executeTakeFirst();
 }
 
 export async function findCommissionByPayment(
   db: Db,
   paymentId: string,
-  options: { forUpdate?: boolean } = {},
 ): Promise<CommissionRowDb | undefined> {
-  let q = db.selectFrom('commissions').selectAll().where('payment_id', '=', paymentId);
-  if (options.forUpdate) q = q.forUpdate();
-  return q.executeTakeFirst();
+  return db.selectFrom('commissions').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+}
+
+export async function lockPaymentByExternalId(trx: Tx, externalId: string): Promise<PaymentRow | undefined> {
+  return trx
+    .selectFrom('payments')
+    .selectAll()
+    .where('external_id', '=', externalId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function lockCommissionByPayment(
+  trx: Tx,
+  paymentId: string,
+): Promise<CommissionRowDb | undefined> {
+  return trx
+    .selectFrom('commissions')
+    .selectAll()
+    .where('payment_id', '=', paymentId)
+    .forUpdate()
+    .executeTakeFirst();
 }
 
 export async function insertCommission(
@@ -108,4 +120,37 @@ export async function partnerLedgerSums(db: Db, partnerId: string, currency: str
     keptMinor: balance('kept'),
     invoicedMinor: balance('invoiced'),
   };
+}
+
+export interface StatementLine {
+  kind: 'payment' | 'refund';
+  at: Date;
+  external_id: string;
+  client_account_id: bigint;
+  channel: 'vendor_direct' | 'partner_net';
+  gross: bigint;
+  rate_bps: number;
+  amount: bigint;
+  payable: boolean;
+  reason: string | null;
+}
+
+/** A partner's statement lines in [from, to): every payment with its commission and every refund with its reversal. */
+export async function listStatementLines(
+  db: Db,
+  partnerId: string,
+  period: { from: Date; to: Date },
+): Promise<StatementLine[]> {
+  const { from, to } = period;
+  const { rows } = await sql<StatementLine>`
+    SELECT 'payment' AS kind, p.paid_at AS at, p.external_id, p.client_account_id, c.channel, c.gross_minor AS gross, c.rate_bps,
+           c.commission_minor AS amount, c.payable, c.reason
+      FROM commissions c JOIN payments p ON p.id = c.payment_id
+     WHERE c.partner_id = ${partnerId} AND p.paid_at >= ${from} AND p.paid_at < ${to}
+    UNION ALL
+    SELECT 'refund', r.refunded_at, p.external_id, p.client_account_id, c.channel, r.amount_minor, c.rate_bps, r.reversal_minor, c.payable, c.reason
+      FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN commissions c ON c.payment_id = p.id
+     WHERE c.partner_id = ${partnerId} AND r.refunded_at >= ${from} AND r.refunded_at < ${to}
+     ORDER BY 2`.execute(db);
+  return rows;
 }

@@ -1,8 +1,9 @@
-import type { Db } from '../db/pool';
+import type { Tx } from '../db/pool';
 import { AppError } from '../errors';
 import { createId } from '../ids';
 import { post } from '../ledger/ledger.service';
-import { commissionAccrued, commissionReversed, invoicePaid } from '../ledger/postings';
+import { commissionAccrued, commissionReversed } from '../ledger/postings';
+import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
 import { findPartnerById, type PartnerRow } from '../partners/partner.repository';
 import { notPayableReason } from '../partners/partner.rules';
 import * as pins from '../pins/pin.repository';
@@ -35,14 +36,14 @@ function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | u
  * payment date (rule 11). This is the automatic case of attribution; the transition itself is pin.service's.
  */
 async function attributeIfPartnerPays(
-  db: Db,
+  db: Tx,
   vendorAccountId: number,
   partnerId: string,
   clientAccountId: number,
   netInvoiceId: string,
   paidAt: Date,
 ): Promise<void> {
-  const holder = await pins.findHoldingPin(db, clientAccountId, { forUpdate: true });
+  const holder = await pins.lockHoldingPin(db, clientAccountId);
   if (!holder || holder.partner_id !== partnerId || !WAITING_STATUSES.includes(holder.status)) return;
   await attributePin(db, holder.id, vendorAccountId, 'partner_pays_net_invoice', {
     at: paidAt,
@@ -56,7 +57,7 @@ async function attributeIfPartnerPays(
  * the same report again returns the first result (`replayed`), another body under the same id is a 409.
  */
 export async function recordPayment(
-  db: Db,
+  db: Tx,
   body: PaymentBody,
   requestHash: string,
   settings: { vendorAccountId: number },
@@ -92,7 +93,7 @@ export async function recordPayment(
   await addKnownAccounts(db, [body.clientAccountId], 'payment');
   if (body.netInvoiceId) {
     // The net invoice this payment pays: read once, locked, and checked to be this client's.
-    const invoice = await lockNetInvoiceOrThrow(db, body.netInvoiceId, body.clientAccountId);
+    const invoice = await lockNetInvoiceForClient(db, body.netInvoiceId, body.clientAccountId);
     // A net invoice is settled by one payment. Under the invoice's lock a concurrent payment naming it has
     // committed or not started, so this read decides; the 409 rolls this payment back with its reward.
     const settledBy = await db
@@ -128,7 +129,7 @@ export async function recordPayment(
 }
 
 async function accrueCommission(
-  db: Db,
+  db: Tx,
   payment: repo.PaymentRow,
   partner: PartnerRow,
   pinId: string,
@@ -178,54 +179,12 @@ async function accrueCommission(
   return commission;
 }
 
-async function lockNetInvoiceOrThrow(db: Db, invoiceId: string, clientAccountId: number) {
-  const invoice = await db
-    .selectFrom('invoices')
-    .selectAll()
-    .where('id', '=', invoiceId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!invoice || invoice.kind !== 'net' || Number(invoice.client_account_id) !== clientAccountId) {
-    throw new AppError('unprocessable', 'netInvoiceId does not name a net invoice for this client');
-  }
-  return invoice;
-}
-
-/** Settles an issued invoice in the ledger; guarded so an invoice is paid once. */
-export async function markInvoicePaid(
-  db: Db,
-  invoiceId: string,
-  payment: { paidAt: Date; method: 'bank' | 'card' },
-) {
-  const invoice = await db
-    .updateTable('invoices')
-    .set({ status: 'paid', paid_at: payment.paidAt, payment_method: payment.method })
-    .where('id', '=', invoiceId)
-    .where('status', '=', 'issued')
-    .returningAll()
-    .executeTakeFirst();
-  if (!invoice) return undefined;
-  await post(
-    db,
-    invoicePaid({
-      invoiceId: invoice.id,
-      invoiceKind: invoice.kind,
-      partnerId: invoice.partner_id,
-      method: payment.method,
-      amountMinor: invoice.amount_minor,
-      currency: invoice.currency,
-      at: payment.paidAt,
-    }),
-  );
-  return invoice;
-}
-
 /**
  * Rule 17: a refund reverses the commission in proportion (cumulatively, so partial refunds never drift);
  * refunding more than was paid is a 422. Idempotent by the refund's externalId like payments.
  */
 export async function recordRefund(
-  db: Db,
+  db: Tx,
   body: { externalId: string; paymentExternalId: string; amountMinor: number; refundedAt: string },
   requestHash: string,
 ): Promise<{ result: { id: string; reversalMinor: number }; replayed: boolean }> {
@@ -235,7 +194,7 @@ export async function recordRefund(
     .where('external_id', '=', body.externalId)
     .executeTakeFirst();
   if (existing) return replayRefund(existing, requestHash);
-  const payment = await repo.findPaymentByExternalId(db, body.paymentExternalId, { forUpdate: true });
+  const payment = await repo.lockPaymentByExternalId(db, body.paymentExternalId);
   if (!payment)
     throw new AppError('unprocessable', `No payment ${body.paymentExternalId} to refund`, [
       { path: 'paymentExternalId', message: 'unknown payment' },
@@ -257,7 +216,7 @@ export async function recordRefund(
     );
   }
   const refundedAt = new Date(body.refundedAt);
-  const commission = await repo.findCommissionByPayment(db, payment.id, { forUpdate: true });
+  const commission = await repo.lockCommissionByPayment(db, payment.id);
   const reversal = commission
     ? reversalFor({
         commissionMinor: commission.commission_minor,

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
 
@@ -7,6 +7,13 @@ import type { Database } from './schema';
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => BigInt(value));
 
 export type Db = Kysely<Database>;
+
+/**
+ * An open transaction. Functions that lock rows (`SELECT … FOR UPDATE`, advisory locks) take this type, not
+ * `Db`: a lock taken on the pool is released as soon as its statement ends, so it would protect nothing.
+ * Kysely's `Transaction` is nominal, so passing the pool where a transaction is needed does not compile.
+ */
+export type Tx = Transaction<Database>;
 
 export interface DbHandle {
   db: Db;

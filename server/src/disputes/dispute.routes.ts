@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import type { Db } from '../db/pool';
-import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
-import { createId, idOf } from '../ids';
-import { post } from '../ledger/ledger.service';
-import { disputeCompensated } from '../ledger/postings';
-import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
-import { findPin } from '../pins/pin.repository';
+import { idOf } from '../ids';
+import { getPartnerOrThrow } from '../partners/partner.service';
+import { listDisputes, type DisputeRow, type DisputeStatus } from './dispute.repository';
+import { decideDispute, openDispute } from './dispute.service';
 
 const DisputeView = z.object({
   id: z.string(),
@@ -55,21 +53,7 @@ const DecisionBody = z
     message: 'compensation is only for a decision in the partner’s favour',
   });
 
-type Row = {
-  id: string;
-  partner_id: string;
-  kind: 'rejected_pin' | 'missing_commission';
-  pin_id: string | null;
-  payment_external_id: string | null;
-  text: string;
-  status: 'open' | 'decided_for_partner' | 'decided_against_partner';
-  decision_reason: string | null;
-  compensation_minor: bigint | null;
-  currency: string | null;
-  decided_at: Date | null;
-  created_at: Date;
-};
-const toView = (d: Row) => ({
+const toView = (d: DisputeRow) => ({
   id: d.id,
   partnerId: d.partner_id,
   kind: d.kind,
@@ -86,19 +70,12 @@ const toView = (d: Row) => ({
 
 async function list(
   db: Db,
-  filter: { partnerId?: string; status?: Row['status'] },
+  filter: { partnerId?: string; status?: DisputeStatus },
   query: { limit: number; cursor?: string },
 ) {
   const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
-  let q = db
-    .selectFrom('disputes')
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(query.limit + 1);
-  if (filter.partnerId) q = q.where('partner_id', '=', filter.partnerId);
-  if (filter.status) q = q.where('status', '=', filter.status);
-  if (after) q = q.where('id', '<', after.id);
-  return page(await q.execute(), query.limit, toView, (r) => ({ id: r.id }));
+  const rows = await listDisputes(db, { ...filter, beforeId: after?.id }, query.limit);
+  return page(rows, query.limit, toView, (r) => ({ id: r.id }));
 }
 
 const DisputeList = z.object({ items: z.array(DisputeView), nextCursor: z.string().nullable() });
@@ -114,25 +91,7 @@ export const disputeRoutes = [
     body: OpenDisputeBody,
     responses: { 201: { description: 'Opened', schema: DisputeView } },
     async handler({ db, caller, body, audit }) {
-      const partner = await getActivePartnerOrThrow(db, caller.accountId);
-      if (body.kind === 'rejected_pin') {
-        const pin = await findPin(db, body.pinId);
-        if (!pin || pin.partner_id !== partner.id) throw new AppError('not_found', 'No such pin');
-        if (pin.status !== 'rejected') throw new AppError('conflict', 'Only a rejected pin can be disputed');
-      }
-      const row = await db
-        .insertInto('disputes')
-        .values({
-          id: createId('dsp'),
-          partner_id: partner.id,
-          kind: body.kind,
-          pin_id: body.kind === 'rejected_pin' ? body.pinId : null,
-          payment_external_id: body.kind === 'missing_commission' ? body.paymentExternalId : null,
-          text: body.text,
-          status: 'open',
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await openDispute(db, caller.accountId, body);
       await audit('dispute.opened', { type: 'dispute', id: row.id }, { kind: body.kind });
       return { status: 201, body: toView(row) };
     },
@@ -178,42 +137,13 @@ export const disputeRoutes = [
     body: DecisionBody,
     responses: { 200: { description: 'Decided', schema: DisputeView } },
     async handler({ db, params, body, caller, audit }) {
-      const current = await db
-        .selectFrom('disputes')
-        .selectAll()
-        .where('id', '=', params.id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!current) throw new AppError('not_found', 'No such dispute');
-      if (current.status !== 'open') throw new AppError('conflict', 'This dispute is already decided');
-      const compensation = body.compensationMinor === undefined ? null : BigInt(body.compensationMinor);
-      const row = await db
-        .updateTable('disputes')
-        .set({
-          status: body.decision === 'for_partner' ? 'decided_for_partner' : 'decided_against_partner',
-          decision_reason: body.reason,
-          compensation_minor: compensation,
-          currency: compensation === null ? null : body.currency,
-          decided_at: new Date(),
-          decided_by_user_id: BigInt(caller.userId),
-        })
-        .where('id', '=', params.id)
-        .where('status', '=', 'open')
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      if (compensation !== null) {
-        // Rule 12: the vendor compensates the partner's loss; the dispute is the posting's reason.
-        await post(
-          db,
-          disputeCompensated({
-            disputeId: row.id,
-            partnerId: row.partner_id,
-            amountMinor: compensation,
-            currency: body.currency,
-            at: row.decided_at!,
-          }),
-        );
-      }
+      const row = await decideDispute(db, params.id, {
+        decision: body.decision,
+        reason: body.reason,
+        compensationMinor: body.compensationMinor === undefined ? undefined : BigInt(body.compensationMinor),
+        currency: body.currency,
+        decidedByUserId: caller.userId,
+      });
       await audit(
         'dispute.decided',
         { type: 'dispute', id: row.id },

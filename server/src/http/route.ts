@@ -11,7 +11,7 @@ import {
   type StaffCaller,
 } from '../auth/caller';
 import { recordAudit } from '../audit/audit.repository';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import { requestHash, withIdempotency } from '../idempotency/idempotency';
 import { AppError, type FieldError } from '../errors';
 import { illFormedStringPath } from './input';
@@ -45,13 +45,18 @@ export type RouteResult =
   | { status: number; html: string; headers?: Record<string, string> }
   | { status: 301 | 302 | 303 | 307 | 308; redirect: string; headers?: Record<string, string> };
 
-export interface HandlerContext<B, Q, P, A extends AuthKind = AuthKind> {
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** A reading route runs on the pool; every other method runs in one transaction (see `mountRoutes`). */
+export type DbFor<M extends Method> = M extends 'get' ? Db : Tx;
+
+export interface HandlerContext<B, Q, P, A extends AuthKind = AuthKind, M extends Method = Method> {
   body: B;
   query: Q;
   params: P;
   caller: CallerFor<A>;
-  /** A transaction for state-changing routes (committed after the handler returns), the pool otherwise. */
-  db: Db;
+  /** A transaction for state-changing routes (committed after the handler returns), the pool for `get`. */
+  db: DbFor<M>;
   app: AppContext;
   /** Audit row in the same transaction, with who from the verified caller. */
   audit(
@@ -66,8 +71,14 @@ export interface HandlerContext<B, Q, P, A extends AuthKind = AuthKind> {
   req: Request;
 }
 
-export interface RouteSpec<B = unknown, Q = unknown, P = unknown, A extends AuthKind = AuthKind> {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+export interface RouteSpec<
+  B = unknown,
+  Q = unknown,
+  P = unknown,
+  A extends AuthKind = AuthKind,
+  M extends Method = Method,
+> {
+  method: M;
   /** Express path with `:param` segments. */
   path: string;
   summary: string;
@@ -87,13 +98,17 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown, A extends Auth
    * `prepared` in the handler, which must still decide inside the transaction.
    */
   prepare?(ctx: { body: B; query: Q; params: P; caller: CallerFor<A>; app: AppContext }): Promise<unknown>;
-  handler(ctx: HandlerContext<B, Q, P, A>): Promise<RouteResult>;
+  handler(ctx: HandlerContext<B, Q, P, A, M>): Promise<RouteResult>;
 }
 
 /** Declares a route with its types inferred from the zod schemas. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined, A extends AuthKind = AuthKind>(
-  spec: RouteSpec<B, Q, P, A>,
-): RouteSpec<B, Q, P, A> {
+export function defineRoute<
+  B = undefined,
+  Q = undefined,
+  P = undefined,
+  A extends AuthKind = AuthKind,
+  M extends Method = Method,
+>(spec: RouteSpec<B, Q, P, A, M>): RouteSpec<B, Q, P, A, M> {
   return spec;
 }
 
@@ -169,9 +184,13 @@ async function authenticate(req: Request, auth: AuthKind, app: AppContext): Prom
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Mounts route specs on an Express router: authenticate → validate → (transaction + idempotency) → handler. */
-export function mountRoutes(router: Router, specs: RouteSpec<any, any, any, any>[], app: AppContext): void {
+export function mountRoutes(
+  router: Router,
+  specs: RouteSpec<any, any, any, any, any>[],
+  app: AppContext,
+): void {
   for (const spec of specs) {
-    router[spec.method](spec.path, async (req: Request, res: Response) => {
+    router[spec.method as Method](spec.path, async (req: Request, res: Response) => {
       const caller = await authenticate(req, spec.auth, app);
       if (spec.body && req.body === undefined && Number(req.get('content-length') ?? 0) > 0) {
         throw new AppError('unsupported_media_type', 'Send the body as application/json');
@@ -189,7 +208,7 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any, any>
       }
       const prepared = spec.prepare ? await spec.prepare({ body, query, params, caller, app }) : undefined;
       const postCommit: Array<() => void | Promise<void>> = [];
-      const makeContext = (db: Db): HandlerContext<unknown, unknown, unknown, any> => ({
+      const makeContext = (db: Db): HandlerContext<unknown, unknown, unknown, any, any> => ({
         body,
         query,
         params,
@@ -205,10 +224,10 @@ export function mountRoutes(router: Router, specs: RouteSpec<any, any, any, any>
       let result: RouteResult;
       let replayed = false;
       if (!writes) {
-        result = await spec.handler(makeContext(app.db) as HandlerContext<any, any, any, any>);
+        result = await spec.handler(makeContext(app.db) as HandlerContext<any, any, any, any, any>);
       } else {
         result = await app.db.transaction().execute(async (trx) => {
-          const run = () => spec.handler(makeContext(trx) as HandlerContext<any, any, any, any>);
+          const run = () => spec.handler(makeContext(trx) as HandlerContext<any, any, any, any, any>);
           if ((spec.idempotent ?? true) && idempotencyKey) {
             const hash = requestHash(spec.method, req.originalUrl.split('?')[0] ?? '', req.body);
             const stored = await withIdempotency(

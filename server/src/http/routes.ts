@@ -5,6 +5,7 @@ import { commissionRoutes } from '../commissions/commission.routes';
 import { invoiceRoutes } from '../invoices/invoice.routes';
 import { linkRoutes } from '../links/link.routes';
 import { payoutRoutes } from '../payouts/payout.routes';
+import { settingsRoutes } from '../settings/settings.routes';
 import { documentRoutes } from '../certificates/certificate.routes';
 import { disputeRoutes } from '../disputes/dispute.routes';
 import { partnerRoutes } from '../partners/partner.routes';
@@ -23,6 +24,7 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...commissionRoutes,
   ...invoiceRoutes,
   ...payoutRoutes,
+  ...settingsRoutes,
   ...documentRoutes,
   ...roleRoutes,
   ...whoamiRoutes,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { markInvoicePaid } from '../commissions/payment.service';
 import { renderInvoicePdf } from '../documents';
 import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
@@ -15,7 +14,14 @@ import {
   PAYMENT_OPTIONS,
   PaymentOption,
 } from './invoice';
-import { createNetInvoice, invoiceDocument, toInvoiceView } from './invoice.service';
+import {
+  createNetInvoice,
+  findInvoice,
+  invoiceDocument,
+  listInvoices,
+  payInvoice,
+  toInvoiceView,
+} from './invoice.service';
 
 const InvoiceList = z.object({ items: z.array(InvoiceView), nextCursor: z.string().nullable() });
 const Cursor = z.object({ id: z.string() });
@@ -70,17 +76,8 @@ export const invoiceRoutes = [
     async handler({ db, caller, query }) {
       const partner = await getPartnerOrThrow(db, caller.accountId);
       const after = decodeCursor(query.cursor, Cursor);
-      let q = db
-        .selectFrom('invoices')
-        .selectAll()
-        .where('partner_id', '=', partner.id)
-        .orderBy('id', 'desc')
-        .limit(query.limit + 1);
-      if (after) q = q.where('id', '<', after.id);
-      return {
-        status: 200,
-        body: page(await q.execute(), query.limit, toInvoiceView, (r) => ({ id: r.id })),
-      };
+      const rows = await listInvoices(db, { partnerId: partner.id, beforeId: after?.id }, query.limit);
+      return { status: 200, body: page(rows, query.limit, toInvoiceView, (r) => ({ id: r.id })) };
     },
   }),
 
@@ -93,11 +90,7 @@ export const invoiceRoutes = [
     params: InvoiceIdParams,
     responses: { 200: { description: 'PDF', contentType: 'application/pdf' } },
     async handler({ db, caller, params, app }) {
-      const invoice = await db
-        .selectFrom('invoices')
-        .selectAll()
-        .where('id', '=', params.id)
-        .executeTakeFirst();
+      const invoice = await findInvoice(db, params.id);
       const isAdmin = caller.kind === 'staff' && caller.role === 'admin';
       if (!invoice) throw new AppError('not_found', 'No such invoice');
       if (!isAdmin) {
@@ -131,18 +124,12 @@ export const invoiceRoutes = [
     responses: { 200: { description: 'Invoices', schema: InvoiceList } },
     async handler({ db, query }) {
       const after = decodeCursor(query.cursor, Cursor);
-      let q = db
-        .selectFrom('invoices')
-        .selectAll()
-        .orderBy('id', 'desc')
-        .limit(query.limit + 1);
-      if (after) q = q.where('id', '<', after.id);
-      if (query.status) q = q.where('status', '=', query.status);
-      if (query.kind) q = q.where('kind', '=', query.kind);
-      return {
-        status: 200,
-        body: page(await q.execute(), query.limit, toInvoiceView, (r) => ({ id: r.id })),
-      };
+      const rows = await listInvoices(
+        db,
+        { status: query.status, kind: query.kind, beforeId: after?.id },
+        query.limit,
+      );
+      return { status: 200, body: page(rows, query.limit, toInvoiceView, (r) => ({ id: r.id })) };
     },
   }),
 
@@ -159,18 +146,7 @@ export const invoiceRoutes = [
       409: { description: 'Not an issued invoice' },
     },
     async handler({ db, params, body, audit }) {
-      const current = await db
-        .selectFrom('invoices')
-        .selectAll()
-        .where('id', '=', params.id)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!current) throw new AppError('not_found', 'No such invoice');
-      if (current.status !== 'issued') throw new AppError('conflict', `The invoice is ${current.status}`);
-      const invoice = (await markInvoicePaid(db, params.id, {
-        paidAt: new Date(body.paidAt),
-        method: body.method,
-      }))!;
+      const invoice = await payInvoice(db, params.id, { paidAt: new Date(body.paidAt), method: body.method });
       await audit(
         'invoice.paid',
         { type: 'invoice', id: invoice.id },

@@ -1,20 +1,26 @@
-import { sql, type Selectable } from 'kysely';
-import type { Db } from '../db/pool';
-import type { InvoicesTable } from '../db/schema';
+import type { Tx } from '../db/pool';
 import { netInvoiceFor } from '../commissions/commission.rules';
 import type { InvoiceDocument, Party } from '../documents';
 import { CARD_PAYMENT_NOTICE, formatRub, rewardInvoiceLine } from '../documents';
 import { AppError } from '../errors';
 import { createId } from '../ids';
-import { netInvoiceIssued } from '../ledger/postings';
-import { post } from '../ledger/ledger.service';
+import { invoicePaid, netInvoiceIssued, rewardInvoiced } from '../ledger/postings';
+import { post, postMany } from '../ledger/ledger.service';
 import type { PartnerRow } from '../partners/partner.repository';
 import { findHoldingPin } from '../pins/pin.repository';
 import type { PartyRequisites } from '../settings/settings';
 import { getPriceList, rateOn } from '../settings/settings.repository';
 import type { InvoiceView } from './invoice';
+import * as repo from './invoice.repository';
+import type { InvoiceRow } from './invoice.repository';
 
-export type InvoiceRow = Selectable<InvoicesTable>;
+/**
+ * The one home of an invoice's life: a net invoice issued to a partner (rule 15), a payout run's reward
+ * invoices (rule 14), and an invoice paid — each with its ledger posting in the same transaction.
+ */
+
+export type { InvoiceRow };
+export { findInvoice, listInvoices } from './invoice.repository';
 
 export function toInvoiceView(row: InvoiceRow): InvoiceView {
   return {
@@ -37,27 +43,13 @@ export function toInvoiceView(row: InvoiceRow): InvoiceView {
 }
 
 /**
- * Invoice numbers: one sequence, a prefix per kind and the year, e.g. «НС-2026-000042». A SQL expression so
- * that one invoice (`nextInvoiceNumber`) and a whole payout run's (`INSERT … SELECT`) are numbered alike.
- */
-export function invoiceNumberSql(kind: 'net' | 'reward', at: Date) {
-  const prefix = kind === 'net' ? 'НС' : 'ВП';
-  return sql<string>`${prefix + '-' + at.getUTCFullYear() + '-'} || lpad(nextval('invoice_numbers')::text, 6, '0')`;
-}
-
-export async function nextInvoiceNumber(db: Db, kind: 'net' | 'reward', at: Date): Promise<string> {
-  const { rows } = await sql<{ number: string }>`SELECT ${invoiceNumberSql(kind, at)} AS number`.execute(db);
-  return rows[0]!.number;
-}
-
-/**
  * Rule 15: the partner sold at the full price and asks the vendor for an invoice net of its reward. The
  * client must be held by this partner: pinned, attributed, or waiting for its own request — in the last case
  * the billing payment of this invoice attributes the client to the partner (see payment.service). The
  * receivable is posted at once.
  */
 export async function createNetInvoice(
-  db: Db,
+  db: Tx,
   partner: PartnerRow,
   input: { clientAccountId: number; productCode: string; grossMinor?: number },
 ): Promise<InvoiceRow> {
@@ -79,24 +71,20 @@ export async function createNetInvoice(
   const rateBps = await rateOn(db, partner.id, 'partner_net', now);
   const { rewardMinor, amountMinor } = netInvoiceFor(BigInt(gross), rateBps);
   if (amountMinor <= 0n) throw new AppError('unprocessable', 'Nothing to invoice at this rate');
-  const invoice = await db
-    .insertInto('invoices')
-    .values({
-      id: createId('inv'),
-      number: await nextInvoiceNumber(db, 'net', now),
-      kind: 'net',
-      partner_id: partner.id,
-      status: 'issued',
-      amount_minor: amountMinor,
-      currency: 'RUB',
-      issued_at: now,
-      client_account_id: BigInt(input.clientAccountId),
-      product_code: input.productCode,
-      gross_minor: BigInt(gross),
-      reward_minor: rewardMinor,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const invoice = await repo.insertInvoice(db, {
+    id: createId('inv'),
+    number: await repo.nextInvoiceNumber(db, 'net', now),
+    kind: 'net',
+    partner_id: partner.id,
+    status: 'issued',
+    amount_minor: amountMinor,
+    currency: 'RUB',
+    issued_at: now,
+    client_account_id: BigInt(input.clientAccountId),
+    product_code: input.productCode,
+    gross_minor: BigInt(gross),
+    reward_minor: rewardMinor,
+  });
   await post(
     db,
     netInvoiceIssued({
@@ -108,6 +96,80 @@ export async function createNetInvoice(
       at: now,
     }),
   );
+  return invoice;
+}
+
+/**
+ * Rule 14: a payout run's reward invoices — the partner's invoices to the vendor for its payable balance —
+ * in one statement, with their postings through one `postMany`.
+ */
+export async function issueRewardInvoices(
+  trx: Tx,
+  run: { runId: string; issuedAt: Date },
+  due: Array<{ invoiceId: string; partnerId: string; amount: bigint }>,
+): Promise<void> {
+  if (!due.length) return;
+  await repo.insertRewardInvoices(trx, run, due);
+  await postMany(
+    trx,
+    due.map((d) =>
+      rewardInvoiced({
+        payoutRunId: run.runId,
+        invoiceId: d.invoiceId,
+        partnerId: d.partnerId,
+        amountMinor: d.amount,
+        currency: 'RUB',
+        at: run.issuedAt,
+      }),
+    ),
+  );
+}
+
+/** Settles an issued invoice in the ledger; guarded so an invoice is paid once (undefined if it was not issued). */
+export async function markInvoicePaid(
+  trx: Tx,
+  invoiceId: string,
+  payment: { paidAt: Date; method: 'bank' | 'card' },
+): Promise<InvoiceRow | undefined> {
+  const invoice = await repo.setInvoicePaid(trx, invoiceId, payment);
+  if (!invoice) return undefined;
+  await post(
+    trx,
+    invoicePaid({
+      invoiceId: invoice.id,
+      invoiceKind: invoice.kind,
+      partnerId: invoice.partner_id,
+      method: payment.method,
+      amountMinor: invoice.amount_minor,
+      currency: invoice.currency,
+      at: payment.paidAt,
+    }),
+  );
+  return invoice;
+}
+
+/** An admin records an invoice paid: 404 for no such invoice, 409 unless it is issued. */
+export async function payInvoice(
+  trx: Tx,
+  invoiceId: string,
+  payment: { paidAt: Date; method: 'bank' | 'card' },
+): Promise<InvoiceRow> {
+  const current = await repo.lockInvoice(trx, invoiceId);
+  if (!current) throw new AppError('not_found', 'No such invoice');
+  if (current.status !== 'issued') throw new AppError('conflict', `The invoice is ${current.status}`);
+  return (await markInvoicePaid(trx, invoiceId, payment))!;
+}
+
+/** The net invoice a billing payment names, locked, and checked to be this client's (422 otherwise). */
+export async function lockNetInvoiceForClient(
+  trx: Tx,
+  invoiceId: string,
+  clientAccountId: number,
+): Promise<InvoiceRow> {
+  const invoice = await repo.lockInvoice(trx, invoiceId);
+  if (!invoice || invoice.kind !== 'net' || Number(invoice.client_account_id) !== clientAccountId) {
+    throw new AppError('unprocessable', 'netInvoiceId does not name a net invoice for this client');
+  }
   return invoice;
 }
 

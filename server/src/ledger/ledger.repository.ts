@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import type { PostingKind } from './postings';
 
 export interface AccountKey {
@@ -14,7 +14,7 @@ export interface AccountKey {
  * cached totals one after another, so the totals stay exact. Set-based (arrays in, one statement each),
  * so locking ten thousand accounts in a payout run costs two statements, not ten thousand.
  */
-export async function lockAccounts(trx: Db, keys: AccountKey[]): Promise<Map<string, bigint>> {
+export async function lockAccounts(trx: Tx, keys: AccountKey[]): Promise<Map<string, bigint>> {
   const codes = keys.map((k) => k.code);
   const currencies = keys.map((k) => k.currency);
   const partners = keys.map((k) => k.partnerId ?? null);
@@ -34,7 +34,7 @@ export async function lockAccounts(trx: Db, keys: AccountKey[]): Promise<Map<str
 
 /** Inserts posting rows whose keys are new; returns the keys that were inserted (repeats are skipped). */
 export async function insertPostings(
-  trx: Db,
+  trx: Tx,
   postings: Array<{
     id: string;
     key: string;
@@ -64,7 +64,7 @@ export async function findPostingIdsByKeys(db: Db, keys: string[]): Promise<Map<
 }
 
 export async function insertEntries(
-  trx: Db,
+  trx: Tx,
   entries: Array<{
     postingId: string;
     accountId: bigint;
@@ -82,7 +82,7 @@ export async function insertEntries(
 
 /** Adds to the cached totals of many accounts in one statement. */
 export async function addToTotals(
-  trx: Db,
+  trx: Tx,
   totals: Array<{ accountId: bigint; debits: bigint; credits: bigint }>,
 ): Promise<void> {
   await sql`

@@ -1,4 +1,4 @@
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import { createId } from '../ids';
 import type { AccountBalance, LedgerDiscrepancy, PostingInput, PostingResult } from './ledger';
 import * as repo from './ledger.repository';
@@ -10,7 +10,7 @@ export class UnbalancedPostingError extends Error {}
  * Writes one balanced posting in the caller's transaction, at most once per `key`. The caller owns the
  * transaction so the posting commits or rolls back together with the business change that caused it.
  */
-export async function post(trx: Db, input: PostingInput): Promise<PostingResult> {
+export async function post(trx: Tx, input: PostingInput): Promise<PostingResult> {
   return (await postMany(trx, [input]))[0]!;
 }
 
@@ -19,7 +19,7 @@ export async function post(trx: Db, input: PostingInput): Promise<PostingResult>
  * guarantees as `post`: each is refused unless balanced, written at most once per key, and the touched
  * accounts are locked in id order and their cached totals updated in the same transaction.
  */
-export async function postMany(trx: Db, inputs: PostingInput[]): Promise<PostingResult[]> {
+export async function postMany(trx: Tx, inputs: PostingInput[]): Promise<PostingResult[]> {
   for (const input of inputs) {
     const problem = postingProblem(input.entries);
     if (problem) throw new UnbalancedPostingError(`posting ${input.key} refused: ${problem}`);

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import type { BankRequisites, PartnerContacts, PartnersTable } from '../db/schema';
 import type { PartnerKind, PartnerStatus } from './partner';
 
@@ -9,14 +9,12 @@ export async function findPartnerByAccountId(db: Db, accountId: number): Promise
   return db.selectFrom('partners').selectAll().where('account_id', '=', BigInt(accountId)).executeTakeFirst();
 }
 
-export async function findPartnerById(
-  db: Db,
-  id: string,
-  options: { forUpdate?: boolean } = {},
-): Promise<PartnerRow | undefined> {
-  let query = db.selectFrom('partners').selectAll().where('id', '=', id);
-  if (options.forUpdate) query = query.forUpdate();
-  return query.executeTakeFirst();
+export async function findPartnerById(db: Db, id: string): Promise<PartnerRow | undefined> {
+  return db.selectFrom('partners').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function lockPartner(trx: Tx, id: string): Promise<PartnerRow | undefined> {
+  return trx.selectFrom('partners').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 /** Inserts unless the account is already registered; returns undefined on that conflict. */

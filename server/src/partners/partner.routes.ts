@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
-import { AppError } from '../errors';
 import {
   PartnerIdParams,
   PartnerProfile,
@@ -10,7 +9,13 @@ import {
   SignContractBody,
 } from './partner';
 import * as repo from './partner.repository';
-import { getPartnerOrThrow, registerPartner, signContract, toProfile } from './partner.service';
+import {
+  getPartnerOrThrow,
+  registerPartner,
+  setPartnerStatus,
+  signContract,
+  toProfile,
+} from './partner.service';
 
 const tag = 'partners';
 
@@ -109,21 +114,11 @@ export const partnerRoutes = [
     body: SetPartnerStatusBody,
     responses: { 200: { description: 'Updated profile', schema: PartnerProfile } },
     async handler({ db, params, body, audit }) {
-      const current = await repo.findPartnerById(db, params.id, { forUpdate: true });
-      if (!current) throw new AppError('not_found', 'No such partner');
-      // Unblocking returns to where the contract stands: active once signed (or for individuals), else pending.
-      const status =
-        body.status === 'blocked'
-          ? 'blocked'
-          : current.contract_signed_at || current.kind === 'individual'
-            ? 'active'
-            : 'pending_contract';
-      const partner = await repo.setPartnerStatus(db, params.id, status);
-      if (!partner) throw new AppError('not_found', 'No such partner');
+      const { partner, from } = await setPartnerStatus(db, params.id, body.status);
       await audit(
         'partner.status_changed',
         { type: 'partner', id: partner.id },
-        { from: current.status, to: status, reason: body.reason },
+        { from, to: partner.status, reason: body.reason },
       );
       return { status: 200, body: toProfile(partner) };
     },

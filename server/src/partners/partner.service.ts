@@ -1,12 +1,15 @@
 import { maskInn, maskPassport } from '../../../shared/requisites';
 import type { AccountCaller } from '../auth/caller';
 import { open, seal } from '../crypto/secret-box';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import { AppError } from '../errors';
 import { createId } from '../ids';
 import type { PartnerProfile, RegisterPartnerBody } from './partner';
 import * as repo from './partner.repository';
 import { canSignContract, initialStatus, payoutEligible } from './partner.rules';
+
+/** Reads other domains may use; every write to `partners` goes through the functions below. */
+export { findPartnerByAccountId, findPartnerById, type PartnerRow } from './partner.repository';
 
 /**
  * Kinds whose ИНН identifies a person rather than a registered business: sealed at rest. A company's or an
@@ -128,11 +131,11 @@ export async function registerPartner(
 }
 
 export async function signContract(
-  db: Db,
+  db: Tx,
   partnerId: string,
   contract: { number: string; signedAt: Date },
 ): Promise<repo.PartnerRow> {
-  const partner = await repo.findPartnerById(db, partnerId, { forUpdate: true });
+  const partner = await repo.lockPartner(db, partnerId);
   if (!partner) throw new AppError('not_found', 'No such partner');
   if (!canSignContract(partner.kind)) {
     throw new AppError(
@@ -145,4 +148,26 @@ export async function signContract(
   const updated = await repo.markContractSigned(db, partnerId, contract);
   if (!updated) throw new AppError('conflict', 'The partner changed meanwhile; retry');
   return updated;
+}
+
+/**
+ * An admin blocks or unblocks a partner. Unblocking returns to where the contract stands: active once
+ * signed (or for individuals, who sign none), else pending the contract.
+ */
+export async function setPartnerStatus(
+  trx: Tx,
+  partnerId: string,
+  to: 'blocked' | 'active',
+): Promise<{ partner: repo.PartnerRow; from: repo.PartnerRow['status'] }> {
+  const current = await repo.lockPartner(trx, partnerId);
+  if (!current) throw new AppError('not_found', 'No such partner');
+  const status =
+    to === 'blocked'
+      ? 'blocked'
+      : current.contract_signed_at || current.kind === 'individual'
+        ? 'active'
+        : 'pending_contract';
+  const partner = await repo.setPartnerStatus(trx, partnerId, status);
+  if (!partner) throw new AppError('not_found', 'No such partner');
+  return { partner, from: current.status };
 }

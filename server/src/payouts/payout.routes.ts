@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
-import { getProgramSettings, updateProgramSettings } from '../settings/settings.repository';
-import { ProgramSettings, RateBody } from '../settings/settings';
-import { AppError } from '../errors';
-import { findPartnerById } from '../partners/partner.repository';
-import { programDate, runPayouts } from './payout.service';
+import { listPayoutRuns, programDate, runPayouts } from './payout.service';
 
 const RunResult = z.object({
   runId: z.string(),
@@ -55,12 +51,7 @@ export const payoutRoutes = [
       200: { description: 'Runs', schema: z.object({ items: z.array(RunResult.omit({ created: true })) }) },
     },
     async handler({ db }) {
-      const rows = await db
-        .selectFrom('payout_runs')
-        .selectAll()
-        .orderBy('as_of', 'desc')
-        .limit(100)
-        .execute();
+      const rows = await listPayoutRuns(db, 100);
       return {
         status: 200,
         body: {
@@ -72,58 +63,6 @@ export const payoutRoutes = [
           })),
         },
       };
-    },
-  }),
-
-  defineRoute({
-    method: 'get',
-    path: '/api/v1/admin/settings',
-    summary: 'Admin: program settings (hold, minimum, payout days, reminder days)',
-    tag: 'admin',
-    auth: 'admin',
-    responses: { 200: { description: 'Settings', schema: ProgramSettings } },
-    async handler({ db }) {
-      return { status: 200, body: await getProgramSettings(db) };
-    },
-  }),
-
-  defineRoute({
-    method: 'put',
-    path: '/api/v1/admin/settings',
-    summary: 'Admin: change program settings',
-    tag: 'admin',
-    auth: 'admin',
-    body: ProgramSettings.partial().strict(),
-    responses: { 200: { description: 'Settings', schema: ProgramSettings } },
-    async handler({ db, body, audit }) {
-      const settings = await updateProgramSettings(db, body);
-      await audit('settings.changed', { type: 'program', id: 'settings' }, body);
-      return { status: 200, body: settings };
-    },
-  }),
-
-  defineRoute({
-    method: 'post',
-    path: '/api/v1/admin/rates',
-    summary: 'Admin: a program or per-partner rate from a date on; past commissions keep their rate',
-    tag: 'admin',
-    auth: 'admin',
-    body: RateBody,
-    responses: { 201: { description: 'Scheduled', schema: RateBody } },
-    async handler({ db, body, audit }) {
-      if (body.partnerId && !(await findPartnerById(db, body.partnerId)))
-        throw new AppError('not_found', 'No such partner');
-      await db
-        .insertInto('rate_schedules')
-        .values({
-          partner_id: body.partnerId ?? null,
-          channel: body.channel,
-          rate_bps: body.rateBps,
-          effective_from: new Date(body.effectiveFrom),
-        })
-        .execute();
-      await audit('rate.scheduled', { type: 'rate', id: body.partnerId ?? 'program' }, body);
-      return { status: 201, body };
     },
   }),
 ];

@@ -1,4 +1,4 @@
-import { scheduledPayoutDate } from './payout.service';
+import { scheduledPayoutDate } from './payout.rules';
 
 describe('the payout schedule', () => {
   it.each([

@@ -1,22 +1,23 @@
 import { sql, type Selectable } from 'kysely';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import type { PinsTable, PinStatus } from '../db/schema';
 import { HOLDING_STATUSES } from './pin.rules';
 
 export type PinRow = Selectable<PinsTable>;
 
-export async function findHoldingPin(
-  db: Db,
-  clientAccountId: number,
-  options: { forUpdate?: boolean } = {},
-): Promise<PinRow | undefined> {
-  let q = db
+const holdingPin = (db: Db, clientAccountId: number) =>
+  db
     .selectFrom('pins')
     .selectAll()
     .where('client_account_id', '=', BigInt(clientAccountId))
     .where('status', 'in', HOLDING_STATUSES);
-  if (options.forUpdate) q = q.forUpdate();
-  return q.executeTakeFirst();
+
+export async function findHoldingPin(db: Db, clientAccountId: number): Promise<PinRow | undefined> {
+  return holdingPin(db, clientAccountId).executeTakeFirst();
+}
+
+export async function lockHoldingPin(trx: Tx, clientAccountId: number): Promise<PinRow | undefined> {
+  return holdingPin(trx, clientAccountId).forUpdate().executeTakeFirst();
 }
 
 /** The holding pin of a client account with its partner's public fields, in one query. */
@@ -43,14 +44,12 @@ export async function findHoldingPinWithPartner(db: Db, clientAccountId: number)
   };
 }
 
-export async function findPin(
-  db: Db,
-  id: string,
-  options: { forUpdate?: boolean } = {},
-): Promise<PinRow | undefined> {
-  let q = db.selectFrom('pins').selectAll().where('id', '=', id);
-  if (options.forUpdate) q = q.forUpdate();
-  return q.executeTakeFirst();
+export async function findPin(db: Db, id: string): Promise<PinRow | undefined> {
+  return db.selectFrom('pins').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function lockPin(trx: Tx, id: string): Promise<PinRow | undefined> {
+  return trx.selectFrom('pins').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 type NewPin = {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import type { PinStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { createId } from '../ids';
@@ -131,8 +131,8 @@ export async function prepareVendorKnowledge(
   return vendorKnowledge(db, clientAccountId, vendorCrm);
 }
 
-async function getPinForUpdateOrThrow(db: Db, id: string): Promise<repo.PinRow> {
-  const pin = await repo.findPin(db, id, { forUpdate: true });
+async function getPinForUpdateOrThrow(db: Tx, id: string): Promise<repo.PinRow> {
+  const pin = await repo.lockPin(db, id);
   if (!pin) throw new AppError('not_found', 'No such pin');
   return pin;
 }
@@ -143,7 +143,7 @@ function wrongState(pin: repo.PinRow, expected: PinStatus[]): AppError {
 
 /** Rule 9: the client's own request turns a waiting pin into an exclusive one. */
 export async function recordClientRequest(
-  db: Db,
+  db: Tx,
   pinId: string,
   source: 'admin' | 'client_link',
   vendorAccountId: number,
@@ -173,7 +173,7 @@ export async function recordClientRequest(
  * automatic case); `details` go into the pin's history beside the reason.
  */
 export async function attributePin(
-  db: Db,
+  db: Tx,
   pinId: string,
   vendorAccountId: number,
   reason: string,
@@ -225,7 +225,7 @@ export async function decidePendingCheck(
 }
 
 export async function releasePin(
-  db: Db,
+  db: Tx,
   pinId: string,
   vendorAccountId: number,
   reason: string,
@@ -243,7 +243,7 @@ export async function releasePin(
 
 /** Moves a client to another partner on the client's request; the old pin's history stays. */
 export async function transferPin(
-  db: Db,
+  db: Tx,
   pinId: string,
   input: { toPartnerId: string; reason: string; clientRequest: { receivedAt: Date; note: string } },
   vendorAccountId: number,
@@ -311,10 +311,19 @@ export async function createConfirmationLink(db: Db, partner: PartnerRow, pinId:
   return { code, url: `${publicUrl}/confirm/${code}`, expiresAt: expiresAt.toISOString() };
 }
 
-export async function findLinkOrThrow(db: Db, code: string, options: { forUpdate?: boolean } = {}) {
-  let q = db.selectFrom('client_request_links').selectAll().where('code_hash', '=', hashCode(code));
-  if (options.forUpdate) q = q.forUpdate();
-  const link = await q.executeTakeFirst();
+const linkByCode = (db: Db, code: string) =>
+  db.selectFrom('client_request_links').selectAll().where('code_hash', '=', hashCode(code));
+
+/** A usable confirmation link (404, 409 used, 410 expired otherwise). */
+export async function findLinkOrThrow(db: Db, code: string) {
+  return usableLinkOrThrow(await linkByCode(db, code).executeTakeFirst());
+}
+
+async function lockLinkOrThrow(trx: Tx, code: string) {
+  return usableLinkOrThrow(await linkByCode(trx, code).forUpdate().executeTakeFirst());
+}
+
+function usableLinkOrThrow<L extends { used_at: Date | null; expires_at: Date }>(link: L | undefined): L {
   if (!link) throw new AppError('not_found', 'No such confirmation link');
   if (link.used_at) throw new AppError('link_used', 'This link was already used');
   if (link.expires_at <= new Date())
@@ -324,12 +333,12 @@ export async function findLinkOrThrow(db: Db, code: string, options: { forUpdate
 
 /** The client confirms: the caller's own account must be the pinned client account (not the partner's). */
 export async function confirmByClient(
-  db: Db,
+  db: Tx,
   code: string,
   callerAccountId: number,
   vendorAccountId: number,
 ): Promise<repo.PinRow> {
-  const link = await findLinkOrThrow(db, code, { forUpdate: true });
+  const link = await lockLinkOrThrow(db, code);
   const pin = await getPinForUpdateOrThrow(db, link.pin_id);
   if (Number(pin.client_account_id) !== callerAccountId) {
     throw new AppError(

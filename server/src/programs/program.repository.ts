@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Channel } from '../db/schema';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
 import type { EvaluationPartner } from './program.rules';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 
 export interface ProgramVersionRow {
   version: number;
@@ -39,7 +39,7 @@ export async function findVersionInForce(db: Db, at: Date): Promise<ProgramVersi
  * saves, so two admins saving at once get versions n and n+1 instead of a key conflict.
  */
 export async function appendVersion(
-  trx: Db,
+  trx: Tx,
   row: { document: unknown; effectiveFrom: Date; createdBy: string },
 ): Promise<ProgramVersionRow> {
   await sql`SELECT pg_advisory_xact_lock(hashtext('program_versions'))`.execute(trx);

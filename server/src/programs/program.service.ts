@@ -1,4 +1,4 @@
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import { AppError } from '../errors';
 import {
   ProgramDocument,
@@ -59,7 +59,7 @@ export async function programHistory(db: Db): Promise<ProgramVersion[]> {
  * version never starts in the past: rewards already made keep the version that made them.
  */
 export async function saveProgram(
-  trx: Db,
+  trx: Tx,
   body: ProgramPut,
   createdBy: string,
   now: Date,

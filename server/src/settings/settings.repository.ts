@@ -50,6 +50,21 @@ export async function getPriceList(db: Db): Promise<Map<string, number>> {
   return new Map(Object.entries((row?.value ?? {}) as Record<string, number>));
 }
 
+export async function insertRateSchedule(
+  db: Db,
+  rate: { partnerId: string | null; channel: Channel; rateBps: number; effectiveFrom: Date },
+): Promise<void> {
+  await db
+    .insertInto('rate_schedules')
+    .values({
+      partner_id: rate.partnerId,
+      channel: rate.channel,
+      rate_bps: rate.rateBps,
+      effective_from: rate.effectiveFrom,
+    })
+    .execute();
+}
+
 /**
  * The rate valid at `at` for a partner and channel (rule 16): the partner's own override in force at that
  * date if any, else the program rate in force at that date.
