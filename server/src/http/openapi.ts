@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProblemBody } from './errors';
 import type { RouteSpec } from './route';
 
 /**
@@ -87,28 +88,7 @@ export function buildOpenApi(
         billingKey: { type: 'http', scheme: 'bearer', description: 'BILLING_API_KEY' },
       },
       schemas: {
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'detail', 'code'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            code: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  path: { type: 'string' },
-                  message: { type: 'string' },
-                  messageRu: { type: 'string' },
-                },
-              },
-            },
-          },
-        },
+        Problem: toSchema(ProblemBody, 'output'),
       },
     },
   };
