@@ -42,12 +42,13 @@ export function buildOpenApi(
     }
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
+      const mediaTypes = [r.contentType ?? (r.schema ? 'application/json' : [])].flat();
+      const media = r.schema ? { schema: toSchema(r.schema, 'output') } : {};
       responses[status] = {
         description: r.description,
-        ...(r.schema
-          ? { content: { [r.contentType ?? 'application/json']: { schema: toSchema(r.schema, 'output') } } }
+        ...(mediaTypes.length > 0
+          ? { content: Object.fromEntries(mediaTypes.map((type) => [type, media])) }
           : {}),
-        ...(r.contentType && !r.schema ? { content: { [r.contentType]: {} } } : {}),
       };
     }
     responses.default = {
