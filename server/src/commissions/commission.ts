@@ -43,6 +43,8 @@ export const RefundResult = z.object({ id: z.string(), reversalMinor: z.number()
 export const CommissionRow = z.object({
   id: z.string(),
   paymentId: z.string(),
+  /** Billing's id of the payment: the one a `missing_commission` dispute names. */
+  externalPaymentId: z.string(),
   clientAccountId: z.number(),
   channel: z.enum(['vendor_direct', 'partner_net']),
   grossMinor: z.number(),
