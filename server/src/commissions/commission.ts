@@ -70,3 +70,10 @@ export const Balance = z.object({
   invoicedMinor: z.number(),
   compensationMinor: z.number(),
 });
+
+/** One month (Moscow time) of a partner's commissions, for the earnings chart. */
+export const MonthlyEarning = z.object({
+  month: z.string(),
+  commissionMinor: z.number(),
+  reversedMinor: z.number(),
+});

@@ -4,15 +4,8 @@ import { getProgramSettings, updateProgramSettings } from '../settings/settings.
 import { ProgramSettings, RateBody } from '../settings/settings';
 import { AppError } from '../errors';
 import { findPartnerById } from '../partners/partner.repository';
+import { PayoutRunListView, PayoutRunView } from './payout';
 import { programDate, runPayouts } from './payout.service';
-
-const RunResult = z.object({
-  runId: z.string(),
-  asOf: z.string(),
-  created: z.boolean(),
-  invoicesCreated: z.number(),
-  totalMinor: z.number(),
-});
 
 export const payoutRoutes = [
   defineRoute({
@@ -31,7 +24,7 @@ export const payoutRoutes = [
       }),
     }),
     responses: {
-      200: { description: 'The run (created: false when this date already ran)', schema: RunResult },
+      200: { description: 'The run (created: false when this date already ran)', schema: PayoutRunView },
     },
     async handler({ db, body, audit }) {
       const run = await runPayouts(db, body.asOf);
@@ -52,7 +45,7 @@ export const payoutRoutes = [
     tag: 'admin',
     auth: 'admin',
     responses: {
-      200: { description: 'Runs', schema: z.object({ items: z.array(RunResult.omit({ created: true })) }) },
+      200: { description: 'Runs', schema: PayoutRunListView },
     },
     async handler({ db }) {
       const rows = await db

@@ -9,15 +9,8 @@ import { getPartnerOrThrow } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
 import { findHoldingPin } from '../pins/pin.repository';
 import { staffView } from '../pins/pin.rules';
+import { QuestionView } from './question';
 
-const QuestionView = z.object({
-  id: z.string(),
-  clientAccountId: z.number(),
-  pinId: z.string(),
-  text: z.string(),
-  createdAt: z.string(),
-  answeredAt: z.string().nullable(),
-});
 const QuestionIdParams = z.strictObject({
   id: idOf('qst'),
 });
