@@ -8,6 +8,7 @@ import { createApp } from '../../server/src/http/app';
 import type { AppContext } from '../../server/src/context';
 import { createLogger } from '../../server/src/logger';
 import { allRoutes } from '../../server/src/http/routes';
+import { createContract } from './contract';
 import { createTestDb, type TestDb } from './db';
 
 export const VENDOR_ACCOUNT_ID = 1000001;
@@ -83,6 +84,46 @@ export interface TestAppOptions {
   devHost?: { widgetDir: string; hostDir: string };
 }
 
+/** Every route spec's declared responses: each answer a test receives through `callApi` is held to them. */
+const apiContract = createContract(allRoutes);
+
+/**
+ * One real HTTP request to the app as the tests make it. The answer must match what its route declares
+ * (`contract.ts`): a drift fails the test that made the call, with the route, the status and the zod issues.
+ */
+export async function callApi(
+  url: string,
+  billingApiKey: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<CallResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers['X-Auth-Token'] = options.token;
+  if (options.billing) headers.Authorization = `Bearer ${billingApiKey}`;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const response = await fetch(url + path, { method, headers, body });
+  const buffer = Buffer.from(await response.arrayBuffer());
+  const text = buffer.toString('utf8');
+  const contentType = response.headers.get('content-type');
+  let parsed: unknown = text;
+  if ((contentType ?? '').includes('json') && text) parsed = JSON.parse(text);
+  apiContract.check({
+    method,
+    path,
+    status: response.status,
+    contentType,
+    body: parsed,
+    redirected: response.redirected,
+  });
+  return { status: response.status, headers: response.headers, body: parsed as any, text, buffer };
+}
+
 /** The real Express app over real HTTP on a fresh database; tokens are minted exactly as amoCRM mints them. */
 export async function startTestApp(
   overrides: Partial<Config> = {},
@@ -140,23 +181,7 @@ export async function startTestApp(
     partnerToken: (accountId) => tokenFor({ accountId, userId: 1 }),
     staffToken: (userId = 50) => tokenFor({ accountId: VENDOR_ACCOUNT_ID, userId, subdomain: 'vendor' }),
     adminToken: () => tokenFor({ accountId: VENDOR_ACCOUNT_ID, userId: ADMIN_USER_ID, subdomain: 'vendor' }),
-    async call(method, path, options = {}) {
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.token) headers['X-Auth-Token'] = options.token;
-      if (options.billing) headers.Authorization = `Bearer ${config.billingApiKey}`;
-      let body: string | Uint8Array<ArrayBuffer> | undefined;
-      if (options.rawBody !== undefined) body = options.rawBody;
-      else if (options.body !== undefined) {
-        body = JSON.stringify(options.body);
-        headers['Content-Type'] ??= 'application/json';
-      }
-      const response = await fetch(url + path, { method, headers, body });
-      const buffer = Buffer.from(await response.arrayBuffer());
-      const text = buffer.toString('utf8');
-      let parsed: unknown = text;
-      if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-      return { status: response.status, headers: response.headers, body: parsed as any, text, buffer };
-    },
+    call: (method, path, options) => callApi(url, config.billingApiKey, method, path, options),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -214,6 +214,12 @@ describe('widget.zip', () => {
     expect(typeof target.callbacks.render).toBe('function');
   });
 
+  test('script.js carries no zod: the API types come from the server as type-only imports', () => {
+    // widget/src/types.ts infers the API's shapes from the server's zod schemas; one value import would
+    // bundle zod (every zod schema object has a `_zod` property) and the server module behind it.
+    expect(text('script.js')).not.toContain('_zod');
+  });
+
   test(`script.js gzipped stays within the ${BUNDLE_BUDGET_GZIP_BYTES / 1024} KB budget`, () => {
     const raw = files.get('script.js')!;
     const gzipped = zlib.gzipSync(raw, { level: 9 }).length;

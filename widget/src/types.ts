@@ -1,196 +1,72 @@
 /**
- * The shapes of our API as the widget reads them (API.md; the server publishes the full contract at
- * `GET /api/v1/openapi.json`). Money fields end in `Minor` (integer minor units) and are only displayed.
- * Fields marked optional are tolerated when missing, so the widget keeps working while the API grows.
+ * The shapes of our API as the widget reads them: inferred from the server's response schemas, the same
+ * ones that build the OpenAPI document (`GET /api/v1/openapi.json`) and that the API tests hold every answer
+ * to (`test/support/contract.ts`), so a field the server renames breaks the widget's type-check, not a
+ * partner's screen. Type-only imports: neither the server's code nor zod enters the bundle.
+ * Money fields end in `Minor` (integer minor units) and are only displayed.
  */
+import type { z } from 'zod';
+import type { WhoAmIView } from '../../server/src/auth/whoami';
+import type {
+  Balance as BalanceView,
+  CommissionRow,
+  MonthlyEarning as MonthView,
+} from '../../server/src/commissions/commission';
+import type { DisputeView } from '../../server/src/disputes/dispute';
+import type { InvoiceView, PaymentOption as PaymentOptionView } from '../../server/src/invoices/invoice';
+import type { PartnerProfile } from '../../server/src/partners/partner';
+import type { PayoutRunListView, PayoutRunView } from '../../server/src/payouts/payout';
+import type {
+  AdminPinView,
+  ClientRequestView,
+  ConfirmationLinkView,
+  PartnerPinView,
+  PartnerPublic,
+  PinView,
+  StaffClientView,
+} from '../../server/src/pins/pin';
+import type { QuestionView } from '../../server/src/questions/question';
 
-export type Role = 'visitor' | 'partner' | 'staff' | 'admin';
-export type PartnerKind = 'legal_entity' | 'sole_proprietor' | 'self_employed' | 'individual';
-export type PartnerStatus = 'pending_contract' | 'active' | 'blocked';
-export type PinStatus =
-  | 'pinned'
-  | 'attributed'
-  | 'pending_client_request'
-  | 'pending_check'
-  | 'rejected'
-  | 'released'
-  | 'transferred';
+export type WhoAmI = z.infer<typeof WhoAmIView>;
+export type Role = WhoAmI['role'];
 
-export interface WhoAmI {
-  accountId: number;
-  userId: number;
-  subdomain: string;
-  role: Role;
-  partnerId?: string | null;
-  partnerStatus?: PartnerStatus | null;
-  /** Staff: the vendor's company field holding the client's account id (the server knows it). */
-  clientAccountFieldId?: number | null;
-}
+export type Partner = z.infer<typeof PartnerProfile>;
+export type PartnerKind = Partner['kind'];
+export type PartnerStatus = Partner['status'];
+export type Contacts = Partner['contacts'];
+/** A partner as the vendor's staff see it on a client's card. */
+export type PublicPartner = z.infer<typeof PartnerPublic>;
 
+/** A pin as every pin route answers it. */
+export type Pin = z.infer<typeof PinView>;
+export type PinStatus = Pin['status'];
+/** `GET /api/v1/pins`: this partner's pins, with what each client pays for and until when. */
+export type PartnerPin = z.infer<typeof PartnerPinView>;
+/** `GET /api/v1/admin/pins`: a pin with whose it is. */
+export type AdminPin = z.infer<typeof AdminPinView>;
+export type ConfirmationLink = z.infer<typeof ConfirmationLinkView>;
+export type ClientRequest = z.infer<typeof ClientRequestView>;
+export type StaffClient = z.infer<typeof StaffClientView>;
+
+export type Question = z.infer<typeof QuestionView>;
+export type Dispute = z.infer<typeof DisputeView>;
+
+export type Commission = z.infer<typeof CommissionRow>;
+export type Balance = z.infer<typeof BalanceView>;
+/** `GET /api/v1/commissions/monthly`: the server's sums per month (Moscow time), for the chart. */
+export type MonthlyEarning = z.infer<typeof MonthView>;
+
+export type Invoice = z.infer<typeof InvoiceView>;
+/** How a net invoice may be paid, with the server's own words (rule 15: card gives no closing documents). */
+export type PaymentOption = z.infer<typeof PaymentOptionView>;
+
+export type PayoutRun = z.infer<typeof PayoutRunView>;
+export type PayoutRunList = z.infer<typeof PayoutRunListView>;
+
+/** A page of a list answer (API.md, "Lists"). */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-export interface Contacts {
-  email?: string;
-  phone?: string;
-  telegram?: string;
-  site?: string;
-}
-
-export interface Partner {
-  id: string;
-  accountId: number;
-  kind: PartnerKind;
-  status: PartnerStatus;
-  payoutEligible: boolean;
-  name: string;
-  inn: string | null;
-  kpp: string | null;
-  ogrn: string | null;
-  passport: { masked: string } | null;
-  bank: { bik: string; account: string; correspondentAccount: string; bankName: string } | null;
-  contacts: Contacts;
-  contract: { number: string; signedAt: string } | null;
-  createdAt: string;
-}
-
-export interface Pin {
-  id: string;
-  clientAccountId: number;
-  clientSubdomain?: string | null;
-  status: PinStatus;
-  exclusive: boolean;
-  reason?: string | null;
-  comment?: string | null;
-  since?: string | null;
-  until?: string | null;
-  createdAt?: string;
-  partnerId?: string;
-  /** Products the client pays for and until when (from its payments). */
-  products?: string[];
-  paidUntil?: string | null;
-}
-
-export interface PublicPartner {
-  id: string;
-  name: string;
-  contacts: Contacts;
-}
-
-export interface StaffClient {
-  clientAccountId: number;
-  pin: null | {
-    id: string;
-    partner: PublicPartner;
-    status: PinStatus;
-    exclusive: boolean;
-    since: string | null;
-  };
-  salesMayContact: boolean;
-  supportRouteTo: PublicPartner | null;
-}
-
-export interface Question {
-  id: string;
-  clientAccountId: number;
-  pinId: string;
-  text: string;
-  createdAt: string;
-  answeredAt: string | null;
-}
-
-export interface Dispute {
-  id: string;
-  partnerId: string;
-  kind: 'rejected_pin' | 'missing_commission';
-  pinId: string | null;
-  paymentExternalId: string | null;
-  text: string;
-  status: 'open' | 'decided_for_partner' | 'decided_against_partner';
-  decisionReason: string | null;
-  compensationMinor: number | null;
-  currency: string | null;
-  decidedAt: string | null;
-  createdAt: string;
-}
-
-export interface Commission {
-  id?: string;
-  paymentId: string;
-  clientAccountId: number;
-  channel: 'vendor_direct' | 'partner_net' | string;
-  grossMinor: number;
-  rateBps: number;
-  commissionMinor: number;
-  currency?: string;
-  payable: boolean;
-  reason?: string | null;
-  status: string;
-  reversedMinor?: number;
-  productCode?: string | null;
-  paidAt?: string;
-  accruedAt?: string;
-  createdAt?: string;
-}
-
-export interface Balance {
-  currency: string;
-  earnedMinor: number;
-  reversedMinor: number;
-  paidOutMinor: number;
-  payableMinor: number;
-  notPayableMinor: number;
-  /** `partner_net` rewards the partner kept when paying the vendor's net invoice. */
-  keptMinor?: number;
-  /** Rewards already on an issued reward invoice, waiting for the vendor's payment. */
-  invoicedMinor?: number;
-  /** Dispute compensations (rule 12). */
-  compensationMinor?: number;
-}
-
-/** `GET /api/v1/commissions/monthly`: the server's sums per month (Moscow time), for the chart. */
-export interface MonthlyEarning {
-  month: string;
-  commissionMinor: number;
-  reversedMinor: number;
-}
-
-/** How a net invoice may be paid, with the server's own words (rule 15: card gives no closing documents). */
-export interface PaymentOption {
-  method: 'bank' | 'card';
-  closingDocuments: boolean;
-  note: { ru: string; en: string };
-}
-
-export interface Invoice {
-  id: string;
-  number?: string;
-  kind: 'net' | 'reward' | string;
-  status: 'issued' | 'paid' | 'cancelled' | string;
-  amountMinor: number;
-  currency?: string;
-  issuedAt?: string;
-  paidAt?: string | null;
-  paymentMethod?: 'bank' | 'card' | null;
-  partnerId?: string;
-  partnerName?: string;
-  clientAccountId?: number | null;
-  productCode?: string | null;
-  grossMinor?: number | null;
-  rewardMinor?: number | null;
-  /** A path (or URL) of the PDF when the server names it; otherwise the widget uses the documented one. */
-  pdfUrl?: string;
-}
-
-export interface PayoutRun {
-  runId: string;
-  asOf: string;
-  /** false when this date had already run: the same run is answered again. */
-  created?: boolean;
-  invoicesCreated: number;
-  totalMinor: number;
 }
 
 /** A list answer: `{ items, nextCursor }` (API.md), tolerating a bare array. */

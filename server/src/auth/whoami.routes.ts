@@ -1,21 +1,6 @@
-import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { findPartnerByAccountId } from '../partners/partner.repository';
-
-const WhoAmI = z.object({
-  accountId: z.number(),
-  userId: z.number(),
-  subdomain: z.string(),
-  role: z.enum(['visitor', 'partner', 'staff', 'admin']),
-  partnerId: z.string().nullable(),
-  partnerStatus: z.enum(['pending_contract', 'active', 'blocked']).nullable(),
-  /**
-   * Staff only: the vendor's company custom field whose value is the client's account id
-   * (AMO_CLIENT_ACCOUNT_FIELD_ID, else the one the server found or created), so the staff card reads it with
-   * no widget setting. null for partners and visitors, and while amoCRM cannot say.
-   */
-  clientAccountFieldId: z.number().int().positive().nullable(),
-});
+import { WhoAmIView } from './whoami';
 
 /** Lets the widget choose its screens: partner or visitor (registration), staff or admin. */
 export const whoamiRoutes = [
@@ -25,7 +10,7 @@ export const whoamiRoutes = [
     summary: 'Who the verified token says the caller is, and which widget mode applies',
     tag: 'widget',
     auth: 'widget',
-    responses: { 200: { description: 'Identity', schema: WhoAmI } },
+    responses: { 200: { description: 'Identity', schema: WhoAmIView } },
     async handler({ db, caller, app }) {
       if (caller.kind === 'staff') {
         const fieldId =

@@ -83,7 +83,12 @@ export const documentRoutes = [
     auth: 'account',
     params: z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }),
     query: z.strictObject({ format: z.enum(['pdf', 'csv']).default('pdf') }),
-    responses: { 200: { description: 'Statement', contentType: 'application/pdf' } },
+    responses: {
+      200: {
+        description: 'Statement (PDF, or CSV with format=csv)',
+        contentType: ['application/pdf', 'text/csv'],
+      },
+    },
     async handler({ db, caller, params, query, app }) {
       const partner = await getPartnerOrThrow(db, caller.accountId);
       const [year, month] = params.month.split('-').map(Number) as [number, number];

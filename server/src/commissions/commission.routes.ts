@@ -6,7 +6,15 @@ import { requestHash } from '../idempotency/idempotency';
 import { findPartnerByAccountId } from '../partners/partner.repository';
 import { getPartnerOrThrow } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
-import { Balance, CommissionRow, PaymentBody, PaymentResult, RefundBody, RefundResult } from './commission';
+import {
+  Balance,
+  CommissionRow,
+  MonthlyEarning,
+  PaymentBody,
+  PaymentResult,
+  RefundBody,
+  RefundResult,
+} from './commission';
 import * as repo from './commission.repository';
 import { recordPayment, recordRefund } from './payment.service';
 
@@ -146,11 +154,7 @@ export const commissionRoutes = [
     responses: {
       200: {
         description: 'Months',
-        schema: z.object({
-          items: z.array(
-            z.object({ month: z.string(), commissionMinor: z.number(), reversedMinor: z.number() }),
-          ),
-        }),
+        schema: z.object({ items: z.array(MonthlyEarning) }),
       },
     },
     async handler({ db, caller, query }) {

@@ -43,6 +43,8 @@ export const RefundResult = z.object({ id: z.string(), reversalMinor: z.number()
 export const CommissionRow = z.object({
   id: z.string(),
   paymentId: z.string(),
+  /** Billing's id of the payment: the one a `missing_commission` dispute names. */
+  externalPaymentId: z.string(),
   clientAccountId: z.number(),
   channel: z.enum(['vendor_direct', 'partner_net']),
   grossMinor: z.number(),
@@ -67,4 +69,11 @@ export const Balance = z.object({
   keptMinor: z.number(),
   invoicedMinor: z.number(),
   compensationMinor: z.number(),
+});
+
+/** One month (Moscow time) of a partner's commissions, for the earnings chart. */
+export const MonthlyEarning = z.object({
+  month: z.string(),
+  commissionMinor: z.number(),
+  reversedMinor: z.number(),
 });

@@ -6,21 +6,8 @@ import { idOf } from '../ids';
 import { getPartnerOrThrow } from '../partners/partner.service';
 import { listDisputes, type DisputeRow, type DisputeStatus } from './dispute.repository';
 import { decideDispute, openDispute } from './dispute.service';
+import { DisputeView } from './dispute';
 
-const DisputeView = z.object({
-  id: z.string(),
-  partnerId: z.string(),
-  kind: z.enum(['rejected_pin', 'missing_commission']),
-  pinId: z.string().nullable(),
-  paymentExternalId: z.string().nullable(),
-  text: z.string(),
-  status: z.enum(['open', 'decided_for_partner', 'decided_against_partner']),
-  decisionReason: z.string().nullable(),
-  compensationMinor: z.number().nullable(),
-  currency: z.string().nullable(),
-  decidedAt: z.string().nullable(),
-  createdAt: z.string(),
-});
 const DisputeIdParams = z.strictObject({
   id: idOf('dsp'),
 });

@@ -2,7 +2,8 @@
  * The HTTP side of the server's errors (`../errors.ts`): the status of each code and the problem+json body.
  * The error middleware in `app.ts` is the only place that turns errors into responses.
  */
-import { type AppError, ERROR_CODES, type ErrorCode, type FieldError } from '../errors';
+import { z } from 'zod';
+import { type AppError, ERROR_CODES, type ErrorCode } from '../errors';
 
 /** Every code has a status: a code added without one does not compile. */
 const STATUS: Record<ErrorCode, number> = {
@@ -41,15 +42,19 @@ export function statusOf(error: AppError): number {
   return STATUS[error.code];
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  errors?: FieldError[];
-  requestId?: string;
-}
+/** The problem+json body of every error answer; OpenAPI publishes this schema as `Problem`. */
+export const ProblemBody = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+  errors: z
+    .array(z.object({ path: z.string(), message: z.string(), messageRu: z.string().optional() }))
+    .optional(),
+  requestId: z.string().optional(),
+});
+export type Problem = z.infer<typeof ProblemBody>;
 
 export function toProblem(error: AppError, requestId?: string): Problem {
   return {

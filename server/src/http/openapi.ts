@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProblemBody } from './errors';
 import type { RouteSpec } from './route';
 
 /**
@@ -41,12 +42,13 @@ export function buildOpenApi(
     }
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(spec.responses)) {
+      const mediaTypes = [r.contentType ?? (r.schema ? 'application/json' : [])].flat();
+      const media = r.schema ? { schema: toSchema(r.schema, 'output') } : {};
       responses[status] = {
         description: r.description,
-        ...(r.schema
-          ? { content: { [r.contentType ?? 'application/json']: { schema: toSchema(r.schema, 'output') } } }
+        ...(mediaTypes.length > 0
+          ? { content: Object.fromEntries(mediaTypes.map((type) => [type, media])) }
           : {}),
-        ...(r.contentType && !r.schema ? { content: { [r.contentType]: {} } } : {}),
       };
     }
     responses.default = {
@@ -87,28 +89,7 @@ export function buildOpenApi(
         billingKey: { type: 'http', scheme: 'bearer', description: 'BILLING_API_KEY' },
       },
       schemas: {
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'detail', 'code'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            code: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  path: { type: 'string' },
-                  message: { type: 'string' },
-                  messageRu: { type: 'string' },
-                },
-              },
-            },
-          },
-        },
+        Problem: toSchema(ProblemBody, 'output'),
       },
     },
   };

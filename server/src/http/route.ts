@@ -87,8 +87,11 @@ export interface RouteSpec<
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
-  /** Documented responses for OpenAPI: status → description and optional schema. */
-  responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  /**
+   * Documented responses for OpenAPI, and what the API tests hold every answer to: status → description,
+   * the JSON body's schema, or the media type(s) of a body that is not JSON (a PDF; a PDF or a CSV).
+   */
+  responses: Record<number, { description: string; schema?: ZodType; contentType?: string | string[] }>;
   /** Applies `Idempotency-Key` (API.md); true by default for every state-changing method. */
   idempotent?: boolean;
   /**

@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { listPayoutRuns, programDate, runPayouts } from './payout.service';
-
-const RunResult = z.object({
-  runId: z.string(),
-  asOf: z.string(),
-  created: z.boolean(),
-  invoicesCreated: z.number(),
-  totalMinor: z.number(),
-});
+import { PayoutRunListView, PayoutRunView } from './payout';
 
 export const payoutRoutes = [
   defineRoute({
@@ -27,7 +20,7 @@ export const payoutRoutes = [
       }),
     }),
     responses: {
-      200: { description: 'The run (created: false when this date already ran)', schema: RunResult },
+      200: { description: 'The run (created: false when this date already ran)', schema: PayoutRunView },
     },
     async handler({ db, body, audit }) {
       const run = await runPayouts(db, body.asOf);
@@ -48,7 +41,7 @@ export const payoutRoutes = [
     tag: 'admin',
     auth: 'admin',
     responses: {
-      200: { description: 'Runs', schema: z.object({ items: z.array(RunResult.omit({ created: true })) }) },
+      200: { description: 'Runs', schema: PayoutRunListView },
     },
     async handler({ db }) {
       const rows = await listPayoutRuns(db, 100);

@@ -8,10 +8,14 @@ import { findPartnerByAccountId, findPartnerById } from '../partners/partner.rep
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
 import {
   AccountIdParam,
+  AdminPinView,
   ClientRequestBody,
+  ClientRequestView,
   ConfirmationCodeParams,
+  ConfirmationLinkView,
   CreatePinBody,
   KnownAccountsBody,
+  PartnerPinView,
   PIN_STATUSES,
   PinEventView,
   PinIdParams,
@@ -25,10 +29,7 @@ import { staffView, type VendorKnowledge } from './pin.rules';
 import * as service from './pin.service';
 
 const tag = 'pins';
-const PinList = z.object({
-  items: z.array(PinView.extend({ products: z.array(z.string()), paidUntil: z.string().nullable() })),
-  nextCursor: z.string().nullable(),
-});
+const PinList = z.object({ items: z.array(PartnerPinView), nextCursor: z.string().nullable() });
 const Cursor = z.object({ id: z.string() });
 const PinListQuery = ListQuery.extend({ status: z.enum(PIN_STATUSES).optional() });
 const AdminPinListQuery = PinListQuery.extend({ clientAccountId: AccountIdParam.optional() });
@@ -137,10 +138,7 @@ export const pinRoutes = [
     auth: 'account',
     params: PinIdParams,
     responses: {
-      201: {
-        description: 'Link',
-        schema: z.object({ code: z.string(), url: z.string(), expiresAt: z.string() }),
-      },
+      201: { description: 'Link', schema: ConfirmationLinkView },
     },
     async handler({ db, caller, params, app, audit }) {
       const partner = await getActivePartnerOrThrow(db, caller.accountId);
@@ -158,15 +156,7 @@ export const pinRoutes = [
     auth: 'account',
     params: ConfirmationCodeParams,
     responses: {
-      200: {
-        description: 'Request',
-        schema: z.object({
-          pinId: z.string(),
-          clientAccountId: z.number(),
-          partner: z.object({ name: z.string() }),
-          expiresAt: z.string(),
-        }),
-      },
+      200: { description: 'Request', schema: ClientRequestView },
     },
     async handler({ db, params }) {
       const link = await service.findLinkOrThrow(db, params.code);
@@ -279,10 +269,7 @@ export const pinRoutes = [
     responses: {
       200: {
         description: 'Pins',
-        schema: z.object({
-          items: z.array(PinView.extend({ partnerId: z.string() })),
-          nextCursor: z.string().nullable(),
-        }),
+        schema: z.object({ items: z.array(AdminPinView), nextCursor: z.string().nullable() }),
       },
     },
     async handler({ db, query }) {

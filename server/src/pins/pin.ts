@@ -47,6 +47,23 @@ export const PinView = z.object({
   createdAt: z.string(),
 });
 export type PinView = z.infer<typeof PinView>;
+/** A partner's own pin in its client list, with what the client pays for and until when. */
+export const PartnerPinView = PinView.extend({
+  products: z.array(z.string()),
+  paidUntil: z.string().nullable(),
+});
+/** A pin as admins list it: whose it is. */
+export const AdminPinView = PinView.extend({ partnerId: z.string() });
+
+/** `POST /pins/:id/confirmation-link`: the single-use link the client opens from its own amoCRM account. */
+export const ConfirmationLinkView = z.object({ code: z.string(), url: z.string(), expiresAt: z.string() });
+/** `GET /client-requests/:code`: what a confirmation link asks, as the client sees it. */
+export const ClientRequestView = z.object({
+  pinId: z.string(),
+  clientAccountId: z.number(),
+  partner: z.object({ name: z.string() }),
+  expiresAt: z.string(),
+});
 
 export const PinEventView = z.object({
   at: z.string(),

@@ -6,15 +6,8 @@ import { getPartnerOrThrow } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
 import { listQuestions, type QuestionRow } from './question.repository';
 import { answerQuestion, routeQuestion } from './question.service';
+import { QuestionView } from './question';
 
-const QuestionView = z.object({
-  id: z.string(),
-  clientAccountId: z.number(),
-  pinId: z.string(),
-  text: z.string(),
-  createdAt: z.string(),
-  answeredAt: z.string().nullable(),
-});
 const QuestionIdParams = z.strictObject({
   id: idOf('qst'),
 });

@@ -18,6 +18,7 @@ import { allRoutes } from '../../../server/src/http/routes';
 import { startFakeAmo, type FakeAmo } from '../../fakes/amocrm/fake-amocrm';
 import {
   ADMIN_USER_ID,
+  callApi,
   testConfig,
   VENDOR_ACCOUNT_ID,
   type CallOptions,
@@ -153,22 +154,7 @@ export async function startAmoTest(
     partnerToken: (accountId) => tokenFor(accountId, 1, `acc${accountId}`),
     adminToken: () => tokenFor(VENDOR_ACCOUNT_ID, ADMIN_USER_ID, 'vendor'),
     staffToken: () => tokenFor(VENDOR_ACCOUNT_ID, 50, 'vendor'),
-    async call(method, path, callOptions = {}) {
-      const headers: Record<string, string> = { ...callOptions.headers };
-      if (callOptions.token) headers['X-Auth-Token'] = callOptions.token;
-      let body: string | Uint8Array<ArrayBuffer> | undefined;
-      if (callOptions.rawBody !== undefined) body = callOptions.rawBody;
-      else if (callOptions.body !== undefined) {
-        body = JSON.stringify(callOptions.body);
-        headers['Content-Type'] ??= 'application/json';
-      }
-      const response = await fetch(url + path, { method, headers, body });
-      const buffer = Buffer.from(await response.arrayBuffer());
-      const text = buffer.toString('utf8');
-      let parsed: unknown = text;
-      if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-      return { status: response.status, headers: response.headers, body: parsed as any, text, buffer };
-    },
+    call: (method, path, callOptions) => callApi(url, config.billingApiKey, method, path, callOptions),
     async registerPartner(accountId, name) {
       const res = await env.call('POST', '/api/v1/partner', {
         token: env.partnerToken(accountId),

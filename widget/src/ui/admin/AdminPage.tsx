@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { formatDate, parseAmountToMinor, todayIso } from '../../format';
-import type { Dispute, Invoice, Partner, PayoutRun, Pin } from '../../types';
+import type { AdminPin, Dispute, Invoice, Partner, PayoutRun, PayoutRunList, Pin } from '../../types';
 import { itemsOf } from '../../types';
 import { useAction, useCtx, useLoad, usePaged } from '../ctx';
 import {
@@ -158,7 +158,7 @@ function ClientRequestAction({ pin, onDone }: { pin: Pin; onDone(): void }) {
 
 function RequestsTab({ names }: { names: Map<string, string> }) {
   const { t, lang } = useCtx();
-  const list = usePaged<Pin>('/api/v1/admin/pins', { status: 'pending_client_request', limit: 100 });
+  const list = usePaged<AdminPin>('/api/v1/admin/pins', { status: 'pending_client_request', limit: 100 });
   return (
     <Section title={t('admin.requests_title')} data-section="admin-requests">
       <p class="amop-muted amop-small">{t('admin.requests_intro')}</p>
@@ -178,7 +178,7 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
             {list.items.map((pin) => (
               <tr key={pin.id} data-pin-id={pin.id}>
                 <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
-                <td>{names.get(pin.partnerId ?? '') ?? pin.partnerId}</td>
+                <td>{names.get(pin.partnerId) ?? pin.partnerId}</td>
                 <td>{formatDate(pin.createdAt, lang)}</td>
                 <td>
                   <ClientRequestAction pin={pin} onDone={list.reload} />
@@ -304,15 +304,12 @@ function DisputesTab({ names }: { names: Map<string, string> }) {
   );
 }
 
-const adminPdf = (invoice: Invoice) => invoice.pdfUrl ?? `/api/v1/invoices/${invoice.id}/pdf`;
+const adminPdf = (invoice: Invoice) => invoice.pdfUrl;
 
 function PayoutsTab({ names }: { names: Map<string, string> }) {
   const { t, lang, api } = useCtx();
   const [asOf, setAsOf] = useState(todayIso());
-  const runs = useLoad(
-    (signal) => api.get<{ items: PayoutRun[] }>('/api/v1/admin/payouts/runs', { signal }),
-    [api],
-  );
+  const runs = useLoad((signal) => api.get<PayoutRunList>('/api/v1/admin/payouts/runs', { signal }), [api]);
   const run = useAction(async (key: string, body: unknown) => {
     const result = await api.post<PayoutRun>('/api/v1/admin/payouts/run', body, { idempotencyKey: key });
     runs.reload();
@@ -351,9 +348,9 @@ function PayoutsTab({ names }: { names: Map<string, string> }) {
             tone={result.invoicesCreated ? 'ok' : 'info'}
             role="status"
             data-payout-run={result.runId}
-            data-created={String(result.created !== false)}
+            data-created={String(result.created)}
           >
-            {t(result.created === false ? 'admin.run_again' : 'admin.run_done', {
+            {t(result.created ? 'admin.run_done' : 'admin.run_again', {
               date: formatDate(result.asOf, lang),
               count: result.invoicesCreated,
             })}{' '}

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
-import type { Pin, PinStatus } from '../../types';
+import type { ConfirmationLink as Link, PartnerPin, Pin, PinStatus } from '../../types';
 import { accountIdOf } from '../cardField';
 import { tOr, useAction, useCtx, usePaged } from '../ctx';
 import {
@@ -79,11 +79,7 @@ export function PinOutcome({ pin, onDispute }: { pin: Pin; onDispute?(pin: Pin):
 export function ConfirmationLink({ pin }: { pin: Pin }) {
   const { t, lang, api } = useCtx();
   const link = useAction((key: string) =>
-    api.post<{ code: string; url: string; expiresAt: string }>(
-      `/api/v1/pins/${pin.id}/confirmation-link`,
-      undefined,
-      { idempotencyKey: key },
-    ),
+    api.post<Link>(`/api/v1/pins/${pin.id}/confirmation-link`, undefined, { idempotencyKey: key }),
   );
   const [copied, setCopied] = useState(false);
   if (link.result) {
@@ -207,11 +203,11 @@ export function PinForm({
   );
 }
 
-const products = (pin: Pin) => (pin.products?.length ? pin.products.join(', ') : '—');
+const products = (pin: PartnerPin) => (pin.products.length ? pin.products.join(', ') : '—');
 
 export function ClientsTab({ onDispute }: { onDispute(pin: Pin): void }) {
   const { t, lang } = useCtx();
-  const list = usePaged<Pin>('/api/v1/pins', { limit: 50 });
+  const list = usePaged<PartnerPin>('/api/v1/pins', { limit: 50 });
   return (
     <>
       <Section title={t('pin.title')} data-section="pin">

@@ -9,7 +9,7 @@ import { itemsOf } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
 import { Badge, Empty, ErrorBox, Loading, Money, Section } from '../kit';
 
-const commissionDate = (c: Commission) => c.paidAt ?? c.accruedAt ?? c.createdAt;
+const commissionDate = (c: Commission) => c.paidAt;
 
 export function BalanceTiles({ balance }: { balance: Balance }) {
   const { t } = useCtx();

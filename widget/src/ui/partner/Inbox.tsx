@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
-import type { Dispute, Page, Pin, Question } from '../../types';
+import type { Dispute, Page, PartnerPin, Pin, Question } from '../../types';
 import { itemsOf } from '../../types';
 import { tOr, useAction, useCtx, useLoad, usePaged } from '../ctx';
 import {
@@ -228,7 +228,8 @@ export function DisputesTab({ pinId }: { pinId: string | null }) {
   const { t, api } = useCtx();
   const list = usePaged<Dispute>('/api/v1/disputes', { limit: 50 });
   const rejected = useLoad(
-    (signal) => api.get<Page<Pin>>('/api/v1/pins', { signal, query: { status: 'rejected', limit: 200 } }),
+    (signal) =>
+      api.get<Page<PartnerPin>>('/api/v1/pins', { signal, query: { status: 'rejected', limit: 200 } }),
     [api],
   );
   const pins = itemsOf(rejected.data);

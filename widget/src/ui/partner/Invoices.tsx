@@ -6,7 +6,7 @@
 import type { ComponentChildren } from 'preact';
 import { useId, useState } from 'preact/hooks';
 import { formatDate, parseAmountToMinor } from '../../format';
-import type { Invoice, Partner, PaymentOption, Pin } from '../../types';
+import type { Invoice, Partner, PartnerPin, PaymentOption } from '../../types';
 import { itemsOf, type Page } from '../../types';
 import { accountIdOf } from '../cardField';
 import { tOr, useAction, useCtx, useLoad, usePaged } from '../ctx';
@@ -46,7 +46,7 @@ export function InvoiceStatus({ invoice }: { invoice: Invoice }) {
 }
 
 export function invoiceFilename(invoice: Invoice): string {
-  return `invoice-${(invoice.number ?? invoice.id).replace(/[^\w-]+/g, '_')}.pdf`;
+  return `invoice-${invoice.number.replace(/[^\w-]+/g, '_')}.pdf`;
 }
 
 /** What the invoice is for, from the server's own fields (client, product, gross − reward). */
@@ -87,7 +87,7 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
   const { t, lang, api } = useCtx();
   const listId = `amop-clients-${useId()}`;
   const pins = useLoad(
-    (signal) => api.get<Page<Pin>>('/api/v1/pins', { signal, query: { limit: 200 } }),
+    (signal) => api.get<Page<PartnerPin>>('/api/v1/pins', { signal, query: { limit: 200 } }),
     [api],
   );
   // The server's own words for each way to pay (rule 15), shown before the partner chooses.
@@ -190,12 +190,9 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
       {request.error && <ErrorBox error={request.error} />}
       {request.result && (
         <Notice tone="ok" data-created-invoice={request.result.id}>
-          {t('inv.created', { number: request.result.number ?? request.result.id })}{' '}
+          {t('inv.created', { number: request.result.number })}{' '}
           <Money minor={request.result.amountMinor} currency={request.result.currency} />{' '}
-          <PdfButton
-            path={request.result.pdfUrl ?? `/api/v1/invoices/${request.result.id}/pdf`}
-            filename={invoiceFilename(request.result)}
-          />
+          <PdfButton path={request.result.pdfUrl} filename={invoiceFilename(request.result)} />
         </Notice>
       )}
     </form>
@@ -235,11 +232,9 @@ export function InvoiceTable({
         {items.map((invoice) => (
           <tr key={invoice.id} data-invoice-id={invoice.id} data-invoice-kind={invoice.kind}>
             <td>
-              <strong>{invoice.number ?? invoice.id}</strong>
+              <strong>{invoice.number}</strong>
             </td>
-            {partnerNames && (
-              <td>{invoice.partnerName ?? partnerNames.get(invoice.partnerId ?? '') ?? invoice.partnerId}</td>
-            )}
+            {partnerNames && <td>{partnerNames.get(invoice.partnerId) ?? invoice.partnerId}</td>}
             <td>
               {tOr(t, `inv.kind.${invoice.kind}`, invoice.kind)}
               <div>
@@ -259,7 +254,7 @@ export function InvoiceTable({
               <PdfButton
                 path={pdfPath(invoice)}
                 filename={invoiceFilename(invoice)}
-                ariaLabel={t('inv.open_pdf_of', { number: invoice.number ?? invoice.id })}
+                ariaLabel={t('inv.open_pdf_of', { number: invoice.number })}
               />
               {actions?.(invoice)}
             </td>
@@ -296,7 +291,7 @@ export function InvoicesTab() {
           </div>
         )}
         <ListState list={list} empty={t('inv.empty')}>
-          <InvoiceTable items={list.items} pdfPath={(i) => i.pdfUrl ?? `/api/v1/invoices/${i.id}/pdf`} />
+          <InvoiceTable items={list.items} pdfPath={(i) => i.pdfUrl} />
         </ListState>
         {!formOpen && <CardWarning />}
       </Section>

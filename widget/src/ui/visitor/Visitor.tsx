@@ -5,17 +5,10 @@
  */
 import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
-import type { Pin } from '../../types';
+import type { ClientRequest, Pin } from '../../types';
 import { useAction, useCtx } from '../ctx';
 import { Button, ErrorBox, Notice, TabPanel, Tabs, TextField } from '../kit';
 import { RegisterForm } from './Register';
-
-interface ClientRequest {
-  pinId: string;
-  clientAccountId: number;
-  partner: { name: string };
-  expiresAt: string;
-}
 
 const CODE = /^[A-Za-z0-9_-]{20,100}$/;
 
