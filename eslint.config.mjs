@@ -42,4 +42,61 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  // The boundaries of docs/ARCHITECTURE.md (issue 11). A domain reaches another domain through its
+  // service (`x.service.ts`, the door), never through its repository; `audit/audit.ts` and
+  // `outbox/outbox.ts` are the shared append-only logs every domain may write in its own transaction.
+  // Only route files (`*.routes.ts`) and the edge itself may use `http/`: the domain never sees a request.
+  {
+    files: ['server/src/**/*.ts'],
+    ignores: [
+      'server/src/**/*.test.ts',
+      'server/src/**/*.routes.ts',
+      'server/src/http/**',
+      'server/src/main.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*/*.repository'],
+              message: "Another domain's repository: import its service (the domain's door) instead.",
+            },
+            {
+              group: ['../http/*', '../http'],
+              message: 'The domain imports nothing from http/: throw a domain error (errors.ts) instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A route validates, calls its domain (its service, or its own repository for a plain read) and
+    // shapes the answer; it holds no SQL and reaches no other domain's repository.
+    files: ['server/src/**/*.routes.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'kysely', importNames: ['sql'], message: 'Routes hold no SQL.' }],
+          patterns: [
+            {
+              group: ['../*/*.repository'],
+              message: "Another domain's repository: import its service (the domain's door) instead.",
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom|transaction)$/]',
+          message: 'Routes hold no SQL: move the query to the domain repository, the write to its service.',
+        },
+      ],
+    },
+  },
 );

@@ -16,7 +16,7 @@
  * users of the machine only ever take throughput away.
  */
 import { sql } from 'kysely';
-import { recordAudit } from '../server/src/audit/audit.repository';
+import { recordAudit } from '../server/src/audit/audit';
 import type { PaymentBody } from '../server/src/commissions/commission';
 import { recordPayment } from '../server/src/commissions/payment.service';
 import type { Db } from '../server/src/db/pool';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { recordAudit } from '../audit/audit.repository';
+import { recordAudit } from '../audit/audit';
 import type { Config } from '../config';
 import { open, seal } from '../crypto/secret-box';
 import type { Db } from '../db/pool';
@@ -236,4 +236,36 @@ async function whoAmI(
     await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
   }
   throw lastError;
+}
+
+/**
+ * The account removed the widget (amoCRM's signed disconnect hook): its tokens are deleted and the
+ * connection marked disconnected, in one transaction with the audit row. When the account is the vendor's,
+ * an alert says what stops working. False when we never had a connection for it.
+ */
+export async function disconnectAccount(
+  db: Db,
+  accountId: number,
+  vendorAccountId: number,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await repo.setConnectionStatus(trx, accountId, 'disconnected', 'the widget was removed', {
+      dropTokens: true,
+    });
+    if (!row) return false;
+    if (accountId === vendorAccountId) {
+      await repo.raiseAlert(trx, {
+        accountId,
+        kind: 'connection_disconnected',
+        message:
+          'The widget was removed from the vendor amoCRM account: companies are not synced and pins wait ' +
+          'for the known-customer check until it is installed again.',
+      });
+    }
+    await recordAudit(trx, { kind: 'amocrm', accountId }, 'amo.disconnected', {
+      type: 'amo_connection',
+      id: String(accountId),
+    });
+    return true;
+  });
 }

@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { recordAudit } from '../audit/audit.repository';
 import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute, type RouteSpec } from '../http/route';
-import { enqueue } from '../outbox/outbox.repository';
 import { AccountIdParam } from '../pins/pin';
-import { codeHash, InstallFloodGuard, sealCode } from './amo.install';
+import { queueVendorCompanyResync } from '../pins/pin.service';
+import { codeHash, disconnectAccount, InstallFloodGuard, sealCode } from './amo.install';
 import { accountHostFromReferer, brandOfHost, verifyDisconnectSignature } from './amo.rules';
 import * as repo from './amo.repository';
 import { parseWebhook } from './webhook.form';
@@ -234,26 +233,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       if (!valid)
         throw new AppError('signature_invalid', 'The disconnect signature does not match this integration');
       const accountId = Number(query.account_id);
-      const disconnected = await app.db.transaction().execute(async (trx) => {
-        const row = await repo.setConnectionStatus(trx, accountId, 'disconnected', 'the widget was removed', {
-          dropTokens: true,
-        });
-        if (!row) return false;
-        if (accountId === app.config.vendorAccountId) {
-          await repo.raiseAlert(trx, {
-            accountId,
-            kind: 'connection_disconnected',
-            message:
-              'The widget was removed from the vendor amoCRM account: companies are not synced and pins wait ' +
-              'for the known-customer check until it is installed again.',
-          });
-        }
-        await recordAudit(trx, { kind: 'amocrm', accountId }, 'amo.disconnected', {
-          type: 'amo_connection',
-          id: String(accountId),
-        });
-        return true;
-      });
+      const disconnected = await disconnectAccount(app.db, accountId, app.config.vendorAccountId);
       return { status: 200, body: { disconnected } };
     },
   }),
@@ -460,20 +440,8 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     params: AccountParams,
     responses: { 202: { description: 'Queued', schema: z.object({ queued: z.boolean() }) } },
     async handler({ db, params, app, audit }) {
-      const pin = await db
-        .selectFrom('pins')
-        .select('id')
-        .where('client_account_id', '=', BigInt(params.accountId))
-        .where('valid_from', 'is not', null)
-        .orderBy('created_at', 'desc')
-        .executeTakeFirst();
-      if (!pin) throw new AppError('not_found', 'This client was never pinned: it has no company to sync');
-      await enqueue(db, {
-        kind: 'vendor_company.sync',
-        targetAccountId: app.config.vendorAccountId,
-        dedupeKey: `vendor_company:resync:${params.accountId}:${Date.now()}`,
-        payload: { pinId: pin.id, clientAccountId: params.accountId, status: 'resync' },
-      });
+      const queued = await queueVendorCompanyResync(db, params.accountId, app.config.vendorAccountId);
+      if (!queued) throw new AppError('not_found', 'This client was never pinned: it has no company to sync');
       await audit('amo.company_resync', { type: 'client', id: String(params.accountId) });
       return { status: 202, body: { queued: true } };
     },

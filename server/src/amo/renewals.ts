@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
-import { enqueue } from '../outbox/outbox.repository';
+import { enqueue } from '../outbox/outbox';
 
 /** The program setting (migration 003) and its default. */
 export const RENEWAL_REMINDER_DAYS_KEY = 'renewal_reminder_days';

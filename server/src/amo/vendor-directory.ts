@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { recordAudit } from '../audit/audit.repository';
+import { recordAudit } from '../audit/audit';
 import type { Db } from '../db/pool';
-import { listPendingChecks } from '../pins/pin.repository';
+import { listPendingChecks } from '../pins/pin.service';
 import { decidePendingCheck } from '../pins/pin.service';
 import { vendorKnowledge, type VendorCrmDirectory } from '../pins/vendor-knowledge';
 import type { AmoCompany } from './amo';

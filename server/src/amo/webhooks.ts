@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { recordAudit } from '../audit/audit.repository';
+import { recordAudit } from '../audit/audit';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
-import { enqueue } from '../outbox/outbox.repository';
+import { enqueue } from '../outbox/outbox';
 import type { AmoApi } from './amo.client';
 import { AmoError } from './amo.errors';
 import { backoffMs } from './amo.rules';

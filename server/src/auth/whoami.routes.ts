@@ -1,5 +1,5 @@
 import { defineRoute } from '../http/route';
-import { findPartnerByAccountId } from '../partners/partner.repository';
+import { findPartnerByAccountId } from '../partners/partner.service';
 import { WhoAmIView } from './whoami';
 
 /** Lets the widget choose its screens: partner or visitor (registration), staff or admin. */

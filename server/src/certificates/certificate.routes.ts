@@ -5,13 +5,13 @@ import {
   renderStatementPdf,
   type StatementRow,
 } from '../documents';
-import { listStatementLines } from '../commissions/commission.repository';
+import { listStatementLines } from '../commissions/payment.service';
 import { AppError } from '../errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
-import { findPartnerById } from '../partners/partner.repository';
+import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
-import { getVendorRequisites } from '../settings/settings.repository';
+import { getVendorRequisites } from '../settings/settings.service';
 import { ensureCertificate, findCertificateByCode } from './certificate.repository';
 
 /** Rule 6: a partner certificate anyone can verify through a public link; documents for the partner. */

@@ -154,3 +154,36 @@ export async function listStatementLines(
      ORDER BY 2`.execute(db);
   return rows;
 }
+
+/** Commissions accrued and reversed per Moscow month, the last `months` months including this one. */
+export async function monthlyEarnings(
+  db: Db,
+  partnerId: string,
+  months: number,
+): Promise<{ month: string; commission: bigint; reversed: bigint }[]> {
+  const { rows } = await sql<{ month: string; commission: bigint; reversed: bigint }>`
+    SELECT to_char(date_trunc('month', accrued_at AT TIME ZONE 'Europe/Moscow'), 'YYYY-MM') AS month,
+           sum(commission_minor)::bigint AS commission, sum(reversed_minor)::bigint AS reversed
+      FROM commissions
+     WHERE partner_id = ${partnerId} AND accrued_at >= date_trunc('month', now()) - make_interval(months => ${months - 1})
+     GROUP BY 1 ORDER BY 1`.execute(db);
+  return rows;
+}
+
+/**
+ * How many of the partner's clients pay today (rule 5, free use): a client whose pin earns and whose
+ * payment (not fully refunded) covers today — its period_end is ahead, or, when billing sends no period,
+ * it was paid within the last year. A read across pins and payments; it writes neither.
+ */
+export async function countActivePayingClients(db: Db, partnerId: string): Promise<number> {
+  const { rows } = await sql<{ n: bigint }>`
+    SELECT count(DISTINCT p.client_account_id)::bigint AS n
+      FROM pins pin
+      JOIN payments p ON p.client_account_id = pin.client_account_id
+     WHERE pin.partner_id = ${partnerId} AND pin.status IN ('pinned', 'attributed')
+       AND p.refunded_minor < p.gross_minor
+       AND (p.period_end > now() OR (p.period_end IS NULL AND p.paid_at > now() - interval '365 days'))`.execute(
+    db,
+  );
+  return Number(rows[0]?.n ?? 0n);
+}

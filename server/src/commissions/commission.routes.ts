@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
-import { findPartnerByAccountId } from '../partners/partner.repository';
+import { findPartnerByAccountId } from '../partners/partner.service';
 import { getPartnerOrThrow } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
 import {
@@ -159,12 +158,7 @@ export const commissionRoutes = [
     },
     async handler({ db, caller, query }) {
       const partner = await getPartnerOrThrow(db, caller.accountId);
-      const { rows } = await sql<{ month: string; commission: bigint; reversed: bigint }>`
-        SELECT to_char(date_trunc('month', accrued_at AT TIME ZONE 'Europe/Moscow'), 'YYYY-MM') AS month,
-               sum(commission_minor)::bigint AS commission, sum(reversed_minor)::bigint AS reversed
-          FROM commissions
-         WHERE partner_id = ${partner.id} AND accrued_at >= date_trunc('month', now()) - make_interval(months => ${query.months - 1})
-         GROUP BY 1 ORDER BY 1`.execute(db);
+      const rows = await repo.monthlyEarnings(db, partner.id, query.months);
       return {
         status: 200,
         body: {
@@ -210,18 +204,7 @@ export const commissionRoutes = [
           },
         };
       }
-      // A client is active while a payment (not fully refunded) covers today: its period_end is ahead, or,
-      // when billing sends no period, it was paid within the last year.
-      const { rows } = await sql<{ n: bigint }>`
-        SELECT count(DISTINCT p.client_account_id)::bigint AS n
-          FROM pins pin
-          JOIN payments p ON p.client_account_id = pin.client_account_id
-         WHERE pin.partner_id = ${partner.id} AND pin.status IN ('pinned', 'attributed')
-           AND p.refunded_minor < p.gross_minor
-           AND (p.period_end > now() OR (p.period_end IS NULL AND p.paid_at > now() - interval '365 days'))`.execute(
-        db,
-      );
-      const active = Number(rows[0]?.n ?? 0n);
+      const active = await repo.countActivePayingClients(db, partner.id);
       return {
         status: 200,
         body: {

@@ -4,16 +4,17 @@ import { createId } from '../ids';
 import { post } from '../ledger/ledger.service';
 import { commissionAccrued, commissionReversed } from '../ledger/postings';
 import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
-import { findPartnerById, type PartnerRow } from '../partners/partner.repository';
+import { findPartnerById, type PartnerRow } from '../partners/partner.service';
 import { notPayableReason } from '../partners/partner.rules';
-import * as pins from '../pins/pin.repository';
-import { addKnownAccounts } from '../pins/pin.repository';
 import { WAITING_STATUSES } from '../pins/pin.rules';
-import { attributePin } from '../pins/pin.service';
-import { rateOn } from '../settings/settings.repository';
+import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
+import { rateOn } from '../settings/settings.service';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
 import { commissionFor, reversalFor } from './commission.rules';
+
+// The commissions domain's door for the statement's lines (certificates read them).
+export { listStatementLines } from './commission.repository';
 
 function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | undefined): PaymentResult {
   return {
@@ -43,7 +44,7 @@ async function attributeIfPartnerPays(
   netInvoiceId: string,
   paidAt: Date,
 ): Promise<void> {
-  const holder = await pins.lockHoldingPin(db, clientAccountId);
+  const holder = await lockHoldingPin(db, clientAccountId);
   if (!holder || holder.partner_id !== partnerId || !WAITING_STATUSES.includes(holder.status)) return;
   await attributePin(db, holder.id, vendorAccountId, 'partner_pays_net_invoice', {
     at: paidAt,
@@ -121,7 +122,7 @@ export async function recordPayment(
     if (invoice.status === 'issued') await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
   }
 
-  const pin = await pins.findEarningPinOn(db, body.clientAccountId, paidAt);
+  const pin = await findEarningPinOn(db, body.clientAccountId, paidAt);
   if (!pin) return { result: resultOf(payment, undefined), replayed: false };
   const partner = (await findPartnerById(db, pin.partner_id))!;
   const commission = await accrueCommission(db, payment, partner, pin.id);

@@ -4,7 +4,7 @@ import { createId } from '../ids';
 import { post } from '../ledger/ledger.service';
 import { disputeCompensated } from '../ledger/postings';
 import { getActivePartnerOrThrow } from '../partners/partner.service';
-import { findPin } from '../pins/pin.repository';
+import { findPin } from '../pins/pin.service';
 import * as repo from './dispute.repository';
 
 /**

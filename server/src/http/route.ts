@@ -10,7 +10,7 @@ import {
   type Caller,
   type StaffCaller,
 } from '../auth/caller';
-import { recordAudit } from '../audit/audit.repository';
+import { recordAudit } from '../audit/audit';
 import type { Db, Tx } from '../db/pool';
 import { requestHash, withIdempotency } from '../idempotency/idempotency';
 import { AppError, type FieldError } from '../errors';

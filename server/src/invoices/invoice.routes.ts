@@ -3,9 +3,9 @@ import { renderInvoicePdf } from '../documents';
 import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
-import { findPartnerById } from '../partners/partner.repository';
+import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
-import { getVendorRequisites } from '../settings/settings.repository';
+import { getVendorRequisites } from '../settings/settings.service';
 import {
   InvoiceIdParams,
   InvoiceView,

@@ -1,7 +1,7 @@
 import type { JobDefinition } from '../jobs/scheduler';
 import type { AppContext } from '../context';
-import { recordAudit } from '../audit/audit.repository';
-import { getProgramSettings } from '../settings/settings.repository';
+import { recordAudit } from '../audit/audit';
+import { getProgramSettings } from '../settings/settings.service';
 import { runPayouts, scheduledPayoutDate } from './payout.service';
 
 export const PAYOUT_JOB = 'payouts.scheduled-run';

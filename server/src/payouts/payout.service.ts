@@ -2,7 +2,7 @@ import type { Tx } from '../db/pool';
 import { payoutAmount } from '../commissions/commission.rules';
 import { createId } from '../ids';
 import { issueRewardInvoices } from '../invoices/invoice.service';
-import { getProgramSettings } from '../settings/settings.repository';
+import { getProgramSettings } from '../settings/settings.service';
 import { AppError } from '../errors';
 import * as repo from './payout.repository';
 import { programDate } from './payout.rules';

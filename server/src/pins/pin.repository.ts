@@ -44,6 +44,17 @@ export async function findHoldingPinWithPartner(db: Db, clientAccountId: number)
   };
 }
 
+/** The client's newest pin that ever took effect (has a valid_from), whatever its status now. */
+export async function findLatestEffectivePin(db: Db, clientAccountId: number): Promise<PinRow | undefined> {
+  return db
+    .selectFrom('pins')
+    .selectAll()
+    .where('client_account_id', '=', BigInt(clientAccountId))
+    .where('valid_from', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
 export async function findPin(db: Db, id: string): Promise<PinRow | undefined> {
   return db.selectFrom('pins').selectAll().where('id', '=', id).executeTakeFirst();
 }

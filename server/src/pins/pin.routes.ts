@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
-import { findPartnerByAccountId, findPartnerById } from '../partners/partner.repository';
+import { findPartnerByAccountId, findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
 import {
   AccountIdParam,

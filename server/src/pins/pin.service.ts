@@ -3,9 +3,8 @@ import type { Db, Tx } from '../db/pool';
 import type { PinStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { createId } from '../ids';
-import { enqueue } from '../outbox/outbox.repository';
-import type { PartnerRow } from '../partners/partner.repository';
-import { findPartnerById } from '../partners/partner.repository';
+import { enqueue } from '../outbox/outbox';
+import { findPartnerById, type PartnerRow } from '../partners/partner.service';
 import type { PinView } from './pin';
 import * as repo from './pin.repository';
 import {
@@ -16,6 +15,18 @@ import {
   type VendorKnowledge,
 } from './pin.rules';
 import { vendorKnowledge, type VendorCrmDirectory } from './vendor-knowledge';
+
+// The pins domain's door for other domains' reads: a holding pin, a pin, the pin earning on a date, the
+// pending checks; and the vendor's list of known client accounts, which a payment extends.
+export {
+  addKnownAccounts,
+  findEarningPinOn,
+  findHoldingPin,
+  findPin,
+  listPendingChecks,
+  lockHoldingPin,
+  type PinRow,
+} from './pin.repository';
 
 export function toPinView(row: repo.PinRow): PinView {
   return {
@@ -43,6 +54,26 @@ async function syncVendorCompany(db: Db, vendorAccountId: number, pin: repo.PinR
     dedupeKey: `vendor_company:${pin.id}:${pin.status}`,
     payload: { pinId: pin.id, clientAccountId: Number(pin.client_account_id), status: pin.status },
   });
+}
+
+/**
+ * An admin's "write our record again" for a client's company in the vendor's amoCRM: queues a sync of the
+ * client's latest pin that ever took effect. False when the client was never pinned (no company to write).
+ */
+export async function queueVendorCompanyResync(
+  trx: Tx,
+  clientAccountId: number,
+  vendorAccountId: number,
+): Promise<boolean> {
+  const pin = await repo.findLatestEffectivePin(trx, clientAccountId);
+  if (!pin) return false;
+  await enqueue(trx, {
+    kind: 'vendor_company.sync',
+    targetAccountId: vendorAccountId,
+    dedupeKey: `vendor_company:resync:${clientAccountId}:${Date.now()}`,
+    payload: { pinId: pin.id, clientAccountId, status: 'resync' },
+  });
+  return true;
 }
 
 export interface CreatePinResult {

@@ -1,10 +1,10 @@
 import type { Db } from '../db/pool';
 import { AppError } from '../errors';
 import { createId } from '../ids';
-import { enqueue } from '../outbox/outbox.repository';
-import { findPartnerById } from '../partners/partner.repository';
+import { enqueue } from '../outbox/outbox';
+import { findPartnerById } from '../partners/partner.service';
 import { getPartnerOrThrow } from '../partners/partner.service';
-import { findHoldingPin } from '../pins/pin.repository';
+import { findHoldingPin } from '../pins/pin.service';
 import { staffView } from '../pins/pin.rules';
 import * as repo from './question.repository';
 

@@ -1,0 +1,13 @@
+/**
+ * The settings domain's door: other domains read the program settings, the vendor's requisites, the price
+ * list and the rate in force through here, never through the repository. The settings have no transitions
+ * of their own; their only writer is `settings.routes.ts` (admin), through the repository below.
+ */
+export {
+  getPriceList,
+  getProgramSettings,
+  getVendorRequisites,
+  insertRateSchedule,
+  rateOn,
+  updateProgramSettings,
+} from './settings.repository';
