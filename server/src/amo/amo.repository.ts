@@ -51,14 +51,30 @@ export async function insertInstall(
 }
 
 /** Claims due installs for `leaseMs`: a crashed exchange becomes due again when the lease runs out. */
-export async function claimInstalls(db: Db, limit: number, leaseMs: number): Promise<InstallRow[]> {
-  const { rows } = await sql<InstallRow>`
-    UPDATE amo_installs i SET attempts = i.attempts + 1, next_attempt_at = ${msInterval(leaseMs)}
-    FROM (SELECT id FROM amo_installs WHERE status = 'pending' AND next_attempt_at <= now()
+/**
+ * Claims up to `limit` due pending rows of a work table (installs, webhook events) for `leaseMs`: their
+ * `next_attempt_at` moves past the lease, so a worker that crashes mid-way leaves them due again later.
+ * SKIP LOCKED lets two workers claim at once without taking the same row.
+ */
+async function claimDue<Row>(
+  db: Db,
+  table: 'amo_installs' | 'amo_webhook_events',
+  limit: number,
+  leaseMs: number,
+): Promise<Row[]> {
+  const t = sql.table(table);
+  const { rows } = await sql<Row>`
+    UPDATE ${t} w SET attempts = w.attempts + 1, next_attempt_at = ${msInterval(leaseMs)}
+    FROM (SELECT id FROM ${t} WHERE status = 'pending' AND next_attempt_at <= now()
           ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
-    WHERE i.id = due.id
-    RETURNING i.*`.execute(db);
+    WHERE w.id = due.id
+    RETURNING w.*`.execute(db);
   return rows;
+}
+
+/** Claims due installs for `leaseMs`: a crashed exchange becomes due again when the lease runs out. */
+export async function claimInstalls(db: Db, limit: number, leaseMs: number): Promise<InstallRow[]> {
+  return claimDue<InstallRow>(db, 'amo_installs', limit, leaseMs);
 }
 
 export async function finishInstall(
@@ -623,13 +639,7 @@ export async function insertWebhookEvent(
 }
 
 export async function claimWebhookEvents(db: Db, limit: number, leaseMs: number): Promise<WebhookEventRow[]> {
-  const { rows } = await sql<WebhookEventRow>`
-    UPDATE amo_webhook_events e SET attempts = e.attempts + 1, next_attempt_at = ${msInterval(leaseMs)}
-    FROM (SELECT id FROM amo_webhook_events WHERE status = 'pending' AND next_attempt_at <= now()
-          ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
-    WHERE e.id = due.id
-    RETURNING e.*`.execute(db);
-  return rows;
+  return claimDue<WebhookEventRow>(db, 'amo_webhook_events', limit, leaseMs);
 }
 
 export async function finishWebhookEvent(

@@ -214,6 +214,13 @@ export function companyNoteText(input: {
   return `${what}. Дата: ${ruDate(input.at)}. ID закрепления: ${input.pinId}.\nСсылка партнёрской программы: ${input.reference}`;
 }
 
+/** How a task names the client: «subdomain (аккаунт N)», or «аккаунт N» when the subdomain is unknown. */
+function clientName(input: { clientAccountId: number; clientSubdomain: string | null }): string {
+  return input.clientSubdomain
+    ? `${input.clientSubdomain} (аккаунт ${input.clientAccountId})`
+    : `аккаунт ${input.clientAccountId}`;
+}
+
 export function questionTaskText(input: {
   clientAccountId: number;
   clientSubdomain: string | null;
@@ -221,9 +228,7 @@ export function questionTaskText(input: {
   text: string;
   reference: string;
 }): string {
-  const client = input.clientSubdomain
-    ? `${input.clientSubdomain} (аккаунт ${input.clientAccountId})`
-    : `аккаунт ${input.clientAccountId}`;
+  const client = clientName(input);
   return (
     `Вопрос вашего клиента ${client} передан поддержкой вендора: ${input.text}\n` +
     `Ответьте клиенту и отметьте вопрос отвеченным в виджете партнёрской программы (вопрос ${input.questionId}).\n` +
@@ -238,9 +243,7 @@ export function renewalTaskText(input: {
   productCode: string | null;
   reference: string;
 }): string {
-  const client = input.clientSubdomain
-    ? `${input.clientSubdomain} (аккаунт ${input.clientAccountId})`
-    : `аккаунт ${input.clientAccountId}`;
+  const client = clientName(input);
   return (
     `Продление: у клиента ${client} оплаченный период${input.productCode ? ` (${input.productCode})` : ''} ` +
     `заканчивается ${ruDate(input.periodEnd)}. Свяжитесь с клиентом, чтобы он продлил вовремя.\n` +

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit';
 import type { Config } from '../config';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
 import { enqueue } from '../outbox/outbox';
 import type { AmoApi } from './amo.client';
 import { AmoError } from './amo.errors';
@@ -114,16 +114,11 @@ async function handleCompanyEvent(
         details: { clientAccountId: client, companyId: event.companyId, recreated: holder !== undefined },
         dedupeKey: `company_deleted:${event.companyId}`,
       });
-      await recordAudit(
-        trx,
-        { kind: 'amocrm', accountId: vendor },
-        'amo.company_deleted',
-        {
-          type: 'amo_company',
-          id: String(event.companyId),
-        },
-        { clientAccountId: client, recreated: holder !== undefined, webhookEventId: String(eventId) },
-      );
+      await auditCompany(trx, vendor, 'amo.company_deleted', event.companyId, {
+        clientAccountId: client,
+        recreated: holder !== undefined,
+        webhookEventId: String(eventId),
+      });
     });
     log.info({ companyId: event.companyId, client }, 'vendor company deleted in amoCRM');
     return;
@@ -153,15 +148,27 @@ async function handleCompanyEvent(
       details: { clientAccountId: client, companyId: event.companyId, found: values },
       dedupeKey: `company_account_changed:${event.companyId}`,
     });
-    await recordAudit(
-      trx,
-      { kind: 'amocrm', accountId: vendor },
-      'amo.company_account_changed',
-      {
-        type: 'amo_company',
-        id: String(event.companyId),
-      },
-      { clientAccountId: client, found: values, webhookEventId: String(eventId) },
-    );
+    await auditCompany(trx, vendor, 'amo.company_account_changed', event.companyId, {
+      clientAccountId: client,
+      found: values,
+      webhookEventId: String(eventId),
+    });
   });
+}
+
+/** The audit row of a change amoCRM made to a company of the vendor's (a webhook we acted on). */
+async function auditCompany(
+  trx: Tx,
+  vendorAccountId: number,
+  action: string,
+  companyId: number,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(
+    trx,
+    { kind: 'amocrm', accountId: vendorAccountId },
+    action,
+    { type: 'amo_company', id: String(companyId) },
+    details,
+  );
 }

@@ -12,15 +12,15 @@ export const whoamiRoutes = [
     auth: 'widget',
     responses: { 200: { description: 'Identity', schema: WhoAmIView } },
     async handler({ db, caller, app }) {
+      // Who the token says; then what we know: a staff user's role, or whether the account is a partner.
+      const identity = { accountId: caller.accountId, userId: caller.userId, subdomain: caller.subdomain };
       if (caller.kind === 'staff') {
         const fieldId =
           app.config.amo.clientAccountFieldId ?? (await app.vendorCrm?.clientAccountFieldId?.()) ?? null;
         return {
           status: 200,
           body: {
-            accountId: caller.accountId,
-            userId: caller.userId,
-            subdomain: caller.subdomain,
+            ...identity,
             role: caller.role,
             partnerId: null,
             partnerStatus: null,
@@ -33,9 +33,7 @@ export const whoamiRoutes = [
       return {
         status: 200,
         body: {
-          accountId: caller.accountId,
-          userId: caller.userId,
-          subdomain: caller.subdomain,
+          ...identity,
           role: partner ? 'partner' : 'visitor',
           partnerId: partner?.id ?? null,
           partnerStatus: partner?.status ?? null,

@@ -1,34 +1,28 @@
 import { z } from 'zod';
 import { PastInstant } from '../instants';
-import {
-  validateBankAccount,
-  validateBik,
-  validateCorrespondentAccount,
-  validateKpp,
-  validateLegalEntityInn,
-  validateOgrn,
-  validateOgrnip,
-  validatePassportNumber,
-  validatePassportSeries,
-  validatePersonInn,
-  type RequisiteResult,
-} from '../../../shared/requisites';
+import * as check from '../../../shared/requisites';
+import type { RequisiteResult } from '../../../shared/requisites';
 import { idOf } from '../ids';
 
 export const PARTNER_KINDS = ['legal_entity', 'sole_proprietor', 'self_employed', 'individual'] as const;
 export type PartnerKind = (typeof PARTNER_KINDS)[number];
 export type PartnerStatus = 'pending_contract' | 'active' | 'blocked';
 
-/** A requisite field checked by its check digits; the zod issue carries the Russian text for the widget. */
-function requisite(check: (value: string) => RequisiteResult) {
+/** Reports a failed requisite check as a zod issue that carries the Russian text for the widget. */
+function addRequisiteIssue(ctx: z.RefinementCtx, error: NonNullable<RequisiteResult>, path?: string[]) {
+  ctx.addIssue({
+    code: 'custom',
+    ...(path ? { path } : {}),
+    message: error.message.en,
+    params: { ru: error.message.ru, code: error.code },
+  });
+}
+
+/** A requisite field checked by its check digits. */
+function requisite(validate: (value: string) => RequisiteResult) {
   return z.string().superRefine((value, ctx) => {
-    const error = check(value);
-    if (error)
-      ctx.addIssue({
-        code: 'custom',
-        message: error.message.en,
-        params: { ru: error.message.ru, code: error.code },
-      });
+    const error = validate(value);
+    if (error) addRequisiteIssue(ctx, error);
   });
 }
 
@@ -47,31 +41,18 @@ const Contacts = z.strictObject({
 
 const Bank = z
   .strictObject({
-    bik: requisite(validateBik),
+    bik: requisite(check.validateBik),
     account: z.string(),
     correspondentAccount: z.string(),
     bankName: z.string().trim().min(2).max(300),
   })
   .superRefine((bank, ctx) => {
     // Accounts are keyed with the БИК, so they are checked together; a bad БИК is reported once, on `bik`.
-    const account = validateBankAccount(bank.account, bank.bik);
-    if (account && account.code !== 'bank_account_bik_invalid') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['account'],
-        message: account.message.en,
-        params: { ru: account.message.ru, code: account.code },
-      });
-    }
-    const corr = validateCorrespondentAccount(bank.correspondentAccount, bank.bik);
-    if (corr && corr.code !== 'correspondent_account_bik_invalid') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['correspondentAccount'],
-        message: corr.message.en,
-        params: { ru: corr.message.ru, code: corr.code },
-      });
-    }
+    const account = check.validateBankAccount(bank.account, bank.bik);
+    if (account && account.code !== 'bank_account_bik_invalid') addRequisiteIssue(ctx, account, ['account']);
+    const corr = check.validateCorrespondentAccount(bank.correspondentAccount, bank.bik);
+    if (corr && corr.code !== 'correspondent_account_bik_invalid')
+      addRequisiteIssue(ctx, corr, ['correspondentAccount']);
   });
 
 const Name = z.string().trim().min(2).max(300);
@@ -81,27 +62,27 @@ export const RegisterPartnerBody = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('legal_entity'),
     name: Name,
-    inn: requisite(validateLegalEntityInn),
-    kpp: requisite(validateKpp),
-    ogrn: requisite(validateOgrn),
+    inn: requisite(check.validateLegalEntityInn),
+    kpp: requisite(check.validateKpp),
+    ogrn: requisite(check.validateOgrn),
     bank: Bank,
     contacts: Contacts,
   }),
   z.strictObject({
     kind: z.literal('sole_proprietor'),
     name: Name,
-    inn: requisite(validatePersonInn),
-    ogrn: requisite(validateOgrnip),
+    inn: requisite(check.validatePersonInn),
+    ogrn: requisite(check.validateOgrnip),
     bank: Bank,
     contacts: Contacts,
   }),
   z.strictObject({
     kind: z.literal('self_employed'),
     name: Name,
-    inn: requisite(validatePersonInn),
+    inn: requisite(check.validatePersonInn),
     passport: z.strictObject({
-      series: requisite(validatePassportSeries),
-      number: requisite(validatePassportNumber),
+      series: requisite(check.validatePassportSeries),
+      number: requisite(check.validatePassportNumber),
     }),
     bank: Bank,
     contacts: Contacts,

@@ -1,11 +1,16 @@
 import { z } from 'zod';
+import type { Tx } from '../db/pool';
 import type { PartnerContacts } from '../db/schema';
 import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
-import { findPartnerByAccountId, findPartnerById } from '../partners/partner.service';
-import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
+import {
+  findPartnerByAccountId,
+  findPartnerById,
+  getActivePartnerOrThrow,
+  getPartnerOrThrow,
+} from '../partners/partner.service';
 import {
   AccountIdParam,
   AdminPinView,
@@ -332,36 +337,19 @@ export const pinRoutes = [
     },
   }),
 
-  defineRoute({
-    method: 'post',
-    path: '/api/v1/admin/pins/:id/attribute',
+  adminPinDecision({
+    action: 'attribute',
     summary: 'Admin: non-exclusive attribution — the partner earns, sales may contact the client',
-    tag: 'admin',
-    auth: 'admin',
-    params: PinIdParams,
-    body: ReasonBody,
-    responses: { 200: { description: 'Attributed', schema: PinView } },
-    async handler({ db, params, body, app, audit }) {
-      const pin = await service.attributePin(db, params.id, app.config.vendorAccountId, body.reason);
-      await audit('pin.attributed', { type: 'pin', id: pin.id }, { reason: body.reason });
-      return { status: 200, body: service.toPinView(pin) };
-    },
+    done: 'Attributed',
+    audited: 'pin.attributed',
+    apply: service.attributePin,
   }),
-
-  defineRoute({
-    method: 'post',
-    path: '/api/v1/admin/pins/:id/release',
+  adminPinDecision({
+    action: 'release',
     summary: 'Admin: release a pin (the client is free again); history is kept',
-    tag: 'admin',
-    auth: 'admin',
-    params: PinIdParams,
-    body: ReasonBody,
-    responses: { 200: { description: 'Released', schema: PinView } },
-    async handler({ db, params, body, app, audit }) {
-      const pin = await service.releasePin(db, params.id, app.config.vendorAccountId, body.reason);
-      await audit('pin.released', { type: 'pin', id: pin.id }, { reason: body.reason });
-      return { status: 200, body: service.toPinView(pin) };
-    },
+    done: 'Released',
+    audited: 'pin.released',
+    apply: service.releasePin,
   }),
 
   defineRoute({
@@ -430,3 +418,31 @@ export const confirmPageRoute = defineRoute({
     };
   },
 });
+
+/**
+ * An admin's decision on one pin that takes only a reason (attribute, release): the same route shape,
+ * with the service's transition and the audit action it leaves.
+ */
+function adminPinDecision(spec: {
+  action: string;
+  summary: string;
+  done: string;
+  audited: string;
+  apply: (trx: Tx, pinId: string, vendorAccountId: number, reason: string) => Promise<repo.PinRow>;
+}) {
+  return defineRoute({
+    method: 'post',
+    path: `/api/v1/admin/pins/:id/${spec.action}`,
+    summary: spec.summary,
+    tag: 'admin',
+    auth: 'admin',
+    params: PinIdParams,
+    body: ReasonBody,
+    responses: { 200: { description: spec.done, schema: PinView } },
+    async handler({ db, params, body, app, audit }) {
+      const pin = await spec.apply(db, params.id, app.config.vendorAccountId, body.reason);
+      await audit(spec.audited, { type: 'pin', id: pin.id }, { reason: body.reason });
+      return { status: 200, body: service.toPinView(pin) };
+    },
+  });
+}
