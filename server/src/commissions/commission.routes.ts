@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { ListQuery, pageById } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
 import { findPartnerByAccountId } from '../partners/partner.service';
@@ -111,9 +111,9 @@ export const commissionRoutes = [
     },
     async handler({ db, caller, query }) {
       const partner = await getPartnerOrThrow(db, caller.accountId);
-      const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
-      const rows = await repo.listCommissions(db, partner.id, { limit: query.limit + 1, afterId: after?.id });
-      return { status: 200, body: page(rows, query.limit, toRow, (r) => ({ id: r.id })) };
+      const load = (afterId?: string) =>
+        repo.listCommissions(db, partner.id, { limit: query.limit + 1, afterId });
+      return { status: 200, body: await pageById(query, load, toRow) };
     },
   }),
 

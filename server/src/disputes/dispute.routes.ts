@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db/pool';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { ListQuery, pageById } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { idOf } from '../ids';
 import { getPartnerOrThrow } from '../partners/partner.service';
@@ -60,9 +60,7 @@ async function list(
   filter: { partnerId?: string; status?: DisputeStatus },
   query: { limit: number; cursor?: string },
 ) {
-  const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
-  const rows = await listDisputes(db, { ...filter, beforeId: after?.id }, query.limit);
-  return page(rows, query.limit, toView, (r) => ({ id: r.id }));
+  return pageById(query, (beforeId) => listDisputes(db, { ...filter, beforeId }, query.limit), toView);
 }
 
 const DisputeList = z.object({ items: z.array(DisputeView), nextCursor: z.string().nullable() });

@@ -41,3 +41,18 @@ export function page<R, I>(
     nextCursor: hasMore && last !== undefined ? encodeCursor(cursorOf(last)) : null,
   };
 }
+
+const IdCursor = z.object({ id: z.string() });
+
+/**
+ * One page of a list keyed by its rows' ids (the common case): decodes the `{ id }` cursor, lets `load`
+ * read up to `query.limit + 1` rows after that id (`undefined` on the first page), and pages them.
+ */
+export async function pageById<R extends { id: string }, I>(
+  query: { cursor?: string; limit: number },
+  load: (afterId: string | undefined) => Promise<R[]>,
+  toItem: (r: R) => I,
+) {
+  const after = decodeCursor(query.cursor, IdCursor);
+  return page(await load(after?.id), query.limit, toItem, (r) => ({ id: r.id }));
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { renderInvoicePdf } from '../documents';
 import { AppError } from '../errors';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { ListQuery, pageById } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
@@ -24,7 +24,6 @@ import {
 } from './invoice.service';
 
 const InvoiceList = z.object({ items: z.array(InvoiceView), nextCursor: z.string().nullable() });
-const Cursor = z.object({ id: z.string() });
 
 export const invoiceRoutes = [
   defineRoute({
@@ -75,9 +74,8 @@ export const invoiceRoutes = [
     responses: { 200: { description: 'Invoices', schema: InvoiceList } },
     async handler({ db, caller, query }) {
       const partner = await getPartnerOrThrow(db, caller.accountId);
-      const after = decodeCursor(query.cursor, Cursor);
-      const rows = await listInvoices(db, { partnerId: partner.id, beforeId: after?.id }, query.limit);
-      return { status: 200, body: page(rows, query.limit, toInvoiceView, (r) => ({ id: r.id })) };
+      const load = (beforeId?: string) => listInvoices(db, { partnerId: partner.id, beforeId }, query.limit);
+      return { status: 200, body: await pageById(query, load, toInvoiceView) };
     },
   }),
 
@@ -123,13 +121,9 @@ export const invoiceRoutes = [
     }),
     responses: { 200: { description: 'Invoices', schema: InvoiceList } },
     async handler({ db, query }) {
-      const after = decodeCursor(query.cursor, Cursor);
-      const rows = await listInvoices(
-        db,
-        { status: query.status, kind: query.kind, beforeId: after?.id },
-        query.limit,
-      );
-      return { status: 200, body: page(rows, query.limit, toInvoiceView, (r) => ({ id: r.id })) };
+      const { status, kind } = query;
+      const load = (beforeId?: string) => listInvoices(db, { status, kind, beforeId }, query.limit);
+      return { status: 200, body: await pageById(query, load, toInvoiceView) };
     },
   }),
 

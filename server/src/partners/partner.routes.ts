@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { ListQuery, pageById } from '../http/pagination';
 import {
   PartnerIdParams,
   PartnerProfile,
@@ -72,9 +72,8 @@ export const partnerRoutes = [
       },
     },
     async handler({ db, query }) {
-      const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
-      const rows = await repo.listPartners(db, { limit: query.limit + 1, afterId: after?.id });
-      return { status: 200, body: page(rows, query.limit, toProfile, (r) => ({ id: r.id })) };
+      const load = (afterId?: string) => repo.listPartners(db, { limit: query.limit + 1, afterId });
+      return { status: 200, body: await pageById(query, load, toProfile) };
     },
   }),
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { ListQuery, pageById } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { idOf } from '../ids';
 import { getPartnerOrThrow } from '../partners/partner.service';
@@ -65,17 +65,10 @@ export const questionRoutes = [
     },
     async handler({ db, caller, query }) {
       const partner = await getPartnerOrThrow(db, caller.accountId);
-      const after = decodeCursor(query.cursor, z.object({ id: z.string() }));
-      const rows = await listQuestions(
-        db,
-        {
-          partnerId: partner.id,
-          beforeId: after?.id,
-          answered: query.answered === undefined ? undefined : query.answered === 'true',
-        },
-        query.limit,
-      );
-      return { status: 200, body: page(rows, query.limit, toView, (r) => ({ id: r.id })) };
+      const answered = query.answered === undefined ? undefined : query.answered === 'true';
+      const load = (beforeId?: string) =>
+        listQuestions(db, { partnerId: partner.id, beforeId, answered }, query.limit);
+      return { status: 200, body: await pageById(query, load, toView) };
     },
   }),
   defineRoute({
