@@ -83,6 +83,16 @@ describe('presets', () => {
     expect(result.success).toBe(false);
     expect(result.error!.issues[0]!.path).toEqual(['rewards', 0, 'amount', 'byChannelBps', 'vendor_direct']);
   });
+
+  test('two levels from the same minimum are refused: the level would depend on the order of the list', () => {
+    const doc = structuredClone(loadPreset('cloudlessons'));
+    const bands = doc.levels!.bands;
+    bands[1] = { ...bands[1]!, min: bands[0]!.min };
+    const result = ProgramDocument.safeParse(doc);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path).toEqual(['levels', 'bands']);
+    expect(ProgramDocument.safeParse(loadPreset('cloudlessons')).success).toBe(true);
+  });
 });
 
 describe('leadsender: the seed 001 program as a preset', () => {

@@ -125,7 +125,11 @@ export const Levels = z.strictObject({
       }),
     )
     .min(1)
-    .max(50),
+    .max(50)
+    // Two bands from the same minimum would leave the partner's level to the order of the list.
+    .refine((bands) => new Set(bands.map((b) => b.min)).size === bands.length, {
+      message: 'Two levels start at the same minimum: each level needs its own',
+    }),
   /** Exam-or-revenue levels with a grace period (seed 004). */
   keep: z
     .strictObject({
