@@ -76,6 +76,8 @@ export async function listCommissions(
       'c.currency',
       'c.payable',
       'c.reason',
+      'c.program_version',
+      'c.calculation',
       'p.client_account_id',
       'p.paid_at',
       'p.product_code',

@@ -39,6 +39,8 @@ const toRow = (c: ListedCommission) => ({
         : ('partially_reversed' as const),
   paidAt: c.paid_at.toISOString(),
   productCode: c.product_code,
+  programVersion: c.program_version,
+  calculation: c.calculation,
 });
 
 /** Billing's money endpoints and the partner's view of its commissions and balance (rules 14–18). */
@@ -61,6 +63,7 @@ export const commissionRoutes = [
     async handler({ db, body, app, audit }) {
       const { result, replayed } = await recordPayment(db, body, requestHash('payment', '', body), {
         vendorAccountId: app.config.vendorAccountId,
+        programPreset: app.config.programPreset,
       });
       if (!replayed)
         await audit(

@@ -1,4 +1,11 @@
-import { commissionFor, divideRounded, netInvoiceFor, payoutAmount, reversalFor } from './commission.rules';
+import {
+  commissionFor,
+  divideRounded,
+  netInvoiceFor,
+  oneCommission,
+  payoutAmount,
+  reversalFor,
+} from './commission.rules';
 
 describe('rounding', () => {
   it.each([
@@ -29,7 +36,14 @@ describe('the worked examples of DOMAIN.md', () => {
   });
 
   it('a net sale of 12 000.00 ₽: the vendor invoices 6 000.00 ₽, the partner keeps 6 000.00 ₽', () => {
-    expect(netInvoiceFor(1_200_000n, 5000)).toEqual({ rewardMinor: 600_000n, amountMinor: 600_000n });
+    const kept = { amountMinor: commissionFor(1_200_000n, 5000) };
+    expect(netInvoiceFor(1_200_000n, [kept])).toEqual({ rewardMinor: 600_000n, amountMinor: 600_000n });
+  });
+
+  it('a net invoice subtracts every reward line, and with no reward the partner pays the full price', () => {
+    const lines = [{ amountMinor: 500_000n }, { amountMinor: 100_000n }];
+    expect(netInvoiceFor(1_200_000n, lines)).toEqual({ rewardMinor: 600_000n, amountMinor: 600_000n });
+    expect(netInvoiceFor(1_200_000n, [])).toEqual({ rewardMinor: 0n, amountMinor: 1_200_000n });
   });
 
   it('partial refund: 3 000.00 ₽ of a 12 000.00 ₽ direct payment reverses 1 200.00 ₽', () => {
@@ -141,5 +155,46 @@ describe('divideRounded', () => {
 
   it('rounds negative numerators half away from zero too', () => {
     expect([-5n, -4n, -6n, -15n].map((n) => divideRounded(n, 10n))).toEqual([-1n, 0n, -1n, -2n]);
+  });
+});
+
+describe('oneCommission: the reward lines of a payment as its one commission', () => {
+  const line = (amountMinor: bigint, payable = true, reason: string | null = null) => ({
+    ruleId: `r${amountMinor}`,
+    rateBps: 4000,
+    amountMinor,
+    payable,
+    reason,
+    calculation: `line ${amountMinor}`,
+  });
+
+  it('one line is kept as it is', () => {
+    expect(oneCommission([line(480_000n)], 1_200_000n)).toEqual({
+      ruleId: 'r480000',
+      rateBps: 4000,
+      commissionMinor: 480_000n,
+      payable: true,
+      reason: null,
+      calculation: 'line 480000',
+    });
+  });
+
+  it('several lines add up; the rate is the total over the gross, rounded to a basis point', () => {
+    expect(oneCommission([line(480_000n), line(100_000n)], 1_200_000n)).toMatchObject({
+      ruleId: 'r480000+r100000',
+      rateBps: 4833,
+      commissionMinor: 580_000n,
+      payable: true,
+      calculation: 'line 480000; line 100000',
+    });
+  });
+
+  it('one line not payable makes the whole commission not payable, with that line’s reason', () => {
+    const result = oneCommission([line(480_000n), line(1n, false, 'kept_by_partner')], 1_200_000n);
+    expect(result).toMatchObject({ payable: false, reason: 'kept_by_partner', commissionMinor: 480_001n });
+  });
+
+  it('no line is a programming error, never a zero commission', () => {
+    expect(() => oneCommission([], 1_200_000n)).toThrow(RangeError);
   });
 });

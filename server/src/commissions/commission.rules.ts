@@ -37,12 +37,15 @@ export function reversalFor(input: {
   return totalReversal - input.reversedBeforeMinor;
 }
 
-/** The vendor's net invoice for a partner_net sale (rule 15): the client's price minus the partner's reward. */
+/**
+ * The vendor's net invoice for a partner_net sale (rule 15): the client's price minus the partner's reward,
+ * the reward being the sum of the lines the program gives that sale (none: the partner pays the full price).
+ */
 export function netInvoiceFor(
   grossMinor: bigint,
-  rateBps: number,
+  rewards: readonly Pick<PartnerRewardLine, 'amountMinor'>[],
 ): { rewardMinor: bigint; amountMinor: bigint } {
-  const rewardMinor = commissionFor(grossMinor, rateBps);
+  const rewardMinor = rewards.reduce((sum, line) => sum + line.amountMinor, 0n);
   return { rewardMinor, amountMinor: grossMinor - rewardMinor };
 }
 
@@ -57,4 +60,49 @@ export function payoutAmount(input: {
 }): bigint {
   const eligible = input.payableMinor - input.heldMinor;
   return eligible >= input.minPayoutMinor && eligible > 0n ? eligible : 0n;
+}
+
+/** What the reward engine gives the payment's partner, line by line (`programs/program.rules.ts`). */
+export interface PartnerRewardLine {
+  ruleId: string;
+  rateBps: number;
+  amountMinor: bigint;
+  payable: boolean;
+  reason: string | null;
+  calculation: string;
+}
+
+/**
+ * The payment's one commission from the partner's reward lines. The two shipped presets give one line, kept
+ * as it is. Several lines (a welcome bonus beside the recurring rate) are added up: the rate shown is the
+ * total over the gross, the calculation lists each line, and the commission is payable only if every line
+ * is (otherwise it carries the first line's reason), so nothing not payable is ever paid out.
+ */
+export function oneCommission(
+  lines: readonly PartnerRewardLine[],
+  grossMinor: bigint,
+): {
+  ruleId: string;
+  rateBps: number;
+  commissionMinor: bigint;
+  payable: boolean;
+  reason: string | null;
+  calculation: string;
+} {
+  const [first, ...rest] = lines;
+  if (!first) throw new RangeError('a commission needs at least one reward line');
+  if (rest.length === 0) {
+    const { ruleId, rateBps, amountMinor, payable, reason, calculation } = first;
+    return { ruleId, rateBps, commissionMinor: amountMinor, payable, reason, calculation };
+  }
+  const commissionMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0n);
+  const payable = lines.every((line) => line.payable);
+  return {
+    ruleId: lines.map((line) => line.ruleId).join('+'),
+    rateBps: grossMinor > 0n ? Number(divideRounded(commissionMinor * BPS_DENOMINATOR, grossMinor)) : 0,
+    commissionMinor,
+    payable,
+    reason: payable ? null : (lines.find((line) => !line.payable)!.reason ?? 'not_payable'),
+    calculation: lines.map((line) => line.calculation).join('; '),
+  };
 }

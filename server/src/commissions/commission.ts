@@ -57,6 +57,9 @@ export const CommissionRow = z.object({
   status: z.enum(['accrued', 'partially_reversed', 'reversed']),
   paidAt: z.string(),
   productCode: z.string().nullable(),
+  /** The program version and the calculation in words that made it (null for rows from before the engine). */
+  programVersion: z.number().nullable(),
+  calculation: z.string().nullable(),
 });
 
 export const Balance = z.object({

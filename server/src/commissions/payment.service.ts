@@ -5,13 +5,19 @@ import { post } from '../ledger/ledger.service';
 import { commissionAccrued, commissionReversed } from '../ledger/postings';
 import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
 import { findPartnerById, type PartnerRow } from '../partners/partner.service';
-import { notPayableReason } from '../partners/partner.rules';
 import { WAITING_STATUSES } from '../pins/pin.rules';
-import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
-import { rateOn } from '../settings/settings.service';
+import {
+  addKnownAccounts,
+  attributePin,
+  findEarningPinOn,
+  lockHoldingPin,
+  type PinRow,
+} from '../pins/pin.service';
+import { DEFAULT_PRESET, type PresetName } from '../programs/program';
+import { evaluatePinnedPayment } from '../programs/program.service';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
-import { commissionFor, reversalFor } from './commission.rules';
+import { oneCommission, reversalFor } from './commission.rules';
 
 // The commissions domain's door for the statement's lines (certificates read them).
 export { listStatementLines } from './commission.repository';
@@ -61,7 +67,7 @@ export async function recordPayment(
   db: Tx,
   body: PaymentBody,
   requestHash: string,
-  settings: { vendorAccountId: number },
+  settings: { vendorAccountId: number; programPreset?: PresetName },
 ): Promise<{ result: PaymentResult; replayed: boolean }> {
   const paidAt = new Date(body.paidAt);
   const payment = await repo.insertPayment(db, {
@@ -125,43 +131,49 @@ export async function recordPayment(
   const pin = await findEarningPinOn(db, body.clientAccountId, paidAt);
   if (!pin) return { result: resultOf(payment, undefined), replayed: false };
   const partner = (await findPartnerById(db, pin.partner_id))!;
-  const commission = await accrueCommission(db, payment, partner, pin.id);
+  const preset = settings.programPreset ?? DEFAULT_PRESET;
+  const commission = await accrueCommission(db, payment, partner, pin, preset);
   return { result: resultOf(payment, commission), replayed: false };
 }
 
+/**
+ * The commission of one payment, as the program in force on the payment date says (the reward engine,
+ * `programs/program.rules.ts`): the partner's lines of that evaluation become the payment's one commission
+ * row, which records the program version, the rule and the calculation in words. Null when the program
+ * gives this payment nothing (a first-order program on a repeat order, say).
+ */
 async function accrueCommission(
   db: Tx,
   payment: repo.PaymentRow,
   partner: PartnerRow,
-  pinId: string,
-): Promise<repo.CommissionRowDb> {
-  const rateBps = await rateOn(db, partner.id, payment.channel, payment.paid_at);
-  const commissionMinor = commissionFor(payment.gross_minor, rateBps);
-  // partner_net rewards are kept by the partner at once: never payable, nothing to pay out (rule 15).
-  const reason =
-    payment.channel === 'partner_net'
-      ? 'kept_by_partner'
-      : notPayableReason({
-          kind: partner.kind,
-          status: partner.status,
-          contractSignedAt: partner.contract_signed_at,
-        });
-  const payable = payment.channel === 'vendor_direct' && reason === null;
+  pin: PinRow,
+  preset: PresetName,
+): Promise<repo.CommissionRowDb | undefined> {
+  const evaluation = await evaluatePinnedPayment(db, {
+    partnerId: partner.id,
+    pinValidFrom: pin.valid_from ?? payment.paid_at,
+    clientAccountId: Number(payment.client_account_id),
+    grossMinor: payment.gross_minor,
+    channel: payment.channel,
+    paidAt: payment.paid_at,
+    productCode: payment.product_code,
+    preset,
+  });
+  const lines = evaluation.lines.filter((line) => line.partnerId === partner.id);
+  if (lines.length === 0) return undefined;
   const commission = await repo.insertCommission(db, {
     id: createId('com'),
     payment_id: payment.id,
     partner_id: partner.id,
-    pin_id: pinId,
+    pin_id: pin.id,
     channel: payment.channel,
     gross_minor: payment.gross_minor,
-    rate_bps: rateBps,
-    commission_minor: commissionMinor,
+    ...commissionColumns(oneCommission(lines, payment.gross_minor)),
     currency: payment.currency,
-    payable,
-    reason,
     accrued_at: payment.paid_at,
+    program_version: evaluation.programVersion,
   });
-  if (commissionMinor > 0n) {
+  if (commission.commission_minor > 0n) {
     await post(
       db,
       commissionAccrued({
@@ -170,14 +182,25 @@ async function accrueCommission(
         clientAccountId: Number(payment.client_account_id),
         partnerId: partner.id,
         channel: payment.channel,
-        payable,
-        amountMinor: commissionMinor,
+        payable: commission.payable,
+        amountMinor: commission.commission_minor,
         currency: payment.currency,
         at: payment.paid_at,
       }),
     );
   }
   return commission;
+}
+
+function commissionColumns(c: ReturnType<typeof oneCommission>) {
+  return {
+    rule_id: c.ruleId,
+    rate_bps: c.rateBps,
+    commission_minor: c.commissionMinor,
+    payable: c.payable,
+    reason: c.reason,
+    calculation: c.calculation,
+  };
 }
 
 /**

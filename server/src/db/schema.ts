@@ -251,6 +251,10 @@ export interface CommissionsTable {
   reason: string | null;
   reversed_minor: ColumnType<bigint, bigint | undefined, bigint>;
   accrued_at: Timestamp;
+  /** The program version and rule that made it, and the calculation in words (NULL before the engine). */
+  program_version: number | null;
+  rule_id: string | null;
+  calculation: string | null;
   created_at: CreatedAt;
 }
 

@@ -39,9 +39,9 @@ export const invoiceRoutes = [
         schema: z.object({ invoice: InvoiceView, paymentOptions: z.array(PaymentOption) }),
       },
     },
-    async handler({ db, caller, body, audit }) {
+    async handler({ db, caller, body, app, audit }) {
       const partner = await getActivePartnerOrThrow(db, caller.accountId);
-      const invoice = await createNetInvoice(db, partner, body);
+      const invoice = await createNetInvoice(db, partner, body, app.config.programPreset);
       await audit(
         'invoice.net_requested',
         { type: 'invoice', id: invoice.id },

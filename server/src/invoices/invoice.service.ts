@@ -9,7 +9,9 @@ import { post, postMany } from '../ledger/ledger.service';
 import type { PartnerRow } from '../partners/partner.service';
 import { findHoldingPin } from '../pins/pin.service';
 import type { PartyRequisites } from '../settings/settings';
-import { getPriceList, rateOn } from '../settings/settings.service';
+import { getPriceList } from '../settings/settings.service';
+import { DEFAULT_PRESET, type PresetName } from '../programs/program';
+import { evaluatePinnedPayment } from '../programs/program.service';
 import type { InvoiceView } from './invoice';
 import * as repo from './invoice.repository';
 import type { InvoiceRow } from './invoice.repository';
@@ -52,6 +54,7 @@ export async function createNetInvoice(
   db: Tx,
   partner: PartnerRow,
   input: { clientAccountId: number; productCode: string; grossMinor?: number },
+  preset: PresetName = DEFAULT_PRESET,
 ): Promise<InvoiceRow> {
   const pin = await findHoldingPin(db, input.clientAccountId);
   if (!pin || pin.partner_id !== partner.id) {
@@ -68,8 +71,19 @@ export async function createNetInvoice(
       ]);
   }
   const now = new Date();
-  const rateBps = await rateOn(db, partner.id, 'partner_net', now);
-  const { rewardMinor, amountMinor } = netInvoiceFor(BigInt(gross), rateBps);
+  // The reward is what the program in force would give this partner_net sale, as the payment will.
+  const evaluation = await evaluatePinnedPayment(db, {
+    partnerId: partner.id,
+    pinValidFrom: pin.valid_from ?? now,
+    clientAccountId: input.clientAccountId,
+    grossMinor: BigInt(gross),
+    channel: 'partner_net',
+    paidAt: now,
+    productCode: input.productCode,
+    preset,
+  });
+  const rewards = evaluation.lines.filter((line) => line.partnerId === partner.id);
+  const { rewardMinor, amountMinor } = netInvoiceFor(BigInt(gross), rewards);
   if (amountMinor <= 0n) throw new AppError('unprocessable', 'Nothing to invoice at this rate');
   const invoice = await repo.insertInvoice(db, {
     id: createId('inv'),

@@ -80,12 +80,20 @@ export async function insertFirstVersion(
  */
 export async function evaluationFacts(
   db: Db,
-  q: { clientAccountId: number; partnerId?: string; channel: Channel; at: Date },
+  q: {
+    clientAccountId: number;
+    partnerId?: string;
+    channel: Channel;
+    at: Date;
+    /** Counting the partner's orders and the client's payments costs a scan each: only when the program asks. */
+    need?: { level: boolean; clientHistory: boolean };
+  },
 ): Promise<{
   partner: EvaluationPartner | null;
   attributedSince: Date | null;
   clientPaidOrdersBefore: number;
 }> {
+  const need = q.need ?? { level: true, clientHistory: true };
   const { rows } = await sql<{
     partner_id: string | null;
     kind: PartnerKind | null;
@@ -113,11 +121,11 @@ export async function evaluationFacts(
            (SELECT rate_bps FROM rate_schedules r
              WHERE r.partner_id = who.id AND r.channel = ${q.channel} AND r.effective_from <= ${q.at}
              ORDER BY r.effective_from DESC LIMIT 1) AS override_bps,
-           (SELECT count(*)::int FROM commissions c
+           CASE WHEN ${need.level} THEN (SELECT count(*)::int FROM commissions c
              WHERE c.partner_id = who.id AND c.accrued_at < ${q.at}
-               AND c.reversed_minor < c.commission_minor) AS level_measure,
-           (SELECT count(*)::int FROM payments pay
-             WHERE pay.client_account_id = ${q.clientAccountId} AND pay.paid_at < ${q.at}) AS client_paid_before
+               AND c.reversed_minor < c.commission_minor) ELSE 0 END AS level_measure,
+           CASE WHEN ${need.clientHistory} THEN (SELECT count(*)::int FROM payments pay
+             WHERE pay.client_account_id = ${q.clientAccountId} AND pay.paid_at < ${q.at}) ELSE 0 END AS client_paid_before
     FROM (SELECT 1) one LEFT JOIN who ON true
   `.execute(db);
   const r = rows[0]!;

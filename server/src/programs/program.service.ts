@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db/pool';
+import type { Channel } from '../db/schema';
 import { AppError } from '../errors';
 import {
   ProgramDocument,
@@ -111,4 +112,48 @@ export async function previewPayment(
     client: { accountId: payment.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
   };
   return { partnerId: facts.partner?.id ?? null, evaluation: evaluatePayment(input) };
+}
+
+/** Which of the costlier facts a program's rules read: the partner's level, the client's earlier orders. */
+function factsNeeded(doc: ProgramDocument): { level: boolean; clientHistory: boolean } {
+  return {
+    level: doc.levels !== undefined && doc.rewards.some((rule) => rule.levelMultiplier),
+    clientHistory:
+      doc.binding.earns === 'first_order' || doc.rewards.some((rule) => rule.on === 'first_payment'),
+  };
+}
+
+/**
+ * Evaluates a recorded payment of a client pinned to `partnerId` on the payment date, under the program
+ * version in force then — the commission step of the payment path. Reads, never writes (but for seeding
+ * the default preset on a database that has no program yet).
+ */
+export async function evaluatePinnedPayment(
+  db: Db,
+  p: {
+    partnerId: string;
+    pinValidFrom: Date;
+    clientAccountId: number;
+    grossMinor: bigint;
+    channel: Channel;
+    paidAt: Date;
+    productCode: string | null;
+    preset: PresetName;
+  },
+): Promise<Evaluation> {
+  const program = await programInForce(db, p.paidAt, p.preset);
+  const facts = await repo.evaluationFacts(db, {
+    clientAccountId: p.clientAccountId,
+    partnerId: p.partnerId,
+    channel: p.channel,
+    at: p.paidAt,
+    need: factsNeeded(program.document),
+  });
+  return evaluatePayment({
+    program,
+    payment: { grossMinor: p.grossMinor, channel: p.channel, paidAt: p.paidAt, productCode: p.productCode },
+    attribution: { via: 'pin', since: facts.attributedSince ?? p.pinValidFrom },
+    partner: facts.partner,
+    client: { accountId: p.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
+  });
 }

@@ -64,22 +64,3 @@ export async function insertRateSchedule(
     })
     .execute();
 }
-
-/**
- * The rate valid at `at` for a partner and channel (rule 16): the partner's own override in force at that
- * date if any, else the program rate in force at that date.
- */
-export async function rateOn(db: Db, partnerId: string, channel: Channel, at: Date): Promise<number> {
-  const row = await db
-    .selectFrom('rate_schedules')
-    .select(['rate_bps', 'partner_id'])
-    .where('channel', '=', channel)
-    .where('effective_from', '<=', at)
-    .where((eb) => eb.or([eb('partner_id', '=', partnerId), eb('partner_id', 'is', null)]))
-    // Partner overrides first, then the newest in force.
-    .orderBy((eb) => eb.case().when('partner_id', 'is', null).then(1).else(0).end())
-    .orderBy('effective_from', 'desc')
-    .executeTakeFirst();
-  if (!row) throw new Error(`no ${channel} rate in force at ${at.toISOString()}`);
-  return row.rate_bps;
-}

@@ -36,21 +36,21 @@ export const settingsRoutes = [
   defineRoute({
     method: 'post',
     path: '/api/v1/admin/rates',
-    summary: 'Admin: a program or per-partner rate from a date on; past commissions keep their rate',
+    summary:
+      "Admin: a partner's personal rate from a date on (the program's rates are in its document); past commissions keep their rate",
     tag: 'admin',
     auth: 'admin',
     body: RateBody,
     responses: { 201: { description: 'Scheduled', schema: RateBody } },
     async handler({ db, body, audit }) {
-      if (body.partnerId && !(await findPartnerById(db, body.partnerId)))
-        throw new AppError('not_found', 'No such partner');
+      if (!(await findPartnerById(db, body.partnerId))) throw new AppError('not_found', 'No such partner');
       await insertRateSchedule(db, {
-        partnerId: body.partnerId ?? null,
+        partnerId: body.partnerId,
         channel: body.channel,
         rateBps: body.rateBps,
         effectiveFrom: new Date(body.effectiveFrom),
       });
-      await audit('rate.scheduled', { type: 'rate', id: body.partnerId ?? 'program' }, body);
+      await audit('rate.scheduled', { type: 'rate', id: body.partnerId }, body);
       return { status: 201, body };
     },
   }),

@@ -1,13 +1,12 @@
 /**
- * The settings domain's door: other domains read the program settings, the vendor's requisites, the price
- * list and the rate in force through here, never through the repository. The settings have no transitions
- * of their own; their only writer is `settings.routes.ts` (admin), through the repository below.
+ * The settings domain's door: other domains read the program settings, the vendor's requisites and the
+ * price list through here, never through the repository. The settings have no transitions of their own;
+ * their only writer is `settings.routes.ts` (admin), through the repository below.
  */
 export {
   getPriceList,
   getProgramSettings,
   getVendorRequisites,
   insertRateSchedule,
-  rateOn,
   updateProgramSettings,
 } from './settings.repository';

@@ -32,8 +32,12 @@ export const SETTING_KEYS: Record<keyof ProgramSettings, string> = {
   renewalReminderDays: 'renewal_reminder_days',
 };
 
+/**
+ * A partner's personal rate from a date on (rule 16). The program's own rates are in the program document
+ * (`PUT /api/v1/admin/program`, versioned by effective date), so a rate always names its partner.
+ */
 export const RateBody = z.strictObject({
-  partnerId: idOf('ptn').optional(),
+  partnerId: idOf('ptn'),
   channel: z.enum(['vendor_direct', 'partner_net']),
   rateBps: z.number().int().min(0).max(5000),
   effectiveFrom: PlannedInstant,

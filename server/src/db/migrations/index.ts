@@ -6,6 +6,7 @@ import * as m004 from './004_amo';
 import * as m005 from './005_person_inn';
 import * as m006 from './006_programs';
 import * as m010 from './010_links';
+import * as m011 from './011_commission_program';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '005_person_inn': m005,
   '006_programs': m006,
   '010_links': m010,
+  '011_commission_program': m011,
 };
