@@ -13,6 +13,22 @@ const B = 78000002;
 const a: Record<string, string> = {};
 const b: Record<string, string> = {};
 
+/** The partner pins the client; returns the pin's id. */
+async function pinClient(partner: number, clientAccountId: number): Promise<string> {
+  const res = await t.call('POST', '/api/v1/pins', {
+    token: t.partnerToken(partner),
+    body: { clientAccountId },
+  });
+  return res.body.id;
+}
+
+/** The vendor's staff route a question about the client; returns the question's id. */
+async function askAboutClient(clientAccountId: number, text: string): Promise<string> {
+  const path = `/api/v1/staff/clients/${clientAccountId}/questions`;
+  const res = await t.call('POST', path, { token: t.staffToken(), body: { text } });
+  return res.body.id;
+}
+
 beforeAll(async () => {
   t = await startTestApp();
   const bank = {
@@ -41,15 +57,8 @@ beforeAll(async () => {
     body: { kind: 'individual', name: 'Партнёр Б', contacts: {} },
   });
   // B has data of its own, so a list probe can tell "B's items only" from an empty or failed answer.
-  b.pin = (
-    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(B), body: { clientAccountId: 78100003 } })
-  ).body.id;
-  b.question = (
-    await t.call('POST', '/api/v1/staff/clients/78100003/questions', {
-      token: t.staffToken(),
-      body: { text: 'Вопрос клиента Б' },
-    })
-  ).body.id;
+  b.pin = await pinClient(B, 78100003);
+  b.question = await askAboutClient(78100003, 'Вопрос клиента Б');
   b.dispute = (
     await t.call('POST', '/api/v1/disputes', {
       token: t.partnerToken(B),
@@ -60,25 +69,16 @@ beforeAll(async () => {
       },
     })
   ).body.id;
-  a.pin = (
-    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100001 } })
-  ).body.id;
+  a.pin = await pinClient(A, 78100001);
   await t.call('POST', '/api/v1/known-accounts', { billing: true, body: { accountIds: [78100002] } });
-  a.waitingPin = (
-    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100002 } })
-  ).body.id;
+  a.waitingPin = await pinClient(A, 78100002);
   a.code = (
     await t.call('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, {
       token: t.partnerToken(A),
       body: {},
     })
   ).body.code;
-  a.question = (
-    await t.call('POST', '/api/v1/staff/clients/78100001/questions', {
-      token: t.staffToken(),
-      body: { text: 'Вопрос клиента А' },
-    })
-  ).body.id;
+  a.question = await askAboutClient(78100001, 'Вопрос клиента А');
   await t.call('POST', '/api/v1/payments', {
     billing: true,
     body: {
