@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { allRoutes } from '../../server/src/http/routes';
 import { startTestApp, type TestApp } from '../support/app';
+import { TEST_BANK } from '../support/fixtures';
 
 /**
  * Every partner-facing route, called with a second partner's token against the first partner's data:
@@ -31,12 +32,6 @@ async function askAboutClient(clientAccountId: number, text: string): Promise<st
 
 beforeAll(async () => {
   t = await startTestApp();
-  const bank = {
-    bik: '044525225',
-    account: '40702810938000000001',
-    correspondentAccount: '30101810400000000225',
-    bankName: 'ПАО Сбербанк',
-  };
   const regA = await t.call('POST', '/api/v1/partner', {
     token: t.partnerToken(A),
     body: {
@@ -44,7 +39,7 @@ beforeAll(async () => {
       name: 'Партнёр А',
       inn: '500100732259',
       ogrn: '304500116000157',
-      bank,
+      bank: TEST_BANK,
       contacts: { email: 'a@example.ru' },
     },
   });
