@@ -9,13 +9,12 @@
  * sums. It runs with `session_replication_role = replica` so the per-row triggers (the deferred balance
  * check, the foreign keys) are skipped, and `checkLedger` proves afterwards that the books still balance.
  */
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../server/src/db/pool';
 import { checkLedger } from '../server/src/ledger/ledger.service';
 import type { PayoutChildResult } from './payout-child';
-import { SMALL, type BenchPostgres, type ResultRow, fmt, log, yesNo } from './support';
+import { SMALL, type BenchPostgres, type ResultRow, fmt, forkForResult, log, yesNo } from './support';
 
 const SIZES = SMALL ? [10_000, 30_000] : [100_000, 300_000, 1_000_000];
 /** The ledger is checked in full at these sizes (at 1 M the check alone takes longer than the run). */
@@ -125,20 +124,11 @@ async function expectedTotal(client: pg.Client, asOf: string): Promise<string> {
 }
 
 export function runChild(databaseUrl: string, asOf: string): Promise<PayoutChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'payout-child.js'), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result: PayoutChildResult | undefined;
-    child.once('message', (m) => {
-      result = m as PayoutChildResult;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      result ? resolve(result) : reject(new Error(`payout child exited with ${code}`)),
-    );
-    child.send({ databaseUrl, asOf });
-  });
+  return forkForResult<PayoutChildResult>(
+    path.join(__dirname, 'payout-child.js'),
+    { databaseUrl, asOf },
+    (code) => `payout child exited with ${code}`,
+  );
 }
 
 async function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeResult> {

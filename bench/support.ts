@@ -378,20 +378,34 @@ export interface LoadResult {
 
 /** Runs autocannon in a child process (compiled `load.js` next to this file) and waits for its summary. */
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return forkForResult<LoadResult>(
+    path.join(__dirname, 'load.js'),
+    spec,
+    (code) => `load generator exited with ${code} and no result`,
+  );
+}
+
+/**
+ * Forks a compiled script, sends it `input` over IPC and resolves with the first message it sends back;
+ * rejects if it exits without one (`failure` words the error from the exit code).
+ */
+export function forkForResult<T>(
+  script: string,
+  input: unknown,
+  failure: (code: number | null) => string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'load.js'), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result: LoadResult | undefined;
+    const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: T | undefined;
     child.once('message', (message) => {
-      result = message as LoadResult;
+      result = message as T;
     });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (result) resolve(result);
-      else reject(new Error(`load generator exited with ${code} and no result`));
+      else reject(new Error(failure(code)));
     });
-    child.send(spec);
+    child.send(input as Parameters<typeof child.send>[0]);
   });
 }
 

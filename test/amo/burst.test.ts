@@ -1,9 +1,9 @@
+import { VENDOR_ACCOUNT_ID } from '../support/app';
 import {
   allDelivered,
   companyClientIds,
   outboxStatuses,
   startAmoTest,
-  VENDOR_ACCOUNT_ID,
   waitFor,
   type AmoTestEnv,
 } from './support/harness';
@@ -12,9 +12,7 @@ let env: AmoTestEnv;
 const PARTNER = 32000001;
 
 beforeAll(async () => {
-  env = await startAmoTest();
-  await env.connect(VENDOR_ACCOUNT_ID, 'vendor');
-  await env.registerPartner(PARTNER, 'Партнёр Залп');
+  env = await startAmoTest({ vendor: true, partner: { accountId: PARTNER, name: 'Партнёр Залп' } });
 });
 afterAll(() => env.close());
 

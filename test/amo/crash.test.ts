@@ -1,11 +1,5 @@
-import {
-  allDelivered,
-  companyClientIds,
-  startAmoTest,
-  VENDOR_ACCOUNT_ID,
-  waitFor,
-  type AmoTestEnv,
-} from './support/harness';
+import { VENDOR_ACCOUNT_ID } from '../support/app';
+import { allDelivered, companyClientIds, startAmoTest, waitFor, type AmoTestEnv } from './support/harness';
 import { startHoldingProxy, startWorkerProcess, type WorkerProcess } from './support/processes';
 
 let env: AmoTestEnv;
@@ -15,10 +9,11 @@ const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   // No workers in this process: the deliveries run in separate worker processes that the test kills.
-  env = await startAmoTest({ workers: false });
-  await env.connect(VENDOR_ACCOUNT_ID, 'vendor');
-  await env.registerPartner(PARTNER, 'Партнёр Устойчивый');
-  await env.connect(PARTNER, 'steady');
+  env = await startAmoTest({
+    workers: false,
+    vendor: true,
+    partner: { accountId: PARTNER, name: 'Партнёр Устойчивый', subdomain: 'steady' },
+  });
 });
 afterAll(async () => {
   for (const worker of workers) await worker.kill('SIGKILL');

@@ -1,11 +1,5 @@
-import {
-  allDelivered,
-  companyClientIds,
-  startAmoTest,
-  VENDOR_ACCOUNT_ID,
-  waitFor,
-  type AmoTestEnv,
-} from './support/harness';
+import { VENDOR_ACCOUNT_ID } from '../support/app';
+import { allDelivered, companyClientIds, startAmoTest, waitFor, type AmoTestEnv } from './support/harness';
 
 let env: AmoTestEnv;
 const A = 31000001; // partner A's own amoCRM account: connected
@@ -14,8 +8,7 @@ let partnerA: string;
 let partnerB: string;
 
 beforeAll(async () => {
-  env = await startAmoTest();
-  await env.connect(VENDOR_ACCOUNT_ID, 'vendor');
+  env = await startAmoTest({ vendor: true });
   partnerA = await env.registerPartner(A, 'Интегратор Альфа');
   partnerB = await env.registerPartner(B, 'Бета Внедрение');
   await env.connect(A, 'alpha');

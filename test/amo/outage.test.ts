@@ -1,11 +1,5 @@
-import {
-  allDelivered,
-  companyClientIds,
-  startAmoTest,
-  VENDOR_ACCOUNT_ID,
-  waitFor,
-  type AmoTestEnv,
-} from './support/harness';
+import { VENDOR_ACCOUNT_ID } from '../support/app';
+import { allDelivered, companyClientIds, startAmoTest, waitFor, type AmoTestEnv } from './support/harness';
 
 /**
  * amoCRM down for a while: pins and routed questions keep coming; the outbox keeps every side effect and,
@@ -17,10 +11,11 @@ const PARTNER = 31500001;
 beforeAll(async () => {
   // Pins decide locally here, so pinning goes on while amoCRM is down (the look-up's outage case is
   // vendor-directory.test.ts: such pins wait as pending_check).
-  env = await startAmoTest({ directory: false });
-  await env.connect(VENDOR_ACCOUNT_ID, 'vendor');
-  await env.registerPartner(PARTNER, 'Интегратор Гамма');
-  await env.connect(PARTNER, 'gamma');
+  env = await startAmoTest({
+    directory: false,
+    vendor: true,
+    partner: { accountId: PARTNER, name: 'Интегратор Гамма', subdomain: 'gamma' },
+  });
 });
 afterAll(() => env.close());
 

@@ -3,6 +3,7 @@ import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { runPayouts } from '../../server/src/payouts/payout.service';
 import { startTestApp, type TestApp } from '../support/app';
+import { TEST_BANK } from '../support/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -10,12 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const bank = {
-  bik: '044525225',
-  account: '40702810938000000001',
-  correspondentAccount: '30101810400000000225',
-  bankName: 'ПАО Сбербанк',
-};
 const IP = 81000001; // ИП with a contract
 const IND = 81000002; // individual, no contract
 const NOCONTRACT = 81000003; // ИП without a signed contract yet
@@ -30,7 +25,7 @@ async function registerIp(accountId: number, sign: boolean) {
       name: `ИП Партнёр ${accountId}`,
       inn: '500100732259',
       ogrn: '304500116000157',
-      bank,
+      bank: TEST_BANK,
       contacts: { email: 'ip@example.ru' },
     },
   });
@@ -54,6 +49,24 @@ async function pinClient(partnerAccountId: number, clientAccountId: number) {
     t.db.db,
   );
   return res.body;
+}
+
+/** The partner's commission rows, as its widget lists them. */
+async function commissionsOf(accountId: number) {
+  return (await t.call('GET', '/api/v1/commissions', { token: t.partnerToken(accountId) })).body.items;
+}
+
+/** What a commission recorded but not payable looks like: its amount and the reason it waits. */
+function notPayable(commissionMinor: number, reason: string) {
+  return { commissionMinor, payable: false, reason };
+}
+
+/** Billing reports a refund of part or all of a payment. */
+function refund(externalId: string, paymentExternalId: string, amountMinor: number) {
+  return t.call('POST', '/api/v1/refunds', {
+    billing: true,
+    body: { externalId, paymentExternalId, amountMinor, refundedAt: new Date().toISOString() },
+  });
 }
 
 function pay(clientAccountId: number, grossMinor: number, extra: Record<string, unknown> = {}) {
@@ -116,17 +129,13 @@ describe('the worked examples, end to end through HTTP', () => {
 
   it('individual: 5 000.00 ₽ direct → 2 000.00 ₽ recorded not payable, with the reason', async () => {
     const res = await pay(91000002, 500_000);
-    expect(res.body.commission).toMatchObject({
-      commissionMinor: 200_000,
-      payable: false,
-      reason: 'no_contract_individual',
-    });
+    expect(res.body.commission).toMatchObject(notPayable(200_000, 'no_contract_individual'));
     expect(await balance(IND)).toMatchObject({
       earnedMinor: 200_000,
       payableMinor: 0,
       notPayableMinor: 200_000,
     });
-    const rows = (await t.call('GET', '/api/v1/commissions', { token: t.partnerToken(IND) })).body.items;
+    const rows = await commissionsOf(IND);
     expect(rows[0]).toMatchObject({
       clientAccountId: 91000002,
       channel: 'vendor_direct',
@@ -141,27 +150,15 @@ describe('the worked examples, end to end through HTTP', () => {
 
   it('no signed contract yet: the reward is recorded not payable with that reason', async () => {
     const res = await pay(91000007, 100_000);
-    expect(res.body.commission).toMatchObject({
-      commissionMinor: 40_000,
-      payable: false,
-      reason: 'contract_not_signed',
-    });
+    expect(res.body.commission).toMatchObject(notPayable(40_000, 'contract_not_signed'));
   });
 
   it('partial refund: 3 000.00 ₽ of a 12 000.00 ₽ direct payment → reversal 1 200.00 ₽', async () => {
     const payment = await pay(91000003, 1_200_000);
-    const refund = await t.call('POST', '/api/v1/refunds', {
-      billing: true,
-      body: {
-        externalId: 'refund-1',
-        paymentExternalId: `bill-${paymentSeq}`,
-        amountMinor: 300_000,
-        refundedAt: new Date().toISOString(),
-      },
-    });
-    expect(refund.status).toBe(201);
-    expect(refund.body.reversalMinor).toBe(120_000);
-    const rows = (await t.call('GET', '/api/v1/commissions', { token: t.partnerToken(IP) })).body.items;
+    const refunded = await refund('refund-1', `bill-${paymentSeq}`, 300_000);
+    expect(refunded.status).toBe(201);
+    expect(refunded.body.reversalMinor).toBe(120_000);
+    const rows = await commissionsOf(IP);
     expect(rows.find((r: { paymentId: string }) => r.paymentId === payment.body.id)).toMatchObject({
       reversedMinor: 120_000,
       status: 'partially_reversed',
@@ -170,15 +167,7 @@ describe('the worked examples, end to end through HTTP', () => {
 
   it('refunding more than was paid → 422 naming amountMinor, and nothing changes', async () => {
     const before = await balance(IP);
-    const res = await t.call('POST', '/api/v1/refunds', {
-      billing: true,
-      body: {
-        externalId: 'refund-too-much',
-        paymentExternalId: `bill-${paymentSeq}`,
-        amountMinor: 900_001,
-        refundedAt: new Date().toISOString(),
-      },
-    });
+    const res = await refund('refund-too-much', `bill-${paymentSeq}`, 900_001);
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 422, code: 'unprocessable' });
     expect(res.body.errors[0].path).toBe('amountMinor');
     expect(await balance(IP)).toEqual(before);
@@ -467,15 +456,7 @@ describe('payouts, clawback and rates', () => {
   });
 
   it('refund after payout: 4 800.00 ₽ paid out, then a full refund → the balance goes negative and nets against later rewards', async () => {
-    await t.call('POST', '/api/v1/refunds', {
-      billing: true,
-      body: {
-        externalId: 'payout-old-refund',
-        paymentExternalId: 'payout-old',
-        amountMinor: 1_200_000,
-        refundedAt: new Date().toISOString(),
-      },
-    });
+    await refund('payout-old-refund', 'payout-old', 1_200_000);
     // 2 000.00 ₽ fresh reward minus the 4 800.00 ₽ clawback.
     expect(await balance(PAYOUT)).toMatchObject({
       payableMinor: 200_000 - 480_000,
@@ -502,7 +483,7 @@ describe('payouts, clawback and rates', () => {
   });
 
   it('a rate change with an effective date applies from that date and never rewrites past commissions', async () => {
-    const before = (await t.call('GET', '/api/v1/commissions', { token: t.partnerToken(PAYOUT) })).body.items;
+    const before = await commissionsOf(PAYOUT);
     const effectiveFrom = new Date(Date.now() + 3600 * 1000);
     const res = await t.call('POST', '/api/v1/admin/rates', {
       token: t.adminToken(),
@@ -522,7 +503,7 @@ describe('payouts, clawback and rates', () => {
     });
     expect(oldDate.body.commission).toMatchObject({ rateBps: 4000, commissionMinor: 40_000 });
     expect(newDate.body.commission).toMatchObject({ rateBps: 3000, commissionMinor: 30_000 });
-    const after = (await t.call('GET', '/api/v1/commissions', { token: t.partnerToken(PAYOUT) })).body.items;
+    const after = await commissionsOf(PAYOUT);
     for (const row of before) expect(after.find((r: { id: string }) => r.id === row.id)).toEqual(row);
     // Another partner keeps the program rate.
     expect(

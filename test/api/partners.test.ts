@@ -1,6 +1,7 @@
 import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { sealPlainPersonInns } from '../../server/src/partners/partner.service';
 import { startTestApp, type TestApp } from '../support/app';
+import { TEST_BANK } from '../support/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -8,13 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-// Real requisites (Sberbank, its bank details) and check-digit-valid personal ones.
-const bank = {
-  bik: '044525225',
-  account: '40702810938000000001',
-  correspondentAccount: '30101810400000000225',
-  bankName: 'ПАО Сбербанк',
-};
+// Real requisites (TEST_BANK: Sberbank's bank details) and check-digit-valid personal ones.
 const contacts = { email: 'partner@example.ru', phone: '+7 495 000-00-00', telegram: '@partner_ru' };
 export const bodies = {
   legal_entity: {
@@ -23,7 +18,7 @@ export const bodies = {
     inn: '7707083893',
     kpp: '773601001',
     ogrn: '1027700132195',
-    bank,
+    bank: TEST_BANK,
     contacts,
   },
   sole_proprietor: {
@@ -31,7 +26,7 @@ export const bodies = {
     name: 'ИП Петров Пётр Петрович',
     inn: '500100732259',
     ogrn: '304500116000157',
-    bank,
+    bank: TEST_BANK,
     contacts,
   },
   self_employed: {
@@ -39,7 +34,7 @@ export const bodies = {
     name: 'Сидорова Анна Ивановна',
     inn: '500100732259',
     passport: { series: '4512', number: '345678' },
-    bank,
+    bank: TEST_BANK,
     contacts,
   },
   individual: { kind: 'individual', name: 'Иван Иванов', contacts: { email: 'ivan@example.ru' } },
@@ -153,16 +148,16 @@ describe('partner registration', () => {
     ['inn', { ...bodies.legal_entity, inn: '7707083894' }, 'inn', 'ИНН'],
     ['ogrn', { ...bodies.legal_entity, ogrn: '1027700132196' }, 'ogrn', 'ОГРН'],
     ['kpp', { ...bodies.legal_entity, kpp: '77360100' }, 'kpp', 'КПП'],
-    ['bik', { ...bodies.legal_entity, bank: { ...bank, bik: '144525225' } }, 'bank.bik', 'БИК'],
+    ['bik', { ...bodies.legal_entity, bank: { ...TEST_BANK, bik: '144525225' } }, 'bank.bik', 'БИК'],
     [
       'settlement account',
-      { ...bodies.legal_entity, bank: { ...bank, account: '40702810938000000002' } },
+      { ...bodies.legal_entity, bank: { ...TEST_BANK, account: '40702810938000000002' } },
       'bank.account',
       'счёт',
     ],
     [
       'correspondent account',
-      { ...bodies.legal_entity, bank: { ...bank, correspondentAccount: '30101810400000000226' } },
+      { ...bodies.legal_entity, bank: { ...TEST_BANK, correspondentAccount: '30101810400000000226' } },
       'bank.correspondentAccount',
       'счёт',
     ],

@@ -4,11 +4,11 @@ import { recordPayment, recordRefund } from '../../server/src/commissions/paymen
 import { markInvoicePaid } from '../../server/src/invoices/invoice.service';
 import { partnerLedgerSums } from '../../server/src/commissions/commission.repository';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
-import { insertPartner, markContractSigned } from '../../server/src/partners/partner.repository';
-import { insertPin } from '../../server/src/pins/pin.repository';
+import { markContractSigned } from '../../server/src/partners/partner.repository';
 import { programDate, runPayouts } from '../../server/src/payouts/payout.service';
 import { VENDOR_ACCOUNT_ID } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
+import { insertBarePartner, insertOldPin } from '../support/seed';
 
 type Command =
   | {
@@ -55,36 +55,14 @@ async function seed(db: TestDb['db']) {
     { id: 'ptn_prop00000000c', accountId: 3, kind: 'individual' as const, signed: false },
   ];
   for (const p of partners) {
-    await insertPartner(db, {
-      id: p.id,
-      accountId: p.accountId,
-      kind: p.kind,
-      status: p.kind === 'individual' ? 'active' : 'pending_contract',
-      name: p.id,
-      inn: null,
-      kpp: null,
-      ogrn: null,
-      passportEnc: null,
-      passportMasked: null,
-      bank: null,
-      contacts: {},
-    });
+    const status = p.kind === 'individual' ? 'active' : 'pending_contract';
+    await insertBarePartner(db, { id: p.id, accountId: p.accountId, kind: p.kind, status, name: p.id });
     if (p.signed) await markContractSigned(db, p.id, { number: 'P', signedAt: new Date('2026-01-01') });
   }
   // Clients 100..103: two of partner a, one of b, one of the individual c; pinned 90 days ago.
   const owners = ['ptn_prop00000000a', 'ptn_prop00000000a', 'ptn_prop00000000b', 'ptn_prop00000000c'];
   for (const [i, partnerId] of owners.entries()) {
-    await insertPin(db, {
-      id: `pin_prop0000000${i}`,
-      clientAccountId: 100 + i,
-      clientSubdomain: null,
-      partnerId,
-      status: 'pinned',
-      exclusive: true,
-      reason: null,
-      comment: null,
-      validFrom: new Date(Date.now() - 90 * 86400_000),
-    });
+    await insertOldPin(db, { id: `pin_prop0000000${i}`, clientAccountId: 100 + i, partnerId });
   }
   return partners.map((p) => p.id);
 }

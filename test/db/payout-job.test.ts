@@ -1,12 +1,10 @@
 import { Writable } from 'node:stream';
-import { recordPayment } from '../../server/src/commissions/payment.service';
 import { startJobs, type Scheduler } from '../../server/src/jobs/scheduler';
 import { createLogger } from '../../server/src/logger';
-import { insertPartner, markContractSigned } from '../../server/src/partners/partner.repository';
-import { insertPin } from '../../server/src/pins/pin.repository';
+import { markContractSigned } from '../../server/src/partners/partner.repository';
 import { PAYOUT_JOB, payoutJobs } from '../../server/src/payouts/payout.jobs';
-import { VENDOR_ACCOUNT_ID } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
+import { insertBarePartner, insertOldPin, recordPaymentDaysAgo } from '../support/seed';
 
 /** The scheduled payout run as a real agenda job on PostgreSQL: it runs on payout days only, once per date. */
 let t: TestDb;
@@ -15,47 +13,17 @@ const log = createLogger({ level: 'silent', destination: new Writable({ write: (
 
 beforeAll(async () => {
   t = await createTestDb();
-  await insertPartner(t.db, {
+  await insertBarePartner(t.db, {
     id: 'ptn_jobtest000001',
     accountId: 5,
     kind: 'legal_entity',
     status: 'pending_contract',
     name: 'ООО Джоб',
-    inn: null,
-    kpp: null,
-    ogrn: null,
-    passportEnc: null,
-    passportMasked: null,
-    bank: null,
-    contacts: {},
   });
   await markContractSigned(t.db, 'ptn_jobtest000001', { number: 'J-1', signedAt: new Date('2026-01-01') });
-  await insertPin(t.db, {
-    id: 'pin_jobtest000001',
-    clientAccountId: 500,
-    clientSubdomain: null,
-    partnerId: 'ptn_jobtest000001',
-    status: 'pinned',
-    exclusive: true,
-    reason: null,
-    comment: null,
-    validFrom: new Date(Date.now() - 90 * 86400_000),
-  });
-  await t.db.transaction().execute((trx) =>
-    recordPayment(
-      trx,
-      {
-        externalId: 'job-1',
-        clientAccountId: 500,
-        grossMinor: 1_200_000,
-        currency: 'RUB',
-        channel: 'vendor_direct',
-        paidAt: new Date(Date.now() - 40 * 86400_000).toISOString(),
-      },
-      'h1',
-      { vendorAccountId: VENDOR_ACCOUNT_ID },
-    ),
-  );
+  await insertOldPin(t.db, { id: 'pin_jobtest000001', clientAccountId: 500, partnerId: 'ptn_jobtest000001' });
+  const payment = { externalId: 'job-1', clientAccountId: 500, grossMinor: 1_200_000, daysAgo: 40 };
+  await recordPaymentDaysAgo(t.db, payment, 'h1');
 });
 afterAll(async () => {
   await scheduler?.stop();

@@ -1,13 +1,7 @@
-import { recordPayment } from '../../server/src/commissions/payment.service';
-import {
-  insertPartner,
-  markContractSigned,
-  setPartnerStatus,
-} from '../../server/src/partners/partner.repository';
-import { insertPin } from '../../server/src/pins/pin.repository';
+import { markContractSigned, setPartnerStatus } from '../../server/src/partners/partner.repository';
 import { programDate, runPayouts } from '../../server/src/payouts/payout.service';
-import { VENDOR_ACCOUNT_ID } from '../support/app';
 import { createTestDb, type TestDb } from '../support/db';
+import { insertBarePartner, insertOldPin, recordPaymentDaysAgo } from '../support/seed';
 
 /**
  * runPayouts against PostgreSQL, for the rules its SQL and its call of payoutAmount carry (DOMAIN.md rule 14):
@@ -32,46 +26,29 @@ const partners = [
 beforeAll(async () => {
   t = await createTestDb();
   for (const p of partners) {
-    await insertPartner(t.db, {
-      id: p.id,
-      accountId: p.accountId,
+    const { id, accountId } = p;
+    await insertBarePartner(t.db, {
+      id,
+      accountId,
       kind: 'legal_entity',
       status: 'pending_contract',
-      name: p.id,
-      inn: null,
-      kpp: null,
-      ogrn: null,
-      passportEnc: null,
-      passportMasked: null,
-      bank: null,
-      contacts: {},
+      name: id,
     });
     await markContractSigned(t.db, p.id, { number: `R-${p.accountId}`, signedAt: new Date('2026-01-01') });
-    await insertPin(t.db, {
+    await insertOldPin(t.db, {
       id: `pin_payrun${p.accountId}000`,
       clientAccountId: p.client,
-      clientSubdomain: null,
       partnerId: p.id,
-      status: 'pinned',
-      exclusive: true,
-      reason: null,
-      comment: null,
-      validFrom: new Date(Date.now() - 90 * 86400_000),
     });
-    await t.db.transaction().execute((trx) =>
-      recordPayment(
-        trx,
-        {
-          externalId: `payrun-${p.accountId}`,
-          clientAccountId: p.client,
-          grossMinor: p.grossMinor,
-          currency: 'RUB',
-          channel: 'vendor_direct',
-          paidAt: new Date(Date.now() - 40 * 86400_000).toISOString(),
-        },
-        `payrun-h${p.accountId}`,
-        { vendorAccountId: VENDOR_ACCOUNT_ID },
-      ),
+    await recordPaymentDaysAgo(
+      t.db,
+      {
+        externalId: `payrun-${p.accountId}`,
+        clientAccountId: p.client,
+        grossMinor: p.grossMinor,
+        daysAgo: 40,
+      },
+      `payrun-h${p.accountId}`,
     );
     // Blocked after earning: the commission was accrued while active, the payout must still wait.
     if (p.status === 'blocked') await setPartnerStatus(t.db, p.id, 'blocked');

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { allRoutes } from '../../server/src/http/routes';
 import { startTestApp, type TestApp } from '../support/app';
+import { TEST_BANK } from '../support/fixtures';
 
 /**
  * Every partner-facing route, called with a second partner's token against the first partner's data:
@@ -13,14 +14,24 @@ const B = 78000002;
 const a: Record<string, string> = {};
 const b: Record<string, string> = {};
 
+/** The partner pins the client; returns the pin's id. */
+async function pinClient(partner: number, clientAccountId: number): Promise<string> {
+  const res = await t.call('POST', '/api/v1/pins', {
+    token: t.partnerToken(partner),
+    body: { clientAccountId },
+  });
+  return res.body.id;
+}
+
+/** The vendor's staff route a question about the client; returns the question's id. */
+async function askAboutClient(clientAccountId: number, text: string): Promise<string> {
+  const path = `/api/v1/staff/clients/${clientAccountId}/questions`;
+  const res = await t.call('POST', path, { token: t.staffToken(), body: { text } });
+  return res.body.id;
+}
+
 beforeAll(async () => {
   t = await startTestApp();
-  const bank = {
-    bik: '044525225',
-    account: '40702810938000000001',
-    correspondentAccount: '30101810400000000225',
-    bankName: 'ПАО Сбербанк',
-  };
   const regA = await t.call('POST', '/api/v1/partner', {
     token: t.partnerToken(A),
     body: {
@@ -28,7 +39,7 @@ beforeAll(async () => {
       name: 'Партнёр А',
       inn: '500100732259',
       ogrn: '304500116000157',
-      bank,
+      bank: TEST_BANK,
       contacts: { email: 'a@example.ru' },
     },
   });
@@ -41,15 +52,8 @@ beforeAll(async () => {
     body: { kind: 'individual', name: 'Партнёр Б', contacts: {} },
   });
   // B has data of its own, so a list probe can tell "B's items only" from an empty or failed answer.
-  b.pin = (
-    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(B), body: { clientAccountId: 78100003 } })
-  ).body.id;
-  b.question = (
-    await t.call('POST', '/api/v1/staff/clients/78100003/questions', {
-      token: t.staffToken(),
-      body: { text: 'Вопрос клиента Б' },
-    })
-  ).body.id;
+  b.pin = await pinClient(B, 78100003);
+  b.question = await askAboutClient(78100003, 'Вопрос клиента Б');
   b.dispute = (
     await t.call('POST', '/api/v1/disputes', {
       token: t.partnerToken(B),
@@ -60,25 +64,16 @@ beforeAll(async () => {
       },
     })
   ).body.id;
-  a.pin = (
-    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100001 } })
-  ).body.id;
+  a.pin = await pinClient(A, 78100001);
   await t.call('POST', '/api/v1/known-accounts', { billing: true, body: { accountIds: [78100002] } });
-  a.waitingPin = (
-    await t.call('POST', '/api/v1/pins', { token: t.partnerToken(A), body: { clientAccountId: 78100002 } })
-  ).body.id;
+  a.waitingPin = await pinClient(A, 78100002);
   a.code = (
     await t.call('POST', `/api/v1/pins/${a.waitingPin}/confirmation-link`, {
       token: t.partnerToken(A),
       body: {},
     })
   ).body.code;
-  a.question = (
-    await t.call('POST', '/api/v1/staff/clients/78100001/questions', {
-      token: t.staffToken(),
-      body: { text: 'Вопрос клиента А' },
-    })
-  ).body.id;
+  a.question = await askAboutClient(78100001, 'Вопрос клиента А');
   await t.call('POST', '/api/v1/payments', {
     billing: true,
     body: {

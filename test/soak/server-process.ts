@@ -69,21 +69,21 @@ export class ServerProcess {
   }
 
   /** kill -9: no shutdown hooks, in-flight transactions die with the connection. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
+  kill(): Promise<void> {
+    return this.signalAndWait('SIGKILL');
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.signalAndWait('SIGTERM');
+  }
+
+  /** Sends the signal to a running server and resolves once it has exited. */
+  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      child.kill(signal);
     });
   }
 

@@ -124,13 +124,8 @@ export async function callApi(
   return { status: response.status, headers: response.headers, body: parsed as any, text, buffer };
 }
 
-/** The real Express app over real HTTP on a fresh database; tokens are minted exactly as amoCRM mints them. */
-export async function startTestApp(
-  overrides: Partial<Config> = {},
-  options: TestAppOptions = {},
-): Promise<TestApp> {
-  const db = await createTestDb();
-  const config = testConfig(overrides);
+/** The app's context for a test: config, database and a debug logger whose every line is kept in `logs`. */
+export function testContext(config: Config, db: TestDb): { context: AppContext; logs: string[] } {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -139,7 +134,40 @@ export async function startTestApp(
     },
   });
   const log = createLogger({ level: 'debug', destination: sink });
-  const context: AppContext = { config, db: db.db, log };
+  return { context: { config, db: db.db, log }, logs };
+}
+
+/** Starts `server` on a free loopback port and returns its base URL. */
+export async function listenOnLoopback(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+/** Mints widget tokens with this config's amoCRM client, exactly as amoCRM mints them. */
+export function tokenMinter(config: Config): (claims: Parameters<typeof mintAmoToken>[1]) => string {
+  const settings = {
+    clientId: config.amo.clientId,
+    clientSecret: config.amo.clientSecret,
+    audience: config.amo.tokenAudience,
+  };
+  return (claims) => mintAmoToken(settings, claims);
+}
+
+/** Closes a test server, dropping its keep-alive connections first so it closes at once. */
+export async function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** The real Express app over real HTTP on a fresh database; tokens are minted exactly as amoCRM mints them. */
+export async function startTestApp(
+  overrides: Partial<Config> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const db = await createTestDb();
+  const config = testConfig(overrides);
+  const { context, logs } = testContext(config, db);
   const devHost = options.devHost
     ? devHostRouter({
         amoClientId: config.amo.clientId,
@@ -154,17 +182,11 @@ export async function startTestApp(
   const server = http.createServer(
     createApp(context, allRoutes, devHost ? (app) => app.use(devHost) : undefined),
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const settings = {
-    clientId: config.amo.clientId,
-    clientSecret: config.amo.clientSecret,
-    audience: config.amo.tokenAudience,
-  };
+  const url = await listenOnLoopback(server);
+  const mint = tokenMinter(config);
 
   const tokenFor: TestApp['tokenFor'] = (who) =>
-    mintAmoToken(settings, {
+    mint({
       accountId: who.accountId,
       userId: who.userId ?? 1,
       subdomain: who.subdomain ?? `acc${who.accountId}`,
@@ -183,8 +205,7 @@ export async function startTestApp(
     adminToken: () => tokenFor({ accountId: VENDOR_ACCOUNT_ID, userId: ADMIN_USER_ID, subdomain: 'vendor' }),
     call: (method, path, options) => callApi(url, config.billingApiKey, method, path, options),
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await db.drop();
     },
   };

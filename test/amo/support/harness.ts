@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { Writable } from 'node:stream';
 import {
   AMO_JOBS,
   createAmoIntegration,
@@ -9,17 +8,19 @@ import {
   type AmoIntegrationOptions,
   type AmoWorkers,
 } from '../../../server/src/amo';
-import { mintAmoToken } from '../../../server/src/auth/amo-token';
 import type { Config } from '../../../server/src/config';
 import { createApp } from '../../../server/src/http/app';
 import type { AppContext } from '../../../server/src/context';
-import { createLogger } from '../../../server/src/logger';
 import { allRoutes } from '../../../server/src/http/routes';
 import { startFakeAmo, type FakeAmo } from '../../fakes/amocrm/fake-amocrm';
 import {
   ADMIN_USER_ID,
   callApi,
+  closeServer,
+  listenOnLoopback,
   testConfig,
+  testContext,
+  tokenMinter,
   VENDOR_ACCOUNT_ID,
   type CallOptions,
   type CallResult,
@@ -78,13 +79,15 @@ export async function startAmoTest(
     config?: Partial<Config>;
     /** false: no known-customer look-ups in the vendor's amoCRM (`vendorCrm` unset), pins are decided locally. */
     directory?: boolean;
+    /** true: the vendor's own amoCRM account (VENDOR_ACCOUNT_ID) is connected before the env is returned. */
+    vendor?: boolean;
+    /** A partner registered after the vendor; with `subdomain`, its own amoCRM account is connected too. */
+    partner?: { accountId: number; name: string; subdomain?: string };
   } = {},
 ): Promise<AmoTestEnv> {
   const db = await createTestDb();
   const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const url = await listenOnLoopback(server);
 
   const base = testConfig();
   const config: Config = {
@@ -105,15 +108,7 @@ export async function startAmoTest(
   });
   config.amo.apiOrigin = fake.url;
 
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
-  const log = createLogger({ level: 'debug', destination: sink });
-  const context: AppContext = { config, db: db.db, log };
+  const { context, logs } = testContext(config, db);
   const amo = createAmoIntegration(context, { ...FAST, ...options.integration });
   if (options.directory !== false) context.vendorCrm = amo.vendorDirectory;
   server.on('request', createApp(context, allRoutes));
@@ -123,7 +118,7 @@ export async function startAmoTest(
       ? undefined
       : await startAmoWorkers(amo, {
           databaseUrl: db.url,
-          log,
+          log: context.log,
           jobs: { processEveryMs: 200, lockLifetimeMs: 2_000, drainTimeoutMs: 5_000 },
           intervals: {
             deliver: 1_000,
@@ -134,13 +129,9 @@ export async function startAmoTest(
           },
         });
 
-  const settings = {
-    clientId: config.amo.clientId,
-    clientSecret: config.amo.clientSecret,
-    audience: config.amo.tokenAudience,
-  };
+  const mint = tokenMinter(config);
   const tokenFor = (accountId: number, userId: number, subdomain: string) =>
-    mintAmoToken(settings, { accountId, userId, subdomain });
+    mint({ accountId, userId, subdomain });
 
   const env: AmoTestEnv = {
     url,
@@ -186,12 +177,17 @@ export async function startAmoTest(
     },
     async close() {
       await workers?.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await fake.close();
       await db.drop();
     },
   };
+  if (options.vendor) await env.connect(VENDOR_ACCOUNT_ID, 'vendor');
+  const partner = options.partner;
+  if (partner) {
+    await env.registerPartner(partner.accountId, partner.name);
+    if (partner.subdomain !== undefined) await env.connect(partner.accountId, partner.subdomain);
+  }
   return env;
 }
 

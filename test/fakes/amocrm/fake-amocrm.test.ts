@@ -29,6 +29,13 @@ async function http(url: string, init: RequestInit = {}): Promise<HttpResult> {
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
 }
 
+/** Expects a problem+json answer with this status; returns its body for the caller's own expectations. */
+function problemBody(result: HttpResult, status: number): unknown {
+  expect(result.status).toBe(status);
+  expect(result.headers.get('content-type')).toBe('application/problem+json');
+  return result.json();
+}
+
 function tokenRequest(fake: FakeAmo, body: Record<string, unknown>): Promise<HttpResult> {
   return http(`${fake.url}/oauth2/access_token`, {
     method: 'POST',
@@ -259,9 +266,7 @@ describe('fake amoCRM', () => {
       const unknown = await api(fake, 'not-a-token', 'GET', '/api/v4/companies');
 
       for (const result of [missing, unknown]) {
-        expect(result.status).toBe(401);
-        expect(result.headers.get('content-type')).toBe('application/problem+json');
-        expect(result.json()).toEqual({
+        expect(problemBody(result, 401)).toEqual({
           title: 'Unauthorized',
           type: 'https://httpstatus.es/401',
           status: 401,
@@ -423,9 +428,7 @@ describe('fake amoCRM', () => {
 
       for (const id of [99999999, foreign.id]) {
         const result = await api(fake, token, 'GET', `/api/v4/companies/${id}`);
-        expect(result.status).toBe(404);
-        expect(result.headers.get('content-type')).toBe('application/problem+json');
-        expect(result.json()).toMatchObject({
+        expect(problemBody(result, 404)).toMatchObject({
           title: 'Not Found',
           type: 'https://httpstatus.es/404',
           status: 404,
@@ -861,14 +864,20 @@ describe('fake amoCRM rate limit', () => {
     token = fake.grantTokens(PARTNER).access_token;
   });
 
-  it("answers the eighth request within one second with the gateway's HTML 429 and no Retry-After, like amoCRM", async () => {
+  /** Eight GET /api/v4/account in a row (within one second of the fake's clock): the statuses and the 429. */
+  async function eightRequests(target: FakeAmo, accessToken: string) {
     const statuses: number[] = [];
     let refused: HttpResult | undefined;
     for (let i = 0; i < 8; i++) {
-      const result = await api(fake, token, 'GET', '/api/v4/account');
+      const result = await api(target, accessToken, 'GET', '/api/v4/account');
       statuses.push(result.status);
       if (result.status === 429) refused = result;
     }
+    return { statuses, refused };
+  }
+
+  it("answers the eighth request within one second with the gateway's HTML 429 and no Retry-After, like amoCRM", async () => {
+    const { statuses, refused } = await eightRequests(fake, token);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 429]);
     expect(refused!.headers.get('content-type')).toBe('text/html');
     expect(refused!.text).toContain('429 Too Many Requests');
@@ -888,13 +897,7 @@ describe('fake amoCRM rate limit', () => {
     const fake = jsonFake;
     fake.addAccount({ id: PARTNER, subdomain: 'partner' });
     const token = fake.grantTokens(PARTNER).access_token;
-    const statuses: number[] = [];
-    let refused: HttpResult | undefined;
-    for (let i = 0; i < 8; i++) {
-      const result = await api(fake, token, 'GET', '/api/v4/account');
-      statuses.push(result.status);
-      if (result.status === 429) refused = result;
-    }
+    const { statuses, refused } = await eightRequests(fake, token);
 
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 429]);
     expect(refused!.json()).toMatchObject({ title: 'Too Many Requests', status: 429, retry_after: 1 });

@@ -318,14 +318,8 @@ export async function startFakeAmo(options: FakeAmoOptions = {}): Promise<FakeAm
   return fake;
 }
 
-interface Counters {
-  tokenExchanges: number;
-  authorizationCodeExchanges: number;
-  refreshTokenExchanges: number;
-  failedTokenRequests: number;
-  tooManyRequests: number;
-  injectedFailures: number;
-}
+/** The plain counts of the stats; the per-account figures are worked out when stats are asked for. */
+type Counters = Omit<FakeAmoStats, 'maxRequestsPerSecond' | 'tooManyRequestsByAccount'>;
 
 function zeroCounters(): Counters {
   return {
@@ -589,23 +583,29 @@ class FakeAmoServer implements FakeAmo {
   // --- stored entities ---------------------------------------------------------------------------------
 
   companies(accountId: number): ApiCompany[] {
-    const account = this.accountOrThrow(accountId);
-    return [...account.companies.values()].map((c) => renderCompany(account, c, this.url));
+    return this.renderAll(accountId, (account) => account.companies, renderCompany);
   }
 
   tasks(accountId: number): ApiTask[] {
-    const account = this.accountOrThrow(accountId);
-    return [...account.tasks.values()].map((t) => renderTask(account, t, this.url));
+    return this.renderAll(accountId, (account) => account.tasks, renderTask);
   }
 
   notes(accountId: number): ApiNote[] {
-    const account = this.accountOrThrow(accountId);
-    return [...account.notes.values()].map((n) => renderNote(account, n, this.url));
+    return this.renderAll(accountId, (account) => account.notes, renderNote);
   }
 
   customFields(accountId: number): ApiCustomField[] {
+    return this.renderAll(accountId, (account) => account.customFields, renderCustomField);
+  }
+
+  /** Every stored item of one kind in an account, rendered as the API answers it. */
+  private renderAll<Stored, Rendered>(
+    accountId: number,
+    store: (account: AccountState) => Map<number, Stored>,
+    render: (account: AccountState, item: Stored, origin: string) => Rendered,
+  ): Rendered[] {
     const account = this.accountOrThrow(accountId);
-    return [...account.customFields.values()].map((f) => renderCustomField(account, f, this.url));
+    return [...store(account).values()].map((item) => render(account, item, this.url));
   }
 
   addCompany(accountId: number, seed: CompanySeed): ApiCompany {
@@ -761,25 +761,30 @@ class FakeAmoServer implements FakeAmo {
     if (redirectUri === undefined) return oauthInvalidRequest(400, 'Check the `redirect_uri` parameter');
     if (this.redirectUri !== undefined && redirectUri !== this.redirectUri) return oauthInvalidClient();
 
-    let result: GrantResult;
-    if (grantType === 'authorization_code') {
-      const code = text('code');
-      if (code === undefined) return oauthInvalidRequest(400, 'Check the `code` parameter');
-      // The request log names the account the code belongs to, even when the exchange then fails.
-      record.accountId = this.tokens.accountOfCode(code) ?? null;
-      const blocked = this.blockedReply(record.accountId);
-      if (blocked) return blocked;
-      result = this.tokens.exchangeCode(code);
-      if (result.ok) this.counters.authorizationCodeExchanges += 1;
-    } else {
-      const refreshToken = text('refresh_token');
-      if (refreshToken === undefined) return oauthInvalidRequest(400, 'Check the `refresh_token` parameter');
-      record.accountId = this.tokens.accountOfRefreshToken(refreshToken) ?? null;
-      const blocked = this.blockedReply(record.accountId);
-      if (blocked) return blocked;
-      result = this.tokens.exchangeRefreshToken(refreshToken);
-      if (result.ok) this.counters.refreshTokenExchanges += 1;
-    }
+    // The two grants differ only in the parameter they read, the store they ask and the counter they bump.
+    const tokens = this.tokens;
+    const grant =
+      grantType === 'authorization_code'
+        ? {
+            param: 'code',
+            accountOf: (code: string) => tokens.accountOfCode(code),
+            exchange: (code: string) => tokens.exchangeCode(code),
+            counter: 'authorizationCodeExchanges' as const,
+          }
+        : {
+            param: 'refresh_token',
+            accountOf: (token: string) => tokens.accountOfRefreshToken(token),
+            exchange: (token: string) => tokens.exchangeRefreshToken(token),
+            counter: 'refreshTokenExchanges' as const,
+          };
+    const secret = text(grant.param);
+    if (secret === undefined) return oauthInvalidRequest(400, `Check the \`${grant.param}\` parameter`);
+    // The request log names the account the code or token belongs to, even when the exchange then fails.
+    record.accountId = grant.accountOf(secret) ?? null;
+    const blocked = this.blockedReply(record.accountId);
+    if (blocked) return blocked;
+    const result: GrantResult = grant.exchange(secret);
+    if (result.ok) this.counters[grant.counter] += 1;
 
     if (!result.ok) return oauthInvalidRequest(result.failure.status, result.failure.hint);
     if (!this.accounts.has(result.accountId)) return oauthInvalidRequest(401, 'Token has been revoked');
@@ -914,8 +919,8 @@ class FakeAmoServer implements FakeAmo {
     }
     if (path === '/api/v4/companies') {
       if (method === 'GET') return this.listCompanies(account, url, origin);
-      if (method === 'POST') return this.createCompanies(account, body, origin);
-      if (method === 'PATCH') return this.updateCompanies(account, body, origin);
+      if (method === 'POST') return this.writeCompanies(account, body, origin, 'create');
+      if (method === 'PATCH') return this.writeCompanies(account, body, origin, 'update');
       return notAllowed();
     }
     if (path === '/api/v4/companies/custom_fields') {
@@ -1020,30 +1025,20 @@ class FakeAmoServer implements FakeAmo {
     const params = url.searchParams;
     let companies = [...account.companies.values()];
 
-    const ids = filterValues(params, 'id').map(Number);
-    if (ids.length > 0) companies = companies.filter((c) => ids.includes(c.id));
-    const names = filterValues(params, 'name');
-    if (names.length > 0) companies = companies.filter((c) => names.includes(c.name));
+    companies = whereIn(companies, filterValues(params, 'id').map(Number), (c) => c.id);
+    companies = whereIn(companies, filterValues(params, 'name'), (c) => c.name);
     const responsible = filterValues(params, 'responsible_user_id').map(Number);
-    if (responsible.length > 0)
-      companies = companies.filter((c) => responsible.includes(c.responsible_user_id));
+    companies = whereIn(companies, responsible, (c) => c.responsible_user_id);
     const updated = rangeFilter(params, 'updated_at');
     if (updated.from !== undefined) companies = companies.filter((c) => c.updated_at >= updated.from!);
     if (updated.to !== undefined) companies = companies.filter((c) => c.updated_at <= updated.to!);
     const query = params.get('query');
     if (query !== null) companies = companies.filter((c) => companyMatchesQuery(c, query));
 
-    const order = orderOf(params, ['id', 'created_at', 'updated_at']) ?? { field: 'id', direction: 'asc' };
-    const key = order.field as 'id' | 'created_at' | 'updated_at';
-    companies.sort((a, b) => (a[key] - b[key] || a.id - b.id) * (order.direction === 'desc' ? -1 : 1));
+    sortByOrder(companies, params, ['id', 'created_at', 'updated_at']);
 
-    return this.listReply(
-      companies.map((c) => renderCompany(account, c, origin)),
-      url,
-      origin,
-      'companies',
-      250,
-    );
+    const rendered = companies.map((c) => renderCompany(account, c, origin));
+    return this.listReply(rendered, url, origin, 'companies', 250);
   }
 
   private getCompany(account: AccountState, companyId: number, origin: string): Reply {
@@ -1053,44 +1048,19 @@ class FakeAmoServer implements FakeAmo {
       : this.missingEntity('Company not found');
   }
 
-  private createCompanies(account: AccountState, body: unknown, origin: string): Reply {
-    return this.batchWrite(
-      body,
-      (item, index) => parseCompanyWrite(account, item, index, 'create'),
-      (plan) => commitCompany(account, this.ids, this.nowSec(), plan),
-      (results) =>
-        hal(200, {
-          _links: { self: { href: `${origin}/api/v4/companies` } },
-          _embedded: {
-            companies: results.map(({ plan, record }) => ({
-              id: record.id,
-              request_id: plan.requestId,
-              _links: { self: { href: `${origin}/api/v4/companies/${record.id}` } },
-            })),
-          },
-        }),
-    );
-  }
-
-  private updateCompanies(account: AccountState, body: unknown, origin: string): Reply {
-    return this.batchWrite(
-      body,
-      (item, index) => parseCompanyWrite(account, item, index, 'update'),
-      (plan) => commitCompany(account, this.ids, this.nowSec(), plan),
-      (results) =>
-        hal(200, {
-          _links: { self: { href: `${origin}/api/v4/companies` } },
-          _embedded: {
-            companies: results.map(({ plan, record }) => ({
-              id: record.id,
-              name: record.name,
-              updated_at: record.updated_at,
-              request_id: plan.requestId,
-              _links: { self: { href: `${origin}/api/v4/companies/${record.id}` } },
-            })),
-          },
-        }),
-    );
+  /** POST (create) and PATCH (update) of a batch of companies; an update's answer also echoes name and time. */
+  private writeCompanies(
+    account: AccountState,
+    body: unknown,
+    origin: string,
+    mode: 'create' | 'update',
+  ): Reply {
+    return this.listedBatchWrite(body, origin, 'companies', {
+      parse: (item, index) => parseCompanyWrite(account, item, index, mode),
+      commit: (plan) => commitCompany(account, this.ids, this.nowSec(), plan),
+      href: (company) => `/api/v4/companies/${company.id}`,
+      extra: (company) => (mode === 'update' ? { name: company.name, updated_at: company.updated_at } : {}),
+    });
   }
 
   private updateCompany(account: AccountState, companyId: number, body: unknown, origin: string): Reply {
@@ -1142,16 +1112,10 @@ class FakeAmoServer implements FakeAmo {
     let notes = [...account.notes.values()];
     const entityIds =
       companyId !== undefined ? [companyId] : filterValues(url.searchParams, 'entity_id').map(Number);
-    if (entityIds.length > 0) notes = notes.filter((n) => entityIds.includes(n.entity_id));
-    const types = filterValues(url.searchParams, 'note_type');
-    if (types.length > 0) notes = notes.filter((n) => types.includes(n.note_type));
-    return this.listReply(
-      notes.map((n) => renderNote(account, n, origin)),
-      url,
-      origin,
-      'notes',
-      250,
-    );
+    notes = whereIn(notes, entityIds, (n) => n.entity_id);
+    notes = whereIn(notes, filterValues(url.searchParams, 'note_type'), (n) => n.note_type);
+    const rendered = notes.map((n) => renderNote(account, n, origin));
+    return this.listReply(rendered, url, origin, 'notes', 250);
   }
 
   private createNotes(
@@ -1162,23 +1126,13 @@ class FakeAmoServer implements FakeAmo {
   ): Reply {
     if (companyId !== undefined && !account.companies.has(companyId))
       return httpProblem(404, 'Company not found');
-    return this.batchWrite(
-      body,
-      (item, index) => parseNoteCreate(account, item, index, companyId),
-      (plan) => commitNote(account, this.ids, this.nowSec(), plan),
-      (results) =>
-        hal(200, {
-          _links: { self: { href: `${origin}/api/v4/companies/notes` } },
-          _embedded: {
-            notes: results.map(({ plan, record }) => ({
-              id: record.id,
-              entity_id: record.entity_id,
-              request_id: plan.requestId,
-              _links: { self: { href: `${origin}/api/v4/companies/${record.entity_id}/notes/${record.id}` } },
-            })),
-          },
-        }),
-    );
+    return this.listedBatchWrite(body, origin, 'notes', {
+      parse: (item, index) => parseNoteCreate(account, item, index, companyId),
+      commit: (plan) => commitNote(account, this.ids, this.nowSec(), plan),
+      href: (note) => `/api/v4/companies/${note.entity_id}/notes/${note.id}`,
+      extra: (note) => ({ entity_id: note.entity_id }),
+      selfPath: '/api/v4/companies/notes',
+    });
   }
 
   // --- tasks ---------------------------------------------------------------------------------------------
@@ -1186,48 +1140,27 @@ class FakeAmoServer implements FakeAmo {
   private listTasks(account: AccountState, url: URL, origin: string): Reply {
     const params = url.searchParams;
     let tasks = [...account.tasks.values()];
-    const entityTypes = filterValues(params, 'entity_type');
-    if (entityTypes.length > 0)
-      tasks = tasks.filter((t) => t.entity_type !== null && entityTypes.includes(t.entity_type));
-    const entityIds = filterValues(params, 'entity_id').map(Number);
-    if (entityIds.length > 0)
-      tasks = tasks.filter((t) => t.entity_id !== null && entityIds.includes(t.entity_id));
+    // A task without an entity (null) never matches an entity filter: the values are strings and numbers.
+    tasks = whereIn(tasks, filterValues(params, 'entity_type'), (t) => t.entity_type);
+    tasks = whereIn(tasks, filterValues(params, 'entity_id').map(Number), (t) => t.entity_id);
     const responsible = filterValues(params, 'responsible_user_id').map(Number);
-    if (responsible.length > 0) tasks = tasks.filter((t) => responsible.includes(t.responsible_user_id));
+    tasks = whereIn(tasks, responsible, (t) => t.responsible_user_id);
     const completed = filterValues(params, 'is_completed');
     if (completed.length > 0) {
       const wanted = completed[0] === '1' || completed[0] === 'true';
       tasks = tasks.filter((t) => t.is_completed === wanted);
     }
-    const order = orderOf(params, ['id', 'created_at', 'complete_till']) ?? { field: 'id', direction: 'asc' };
-    const key = order.field as 'id' | 'created_at' | 'complete_till';
-    tasks.sort((a, b) => (a[key] - b[key] || a.id - b.id) * (order.direction === 'desc' ? -1 : 1));
-    return this.listReply(
-      tasks.map((t) => renderTask(account, t, origin)),
-      url,
-      origin,
-      'tasks',
-      250,
-    );
+    sortByOrder(tasks, params, ['id', 'created_at', 'complete_till']);
+    const rendered = tasks.map((t) => renderTask(account, t, origin));
+    return this.listReply(rendered, url, origin, 'tasks', 250);
   }
 
   private createTasks(account: AccountState, body: unknown, origin: string): Reply {
-    return this.batchWrite(
-      body,
-      (item, index) => parseTaskCreate(account, item, index),
-      (plan) => commitTask(account, this.ids, this.nowSec(), plan),
-      (results) =>
-        hal(200, {
-          _links: { self: { href: `${origin}/api/v4/tasks` } },
-          _embedded: {
-            tasks: results.map(({ plan, record }) => ({
-              id: record.id,
-              request_id: plan.requestId,
-              _links: { self: { href: `${origin}/api/v4/tasks/${record.id}` } },
-            })),
-          },
-        }),
-    );
+    return this.listedBatchWrite(body, origin, 'tasks', {
+      parse: (item, index) => parseTaskCreate(account, item, index),
+      commit: (plan) => commitTask(account, this.ids, this.nowSec(), plan),
+      href: (task) => `/api/v4/tasks/${task.id}`,
+    });
   }
 
   // --- shared list and write machinery -----------------------------------------------------------------
@@ -1293,6 +1226,34 @@ class FakeAmoServer implements FakeAmo {
     });
     if (failures.length > 0) return validationFailed(failures);
     return respond(plans.map((plan) => ({ plan, record: commit(plan) })));
+  }
+
+  /**
+   * A batch write answered as companies, notes and tasks are: `_links.self` and, under `_embedded[key]`,
+   * `{ id, …extra, request_id, _links.self }` for each stored item in request order.
+   */
+  private listedBatchWrite<Plan extends { requestId: string }, Stored extends { id: number }>(
+    body: unknown,
+    origin: string,
+    key: string,
+    steps: {
+      parse: (item: unknown, index: number) => Parsed<Plan>;
+      commit: (plan: Plan) => Stored;
+      href: (record: Stored) => string;
+      extra?: (record: Stored) => Record<string, unknown>;
+      selfPath?: string;
+    },
+  ): Reply {
+    return this.batchWrite(body, steps.parse, steps.commit, (results) => {
+      const entries = results.map(({ plan, record }) => ({
+        id: record.id,
+        ...steps.extra?.(record),
+        request_id: plan.requestId,
+        _links: { self: { href: `${origin}${steps.href(record)}` } },
+      }));
+      const self = `${origin}${steps.selfPath ?? `/api/v4/${key}`}`;
+      return hal(200, { _links: { self: { href: self } }, _embedded: { [key]: entries } });
+    });
   }
 
   // --- control endpoints for developers ------------------------------------------------------------------
@@ -1440,6 +1401,22 @@ function rangeFilter(params: URLSearchParams, name: string): { from?: number; to
     from: from !== null && /^\d+$/.test(from) ? Number(from) : undefined,
     to: to !== null && /^\d+$/.test(to) ? Number(to) : undefined,
   };
+}
+
+/** Keeps the items whose picked value is among `values`; no values means no filter. */
+function whereIn<T, V>(items: T[], values: V[], pick: (item: T) => V): T[] {
+  return values.length === 0 ? items : items.filter((item) => values.includes(pick(item)));
+}
+
+/** Sorts a list in place by the request's `order[field]` (id ascending when absent); ties go by id. */
+function sortByOrder<K extends string, T extends { id: number } & Record<K, number>>(
+  items: T[],
+  params: URLSearchParams,
+  allowed: K[],
+): void {
+  const order = orderOf(params, allowed) ?? { field: 'id', direction: 'asc' };
+  const key = order.field as K;
+  items.sort((a, b) => (a[key] - b[key] || a.id - b.id) * (order.direction === 'desc' ? -1 : 1));
 }
 
 function orderOf(
