@@ -508,8 +508,8 @@ export function ListState({
   );
 }
 
-/** A column heading: its words, or `{ label, num: true }` for a right-aligned number column. */
-export type Column = string | { label: string; num?: boolean };
+/** A column heading's i18n key, or `{ key, num: true }` for a right-aligned number column. */
+export type Column = string | { key: string; num: true };
 
 /**
  * A table with one heading row. `columns` name the cells of the rows given as children (`null` for a
@@ -535,11 +535,11 @@ export function DataTable({
         <tr>
           {columns.map((column) =>
             typeof column === 'string' ? (
-              <th scope="col">{column}</th>
+              <th scope="col">{t(column)}</th>
             ) : (
               column && (
-                <th scope="col" class={column.num ? 'amop-num' : undefined}>
-                  {column.label}
+                <th scope="col" class="amop-num">
+                  {t(column.key)}
                 </th>
               )
             ),

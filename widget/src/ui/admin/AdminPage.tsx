@@ -78,7 +78,7 @@ function PartnersTab({ partners }: { partners: ReturnType<typeof usePaged<Partne
       <ListState list={partners} empty={t('admin.partners_empty')}>
         <DataTable
           name="partners"
-          columns={[t('admin.partner'), t('partner.kind'), t('clients.status'), t('partner.contract')]}
+          columns={['admin.partner', 'partner.kind', 'clients.status', 'partner.contract']}
         >
           {partners.items.map((p) => (
             <tr key={p.id} data-partner-id={p.id}>
@@ -146,11 +146,7 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
     <Section title={t('admin.requests_title')} data-section="admin-requests">
       <p class="amop-muted amop-small">{t('admin.requests_intro')}</p>
       <ListState list={list} empty={t('admin.requests_empty')}>
-        <DataTable
-          name="requests"
-          columns={[t('clients.account'), t('admin.partner'), t('admin.asked')]}
-          actions
-        >
+        <DataTable name="requests" columns={['clients.account', 'admin.partner', 'admin.asked']} actions>
           {list.items.map((pin) => (
             <tr key={pin.id} data-pin-id={pin.id}>
               <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
@@ -325,9 +321,9 @@ function PayoutsTab({ names }: { names: Map<string, string> }) {
               <DataTable
                 name="runs"
                 columns={[
-                  t('admin.as_of'),
-                  { label: t('admin.runs_invoices'), num: true },
-                  { label: t('admin.runs_total'), num: true },
+                  'admin.as_of',
+                  { key: 'admin.runs_invoices', num: true },
+                  { key: 'admin.runs_total', num: true },
                 ]}
               >
                 {itemsOf(data).map((r) => (

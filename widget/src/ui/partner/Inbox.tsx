@@ -7,26 +7,26 @@ import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
 import type { Dispute, Page, PartnerPin, Pin, Question } from '../../types';
 import { itemsOf } from '../../types';
-import { tOr, useAction, useCtx, useLoad, usePaged } from '../ctx';
+import { tOr, useCtx, useLoad, usePaged, usePost } from '../ctx';
 import {
   Badge,
   Button,
   ErrorBox,
   fieldErrors,
+  Form,
   ListState,
   Money,
   Notice,
   RadioGroup,
   Section,
   SelectField,
+  SubmitRow,
   TextField,
 } from '../kit';
 
 function QuestionItem({ q, onChanged }: { q: Question; onChanged(): void }) {
-  const { t, lang, api } = useCtx();
-  const answer = useAction((key: string) =>
-    api.post<Question>(`/api/v1/questions/${q.id}/answered`, undefined, { idempotencyKey: key }),
-  );
+  const { t, lang } = useCtx();
+  const answer = usePost<Question>(`/api/v1/questions/${q.id}/answered`);
   const answered = answer.result?.answeredAt ?? q.answeredAt;
   return (
     <li
@@ -136,20 +136,17 @@ function OpenDisputeForm({
   loading: boolean;
   onOpened(): void;
 }) {
-  const { t, lang, api } = useCtx();
+  const { t, lang } = useCtx();
   const [kind, setKind] = useState('rejected_pin');
   const [pin, setPin] = useState(pinId ?? '');
   const [payment, setPayment] = useState('');
   const [text, setText] = useState('');
   const [local, setLocal] = useState<Record<string, string>>({});
-  const open = useAction((key: string, body: unknown) =>
-    api.post<Dispute>('/api/v1/disputes', body, { idempotencyKey: key }),
-  );
+  const open = usePost<Dispute>('/api/v1/disputes');
   const server = fieldErrors(open.error, lang, t, 'dsp.invalid');
   const chosenPin = pin || pins[0]?.id || '';
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const submit = async () => {
     const errors: Record<string, string> = {};
     if (kind === 'rejected_pin' && !chosenPin) errors.pinId = t('dsp.err.pin');
     if (kind === 'missing_commission' && !payment.trim()) errors.paymentExternalId = t('dsp.err.payment');
@@ -167,7 +164,7 @@ function OpenDisputeForm({
   };
 
   return (
-    <form class="amop-form" data-form="dispute" noValidate onSubmit={submit}>
+    <Form name="dispute" onSubmit={submit}>
       <RadioGroup
         legend={t('dsp.kind')}
         name="dispute-kind"
@@ -213,14 +210,10 @@ function OpenDisputeForm({
         error={local.text ?? server.text}
         maxLength={5000}
       />
-      <div class="amop-actions">
-        <Button kind="primary" type="submit" busy={open.busy}>
-          {t('dsp.submit')}
-        </Button>
-      </div>
+      <SubmitRow label={t('dsp.submit')} busy={open.busy} />
       {open.error && <ErrorBox error={open.error} />}
       {open.result && <Notice tone="ok">{t('dsp.opened')}</Notice>}
-    </form>
+    </Form>
   );
 }
 
