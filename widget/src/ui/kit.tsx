@@ -4,7 +4,7 @@
  * reachable by keyboard; every class is `amop-` prefixed (amoCRM's CSS is global).
  */
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
-import { useId, useRef } from 'preact/hooks';
+import { useId, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../api';
 import { formatMoney } from '../format';
 import type { Contacts } from '../types';
@@ -167,6 +167,22 @@ export function SubmitRow({
       )}
     </div>
   );
+}
+
+/**
+ * A form's text values by API path. `field(path, errors)` binds a <TextField> to one of them: its path,
+ * value and setter, and `errors[path]` shown under it — `<TextField {...field('note')} label={…} />`.
+ */
+export function useFields<P extends string>(initial: Record<P, string>) {
+  const [values, setValues] = useState(initial);
+  const set = (path: P, value: string) => setValues((old) => ({ ...old, [path]: value }));
+  const field = (path: P, errors?: Record<string, string | undefined>) => ({
+    path,
+    value: values[path],
+    onValue: (value: string) => set(path, value),
+    error: errors?.[path],
+  });
+  return { values, set, field };
 }
 
 /** The native input attributes the forms use (passed through as is). */

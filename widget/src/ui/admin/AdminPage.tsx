@@ -28,6 +28,7 @@ import {
   TabPanel,
   Tabs,
   TextField,
+  useFields,
 } from '../kit';
 import { DisputeItem } from '../partner/Inbox';
 import { InvoiceTable } from '../partner/Invoices';
@@ -39,30 +40,17 @@ const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
 
 function ContractForm({ partner, onDone }: { partner: Partner; onDone(): void }) {
   const { t, lang } = useCtx();
-  const [number, setNumber] = useState('');
-  const [date, setDate] = useState(todayIso());
+  const { values, field } = useFields({ contractNumber: '', signedAt: todayIso() });
   const sign = usePost<Partner>(`/api/v1/admin/partners/${partner.id}/contract`);
   const server = fieldErrors(sign.error, lang, t, 'admin.invalid');
   const submit = async () => {
-    if (await sign.run({ contractNumber: number.trim(), signedAt: noonMsk(date) })) onDone();
+    const body = { contractNumber: values.contractNumber.trim(), signedAt: noonMsk(values.signedAt) };
+    if (await sign.run(body)) onDone();
   };
   return (
     <Form class="amop-inline-form" name="contract" onSubmit={submit}>
-      <TextField
-        path="contractNumber"
-        label={t('admin.contract_number')}
-        value={number}
-        onValue={setNumber}
-        error={server.contractNumber}
-      />
-      <TextField
-        path="signedAt"
-        type="date"
-        label={t('admin.contract_date')}
-        value={date}
-        onValue={setDate}
-        error={server.signedAt}
-      />
+      <TextField {...field('contractNumber', server)} label={t('admin.contract_number')} />
+      <TextField {...field('signedAt', server)} type="date" label={t('admin.contract_date')} />
       <Button small kind="primary" type="submit" busy={sign.busy}>
         {t('admin.sign')}
       </Button>
@@ -117,20 +105,15 @@ function PartnersTab({ partners }: { partners: ReturnType<typeof usePaged<Partne
 
 function ClientRequestAction({ pin, onDone }: { pin: Pin; onDone(): void }) {
   const { t } = useCtx();
-  const [note, setNote] = useState('');
+  const { values, field } = useFields({ note: '' });
   const record = usePost<Pin>(`/api/v1/admin/pins/${pin.id}/client-request`);
   const submit = async () => {
-    if (await record.run(note.trim() ? { note: note.trim() } : {})) onDone();
+    const note = values.note.trim();
+    if (await record.run(note ? { note } : {})) onDone();
   };
   return (
     <Form class="amop-inline-form" name="client-request" onSubmit={submit}>
-      <TextField
-        path="note"
-        label={t('admin.request_note')}
-        value={note}
-        onValue={setNote}
-        maxLength={1000}
-      />
+      <TextField {...field('note')} label={t('admin.request_note')} maxLength={1000} />
       <Button small kind="primary" type="submit" busy={record.busy}>
         {t('admin.request_received')}
       </Button>
@@ -166,19 +149,20 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
 function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void }) {
   const { t, lang } = useCtx();
   const [decision, setDecision] = useState('for_partner');
-  const [reason, setReason] = useState('');
-  const [amount, setAmount] = useState('');
+  const { values, field } = useFields({ reason: '', compensationMinor: '' });
   const [local, setLocal] = useState<Record<string, string>>({});
   const decide = usePost<Dispute>(`/api/v1/admin/disputes/${dispute.id}/decision`);
-  const server = fieldErrors(decide.error, lang, t, 'admin.invalid');
+  const shown = { ...fieldErrors(decide.error, lang, t, 'admin.invalid'), ...local };
   const submit = async () => {
     const errors: Record<string, string> = {};
-    if (reason.trim().length < 3) errors.reason = t('admin.err.reason');
+    const reason = values.reason.trim();
+    const amount = values.compensationMinor;
+    if (reason.length < 3) errors.reason = t('admin.err.reason');
     const compensationMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
     if (compensationMinor === null) errors.compensationMinor = t('inv.err.amount');
     setLocal(errors);
     if (Object.keys(errors).length) return;
-    const body: Record<string, unknown> = { decision, reason: reason.trim() };
+    const body: Record<string, unknown> = { decision, reason };
     if (decision === 'for_partner' && compensationMinor) body.compensationMinor = compensationMinor;
     if (await decide.run(body)) onDone();
   };
@@ -194,23 +178,13 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
           { value: 'against_partner', label: t('admin.against_partner') },
         ]}
       />
-      <TextField
-        path="reason"
-        multiline
-        label={t('admin.reason')}
-        value={reason}
-        onValue={setReason}
-        error={local.reason ?? server.reason}
-      />
+      <TextField {...field('reason', shown)} multiline label={t('admin.reason')} />
       {decision === 'for_partner' && (
         <div class="amop-grid">
           <TextField
-            path="compensationMinor"
+            {...field('compensationMinor', shown)}
             label={t('admin.compensation')}
             hint={t('admin.compensation_hint')}
-            value={amount}
-            onValue={setAmount}
-            error={local.compensationMinor ?? server.compensationMinor}
             inputMode="decimal"
           />
         </div>

@@ -21,6 +21,7 @@ import {
   Section,
   SubmitRow,
   TextField,
+  useFields,
 } from '../kit';
 
 const STATUS_TONE: Record<PinStatus, string> = {
@@ -131,23 +132,27 @@ export function PinForm({
   compact?: boolean;
 }) {
   const { t, lang } = useCtx();
-  const [accountId, setAccountId] = useState(initialAccountId);
-  const [subdomain, setSubdomain] = useState('');
-  const [comment, setComment] = useState('');
+  const { values, set, field } = useFields({
+    clientAccountId: initialAccountId,
+    clientSubdomain: '',
+    comment: '',
+  });
   const [idError, setIdError] = useState<string | null>(null);
   const pin = usePost<Pin>('/api/v1/pins');
   const server = fieldErrors(pin.error, lang, t, 'pin.invalid');
 
   const submit = async () => {
-    const id = accountIdOf(accountId);
+    const id = accountIdOf(values.clientAccountId);
     if (!id) {
       setIdError(t('pin.err.account_id'));
       return;
     }
     setIdError(null);
     const body: Record<string, unknown> = { clientAccountId: id };
-    if (subdomain.trim()) body.clientSubdomain = subdomain.trim().replace(/\.(amocrm\.ru|kommo\.com)$/i, '');
-    if (comment.trim()) body.comment = comment.trim();
+    const subdomain = values.clientSubdomain.trim();
+    const comment = values.comment.trim();
+    if (subdomain) body.clientSubdomain = subdomain.replace(/\.(amocrm\.ru|kommo\.com)$/i, '');
+    if (comment) body.comment = comment;
     const result = await pin.run(body);
     if (result) onPinned?.(result);
   };
@@ -156,11 +161,10 @@ export function PinForm({
     <Form name="pin" onSubmit={submit}>
       <div class={compact ? '' : 'amop-grid'}>
         <TextField
-          path="clientAccountId"
+          {...field('clientAccountId')}
           label={t('pin.account_id')}
-          value={accountId}
           onValue={(v) => {
-            setAccountId(v);
+            set('clientAccountId', v);
             setIdError(null);
           }}
           error={idError ?? server.clientAccountId}
@@ -171,22 +175,12 @@ export function PinForm({
         {!compact && (
           <>
             <TextField
-              path="clientSubdomain"
+              {...field('clientSubdomain', server)}
               label={t('pin.subdomain')}
-              value={subdomain}
-              onValue={setSubdomain}
-              error={server.clientSubdomain}
               hint={t('pin.subdomain_hint')}
               autoComplete="off"
             />
-            <TextField
-              path="comment"
-              label={t('pin.comment')}
-              value={comment}
-              onValue={setComment}
-              error={server.comment}
-              maxLength={1000}
-            />
+            <TextField {...field('comment', server)} label={t('pin.comment')} maxLength={1000} />
           </>
         )}
       </div>

@@ -22,6 +22,7 @@ import {
   SelectField,
   SubmitRow,
   TextField,
+  useFields,
 } from '../kit';
 
 function QuestionItem({ q, onChanged }: { q: Question; onChanged(): void }) {
@@ -139,26 +140,25 @@ function OpenDisputeForm({
   const { t, lang } = useCtx();
   const [kind, setKind] = useState('rejected_pin');
   const [pin, setPin] = useState(pinId ?? '');
-  const [payment, setPayment] = useState('');
-  const [text, setText] = useState('');
+  const { values, set, field } = useFields({ paymentExternalId: '', text: '' });
   const [local, setLocal] = useState<Record<string, string>>({});
   const open = usePost<Dispute>('/api/v1/disputes');
-  const server = fieldErrors(open.error, lang, t, 'dsp.invalid');
+  const shown = { ...fieldErrors(open.error, lang, t, 'dsp.invalid'), ...local };
   const chosenPin = pin || pins[0]?.id || '';
 
   const submit = async () => {
     const errors: Record<string, string> = {};
+    const payment = values.paymentExternalId.trim();
+    const text = values.text.trim();
     if (kind === 'rejected_pin' && !chosenPin) errors.pinId = t('dsp.err.pin');
-    if (kind === 'missing_commission' && !payment.trim()) errors.paymentExternalId = t('dsp.err.payment');
-    if (text.trim().length < 10) errors.text = t('dsp.err.text');
+    if (kind === 'missing_commission' && !payment) errors.paymentExternalId = t('dsp.err.payment');
+    if (text.length < 10) errors.text = t('dsp.err.text');
     setLocal(errors);
     if (Object.keys(errors).length) return;
     const body =
-      kind === 'rejected_pin'
-        ? { kind, pinId: chosenPin, text: text.trim() }
-        : { kind, paymentExternalId: payment.trim(), text: text.trim() };
+      kind === 'rejected_pin' ? { kind, pinId: chosenPin, text } : { kind, paymentExternalId: payment, text };
     if (await open.run(body)) {
-      setText('');
+      set('text', '');
       onOpened();
     }
   };
@@ -192,24 +192,13 @@ function OpenDisputeForm({
         )
       ) : (
         <TextField
-          path="paymentExternalId"
+          {...field('paymentExternalId', shown)}
           label={t('dsp.payment')}
-          value={payment}
-          onValue={setPayment}
-          error={local.paymentExternalId ?? server.paymentExternalId}
           hint={t('dsp.payment_hint')}
         />
       )}
       {local.pinId && <div class="amop-field__error">{local.pinId}</div>}
-      <TextField
-        path="text"
-        multiline
-        label={t('dsp.text')}
-        value={text}
-        onValue={setText}
-        error={local.text ?? server.text}
-        maxLength={5000}
-      />
+      <TextField {...field('text', shown)} multiline label={t('dsp.text')} maxLength={5000} />
       <SubmitRow label={t('dsp.submit')} busy={open.busy} />
       {open.error && <ErrorBox error={open.error} />}
       {open.result && <Notice tone="ok">{t('dsp.opened')}</Notice>}

@@ -24,6 +24,7 @@ import {
   Section,
   SubmitRow,
   TextField,
+  useFields,
 } from '../kit';
 import { openPdf, PdfButton } from '../Pdf';
 
@@ -100,9 +101,7 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
   );
   const noteOf = (method: 'bank' | 'card') =>
     itemsOf(options.data).find((o) => o.method === method)?.note[lang] ?? t(`inv.method_note.${method}`);
-  const [client, setClient] = useState('');
-  const [product, setProduct] = useState('');
-  const [amount, setAmount] = useState('');
+  const { values, field } = useFields({ clientAccountId: '', productCode: '', grossMinor: '' });
   const [method, setMethod] = useState('bank');
   const [local, setLocal] = useState<Record<string, string>>({});
   const request = useAction(async (key: string, body: unknown) => {
@@ -112,19 +111,21 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
     return 'invoice' in answer ? answer.invoice : answer;
   });
   const server = fieldErrors(request.error, lang, t, 'inv.invalid');
-  const errorOf = (path: string) => local[path] ?? server[path];
+  const shown = { ...server, ...local };
 
   const submit = async () => {
     const errors: Record<string, string> = {};
-    const clientAccountId = accountIdOf(client);
+    const clientAccountId = accountIdOf(values.clientAccountId);
+    const product = values.productCode.trim();
+    const amount = values.grossMinor;
     // Empty amount: the server takes the price list's price for the product.
     const grossMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
     if (!clientAccountId) errors.clientAccountId = t('pin.err.account_id');
-    if (!product.trim()) errors.productCode = t('inv.err.product');
+    if (!product) errors.productCode = t('inv.err.product');
     if (grossMinor === null) errors.grossMinor = t('inv.err.amount');
     setLocal(errors);
     if (Object.keys(errors).length) return;
-    const body: Record<string, unknown> = { clientAccountId, productCode: product.trim() };
+    const body: Record<string, unknown> = { clientAccountId, productCode: product };
     if (grossMinor) body.grossMinor = grossMinor;
     const invoice = await request.run(body);
     if (invoice) onCreated(invoice);
@@ -136,11 +137,8 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
       <p class="amop-muted amop-small">{t('inv.net_intro')}</p>
       <div class="amop-grid">
         <TextField
-          path="clientAccountId"
+          {...field('clientAccountId', shown)}
           label={t('inv.client')}
-          value={client}
-          onValue={setClient}
-          error={errorOf('clientAccountId')}
           list={listId}
           inputMode="numeric"
           autoComplete="off"
@@ -153,20 +151,14 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
           ))}
         </datalist>
         <TextField
-          path="productCode"
+          {...field('productCode', shown)}
           label={t('inv.product')}
-          value={product}
-          onValue={setProduct}
-          error={errorOf('productCode')}
           hint={t('inv.product_hint')}
           autoComplete="off"
         />
         <TextField
-          path="grossMinor"
+          {...field('grossMinor', shown)}
           label={t('inv.amount')}
-          value={amount}
-          onValue={setAmount}
-          error={errorOf('grossMinor')}
           hint={t('inv.amount_hint')}
           placeholder={t('inv.amount_placeholder')}
           inputMode="decimal"
