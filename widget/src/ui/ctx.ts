@@ -122,6 +122,12 @@ export function useAction<A extends unknown[], R>(
   };
 }
 
+/** `useAction` for the common case: POST the run's `body` to `path` under its Idempotency-Key. */
+export function usePost<R>(path: string): Action<[body?: unknown], R> {
+  const { api } = useCtx();
+  return useAction((key: string, body?: unknown) => api.post<R>(path, body, { idempotencyKey: key }));
+}
+
 /**
  * A cursor-paged list (`{ items, nextCursor }`): the first page loads like `useLoad`, "show more" appends
  * the next ones. `reload()` starts again from the first page.

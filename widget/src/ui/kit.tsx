@@ -4,12 +4,12 @@
  * reachable by keyboard; every class is `amop-` prefixed (amoCRM's CSS is global).
  */
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
-import { useId, useRef } from 'preact/hooks';
+import { useId, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../api';
 import { formatMoney } from '../format';
 import type { Contacts } from '../types';
 import type { Lang, Translate } from '../i18n';
-import { tOr, useCtx } from './ctx';
+import { tOr, useCtx, type Load } from './ctx';
 
 /** The words for an API error: token expired, network down, 403, validation… (never a raw stack). */
 export function errorText(t: Translate, e: ApiError): string {
@@ -69,6 +69,19 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="amop-empty">{children}</p>;
 }
 
+/** A `useLoad` result: loading, its error with a retry, or `children(data)` once the data is here. */
+export function Loaded<T>({
+  load,
+  children,
+}: {
+  load: Load<T> & { reload(): void };
+  children(data: T): ComponentChildren;
+}) {
+  if (load.state === 'loading') return <Loading />;
+  if (load.state === 'error') return <ErrorBox error={load.error} onRetry={load.reload} />;
+  return <>{children(load.data)}</>;
+}
+
 /**
  * Field errors of a 400 answer, by path. Russian comes from the server's `messageRu`; when the server has
  * only English, our own words for that path (`<prefix>.<path>`), else a generic "check the value".
@@ -95,6 +108,81 @@ export function otherErrors(errors: Record<string, string>, shown: string[]): st
   return Object.keys(errors)
     .filter((path) => !shown.includes(path))
     .map((path) => `${path}: ${errors[path]}`);
+}
+
+/**
+ * A form the browser does not validate (the fields show our own errors); submitting never reloads the
+ * page. `name` becomes `data-form`, which tests and styles select on.
+ */
+export function Form({
+  name,
+  class: className = 'amop-form',
+  onSubmit,
+  children,
+  ...rest
+}: {
+  name?: string;
+  class?: string;
+  onSubmit(): unknown;
+  children: ComponentChildren;
+} & Record<string, unknown>) {
+  return (
+    <form
+      class={className}
+      data-form={name}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onSubmit();
+      }}
+      {...rest}
+    >
+      {children}
+    </form>
+  );
+}
+
+/** The primary submit button of a form, in its actions row; `onCancel` adds a "cancel" link after it. */
+export function SubmitRow({
+  label,
+  busy,
+  small,
+  onCancel,
+}: {
+  label: string;
+  busy: boolean;
+  small?: boolean;
+  onCancel?(): void;
+}) {
+  const { t } = useCtx();
+  return (
+    <div class="amop-actions">
+      <Button small={small} kind="primary" type="submit" busy={busy}>
+        {label}
+      </Button>
+      {onCancel && (
+        <Button small={small} kind="link" onClick={onCancel}>
+          {t('ui.cancel')}
+        </Button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A form's text values by API path. `field(path, errors)` binds a <TextField> to one of them: its path,
+ * value and setter, and `errors[path]` shown under it — `<TextField {...field('note')} label={…} />`.
+ */
+export function useFields<P extends string>(initial: Record<P, string>) {
+  const [values, setValues] = useState(initial);
+  const set = (path: P, value: string) => setValues((old) => ({ ...old, [path]: value }));
+  const field = (path: P, errors?: Record<string, string | undefined>) => ({
+    path,
+    value: values[path],
+    onValue: (value: string) => set(path, value),
+    error: errors?.[path],
+  });
+  return { values, set, field };
 }
 
 /** The native input attributes the forms use (passed through as is). */
@@ -433,6 +521,70 @@ export function ListState({
       )}
       {list.moreError && <ErrorBox error={list.moreError} />}
     </>
+  );
+}
+
+/** A column heading's i18n key, or `{ key, num: true }` for a right-aligned number column. */
+export type Column = string | { key: string; num: true };
+
+/**
+ * A table with one heading row. `columns` name the cells of the rows given as children (`null` for a
+ * column this table leaves out); `actions` adds a last column for buttons, its heading for screen
+ * readers only.
+ */
+export function DataTable({
+  name,
+  columns,
+  actions,
+  children,
+}: {
+  /** Becomes `data-table`, which tests select on. */
+  name: string;
+  columns: Array<Column | null>;
+  actions?: boolean;
+  children: ComponentChildren;
+}) {
+  const { t } = useCtx();
+  return (
+    <table class="amop-table" data-table={name}>
+      <thead>
+        <tr>
+          {columns.map((column) =>
+            typeof column === 'string' ? (
+              <th scope="col">{t(column)}</th>
+            ) : (
+              column && (
+                <th scope="col" class="amop-num">
+                  {t(column.key)}
+                </th>
+              )
+            ),
+          )}
+          {actions && (
+            <th scope="col">
+              <span class="amop-sr">{t('ui.actions')}</span>
+            </th>
+          )}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
+/** The heading of the staff and admin pages: the title, then who is signed in and in which role. */
+export function PageHead({ title, userName }: { title: string; userName: string | null }) {
+  const { t, who } = useCtx();
+  return (
+    <header class="amop-head">
+      <div>
+        <h2 class="amop-title">{title}</h2>
+        <p class="amop-muted">
+          {userName ? `${userName} · ` : ''}
+          {t(`role.${who.role}`)}
+        </p>
+      </div>
+    </header>
   );
 }
 

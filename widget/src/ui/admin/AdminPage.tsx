@@ -7,23 +7,28 @@ import { useState } from 'preact/hooks';
 import { formatDate, parseAmountToMinor, todayIso } from '../../format';
 import type { AdminPin, Dispute, Invoice, Partner, PayoutRun, PayoutRunList, Pin } from '../../types';
 import { itemsOf } from '../../types';
-import { useAction, useCtx, useLoad, usePaged } from '../ctx';
+import { useCtx, useLoad, usePaged, usePost } from '../ctx';
 import {
   Button,
   ClientAccountCell,
+  DataTable,
   Empty,
   ErrorBox,
   fieldErrors,
+  Form,
   ListState,
-  Loading,
+  Loaded,
   Money,
   Notice,
+  PageHead,
   RadioGroup,
   Section,
   SelectField,
+  SubmitRow,
   TabPanel,
   Tabs,
   TextField,
+  useFields,
 } from '../kit';
 import { DisputeItem } from '../partner/Inbox';
 import { InvoiceTable } from '../partner/Invoices';
@@ -34,43 +39,23 @@ import { ClientCheck } from '../staff/StaffScreens';
 const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
 
 function ContractForm({ partner, onDone }: { partner: Partner; onDone(): void }) {
-  const { t, lang, api } = useCtx();
-  const [number, setNumber] = useState('');
-  const [date, setDate] = useState(todayIso());
-  const sign = useAction((key: string, body: unknown) =>
-    api.post<Partner>(`/api/v1/admin/partners/${partner.id}/contract`, body, { idempotencyKey: key }),
-  );
+  const { t, lang } = useCtx();
+  const { values, field } = useFields({ contractNumber: '', signedAt: todayIso() });
+  const sign = usePost<Partner>(`/api/v1/admin/partners/${partner.id}/contract`);
   const server = fieldErrors(sign.error, lang, t, 'admin.invalid');
+  const submit = async () => {
+    const body = { contractNumber: values.contractNumber.trim(), signedAt: noonMsk(values.signedAt) };
+    if (await sign.run(body)) onDone();
+  };
   return (
-    <form
-      class="amop-inline-form"
-      data-form="contract"
-      noValidate
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (await sign.run({ contractNumber: number.trim(), signedAt: noonMsk(date) })) onDone();
-      }}
-    >
-      <TextField
-        path="contractNumber"
-        label={t('admin.contract_number')}
-        value={number}
-        onValue={setNumber}
-        error={server.contractNumber}
-      />
-      <TextField
-        path="signedAt"
-        type="date"
-        label={t('admin.contract_date')}
-        value={date}
-        onValue={setDate}
-        error={server.signedAt}
-      />
+    <Form class="amop-inline-form" name="contract" onSubmit={submit}>
+      <TextField {...field('contractNumber', server)} label={t('admin.contract_number')} />
+      <TextField {...field('signedAt', server)} type="date" label={t('admin.contract_date')} />
       <Button small kind="primary" type="submit" busy={sign.busy}>
         {t('admin.sign')}
       </Button>
       {sign.error && !server.contractNumber && <ErrorBox error={sign.error} />}
-    </form>
+    </Form>
   );
 }
 
@@ -79,80 +64,61 @@ function PartnersTab({ partners }: { partners: ReturnType<typeof usePaged<Partne
   return (
     <Section title={t('admin.partners_title')} data-section="admin-partners">
       <ListState list={partners} empty={t('admin.partners_empty')}>
-        <table class="amop-table" data-table="partners">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.partner')}</th>
-              <th scope="col">{t('partner.kind')}</th>
-              <th scope="col">{t('clients.status')}</th>
-              <th scope="col">{t('partner.contract')}</th>
+        <DataTable
+          name="partners"
+          columns={['admin.partner', 'partner.kind', 'clients.status', 'partner.contract']}
+        >
+          {partners.items.map((p) => (
+            <tr key={p.id} data-partner-id={p.id}>
+              <td>
+                <strong>{p.name}</strong>
+                <div class="amop-muted amop-small">
+                  {t('admin.account', { accountId: p.accountId })} · {formatDate(p.createdAt, lang)}
+                </div>
+              </td>
+              <td>{t(`kind.${p.kind}`)}</td>
+              <td>
+                <PartnerStatusBadge partner={p} />
+                <div class="amop-muted amop-small">
+                  {p.payoutEligible ? t('admin.payout_yes') : t('admin.payout_no')}
+                </div>
+              </td>
+              <td>
+                {p.contract ? (
+                  t('partner.contract_value', {
+                    number: p.contract.number,
+                    date: formatDate(p.contract.signedAt, lang),
+                  })
+                ) : p.kind === 'individual' ? (
+                  <span class="amop-muted">{t('admin.no_contract_individual')}</span>
+                ) : (
+                  <ContractForm partner={p} onDone={partners.reload} />
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {partners.items.map((p) => (
-              <tr key={p.id} data-partner-id={p.id}>
-                <td>
-                  <strong>{p.name}</strong>
-                  <div class="amop-muted amop-small">
-                    {t('admin.account', { accountId: p.accountId })} · {formatDate(p.createdAt, lang)}
-                  </div>
-                </td>
-                <td>{t(`kind.${p.kind}`)}</td>
-                <td>
-                  <PartnerStatusBadge partner={p} />
-                  <div class="amop-muted amop-small">
-                    {p.payoutEligible ? t('admin.payout_yes') : t('admin.payout_no')}
-                  </div>
-                </td>
-                <td>
-                  {p.contract ? (
-                    t('partner.contract_value', {
-                      number: p.contract.number,
-                      date: formatDate(p.contract.signedAt, lang),
-                    })
-                  ) : p.kind === 'individual' ? (
-                    <span class="amop-muted">{t('admin.no_contract_individual')}</span>
-                  ) : (
-                    <ContractForm partner={p} onDone={partners.reload} />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       </ListState>
     </Section>
   );
 }
 
 function ClientRequestAction({ pin, onDone }: { pin: Pin; onDone(): void }) {
-  const { t, api } = useCtx();
-  const [note, setNote] = useState('');
-  const record = useAction((key: string, body: unknown) =>
-    api.post<Pin>(`/api/v1/admin/pins/${pin.id}/client-request`, body, { idempotencyKey: key }),
-  );
+  const { t } = useCtx();
+  const { values, field } = useFields({ note: '' });
+  const record = usePost<Pin>(`/api/v1/admin/pins/${pin.id}/client-request`);
+  const submit = async () => {
+    const note = values.note.trim();
+    if (await record.run(note ? { note } : {})) onDone();
+  };
   return (
-    <form
-      class="amop-inline-form"
-      data-form="client-request"
-      noValidate
-      onSubmit={async (e) => {
-        e.preventDefault();
-        if (await record.run(note.trim() ? { note: note.trim() } : {})) onDone();
-      }}
-    >
-      <TextField
-        path="note"
-        label={t('admin.request_note')}
-        value={note}
-        onValue={setNote}
-        maxLength={1000}
-      />
+    <Form class="amop-inline-form" name="client-request" onSubmit={submit}>
+      <TextField {...field('note')} label={t('admin.request_note')} maxLength={1000} />
       <Button small kind="primary" type="submit" busy={record.busy}>
         {t('admin.request_received')}
       </Button>
       {record.error && <ErrorBox error={record.error} />}
-    </form>
+    </Form>
   );
 }
 
@@ -163,63 +129,45 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
     <Section title={t('admin.requests_title')} data-section="admin-requests">
       <p class="amop-muted amop-small">{t('admin.requests_intro')}</p>
       <ListState list={list} empty={t('admin.requests_empty')}>
-        <table class="amop-table" data-table="requests">
-          <thead>
-            <tr>
-              <th scope="col">{t('clients.account')}</th>
-              <th scope="col">{t('admin.partner')}</th>
-              <th scope="col">{t('admin.asked')}</th>
-              <th scope="col">
-                <span class="amop-sr">{t('ui.actions')}</span>
-              </th>
+        <DataTable name="requests" columns={['clients.account', 'admin.partner', 'admin.asked']} actions>
+          {list.items.map((pin) => (
+            <tr key={pin.id} data-pin-id={pin.id}>
+              <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
+              <td>{names.get(pin.partnerId) ?? pin.partnerId}</td>
+              <td>{formatDate(pin.createdAt, lang)}</td>
+              <td>
+                <ClientRequestAction pin={pin} onDone={list.reload} />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {list.items.map((pin) => (
-              <tr key={pin.id} data-pin-id={pin.id}>
-                <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
-                <td>{names.get(pin.partnerId) ?? pin.partnerId}</td>
-                <td>{formatDate(pin.createdAt, lang)}</td>
-                <td>
-                  <ClientRequestAction pin={pin} onDone={list.reload} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       </ListState>
     </Section>
   );
 }
 
 function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void }) {
-  const { t, lang, api } = useCtx();
+  const { t, lang } = useCtx();
   const [decision, setDecision] = useState('for_partner');
-  const [reason, setReason] = useState('');
-  const [amount, setAmount] = useState('');
+  const { values, field } = useFields({ reason: '', compensationMinor: '' });
   const [local, setLocal] = useState<Record<string, string>>({});
-  const decide = useAction((key: string, body: unknown) =>
-    api.post<Dispute>(`/api/v1/admin/disputes/${dispute.id}/decision`, body, { idempotencyKey: key }),
-  );
-  const server = fieldErrors(decide.error, lang, t, 'admin.invalid');
+  const decide = usePost<Dispute>(`/api/v1/admin/disputes/${dispute.id}/decision`);
+  const shown = { ...fieldErrors(decide.error, lang, t, 'admin.invalid'), ...local };
+  const submit = async () => {
+    const errors: Record<string, string> = {};
+    const reason = values.reason.trim();
+    const amount = values.compensationMinor;
+    if (reason.length < 3) errors.reason = t('admin.err.reason');
+    const compensationMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
+    if (compensationMinor === null) errors.compensationMinor = t('inv.err.amount');
+    setLocal(errors);
+    if (Object.keys(errors).length) return;
+    const body: Record<string, unknown> = { decision, reason };
+    if (decision === 'for_partner' && compensationMinor) body.compensationMinor = compensationMinor;
+    if (await decide.run(body)) onDone();
+  };
   return (
-    <form
-      class="amop-form amop-card-box"
-      data-form="decision"
-      noValidate
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const errors: Record<string, string> = {};
-        if (reason.trim().length < 3) errors.reason = t('admin.err.reason');
-        const compensationMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
-        if (compensationMinor === null) errors.compensationMinor = t('inv.err.amount');
-        setLocal(errors);
-        if (Object.keys(errors).length) return;
-        const body: Record<string, unknown> = { decision, reason: reason.trim() };
-        if (decision === 'for_partner' && compensationMinor) body.compensationMinor = compensationMinor;
-        if (await decide.run(body)) onDone();
-      }}
-    >
+    <Form class="amop-form amop-card-box" name="decision" onSubmit={submit}>
       <RadioGroup
         legend={t('admin.decision')}
         name="decision"
@@ -230,23 +178,13 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
           { value: 'against_partner', label: t('admin.against_partner') },
         ]}
       />
-      <TextField
-        path="reason"
-        multiline
-        label={t('admin.reason')}
-        value={reason}
-        onValue={setReason}
-        error={local.reason ?? server.reason}
-      />
+      <TextField {...field('reason', shown)} multiline label={t('admin.reason')} />
       {decision === 'for_partner' && (
         <div class="amop-grid">
           <TextField
-            path="compensationMinor"
+            {...field('compensationMinor', shown)}
             label={t('admin.compensation')}
             hint={t('admin.compensation_hint')}
-            value={amount}
-            onValue={setAmount}
-            error={local.compensationMinor ?? server.compensationMinor}
             inputMode="decimal"
           />
         </div>
@@ -255,41 +193,36 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
         {t('admin.decide')}
       </Button>
       {decide.error && <ErrorBox error={decide.error} />}
-    </form>
+    </Form>
   );
 }
 
-/** The status filter of an admin list, with "all" as its last choice. */
-function StatusFilter({
-  value,
-  onValue,
-  options,
-}: {
-  value: string;
-  onValue(v: string): void;
-  options: Array<[string, string]>;
-}) {
+/**
+ * An admin list filtered by status, first by the first of `statuses`: the paged list, and the filter to
+ * put in its section's head (with "all" as its last choice).
+ */
+function useStatusList<T>(path: string, limit: number, statuses: Array<[status: string, label: string]>) {
   const { t } = useCtx();
-  return (
+  const [status, setStatus] = useState(statuses[0]![0]);
+  const list = usePaged<T>(path, { status: status || undefined, limit });
+  const filter = (
     <SelectField
       label={t('admin.filter')}
-      value={value}
-      onValue={onValue}
-      options={[...options, ['', t('admin.all')]]}
+      value={status}
+      onValue={setStatus}
+      options={[...statuses, ['', t('admin.all')]]}
     />
   );
+  return { list, filter };
 }
 
 function DisputesTab({ names }: { names: Map<string, string> }) {
   const { t } = useCtx();
-  const [status, setStatus] = useState('open');
-  const list = usePaged<Dispute>('/api/v1/admin/disputes', { status: status || undefined, limit: 50 });
+  const { list, filter } = useStatusList<Dispute>('/api/v1/admin/disputes', 50, [
+    ['open', t('dsp.status.open')],
+  ]);
   return (
-    <Section
-      title={t('admin.disputes_title')}
-      data-section="admin-disputes"
-      actions={<StatusFilter value={status} onValue={setStatus} options={[['open', t('dsp.status.open')]]} />}
-    >
+    <Section title={t('admin.disputes_title')} data-section="admin-disputes" actions={filter}>
       <ListState list={list} empty={t('admin.disputes_empty')}>
         <ul class="amop-list">
           {list.items.map((d) => (
@@ -310,24 +243,18 @@ function PayoutsTab({ names }: { names: Map<string, string> }) {
   const { t, lang, api } = useCtx();
   const [asOf, setAsOf] = useState(todayIso());
   const runs = useLoad((signal) => api.get<PayoutRunList>('/api/v1/admin/payouts/runs', { signal }), [api]);
-  const run = useAction(async (key: string, body: unknown) => {
-    const result = await api.post<PayoutRun>('/api/v1/admin/payouts/run', body, { idempotencyKey: key });
-    runs.reload();
-    return result;
-  });
+  const run = usePost<PayoutRun>('/api/v1/admin/payouts/run');
   const server = fieldErrors(run.error, lang, t, 'admin.invalid');
   const result = run.result;
   return (
     <>
       <Section title={t('admin.payouts_title')} data-section="admin-payouts">
         <p class="amop-muted amop-small">{t('admin.payouts_intro')}</p>
-        <form
+        <Form
           class="amop-inline-form"
-          data-form="payout-run"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run.run({ asOf });
+          name="payout-run"
+          onSubmit={async () => {
+            if (await run.run({ asOf })) runs.reload();
           }}
         >
           <TextField
@@ -341,7 +268,7 @@ function PayoutsTab({ names }: { names: Map<string, string> }) {
           <Button kind="primary" type="submit" busy={run.busy}>
             {t('admin.run')}
           </Button>
-        </form>
+        </Form>
         {run.error && <ErrorBox error={run.error} />}
         {result && (
           <Notice
@@ -360,40 +287,55 @@ function PayoutsTab({ names }: { names: Map<string, string> }) {
       </Section>
       {result && <IssuedRewardInvoices key={result.runId} names={names} />}
       <Section title={t('admin.runs_title')} data-section="payout-runs">
-        {runs.state === 'loading' ? (
-          <Loading />
-        ) : runs.state === 'error' ? (
-          <ErrorBox error={runs.error} onRetry={runs.reload} />
-        ) : !itemsOf(runs.data).length ? (
-          <Empty>{t('admin.runs_empty')}</Empty>
-        ) : (
-          <table class="amop-table" data-table="runs">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.as_of')}</th>
-                <th scope="col" class="amop-num">
-                  {t('admin.runs_invoices')}
-                </th>
-                <th scope="col" class="amop-num">
-                  {t('admin.runs_total')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {itemsOf(runs.data).map((r) => (
-                <tr key={r.runId} data-run-id={r.runId}>
-                  <td>{formatDate(r.asOf, lang)}</td>
-                  <td class="amop-num">{r.invoicesCreated}</td>
-                  <td class="amop-num">
-                    <Money minor={r.totalMinor} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Loaded load={runs}>
+          {(data) =>
+            !itemsOf(data).length ? (
+              <Empty>{t('admin.runs_empty')}</Empty>
+            ) : (
+              <DataTable
+                name="runs"
+                columns={[
+                  'admin.as_of',
+                  { key: 'admin.runs_invoices', num: true },
+                  { key: 'admin.runs_total', num: true },
+                ]}
+              >
+                {itemsOf(data).map((r) => (
+                  <tr key={r.runId} data-run-id={r.runId}>
+                    <td>{formatDate(r.asOf, lang)}</td>
+                    <td class="amop-num">{r.invoicesCreated}</td>
+                    <td class="amop-num">
+                      <Money minor={r.totalMinor} />
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
+            )
+          }
+        </Loaded>
       </Section>
     </>
+  );
+}
+
+/** Invoices of every partner, each with its PDF and, while unpaid, "mark paid". */
+function AdminInvoiceList({
+  list,
+  names,
+}: {
+  list: ReturnType<typeof usePaged<Invoice>>;
+  names: Map<string, string>;
+}) {
+  const { t } = useCtx();
+  return (
+    <ListState list={list} empty={t('admin.invoices_empty')}>
+      <InvoiceTable
+        items={list.items}
+        pdfPath={adminPdf}
+        partnerNames={names}
+        actions={(invoice) => <MarkPaid invoice={invoice} onDone={list.reload} />}
+      />
+    </ListState>
   );
 }
 
@@ -403,26 +345,17 @@ function IssuedRewardInvoices({ names }: { names: Map<string, string> }) {
   const list = usePaged<Invoice>('/api/v1/admin/invoices', { status: 'issued', kind: 'reward', limit: 100 });
   return (
     <Section title={t('admin.issued_rewards')} data-section="issued-rewards">
-      <ListState list={list} empty={t('admin.invoices_empty')}>
-        <InvoiceTable
-          items={list.items}
-          pdfPath={adminPdf}
-          partnerNames={names}
-          actions={(invoice) => <MarkPaid invoice={invoice} onDone={list.reload} />}
-        />
-      </ListState>
+      <AdminInvoiceList list={list} names={names} />
     </Section>
   );
 }
 
 function MarkPaid({ invoice, onDone }: { invoice: Invoice; onDone(): void }) {
-  const { t, api } = useCtx();
+  const { t } = useCtx();
   const [open, setOpen] = useState(false);
   const [date, setDate] = useState(todayIso());
   const [method, setMethod] = useState('bank');
-  const paid = useAction((key: string, body: unknown) =>
-    api.post<Invoice>(`/api/v1/admin/invoices/${invoice.id}/paid`, body, { idempotencyKey: key }),
-  );
+  const paid = usePost<Invoice>(`/api/v1/admin/invoices/${invoice.id}/paid`);
   if (invoice.status !== 'issued') return null;
   if (!open)
     return (
@@ -431,12 +364,10 @@ function MarkPaid({ invoice, onDone }: { invoice: Invoice; onDone(): void }) {
       </Button>
     );
   return (
-    <form
+    <Form
       class="amop-form amop-paid-form"
-      data-form="mark-paid"
-      noValidate
-      onSubmit={async (e) => {
-        e.preventDefault();
+      name="mark-paid"
+      onSubmit={async () => {
         if (await paid.run({ paidAt: noonMsk(date), method })) onDone();
       }}
     >
@@ -451,52 +382,27 @@ function MarkPaid({ invoice, onDone }: { invoice: Invoice; onDone(): void }) {
           ['card', t('inv.method.card')],
         ]}
       />
-      <div class="amop-actions">
-        <Button small kind="primary" type="submit" busy={paid.busy}>
-          {t('admin.confirm_paid')}
-        </Button>
-        <Button small kind="link" onClick={() => setOpen(false)}>
-          {t('ui.cancel')}
-        </Button>
-      </div>
+      <SubmitRow small label={t('admin.confirm_paid')} busy={paid.busy} onCancel={() => setOpen(false)} />
       {paid.error && <ErrorBox error={paid.error} />}
-    </form>
+    </Form>
   );
 }
 
 function InvoicesTab({ names }: { names: Map<string, string> }) {
   const { t } = useCtx();
-  const [status, setStatus] = useState('issued');
-  const list = usePaged<Invoice>('/api/v1/admin/invoices', { status: status || undefined, limit: 100 });
+  const { list, filter } = useStatusList<Invoice>('/api/v1/admin/invoices', 100, [
+    ['issued', t('inv.status.issued')],
+    ['paid', t('inv.status.paid')],
+  ]);
   return (
-    <Section
-      title={t('admin.invoices_title')}
-      data-section="admin-invoices"
-      actions={
-        <StatusFilter
-          value={status}
-          onValue={setStatus}
-          options={[
-            ['issued', t('inv.status.issued')],
-            ['paid', t('inv.status.paid')],
-          ]}
-        />
-      }
-    >
-      <ListState list={list} empty={t('admin.invoices_empty')}>
-        <InvoiceTable
-          items={list.items}
-          pdfPath={adminPdf}
-          partnerNames={names}
-          actions={(invoice) => <MarkPaid invoice={invoice} onDone={list.reload} />}
-        />
-      </ListState>
+    <Section title={t('admin.invoices_title')} data-section="admin-invoices" actions={filter}>
+      <AdminInvoiceList list={list} names={names} />
     </Section>
   );
 }
 
 export function AdminPage({ userName }: { userName: string | null }) {
-  const { t, who } = useCtx();
+  const { t } = useCtx();
   const [tab, setTab] = useState('check');
   const partners = usePaged<Partner>('/api/v1/admin/partners', { limit: 500 });
   const names = new Map(partners.items.map((p) => [p.id, p.name]));
@@ -505,15 +411,7 @@ export function AdminPage({ userName }: { userName: string | null }) {
   ).length;
   return (
     <div class="amop-admin">
-      <header class="amop-head">
-        <div>
-          <h2 class="amop-title">{t('admin.title')}</h2>
-          <p class="amop-muted">
-            {userName ? `${userName} · ` : ''}
-            {t(`role.${who.role}`)}
-          </p>
-        </div>
-      </header>
+      <PageHead title={t('admin.title')} userName={userName} />
       <Tabs
         label={t('admin.title')}
         current={tab}

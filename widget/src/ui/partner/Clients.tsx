@@ -7,17 +7,21 @@ import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
 import type { ConfirmationLink as Link, PartnerPin, Pin, PinStatus } from '../../types';
 import { accountIdOf } from '../cardField';
-import { tOr, useAction, useCtx, usePaged } from '../ctx';
+import { tOr, useCtx, usePaged, usePost } from '../ctx';
 import {
   Badge,
   Button,
   ClientAccountCell,
+  DataTable,
   ErrorBox,
   fieldErrors,
+  Form,
   ListState,
   Notice,
   Section,
+  SubmitRow,
   TextField,
+  useFields,
 } from '../kit';
 
 const STATUS_TONE: Record<PinStatus, string> = {
@@ -77,10 +81,8 @@ export function PinOutcome({ pin, onDispute }: { pin: Pin; onDispute?(pin: Pin):
 
 /** A single-use link (7 days) the client opens from its own amoCRM account to confirm the request. */
 export function ConfirmationLink({ pin }: { pin: Pin }) {
-  const { t, lang, api } = useCtx();
-  const link = useAction((key: string) =>
-    api.post<Link>(`/api/v1/pins/${pin.id}/confirmation-link`, undefined, { idempotencyKey: key }),
-  );
+  const { t, lang } = useCtx();
+  const link = usePost<Link>(`/api/v1/pins/${pin.id}/confirmation-link`);
   const [copied, setCopied] = useState(false);
   if (link.result) {
     const { url, code, expiresAt } = link.result;
@@ -129,40 +131,40 @@ export function PinForm({
   initialAccountId?: string;
   compact?: boolean;
 }) {
-  const { t, lang, api } = useCtx();
-  const [accountId, setAccountId] = useState(initialAccountId);
-  const [subdomain, setSubdomain] = useState('');
-  const [comment, setComment] = useState('');
+  const { t, lang } = useCtx();
+  const { values, set, field } = useFields({
+    clientAccountId: initialAccountId,
+    clientSubdomain: '',
+    comment: '',
+  });
   const [idError, setIdError] = useState<string | null>(null);
-  const pin = useAction((key: string, body: unknown) =>
-    api.post<Pin>('/api/v1/pins', body, { idempotencyKey: key }),
-  );
+  const pin = usePost<Pin>('/api/v1/pins');
   const server = fieldErrors(pin.error, lang, t, 'pin.invalid');
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const id = accountIdOf(accountId);
+  const submit = async () => {
+    const id = accountIdOf(values.clientAccountId);
     if (!id) {
       setIdError(t('pin.err.account_id'));
       return;
     }
     setIdError(null);
     const body: Record<string, unknown> = { clientAccountId: id };
-    if (subdomain.trim()) body.clientSubdomain = subdomain.trim().replace(/\.(amocrm\.ru|kommo\.com)$/i, '');
-    if (comment.trim()) body.comment = comment.trim();
+    const subdomain = values.clientSubdomain.trim();
+    const comment = values.comment.trim();
+    if (subdomain) body.clientSubdomain = subdomain.replace(/\.(amocrm\.ru|kommo\.com)$/i, '');
+    if (comment) body.comment = comment;
     const result = await pin.run(body);
     if (result) onPinned?.(result);
   };
 
   return (
-    <form class="amop-form" data-form="pin" noValidate onSubmit={submit}>
+    <Form name="pin" onSubmit={submit}>
       <div class={compact ? '' : 'amop-grid'}>
         <TextField
-          path="clientAccountId"
+          {...field('clientAccountId')}
           label={t('pin.account_id')}
-          value={accountId}
           onValue={(v) => {
-            setAccountId(v);
+            set('clientAccountId', v);
             setIdError(null);
           }}
           error={idError ?? server.clientAccountId}
@@ -173,33 +175,19 @@ export function PinForm({
         {!compact && (
           <>
             <TextField
-              path="clientSubdomain"
+              {...field('clientSubdomain', server)}
               label={t('pin.subdomain')}
-              value={subdomain}
-              onValue={setSubdomain}
-              error={server.clientSubdomain}
               hint={t('pin.subdomain_hint')}
               autoComplete="off"
             />
-            <TextField
-              path="comment"
-              label={t('pin.comment')}
-              value={comment}
-              onValue={setComment}
-              error={server.comment}
-              maxLength={1000}
-            />
+            <TextField {...field('comment', server)} label={t('pin.comment')} maxLength={1000} />
           </>
         )}
       </div>
-      <div class="amop-actions">
-        <Button kind="primary" type="submit" busy={pin.busy}>
-          {t('pin.submit')}
-        </Button>
-      </div>
+      <SubmitRow label={t('pin.submit')} busy={pin.busy} />
       {pin.error && <ErrorBox error={pin.error} />}
       {pin.result && <PinOutcome pin={pin.result} onDispute={onDispute} />}
-    </form>
+    </Form>
   );
 }
 
@@ -216,42 +204,38 @@ export function ClientsTab({ onDispute }: { onDispute(pin: Pin): void }) {
       </Section>
       <Section title={t('clients.title')} data-section="clients">
         <ListState list={list} empty={t('clients.empty')}>
-          <table class="amop-table" data-table="clients">
-            <thead>
-              <tr>
-                <th scope="col">{t('clients.account')}</th>
-                <th scope="col">{t('clients.status')}</th>
-                <th scope="col">{t('clients.since')}</th>
-                <th scope="col">{t('clients.products')}</th>
-                <th scope="col">{t('clients.paid_until')}</th>
-                <th scope="col">
-                  <span class="amop-sr">{t('ui.actions')}</span>
-                </th>
+          <DataTable
+            name="clients"
+            columns={[
+              'clients.account',
+              'clients.status',
+              'clients.since',
+              'clients.products',
+              'clients.paid_until',
+            ]}
+            actions
+          >
+            {list.items.map((pin) => (
+              <tr key={pin.id} data-pin-id={pin.id} data-client={pin.clientAccountId}>
+                <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
+                <td>
+                  <PinStatusBadge status={pin.status} />
+                  {pin.reason && <div class="amop-muted amop-small">{pinReasonText(t, pin.reason)}</div>}
+                </td>
+                <td>{formatDate(pin.since, lang)}</td>
+                <td>{products(pin)}</td>
+                <td>{formatDate(pin.paidUntil, lang)}</td>
+                <td class="amop-cell-actions">
+                  {pin.status === 'pending_client_request' && <ConfirmationLink pin={pin} />}
+                  {pin.status === 'rejected' && pin.reason === 'already_pinned' && (
+                    <Button small onClick={() => onDispute(pin)}>
+                      {t('pin.dispute')}
+                    </Button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.items.map((pin) => (
-                <tr key={pin.id} data-pin-id={pin.id} data-client={pin.clientAccountId}>
-                  <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
-                  <td>
-                    <PinStatusBadge status={pin.status} />
-                    {pin.reason && <div class="amop-muted amop-small">{pinReasonText(t, pin.reason)}</div>}
-                  </td>
-                  <td>{formatDate(pin.since, lang)}</td>
-                  <td>{products(pin)}</td>
-                  <td>{formatDate(pin.paidUntil, lang)}</td>
-                  <td class="amop-cell-actions">
-                    {pin.status === 'pending_client_request' && <ConfirmationLink pin={pin} />}
-                    {pin.status === 'rejected' && pin.reason === 'already_pinned' && (
-                      <Button small onClick={() => onDispute(pin)}>
-                        {t('pin.dispute')}
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         </ListState>
       </Section>
     </>

@@ -7,7 +7,7 @@ import { formatBps, formatDate, formatMonth, formatMoney, formatMoneyShort, toda
 import type { Balance, Commission, MonthlyEarning, Page } from '../../types';
 import { itemsOf } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
-import { Badge, Empty, ErrorBox, Loading, Money, Section } from '../kit';
+import { Badge, DataTable, Empty, Loaded, Money, Section } from '../kit';
 
 const commissionDate = (c: Commission) => c.paidAt;
 
@@ -103,7 +103,7 @@ function CommissionStatus({ c }: { c: Commission }) {
 }
 
 export function EarningsTab() {
-  const { t, lang, api } = useCtx();
+  const { t, api } = useCtx();
   const balance = useLoad((signal) => api.get<Balance>('/api/v1/balance', { signal }), [api]);
   const commissions = useLoad(
     (signal) => api.get<Page<Commission>>('/api/v1/commissions', { signal, query: { limit: 500 } }),
@@ -114,88 +114,71 @@ export function EarningsTab() {
       api.get<{ items: MonthlyEarning[] }>('/api/v1/commissions/monthly', { signal, query: { months: 12 } }),
     [api],
   );
-  const rows = itemsOf(commissions.data);
   return (
     <>
       <Section title={t('money.balance_title')} data-section="balance">
-        {balance.state === 'loading' ? (
-          <Loading />
-        ) : balance.state === 'error' ? (
-          <ErrorBox error={balance.error} onRetry={balance.reload} />
-        ) : (
-          <>
-            <BalanceTiles balance={balance.data} />
-            <p class="amop-muted amop-small">{t('money.balance_note')}</p>
-          </>
-        )}
+        <Loaded load={balance}>
+          {(data) => (
+            <>
+              <BalanceTiles balance={data} />
+              <p class="amop-muted amop-small">{t('money.balance_note')}</p>
+            </>
+          )}
+        </Loaded>
       </Section>
       <Section title={t('money.chart_title')} data-section="chart">
-        {monthly.state === 'loading' ? (
-          <Loading />
-        ) : monthly.state === 'error' ? (
-          <ErrorBox error={monthly.error} onRetry={monthly.reload} />
-        ) : (
-          <MonthChart months={itemsOf(monthly.data)} />
-        )}
+        <Loaded load={monthly}>{(data) => <MonthChart months={itemsOf(data)} />}</Loaded>
       </Section>
       <Section title={t('money.commissions_title')} data-section="commissions">
-        {commissions.state === 'loading' ? (
-          <Loading />
-        ) : commissions.state === 'error' ? (
-          <ErrorBox error={commissions.error} onRetry={commissions.reload} />
-        ) : !rows.length ? (
-          <Empty>{t('money.empty')}</Empty>
-        ) : (
-          <table class="amop-table" data-table="commissions">
-            <thead>
-              <tr>
-                <th scope="col">{t('money.date')}</th>
-                <th scope="col">{t('money.client')}</th>
-                <th scope="col">{t('money.channel')}</th>
-                <th scope="col" class="amop-num">
-                  {t('money.gross')}
-                </th>
-                <th scope="col" class="amop-num">
-                  {t('money.rate')}
-                </th>
-                <th scope="col" class="amop-num">
-                  {t('money.commission')}
-                </th>
-                <th scope="col">{t('money.state')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((c, i) => (
-                <tr key={c.paymentId + i} data-payment-id={c.paymentId} data-client={c.clientAccountId}>
-                  <td>{formatDate(commissionDate(c), lang)}</td>
-                  <td>
-                    {c.clientAccountId}
-                    {c.productCode && <div class="amop-muted amop-small">{c.productCode}</div>}
-                  </td>
-                  <td>{tOr(t, `money.channel_${c.channel}`, c.channel)}</td>
-                  <td class="amop-num">
-                    <Money minor={c.grossMinor} currency={c.currency} />
-                  </td>
-                  <td class="amop-num">{formatBps(c.rateBps)}</td>
-                  <td class="amop-num" data-commission={c.commissionMinor}>
-                    <strong>
-                      <Money minor={c.commissionMinor} currency={c.currency} />
-                    </strong>
-                    {c.reversedMinor ? (
-                      <div class="amop-muted amop-small">
-                        {t('money.reversed')}: <Money minor={c.reversedMinor} currency={c.currency} />
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>
-                    <CommissionStatus c={c} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <Loaded load={commissions}>{(data) => <CommissionTable rows={itemsOf(data)} />}</Loaded>
       </Section>
     </>
+  );
+}
+
+function CommissionTable({ rows }: { rows: Commission[] }) {
+  const { t, lang } = useCtx();
+  if (!rows.length) return <Empty>{t('money.empty')}</Empty>;
+  return (
+    <DataTable
+      name="commissions"
+      columns={[
+        'money.date',
+        'money.client',
+        'money.channel',
+        { key: 'money.gross', num: true },
+        { key: 'money.rate', num: true },
+        { key: 'money.commission', num: true },
+        'money.state',
+      ]}
+    >
+      {rows.map((c, i) => (
+        <tr key={c.paymentId + i} data-payment-id={c.paymentId} data-client={c.clientAccountId}>
+          <td>{formatDate(commissionDate(c), lang)}</td>
+          <td>
+            {c.clientAccountId}
+            {c.productCode && <div class="amop-muted amop-small">{c.productCode}</div>}
+          </td>
+          <td>{tOr(t, `money.channel_${c.channel}`, c.channel)}</td>
+          <td class="amop-num">
+            <Money minor={c.grossMinor} currency={c.currency} />
+          </td>
+          <td class="amop-num">{formatBps(c.rateBps)}</td>
+          <td class="amop-num" data-commission={c.commissionMinor}>
+            <strong>
+              <Money minor={c.commissionMinor} currency={c.currency} />
+            </strong>
+            {c.reversedMinor ? (
+              <div class="amop-muted amop-small">
+                {t('money.reversed')}: <Money minor={c.reversedMinor} currency={c.currency} />
+              </div>
+            ) : null}
+          </td>
+          <td>
+            <CommissionStatus c={c} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

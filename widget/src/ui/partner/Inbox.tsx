@@ -7,26 +7,27 @@ import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
 import type { Dispute, Page, PartnerPin, Pin, Question } from '../../types';
 import { itemsOf } from '../../types';
-import { tOr, useAction, useCtx, useLoad, usePaged } from '../ctx';
+import { tOr, useCtx, useLoad, usePaged, usePost } from '../ctx';
 import {
   Badge,
   Button,
   ErrorBox,
   fieldErrors,
+  Form,
   ListState,
   Money,
   Notice,
   RadioGroup,
   Section,
   SelectField,
+  SubmitRow,
   TextField,
+  useFields,
 } from '../kit';
 
 function QuestionItem({ q, onChanged }: { q: Question; onChanged(): void }) {
-  const { t, lang, api } = useCtx();
-  const answer = useAction((key: string) =>
-    api.post<Question>(`/api/v1/questions/${q.id}/answered`, undefined, { idempotencyKey: key }),
-  );
+  const { t, lang } = useCtx();
+  const answer = usePost<Question>(`/api/v1/questions/${q.id}/answered`);
   const answered = answer.result?.answeredAt ?? q.answeredAt;
   return (
     <li
@@ -136,38 +137,34 @@ function OpenDisputeForm({
   loading: boolean;
   onOpened(): void;
 }) {
-  const { t, lang, api } = useCtx();
+  const { t, lang } = useCtx();
   const [kind, setKind] = useState('rejected_pin');
   const [pin, setPin] = useState(pinId ?? '');
-  const [payment, setPayment] = useState('');
-  const [text, setText] = useState('');
+  const { values, set, field } = useFields({ paymentExternalId: '', text: '' });
   const [local, setLocal] = useState<Record<string, string>>({});
-  const open = useAction((key: string, body: unknown) =>
-    api.post<Dispute>('/api/v1/disputes', body, { idempotencyKey: key }),
-  );
-  const server = fieldErrors(open.error, lang, t, 'dsp.invalid');
+  const open = usePost<Dispute>('/api/v1/disputes');
+  const shown = { ...fieldErrors(open.error, lang, t, 'dsp.invalid'), ...local };
   const chosenPin = pin || pins[0]?.id || '';
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const submit = async () => {
     const errors: Record<string, string> = {};
+    const payment = values.paymentExternalId.trim();
+    const text = values.text.trim();
     if (kind === 'rejected_pin' && !chosenPin) errors.pinId = t('dsp.err.pin');
-    if (kind === 'missing_commission' && !payment.trim()) errors.paymentExternalId = t('dsp.err.payment');
-    if (text.trim().length < 10) errors.text = t('dsp.err.text');
+    if (kind === 'missing_commission' && !payment) errors.paymentExternalId = t('dsp.err.payment');
+    if (text.length < 10) errors.text = t('dsp.err.text');
     setLocal(errors);
     if (Object.keys(errors).length) return;
     const body =
-      kind === 'rejected_pin'
-        ? { kind, pinId: chosenPin, text: text.trim() }
-        : { kind, paymentExternalId: payment.trim(), text: text.trim() };
+      kind === 'rejected_pin' ? { kind, pinId: chosenPin, text } : { kind, paymentExternalId: payment, text };
     if (await open.run(body)) {
-      setText('');
+      set('text', '');
       onOpened();
     }
   };
 
   return (
-    <form class="amop-form" data-form="dispute" noValidate onSubmit={submit}>
+    <Form name="dispute" onSubmit={submit}>
       <RadioGroup
         legend={t('dsp.kind')}
         name="dispute-kind"
@@ -195,32 +192,17 @@ function OpenDisputeForm({
         )
       ) : (
         <TextField
-          path="paymentExternalId"
+          {...field('paymentExternalId', shown)}
           label={t('dsp.payment')}
-          value={payment}
-          onValue={setPayment}
-          error={local.paymentExternalId ?? server.paymentExternalId}
           hint={t('dsp.payment_hint')}
         />
       )}
       {local.pinId && <div class="amop-field__error">{local.pinId}</div>}
-      <TextField
-        path="text"
-        multiline
-        label={t('dsp.text')}
-        value={text}
-        onValue={setText}
-        error={local.text ?? server.text}
-        maxLength={5000}
-      />
-      <div class="amop-actions">
-        <Button kind="primary" type="submit" busy={open.busy}>
-          {t('dsp.submit')}
-        </Button>
-      </div>
+      <TextField {...field('text', shown)} multiline label={t('dsp.text')} maxLength={5000} />
+      <SubmitRow label={t('dsp.submit')} busy={open.busy} />
       {open.error && <ErrorBox error={open.error} />}
       {open.result && <Notice tone="ok">{t('dsp.opened')}</Notice>}
-    </form>
+    </Form>
   );
 }
 

@@ -13,14 +13,18 @@ import { tOr, useAction, useCtx, useLoad, usePaged } from '../ctx';
 import {
   Badge,
   Button,
+  DataTable,
   ErrorBox,
   fieldErrors,
+  Form,
   ListState,
   Money,
   Notice,
   RadioGroup,
   Section,
+  SubmitRow,
   TextField,
+  useFields,
 } from '../kit';
 import { openPdf, PdfButton } from '../Pdf';
 
@@ -97,9 +101,7 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
   );
   const noteOf = (method: 'bank' | 'card') =>
     itemsOf(options.data).find((o) => o.method === method)?.note[lang] ?? t(`inv.method_note.${method}`);
-  const [client, setClient] = useState('');
-  const [product, setProduct] = useState('');
-  const [amount, setAmount] = useState('');
+  const { values, field } = useFields({ clientAccountId: '', productCode: '', grossMinor: '' });
   const [method, setMethod] = useState('bank');
   const [local, setLocal] = useState<Record<string, string>>({});
   const request = useAction(async (key: string, body: unknown) => {
@@ -109,20 +111,21 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
     return 'invoice' in answer ? answer.invoice : answer;
   });
   const server = fieldErrors(request.error, lang, t, 'inv.invalid');
-  const errorOf = (path: string) => local[path] ?? server[path];
+  const shown = { ...server, ...local };
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const submit = async () => {
     const errors: Record<string, string> = {};
-    const clientAccountId = accountIdOf(client);
+    const clientAccountId = accountIdOf(values.clientAccountId);
+    const product = values.productCode.trim();
+    const amount = values.grossMinor;
     // Empty amount: the server takes the price list's price for the product.
     const grossMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
     if (!clientAccountId) errors.clientAccountId = t('pin.err.account_id');
-    if (!product.trim()) errors.productCode = t('inv.err.product');
+    if (!product) errors.productCode = t('inv.err.product');
     if (grossMinor === null) errors.grossMinor = t('inv.err.amount');
     setLocal(errors);
     if (Object.keys(errors).length) return;
-    const body: Record<string, unknown> = { clientAccountId, productCode: product.trim() };
+    const body: Record<string, unknown> = { clientAccountId, productCode: product };
     if (grossMinor) body.grossMinor = grossMinor;
     const invoice = await request.run(body);
     if (invoice) onCreated(invoice);
@@ -130,15 +133,12 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
 
   const earning = itemsOf(pins.data).filter((p) => p.status === 'pinned' || p.status === 'attributed');
   return (
-    <form class="amop-form" data-form="net-invoice" noValidate onSubmit={submit}>
+    <Form name="net-invoice" onSubmit={submit}>
       <p class="amop-muted amop-small">{t('inv.net_intro')}</p>
       <div class="amop-grid">
         <TextField
-          path="clientAccountId"
+          {...field('clientAccountId', shown)}
           label={t('inv.client')}
-          value={client}
-          onValue={setClient}
-          error={errorOf('clientAccountId')}
           list={listId}
           inputMode="numeric"
           autoComplete="off"
@@ -151,20 +151,14 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
           ))}
         </datalist>
         <TextField
-          path="productCode"
+          {...field('productCode', shown)}
           label={t('inv.product')}
-          value={product}
-          onValue={setProduct}
-          error={errorOf('productCode')}
           hint={t('inv.product_hint')}
           autoComplete="off"
         />
         <TextField
-          path="grossMinor"
+          {...field('grossMinor', shown)}
           label={t('inv.amount')}
-          value={amount}
-          onValue={setAmount}
-          error={errorOf('grossMinor')}
           hint={t('inv.amount_hint')}
           placeholder={t('inv.amount_placeholder')}
           inputMode="decimal"
@@ -182,11 +176,7 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
         ]}
       />
       {method === 'card' && <CardWarning strong />}
-      <div class="amop-actions">
-        <Button kind="primary" type="submit" busy={request.busy}>
-          {t('inv.request')}
-        </Button>
-      </div>
+      <SubmitRow label={t('inv.request')} busy={request.busy} />
       {request.error && <ErrorBox error={request.error} />}
       {request.result && (
         <Notice tone="ok" data-created-invoice={request.result.id}>
@@ -195,7 +185,7 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
           <PdfButton path={request.result.pdfUrl} filename={invoiceFilename(request.result)} />
         </Notice>
       )}
-    </form>
+    </Form>
   );
 }
 
@@ -212,56 +202,50 @@ export function InvoiceTable({
 }) {
   const { t, lang } = useCtx();
   return (
-    <table class="amop-table" data-table="invoices">
-      <thead>
-        <tr>
-          <th scope="col">{t('inv.number')}</th>
-          {partnerNames && <th scope="col">{t('admin.partner')}</th>}
-          <th scope="col">{t('inv.kind_col')}</th>
-          <th scope="col">{t('inv.issued')}</th>
-          <th scope="col" class="amop-num">
-            {t('inv.amount_col')}
-          </th>
-          <th scope="col">{t('inv.status_col')}</th>
-          <th scope="col">
-            <span class="amop-sr">{t('ui.actions')}</span>
-          </th>
+    <DataTable
+      name="invoices"
+      columns={[
+        'inv.number',
+        partnerNames ? 'admin.partner' : null,
+        'inv.kind_col',
+        'inv.issued',
+        { key: 'inv.amount_col', num: true },
+        'inv.status_col',
+      ]}
+      actions
+    >
+      {items.map((invoice) => (
+        <tr key={invoice.id} data-invoice-id={invoice.id} data-invoice-kind={invoice.kind}>
+          <td>
+            <strong>{invoice.number}</strong>
+          </td>
+          {partnerNames && <td>{partnerNames.get(invoice.partnerId) ?? invoice.partnerId}</td>}
+          <td>
+            {tOr(t, `inv.kind.${invoice.kind}`, invoice.kind)}
+            <div>
+              <InvoiceSubject invoice={invoice} />
+            </div>
+          </td>
+          <td>{formatDate(invoice.issuedAt, lang)}</td>
+          <td class="amop-num">
+            <strong>
+              <Money minor={invoice.amountMinor} currency={invoice.currency} />
+            </strong>
+          </td>
+          <td>
+            <InvoiceStatus invoice={invoice} />
+          </td>
+          <td class="amop-cell-actions">
+            <PdfButton
+              path={pdfPath(invoice)}
+              filename={invoiceFilename(invoice)}
+              ariaLabel={t('inv.open_pdf_of', { number: invoice.number })}
+            />
+            {actions?.(invoice)}
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {items.map((invoice) => (
-          <tr key={invoice.id} data-invoice-id={invoice.id} data-invoice-kind={invoice.kind}>
-            <td>
-              <strong>{invoice.number}</strong>
-            </td>
-            {partnerNames && <td>{partnerNames.get(invoice.partnerId) ?? invoice.partnerId}</td>}
-            <td>
-              {tOr(t, `inv.kind.${invoice.kind}`, invoice.kind)}
-              <div>
-                <InvoiceSubject invoice={invoice} />
-              </div>
-            </td>
-            <td>{formatDate(invoice.issuedAt, lang)}</td>
-            <td class="amop-num">
-              <strong>
-                <Money minor={invoice.amountMinor} currency={invoice.currency} />
-              </strong>
-            </td>
-            <td>
-              <InvoiceStatus invoice={invoice} />
-            </td>
-            <td class="amop-cell-actions">
-              <PdfButton
-                path={pdfPath(invoice)}
-                filename={invoiceFilename(invoice)}
-                ariaLabel={t('inv.open_pdf_of', { number: invoice.number })}
-              />
-              {actions?.(invoice)}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 

@@ -8,19 +8,26 @@ import { useEffect, useState } from 'preact/hooks';
 import { formatDate } from '../../format';
 import type { Question, StaffClient } from '../../types';
 import { accountIdOf, useCardField } from '../cardField';
-import { tOr, useAction, useCtx, useLoad } from '../ctx';
-import { Button, ContactLinks, ErrorBox, fieldErrors, Loading, Notice, TextField } from '../kit';
+import { tOr, useCtx, useLoad, usePost } from '../ctx';
+import {
+  Button,
+  ContactLinks,
+  ErrorBox,
+  fieldErrors,
+  Form,
+  Loaded,
+  Notice,
+  PageHead,
+  SubmitRow,
+  TextField,
+} from '../kit';
 
 function ForwardQuestion({ client }: { client: StaffClient }) {
-  const { t, lang, api } = useCtx();
+  const { t, lang } = useCtx();
   const [open, setOpen] = useState(false);
   const [text, setText] = useState('');
   const [local, setLocal] = useState<string | null>(null);
-  const send = useAction((key: string, body: unknown) =>
-    api.post<Question>(`/api/v1/staff/clients/${client.clientAccountId}/questions`, body, {
-      idempotencyKey: key,
-    }),
-  );
+  const send = usePost<Question>(`/api/v1/staff/clients/${client.clientAccountId}/questions`);
   const server = fieldErrors(send.error, lang, t, 'staff.invalid');
   const partner = client.supportRouteTo!;
   if (send.result)
@@ -45,12 +52,9 @@ function ForwardQuestion({ client }: { client: StaffClient }) {
       </Button>
     );
   return (
-    <form
-      class="amop-form"
-      data-form="forward"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
+    <Form
+      name="forward"
+      onSubmit={() => {
         if (text.trim().length < 3) return setLocal(t('staff.err.text'));
         setLocal(null);
         void send.run({ text: text.trim() });
@@ -66,16 +70,9 @@ function ForwardQuestion({ client }: { client: StaffClient }) {
         maxLength={5000}
         autoFocus
       />
-      <div class="amop-actions">
-        <Button kind="primary" small type="submit" busy={send.busy}>
-          {t('staff.send')}
-        </Button>
-        <Button small kind="link" onClick={() => setOpen(false)}>
-          {t('ui.cancel')}
-        </Button>
-      </div>
+      <SubmitRow small label={t('staff.send')} busy={send.busy} onCancel={() => setOpen(false)} />
       {send.error && <ErrorBox error={send.error} />}
-    </form>
+    </Form>
   );
 }
 
@@ -133,9 +130,7 @@ function Lookup({ accountId }: { accountId: number }) {
     (signal) => api.get<StaffClient>(`/api/v1/staff/clients/${accountId}`, { signal }),
     [api, accountId],
   );
-  if (client.state === 'loading') return <Loading />;
-  if (client.state === 'error') return <ErrorBox error={client.error} onRetry={client.reload} />;
-  return <StaffVerdict client={client.data} />;
+  return <Loaded load={client}>{(data) => <StaffVerdict client={data} />}</Loaded>;
 }
 
 /** The search box and its answer; `initial` follows the card's account-id field. */
@@ -151,13 +146,11 @@ export function ClientCheck({ initial, compact }: { initial: string | null; comp
   }, [initial]);
   return (
     <div class={`amop-check${compact ? ' amop-check--compact' : ''}`}>
-      <form
+      <Form
         class="amop-inline-form"
         role="search"
-        data-form="client-search"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
+        name="client-search"
+        onSubmit={() => {
           const id = accountIdOf(input);
           setError(id ? null : t('pin.err.account_id'));
           setChecked(id);
@@ -175,7 +168,7 @@ export function ClientCheck({ initial, compact }: { initial: string | null; comp
         <Button type="submit" small={compact}>
           {t('staff.search')}
         </Button>
-      </form>
+      </Form>
       {checked ? (
         <Lookup key={checked} accountId={checked} />
       ) : (
@@ -192,18 +185,10 @@ export function StaffCard() {
 }
 
 export function StaffPage({ userName }: { userName: string | null }) {
-  const { t, who } = useCtx();
+  const { t } = useCtx();
   return (
     <div class="amop-staff">
-      <header class="amop-head">
-        <div>
-          <h2 class="amop-title">{t('staff.title')}</h2>
-          <p class="amop-muted">
-            {userName ? `${userName} · ` : ''}
-            {t(`role.${who.role}`)}
-          </p>
-        </div>
-      </header>
+      <PageHead title={t('staff.title')} userName={userName} />
       <p class="amop-lead">{t('staff.intro')}</p>
       <ClientCheck initial={null} />
     </div>

@@ -19,8 +19,8 @@ import {
   type RequisiteResult,
 } from '../../../../shared/requisites';
 import type { Partner, PartnerKind } from '../../types';
-import { useAction, useCtx } from '../ctx';
-import { Button, ErrorBox, fieldErrors, Notice, otherErrors, RadioGroup, TextField } from '../kit';
+import { useCtx, usePost } from '../ctx';
+import { ErrorBox, fieldErrors, Form, Notice, otherErrors, RadioGroup, SubmitRow, TextField } from '../kit';
 
 const KINDS: PartnerKind[] = ['legal_entity', 'sole_proprietor', 'self_employed', 'individual'];
 
@@ -91,16 +91,14 @@ function labelKey(path: string, kind: PartnerKind): string {
 }
 
 export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner): void }) {
-  const { t, lang, api, refreshWho } = useCtx();
+  const { t, lang, refreshWho } = useCtx();
   const [kind, setKind] = useState<PartnerKind>('legal_entity');
   const [values, setValues] = useState<Values>({});
   const [submitted, setSubmitted] = useState(false);
   /** Server errors stay on a field until the user edits it. */
   const [edited, setEdited] = useState<Set<string>>(new Set());
 
-  const register = useAction((key: string, body: unknown) =>
-    api.post<Partner>('/api/v1/partner', body, { idempotencyKey: key }),
-  );
+  const register = usePost<Partner>('/api/v1/partner');
 
   const local = (): Record<string, string | undefined> => {
     const errors = validate(kind, values, (r) => (r ? r.message[lang] : undefined));
@@ -120,8 +118,7 @@ export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner)
     setEdited((e) => new Set(e).add(path));
   };
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const submit = async () => {
     setSubmitted(true);
     const errors = local();
     const firstBad = [...fieldsFor(kind), ...CONTACTS].find((p) => errors[p]);
@@ -163,7 +160,7 @@ export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner)
   const unplaced = register.error ? otherErrors(server, shown) : [];
 
   return (
-    <form class="amop-form" data-form="register" noValidate onSubmit={submit}>
+    <Form name="register" onSubmit={submit}>
       <RadioGroup
         legend={t('reg.kind')}
         name="kind"
@@ -194,11 +191,7 @@ export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner)
         </ul>
       )}
       {register.result && <Notice tone="ok">{t('reg.done')}</Notice>}
-      <div class="amop-actions">
-        <Button kind="primary" type="submit" busy={register.busy}>
-          {t('reg.submit')}
-        </Button>
-      </div>
-    </form>
+      <SubmitRow label={t('reg.submit')} busy={register.busy} />
+    </Form>
   );
 }

@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
 import type { ClientRequest, Pin } from '../../types';
 import { useAction, useCtx } from '../ctx';
-import { Button, ErrorBox, Notice, TabPanel, Tabs, TextField } from '../kit';
+import { Button, ErrorBox, Form, Notice, TabPanel, Tabs, TextField } from '../kit';
 import { RegisterForm } from './Register';
 
 const CODE = /^[A-Za-z0-9_-]{20,100}$/;
@@ -73,8 +73,7 @@ export function ConfirmRequest() {
   const code = codeOf(input);
   const request = lookup.result;
 
-  const check = (e: Event) => {
-    e.preventDefault();
+  const check = () => {
     if (!CODE.test(code)) {
       setFormatError(t('confirm.err.format'));
       return;
@@ -87,7 +86,7 @@ export function ConfirmRequest() {
   return (
     <div class="amop-confirm" data-step={confirm.result ? 'done' : request ? 'review' : 'code'}>
       <p class="amop-lead">{t('confirm.intro')}</p>
-      <form class="amop-form amop-inline-form" noValidate onSubmit={check}>
+      <Form class="amop-form amop-inline-form" onSubmit={check}>
         <TextField
           path="code"
           label={t('confirm.code')}
@@ -104,7 +103,7 @@ export function ConfirmRequest() {
         <Button type="submit" busy={lookup.busy}>
           {t('confirm.check')}
         </Button>
-      </form>
+      </Form>
       {lookup.error && <ErrorBox error={lookup.error} />}
       {request && !confirm.result && (
         <div class="amop-card-box" data-request-pin={request.pinId}>
