@@ -6,7 +6,7 @@
  */
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { startTestApp, type TestApp } from '../support/app';
-import { TEST_BANK } from '../support/fixtures';
+import { soleProprietor } from '../support/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -65,14 +65,7 @@ const commissions = async () =>
 beforeAll(async () => {
   const res = await t.call('POST', '/api/v1/partner', {
     token: t.partnerToken(PARTNER),
-    body: {
-      kind: 'sole_proprietor',
-      name: 'ИП Движок',
-      inn: '500100732259',
-      ogrn: '304500116000157',
-      bank: TEST_BANK,
-      contacts: { email: 'engine@partner.ru' },
-    },
+    body: soleProprietor('ИП Движок', 'engine@partner.ru'),
   });
   partnerId = res.body.id;
   await t.call('POST', `/api/v1/admin/partners/${partnerId}/contract`, {

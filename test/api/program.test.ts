@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { startTestApp, type TestApp } from '../support/app';
-import { TEST_BANK } from '../support/fixtures';
+import { soleProprietor } from '../support/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,14 +20,7 @@ const putProgram = (body: unknown) => t.call('PUT', '/api/v1/admin/program', { t
 beforeAll(async () => {
   const res = await t.call('POST', '/api/v1/partner', {
     token: t.partnerToken(PARTNER),
-    body: {
-      kind: 'sole_proprietor',
-      name: 'ИП Программный',
-      inn: '500100732259',
-      ogrn: '304500116000157',
-      bank: TEST_BANK,
-      contacts: { email: 'owner@partner.ru' },
-    },
+    body: soleProprietor('ИП Программный', 'owner@partner.ru'),
   });
   partnerId = res.body.id;
   await t.call('POST', `/api/v1/admin/partners/${partnerId}/contract`, {

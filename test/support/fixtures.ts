@@ -5,3 +5,15 @@ export const TEST_BANK = {
   correspondentAccount: '30101810400000000225',
   bankName: 'ПАО Сбербанк',
 };
+
+/** A sole proprietor's registration body with requisites that pass the real checksums (INN, OGRNIP, bank). */
+export function soleProprietor(name: string, email: string) {
+  return {
+    kind: 'sole_proprietor' as const,
+    name,
+    inn: '500100732259',
+    ogrn: '304500116000157',
+    bank: TEST_BANK,
+    contacts: { email },
+  };
+}

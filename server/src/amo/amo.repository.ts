@@ -106,21 +106,15 @@ export async function retryInstall(db: Db, id: bigint, delayMs: number, error: s
 
 // --- connections -------------------------------------------------------------------------------------------
 
+const connectionOf = (db: Db, accountId: number) =>
+  db.selectFrom('amo_connections').selectAll().where('account_id', '=', BigInt(accountId));
+
 export async function findConnection(db: Db, accountId: number): Promise<ConnectionRow | undefined> {
-  return db
-    .selectFrom('amo_connections')
-    .selectAll()
-    .where('account_id', '=', BigInt(accountId))
-    .executeTakeFirst();
+  return connectionOf(db, accountId).executeTakeFirst();
 }
 
 export async function lockConnection(trx: Tx, accountId: number): Promise<ConnectionRow | undefined> {
-  return trx
-    .selectFrom('amo_connections')
-    .selectAll()
-    .where('account_id', '=', BigInt(accountId))
-    .forUpdate()
-    .executeTakeFirst();
+  return connectionOf(trx, accountId).forUpdate().executeTakeFirst();
 }
 
 /** A fresh install (or reinstall) of the account: new tokens, active again whatever happened before. */
