@@ -160,6 +160,10 @@ test('billing posts payments; the partner sees each commission, the balance and 
   expect(squash(await row.textContent())).toContain('12 000,00 ₽');
   expect(squash(await row.textContent())).toContain('40 %');
   await expect(row.locator('[data-commission]').textContent()).resolves.toBe(nbsp('4 800,00 ₽'));
+  // The program's calculation, as the engine wrote it on the commission.
+  await expect(row.locator('[data-commission]').getAttribute('title')).resolves.toBe(
+    `${nbsp('12 000,00 ₽')} × ${nbsp('40 %')} = ${nbsp('4 800,00 ₽')}`,
+  );
   await expect(row.locator('[data-payable]').textContent()).resolves.toBe('К выплате');
   await expect(
     root.locator(`tr[data-client="${SECOND_CLIENT}"] [data-commission]`).textContent(),

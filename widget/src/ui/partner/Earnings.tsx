@@ -164,7 +164,8 @@ function CommissionTable({ rows }: { rows: Commission[] }) {
             <Money minor={c.grossMinor} currency={c.currency} />
           </td>
           <td class="amop-num">{formatBps(c.rateBps)}</td>
-          <td class="amop-num" data-commission={c.commissionMinor}>
+          {/* The program's calculation in words («12 000,00 ₽ × 40 % = 4 800,00 ₽») on hover. */}
+          <td class="amop-num" data-commission={c.commissionMinor} title={c.calculation ?? undefined}>
             <strong>
               <Money minor={c.commissionMinor} currency={c.currency} />
             </strong>
