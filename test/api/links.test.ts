@@ -316,6 +316,113 @@ describe('attribution by the winning click (seed 000 worked example)', () => {
   });
 });
 
+describe('billing reports a payment with the visitor id (seed 000 through POST /api/v1/payments)', () => {
+  const msk = (s: string) => new Date(`${s}+03:00`);
+  let seq = 0;
+
+  /** One visitor's real clicks through A's link, then B's when given, back-dated to the given times. */
+  async function clicks(times: { a: string; b?: string }): Promise<string> {
+    const linkA = (await makeLink(A, { productCode: 'cl-course' })).body;
+    const first = await visit(linkA.code);
+    const visitorId = visitorOf(first.setCookie);
+    await sql`UPDATE link_clicks SET clicked_at = ${msk(times.a)} WHERE visitor_id = ${visitorId}`.execute(
+      t.db.db,
+    );
+    if (times.b) {
+      const linkB = (await makeLink(B, { productCode: 'cl-course' })).body;
+      await visit(linkB.code, cookieOf(first.setCookie));
+      await sql`UPDATE link_clicks SET clicked_at = ${msk(times.b)}
+        WHERE visitor_id = ${visitorId} AND partner_id = ${ids.B}`.execute(t.db.db);
+    }
+    return visitorId;
+  }
+
+  function pay(clientAccountId: number, paidAt: string, extra: Record<string, unknown> = {}) {
+    seq += 1;
+    return t.call('POST', '/api/v1/payments', {
+      billing: true,
+      body: {
+        externalId: `cl-${seq}`,
+        clientAccountId,
+        grossMinor: 1_000_000,
+        currency: 'RUB',
+        channel: 'vendor_direct',
+        paidAt: msk(paidAt).toISOString(),
+        productCode: 'cl-course',
+        ...extra,
+      },
+    });
+  }
+
+  const noReward = async (paymentId: string) =>
+    (
+      await sql<{ partner: string | null; reason: string | null }>`
+        SELECT no_reward_partner_id AS partner, no_reward_reason AS reason FROM payments WHERE id = ${paymentId}`.execute(
+        t.db.db,
+      )
+    ).rows[0];
+
+  test('the last click wins the first order (B earns 3 000 ₽); the next order earns nothing, with the reason', async () => {
+    const visitorId = await clicks({ a: '2026-03-01T10:00:00', b: '2026-03-03T12:00:00' });
+    const first = await pay(93600001, '2026-03-06T12:00:00', { referral: { visitorId } });
+    expect(first.status).toBe(201);
+    expect(first.body.commission).toEqual({
+      partnerId: ids.B,
+      rateBps: 3000,
+      commissionMinor: 300_000,
+      payable: true,
+      reason: null,
+    });
+    const rows = (await t.call('GET', '/api/v1/commissions', { token: t.partnerToken(B) })).body.items;
+    expect(rows.find((c: { paymentId: string }) => c.paymentId === first.body.id)).toMatchObject({
+      programVersion: 1,
+      // The level is part of the calculation: B's first attributed order is at the start level.
+      calculation: '10\u00a0000,00\u00a0₽ × 30\u00a0% ×1 (уровень «Старт») = 3\u00a0000,00\u00a0₽',
+    });
+    const again = await pay(93600001, '2026-03-07T12:00:00', { referral: { visitorId } });
+    expect(again.body.commission).toBeNull();
+    expect(await noReward(again.body.id)).toEqual({ partner: ids.B, reason: 'not_first_order' });
+  });
+
+  test('a click on 1 March 10:00 and an order on 8 March 10:01 → nobody earns, nothing is recorded', async () => {
+    const visitorId = await clicks({ a: '2026-03-01T10:00:00' });
+    const late = await pay(93600002, '2026-03-08T10:01:00', { referral: { visitorId } });
+    expect(late.status).toBe(201);
+    expect(late.body.commission).toBeNull();
+    expect(await noReward(late.body.id)).toEqual({ partner: null, reason: null });
+  });
+
+  test("a payer with the partner's own e-mail is a self-purchase: no reward, and admins see it in the fraud queue", async () => {
+    const visitorId = await clicks({ a: '2026-03-01T10:00:00', b: '2026-03-03T12:00:00' });
+    const own = await pay(93600003, '2026-03-06T12:00:00', {
+      referral: { visitorId },
+      payer: { email: ` ${B}@Partner.ru ` },
+    });
+    expect(own.body.commission).toBeNull();
+    expect(await noReward(own.body.id)).toEqual({ partner: ids.B, reason: 'self_purchase' });
+    const queue = await t.call('GET', '/api/v1/admin/fraud-queue', { token: t.adminToken() });
+    expect(queue.status).toBe(200);
+    expect(queue.body.items).toContainEqual({
+      paymentId: own.body.id,
+      externalPaymentId: `cl-${seq}`,
+      partnerId: ids.B,
+      clientAccountId: 93600003,
+      grossMinor: 1_000_000,
+      currency: 'RUB',
+      paidAt: msk('2026-03-06T12:00:00').toISOString(),
+    });
+    expect((await t.call('GET', '/api/v1/admin/fraud-queue', { token: t.partnerToken(B) })).status).toBe(403);
+  });
+
+  test('a malformed visitor id is a 400 naming the field, and nothing is recorded', async () => {
+    const res = await pay(93600004, '2026-03-06T12:00:00', { referral: { visitorId: 'not-a-visitor' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('referral.visitorId');
+    const { rows } = await sql`SELECT 1 FROM payments WHERE client_account_id = 93600004`.execute(t.db.db);
+    expect(rows).toHaveLength(0);
+  });
+});
+
 describe('when the program in force does not attribute by link', () => {
   test('a link answers 404 and records nothing; links come back with the program', async () => {
     const link = (await makeLink(A)).body;

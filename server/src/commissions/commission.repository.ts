@@ -8,7 +8,7 @@ export type CommissionRowDb = Selectable<CommissionsTable>;
 
 export async function insertPayment(
   db: Db,
-  row: Omit<PaymentRow, 'created_at' | 'refunded_minor'>,
+  row: Omit<PaymentRow, 'created_at' | 'refunded_minor' | 'no_reward_partner_id' | 'no_reward_reason'>,
 ): Promise<PaymentRow | undefined> {
   return db
     .insertInto('payments')
@@ -188,4 +188,38 @@ export async function countActivePayingClients(db: Db, partnerId: string): Promi
     db,
   );
   return Number(rows[0]?.n ?? 0n);
+}
+
+/** Records why a payment attributed to `partnerId` earned nothing (self-purchase, a repeat order, …). */
+export async function setNoReward(
+  db: Db,
+  paymentId: string,
+  partnerId: string,
+  reason: string,
+): Promise<void> {
+  await db
+    .updateTable('payments')
+    .set({ no_reward_partner_id: partnerId, no_reward_reason: reason })
+    .where('id', '=', paymentId)
+    .execute();
+}
+
+/** Payments the program refused as a partner's own purchase, newest first: the admins' fraud queue. */
+export async function listSelfPurchases(db: Db, options: { limit: number; beforeId?: string }) {
+  let q = db
+    .selectFrom('payments')
+    .select([
+      'id',
+      'external_id',
+      'client_account_id',
+      'gross_minor',
+      'currency',
+      'paid_at',
+      'no_reward_partner_id',
+    ])
+    .where('no_reward_reason', '=', 'self_purchase')
+    .orderBy('id', 'desc')
+    .limit(options.limit + 1);
+  if (options.beforeId) q = q.where('id', '<', options.beforeId);
+  return q.execute();
 }

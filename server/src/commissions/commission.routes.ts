@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { ListQuery, pageById } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
-import { findPartnerByAccountId } from '../partners/partner.service';
-import { getPartnerOrThrow } from '../partners/partner.service';
+import { findPartnerByAccountId, getPartnerOrThrow } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
 import {
   Balance,
@@ -13,6 +12,7 @@ import {
   PaymentResult,
   RefundBody,
   RefundResult,
+  SelfPurchaseList,
 } from './commission';
 import * as repo from './commission.repository';
 import { recordPayment, recordRefund } from './payment.service';
@@ -217,6 +217,30 @@ export const commissionRoutes = [
           freeUse: active > 0,
         },
       };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/fraud-queue',
+    summary:
+      "Admin: payments refused as a partner's own purchase (payer or account matching the partner's), newest first",
+    tag: 'admin',
+    auth: 'admin',
+    query: ListQuery,
+    responses: { 200: { description: 'Self-purchases', schema: SelfPurchaseList } },
+    async handler({ db, query }) {
+      const load = (beforeId?: string) => repo.listSelfPurchases(db, { limit: query.limit, beforeId });
+      const toView = (p: Awaited<ReturnType<typeof load>>[number]) => ({
+        paymentId: p.id,
+        externalPaymentId: p.external_id,
+        partnerId: p.no_reward_partner_id!,
+        clientAccountId: Number(p.client_account_id),
+        grossMinor: Number(p.gross_minor),
+        currency: p.currency,
+        paidAt: p.paid_at.toISOString(),
+      });
+      return { status: 200, body: await pageById(query, load, toView) };
     },
   }),
 ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PastInstant, PlannedInstant } from '../instants';
 import { AccountId } from '../pins/pin';
 import { idOf } from '../ids';
+import { VISITOR_ID } from '../links/link';
 
 const Money = z.number().int().positive().max(1e13);
 const Currency = z
@@ -19,6 +20,22 @@ export const PaymentBody = z.strictObject({
   productCode: z.string().trim().min(1).max(100).optional(),
   periodEnd: PlannedInstant.optional(),
   netInvoiceId: idOf('inv').optional(),
+  /** Who referred the client: the visitor id the partner link's landing passed on (link programs, seed 000). */
+  referral: z
+    .strictObject({ visitorId: z.string().regex(VISITOR_ID, 'must be an amop_visitor id') })
+    .optional(),
+  /**
+   * Who paid, for the self-purchase check against the partner's own identities (PROGRAMS.md). Used for the
+   * check only and never stored or logged: it is personal data.
+   */
+  payer: z
+    .strictObject({
+      email: z.string().trim().max(200).optional(),
+      phone: z.string().trim().max(40).optional(),
+      cardHash: z.string().trim().max(200).optional(),
+      ip: z.string().trim().max(100).optional(),
+    })
+    .optional(),
 });
 export type PaymentBody = z.infer<typeof PaymentBody>;
 
@@ -79,4 +96,19 @@ export const MonthlyEarning = z.object({
   month: z.string(),
   commissionMinor: z.number(),
   reversedMinor: z.number(),
+});
+
+/** One payment the program refused as the partner's own purchase (the admins' fraud queue). */
+export const SelfPurchaseView = z.object({
+  paymentId: z.string(),
+  externalPaymentId: z.string(),
+  partnerId: z.string(),
+  clientAccountId: z.number(),
+  grossMinor: z.number(),
+  currency: z.string(),
+  paidAt: z.string(),
+});
+export const SelfPurchaseList = z.object({
+  items: z.array(SelfPurchaseView),
+  nextCursor: z.string().nullable(),
 });

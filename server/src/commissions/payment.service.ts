@@ -6,15 +6,10 @@ import { commissionAccrued, commissionReversed } from '../ledger/postings';
 import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
 import { findPartnerById, type PartnerRow } from '../partners/partner.service';
 import { WAITING_STATUSES } from '../pins/pin.rules';
-import {
-  addKnownAccounts,
-  attributePin,
-  findEarningPinOn,
-  lockHoldingPin,
-  type PinRow,
-} from '../pins/pin.service';
-import { DEFAULT_PRESET, type PresetName } from '../programs/program';
-import { evaluatePinnedPayment } from '../programs/program.service';
+import { winningClick } from '../links/link.service';
+import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
+import { DEFAULT_PRESET, type PresetName, type ProgramVersion } from '../programs/program';
+import { evaluateAttributedPayment, programInForce } from '../programs/program.service';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
 import { oneCommission, reversalFor } from './commission.rules';
@@ -128,12 +123,61 @@ export async function recordPayment(
     if (invoice.status === 'issued') await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
   }
 
-  const pin = await findEarningPinOn(db, body.clientAccountId, paidAt);
-  if (!pin) return { result: resultOf(payment, undefined), replayed: false };
-  const partner = (await findPartnerById(db, pin.partner_id))!;
-  const preset = settings.programPreset ?? DEFAULT_PRESET;
-  const commission = await accrueCommission(db, payment, partner, pin, preset);
+  const program = await programInForce(db, paidAt, settings.programPreset ?? DEFAULT_PRESET);
+  const source = await attributionOf(db, program, body, paidAt);
+  if (!source) return { result: resultOf(payment, undefined), replayed: false };
+  const partner = (await findPartnerById(db, source.partnerId))!;
+  const commission = await accrueCommission(db, payment, partner, source, program, body.payer);
   return { result: resultOf(payment, commission), replayed: false };
+}
+
+/** What attributes a payment to a partner: a partner link's click, or the client's pin. */
+interface AttributionSource {
+  via: 'pin' | 'link';
+  partnerId: string;
+  since: Date;
+  pinId: string | null;
+  clickId: bigint | null;
+}
+
+/**
+ * Under a link program, the visitor's winning click (billing's `referral.visitorId`; the last click in the
+ * window wins, seed 000) attributes the payment, even over a pin: the client came through that link for this
+ * order. Otherwise, and under a pin program always, the client's pin earning on the payment date.
+ */
+async function attributionOf(
+  db: Tx,
+  program: ProgramVersion,
+  body: PaymentBody,
+  paidAt: Date,
+): Promise<AttributionSource | null> {
+  const rules = program.document.attribution;
+  const visitorId = body.referral?.visitorId;
+  if (rules.via === 'link' && visitorId) {
+    const click = await winningClick(db, {
+      visitorId,
+      paidAt,
+      windowDays: rules.windowDays,
+      lastClickWins: rules.lastClickWins,
+    });
+    if (click)
+      return {
+        via: 'link',
+        partnerId: click.partnerId,
+        since: click.clickedAt,
+        pinId: null,
+        clickId: click.id,
+      };
+  }
+  const pin = await findEarningPinOn(db, body.clientAccountId, paidAt);
+  if (!pin) return null;
+  return {
+    via: 'pin',
+    partnerId: pin.partner_id,
+    since: pin.valid_from ?? paidAt,
+    pinId: pin.id,
+    clickId: null,
+  };
 }
 
 /**
@@ -146,26 +190,33 @@ async function accrueCommission(
   db: Tx,
   payment: repo.PaymentRow,
   partner: PartnerRow,
-  pin: PinRow,
-  preset: PresetName,
+  source: AttributionSource,
+  program: ProgramVersion,
+  payer: PaymentBody['payer'],
 ): Promise<repo.CommissionRowDb | undefined> {
-  const evaluation = await evaluatePinnedPayment(db, {
+  const evaluation = await evaluateAttributedPayment(db, {
     partnerId: partner.id,
-    pinValidFrom: pin.valid_from ?? payment.paid_at,
+    attribution: { via: source.via, since: source.since },
     clientAccountId: Number(payment.client_account_id),
     grossMinor: payment.gross_minor,
     channel: payment.channel,
     paidAt: payment.paid_at,
     productCode: payment.product_code,
-    preset,
+    payer,
+    program,
   });
   const lines = evaluation.lines.filter((line) => line.partnerId === partner.id);
-  if (lines.length === 0) return undefined;
+  if (lines.length === 0) {
+    // Recorded with the reason, for the partner's statistics and, for a self-purchase, the fraud queue.
+    if (evaluation.noReward) await repo.setNoReward(db, payment.id, partner.id, evaluation.noReward.reason);
+    return undefined;
+  }
   const commission = await repo.insertCommission(db, {
     id: createId('com'),
     payment_id: payment.id,
     partner_id: partner.id,
-    pin_id: pin.id,
+    pin_id: source.pinId,
+    link_click_id: source.clickId,
     channel: payment.channel,
     gross_minor: payment.gross_minor,
     ...commissionColumns(oneCommission(lines, payment.gross_minor)),

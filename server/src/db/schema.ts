@@ -234,6 +234,9 @@ export interface PaymentsTable {
   period_end: Date | null;
   net_invoice_id: string | null;
   refunded_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  /** A payment attributed to a partner that the program gave nothing: the partner, and why. */
+  no_reward_partner_id: ColumnType<string | null, string | null | undefined, string | null>;
+  no_reward_reason: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 
@@ -241,7 +244,9 @@ export interface CommissionsTable {
   id: string;
   payment_id: string;
   partner_id: string;
-  pin_id: string;
+  /** What attributed the payment: the client's pin, or a partner link's click (one of the two). */
+  pin_id: string | null;
+  link_click_id: bigint | null;
   channel: Channel;
   gross_minor: bigint;
   rate_bps: number;

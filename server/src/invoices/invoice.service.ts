@@ -11,7 +11,7 @@ import { findHoldingPin } from '../pins/pin.service';
 import type { PartyRequisites } from '../settings/settings';
 import { getPriceList } from '../settings/settings.service';
 import { DEFAULT_PRESET, type PresetName } from '../programs/program';
-import { evaluatePinnedPayment } from '../programs/program.service';
+import { evaluateAttributedPayment } from '../programs/program.service';
 import type { InvoiceView } from './invoice';
 import * as repo from './invoice.repository';
 import type { InvoiceRow } from './invoice.repository';
@@ -72,9 +72,9 @@ export async function createNetInvoice(
   }
   const now = new Date();
   // The reward is what the program in force would give this partner_net sale, as the payment will.
-  const evaluation = await evaluatePinnedPayment(db, {
+  const evaluation = await evaluateAttributedPayment(db, {
     partnerId: partner.id,
-    pinValidFrom: pin.valid_from ?? now,
+    attribution: { via: 'pin', since: pin.valid_from ?? now },
     clientAccountId: input.clientAccountId,
     grossMinor: BigInt(gross),
     channel: 'partner_net',

@@ -5,6 +5,9 @@ import { programInForce } from '../programs/program.service';
 import * as repo from './link.repository';
 import { LINK_CODE, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_S, VISITOR_ID } from './link';
 
+// The links domain's door for the payment's attribution: the visitor's winning click.
+export { winningClick, type Click } from './link.repository';
+
 export const newLinkCode = (): string => randomBytes(16).toString('base64url');
 export const newVisitorId = (): string => `vis_${randomBytes(16).toString('base64url')}`;
 

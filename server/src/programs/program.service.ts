@@ -2,6 +2,7 @@ import type { Db, Tx } from '../db/pool';
 import type { Channel } from '../db/schema';
 import { AppError } from '../errors';
 import {
+  DEFAULT_PRESET,
   ProgramDocument,
   type PresetName,
   type PreviewBody,
@@ -10,7 +11,7 @@ import {
 } from './program';
 import { loadPreset } from './program.presets';
 import * as repo from './program.repository';
-import { evaluatePayment, type Evaluation, type EvaluationInput } from './program.rules';
+import { evaluatePayment, type Evaluation, type EvaluationInput, type PayerIdentity } from './program.rules';
 
 /**
  * The first version covers all history, like the program's first rate schedule (2000-01-01): payments
@@ -124,24 +125,27 @@ function factsNeeded(doc: ProgramDocument): { level: boolean; clientHistory: boo
 }
 
 /**
- * Evaluates a recorded payment of a client pinned to `partnerId` on the payment date, under the program
- * version in force then — the commission step of the payment path. Reads, never writes (but for seeding
- * the default preset on a database that has no program yet).
+ * Evaluates a payment attributed to `partnerId` (by the client's pin, or by a partner link's click) under the
+ * program version in force on its date — the commission step of the payment path, and the reward of a net
+ * invoice. Reads, never writes (but for seeding the default preset on a database that has no program yet).
  */
-export async function evaluatePinnedPayment(
+export async function evaluateAttributedPayment(
   db: Db,
   p: {
     partnerId: string;
-    pinValidFrom: Date;
+    attribution: { via: 'pin' | 'link'; since: Date };
     clientAccountId: number;
     grossMinor: bigint;
     channel: Channel;
     paidAt: Date;
     productCode: string | null;
-    preset: PresetName;
+    payer?: PayerIdentity;
+    /** The version in force when the caller has read it already; else it is read (seeding `preset`). */
+    program?: ProgramVersion;
+    preset?: PresetName;
   },
 ): Promise<Evaluation> {
-  const program = await programInForce(db, p.paidAt, p.preset);
+  const program = p.program ?? (await programInForce(db, p.paidAt, p.preset ?? DEFAULT_PRESET));
   const facts = await repo.evaluationFacts(db, {
     clientAccountId: p.clientAccountId,
     partnerId: p.partnerId,
@@ -151,8 +155,15 @@ export async function evaluatePinnedPayment(
   });
   return evaluatePayment({
     program,
-    payment: { grossMinor: p.grossMinor, channel: p.channel, paidAt: p.paidAt, productCode: p.productCode },
-    attribution: { via: 'pin', since: facts.attributedSince ?? p.pinValidFrom },
+    payment: {
+      grossMinor: p.grossMinor,
+      channel: p.channel,
+      paidAt: p.paidAt,
+      productCode: p.productCode,
+      // The paying account is part of who paid: the partner's own account is a self-purchase.
+      payer: { ...p.payer, accountId: p.clientAccountId },
+    },
+    attribution: p.attribution,
     partner: facts.partner,
     client: { accountId: p.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
   });

@@ -7,6 +7,7 @@ import * as m005 from './005_person_inn';
 import * as m006 from './006_programs';
 import * as m010 from './010_links';
 import * as m011 from './011_commission_program';
+import * as m012 from './012_link_attribution';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '006_programs': m006,
   '010_links': m010,
   '011_commission_program': m011,
+  '012_link_attribution': m012,
 };
