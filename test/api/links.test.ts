@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { winningClick } from '../../server/src/links/link.repository';
 import { startTestApp, type TestApp } from '../support/app';
-import { TEST_BANK } from '../support/fixtures';
+import { paymentBody, TEST_BANK } from '../support/fixtures';
 
 /** Partner links and clicks over real HTTP, on the cloudlessons program (seed 000). */
 let t: TestApp;
@@ -232,26 +232,26 @@ describe('GET /api/v1/links', () => {
   });
 });
 
-describe('attribution by the winning click (seed 000 worked example)', () => {
-  const msk = (s: string) => new Date(`${s}+03:00`);
+const msk = (s: string) => new Date(`${s}+03:00`);
 
-  /** Two real clicks of one visitor, A's then B's, back-dated to the example's times. */
-  async function visitorWithClicks(times: { a: string; b?: string }): Promise<string> {
-    const linkA = (await makeLink(A, { productCode: 'cl-course' })).body;
-    const linkB = (await makeLink(B, { productCode: 'cl-course' })).body;
-    const first = await visit(linkA.code);
-    const visitorId = visitorOf(first.setCookie);
-    await sql`UPDATE link_clicks SET clicked_at = ${msk(times.a)} WHERE visitor_id = ${visitorId}`.execute(
-      t.db.db,
-    );
-    if (times.b) {
-      await visit(linkB.code, cookieOf(first.setCookie));
-      await sql`UPDATE link_clicks SET clicked_at = ${msk(times.b)}
-        WHERE visitor_id = ${visitorId} AND partner_id = ${ids.B}`.execute(t.db.db);
-    }
-    return visitorId;
+/** Two real clicks of one visitor, A's then B's, back-dated to the example's times. */
+async function visitorWithClicks(times: { a: string; b?: string }): Promise<string> {
+  const linkA = (await makeLink(A, { productCode: 'cl-course' })).body;
+  const linkB = (await makeLink(B, { productCode: 'cl-course' })).body;
+  const first = await visit(linkA.code);
+  const visitorId = visitorOf(first.setCookie);
+  await sql`UPDATE link_clicks SET clicked_at = ${msk(times.a)} WHERE visitor_id = ${visitorId}`.execute(
+    t.db.db,
+  );
+  if (times.b) {
+    await visit(linkB.code, cookieOf(first.setCookie));
+    await sql`UPDATE link_clicks SET clicked_at = ${msk(times.b)}
+      WHERE visitor_id = ${visitorId} AND partner_id = ${ids.B}`.execute(t.db.db);
   }
+  return visitorId;
+}
 
+describe('attribution by the winning click (seed 000 worked example)', () => {
   async function programWindow() {
     const res = await t.call('GET', '/api/v1/admin/program', { token: t.adminToken() });
     const attribution = res.body.inForce.document.attribution;
@@ -317,41 +317,15 @@ describe('attribution by the winning click (seed 000 worked example)', () => {
 });
 
 describe('billing reports a payment with the visitor id (seed 000 through POST /api/v1/payments)', () => {
-  const msk = (s: string) => new Date(`${s}+03:00`);
   let seq = 0;
-
-  /** One visitor's real clicks through A's link, then B's when given, back-dated to the given times. */
-  async function clicks(times: { a: string; b?: string }): Promise<string> {
-    const linkA = (await makeLink(A, { productCode: 'cl-course' })).body;
-    const first = await visit(linkA.code);
-    const visitorId = visitorOf(first.setCookie);
-    await sql`UPDATE link_clicks SET clicked_at = ${msk(times.a)} WHERE visitor_id = ${visitorId}`.execute(
-      t.db.db,
-    );
-    if (times.b) {
-      const linkB = (await makeLink(B, { productCode: 'cl-course' })).body;
-      await visit(linkB.code, cookieOf(first.setCookie));
-      await sql`UPDATE link_clicks SET clicked_at = ${msk(times.b)}
-        WHERE visitor_id = ${visitorId} AND partner_id = ${ids.B}`.execute(t.db.db);
-    }
-    return visitorId;
-  }
 
   function pay(clientAccountId: number, paidAt: string, extra: Record<string, unknown> = {}) {
     seq += 1;
-    return t.call('POST', '/api/v1/payments', {
-      billing: true,
-      body: {
-        externalId: `cl-${seq}`,
-        clientAccountId,
-        grossMinor: 1_000_000,
-        currency: 'RUB',
-        channel: 'vendor_direct',
-        paidAt: msk(paidAt).toISOString(),
-        productCode: 'cl-course',
-        ...extra,
-      },
+    const body = paymentBody(`cl-${seq}`, clientAccountId, 1_000_000, msk(paidAt), {
+      productCode: 'cl-course',
+      ...extra,
     });
+    return t.call('POST', '/api/v1/payments', { billing: true, body });
   }
 
   const noReward = async (paymentId: string) =>
@@ -363,7 +337,7 @@ describe('billing reports a payment with the visitor id (seed 000 through POST /
     ).rows[0];
 
   test('the last click wins the first order (B earns 3 000 ₽); the next order earns nothing, with the reason', async () => {
-    const visitorId = await clicks({ a: '2026-03-01T10:00:00', b: '2026-03-03T12:00:00' });
+    const visitorId = await visitorWithClicks({ a: '2026-03-01T10:00:00', b: '2026-03-03T12:00:00' });
     const first = await pay(93600001, '2026-03-06T12:00:00', { referral: { visitorId } });
     expect(first.status).toBe(201);
     expect(first.body.commission).toEqual({
@@ -385,7 +359,7 @@ describe('billing reports a payment with the visitor id (seed 000 through POST /
   });
 
   test('a click on 1 March 10:00 and an order on 8 March 10:01 → nobody earns, nothing is recorded', async () => {
-    const visitorId = await clicks({ a: '2026-03-01T10:00:00' });
+    const visitorId = await visitorWithClicks({ a: '2026-03-01T10:00:00' });
     const late = await pay(93600002, '2026-03-08T10:01:00', { referral: { visitorId } });
     expect(late.status).toBe(201);
     expect(late.body.commission).toBeNull();
@@ -393,7 +367,7 @@ describe('billing reports a payment with the visitor id (seed 000 through POST /
   });
 
   test("a payer with the partner's own e-mail is a self-purchase: no reward, and admins see it in the fraud queue", async () => {
-    const visitorId = await clicks({ a: '2026-03-01T10:00:00', b: '2026-03-03T12:00:00' });
+    const visitorId = await visitorWithClicks({ a: '2026-03-01T10:00:00', b: '2026-03-03T12:00:00' });
     const own = await pay(93600003, '2026-03-06T12:00:00', {
       referral: { visitorId },
       payer: { email: ` ${B}@Partner.ru ` },

@@ -6,7 +6,7 @@
  */
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { startTestApp, type TestApp } from '../support/app';
-import { soleProprietor } from '../support/fixtures';
+import { paymentBody, soleProprietor } from '../support/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -26,18 +26,8 @@ const admin = () => t.adminToken();
 
 function pay(clientAccountId: number, paidAt: Date, grossMinor = 1_200_000) {
   seq += 1;
-  return t.call('POST', '/api/v1/payments', {
-    billing: true,
-    body: {
-      externalId: `prog-pay-${seq}`,
-      clientAccountId,
-      grossMinor,
-      currency: 'RUB',
-      channel: 'vendor_direct',
-      paidAt: paidAt.toISOString(),
-      productCode: 'amo-widget-pro',
-    },
-  });
+  const body = paymentBody(`prog-pay-${seq}`, clientAccountId, grossMinor, paidAt);
+  return t.call('POST', '/api/v1/payments', { billing: true, body });
 }
 
 /** The leadsender preset with changes, saved as a new version from `from`. */

@@ -17,3 +17,23 @@ export function soleProprietor(name: string, email: string) {
     contacts: { email },
   };
 }
+
+/** A billing payment body (`POST /api/v1/payments`): a direct payment in roubles unless `extra` says otherwise. */
+export function paymentBody(
+  externalId: string,
+  clientAccountId: number,
+  grossMinor: number,
+  paidAt: Date,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    externalId,
+    clientAccountId,
+    grossMinor,
+    currency: 'RUB',
+    channel: 'vendor_direct',
+    paidAt: paidAt.toISOString(),
+    productCode: 'amo-widget-pro',
+    ...extra,
+  };
+}
