@@ -5,8 +5,8 @@ import { post } from '../ledger/ledger.service';
 import { commissionAccrued, commissionReversed } from '../ledger/postings';
 import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
 import { findPartnerById, type PartnerRow } from '../partners/partner.service';
-import { WAITING_STATUSES } from '../pins/pin.rules';
 import { winningClick } from '../links/link.service';
+import { WAITING_STATUSES } from '../pins/pin.rules';
 import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
 import { DEFAULT_PRESET, type PresetName, type ProgramVersion } from '../programs/program';
 import { evaluateAttributedPayment, programInForce } from '../programs/program.service';
@@ -54,8 +54,9 @@ async function attributeIfPartnerPays(
 }
 
 /**
- * Records a client payment reported by billing and, for a client pinned or attributed on the payment date, its
- * one commission and ledger posting — all in the caller's transaction. `externalId` makes it idempotent:
+ * Records a client payment reported by billing and, for a payment attributed to a partner (the client's pin
+ * on the payment date, or under a link program the visitor's winning click), the reward the program in force
+ * gives it: its one commission and ledger posting — all in the caller's transaction. `externalId` makes it idempotent:
  * the same report again returns the first result (`replayed`), another body under the same id is a 409.
  */
 export async function recordPayment(
