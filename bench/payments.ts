@@ -21,6 +21,7 @@ import type { PaymentBody } from '../server/src/commissions/commission';
 import { recordPayment } from '../server/src/commissions/payment.service';
 import type { Db } from '../server/src/db/pool';
 import { requestHash } from '../server/src/idempotency/idempotency';
+import { evaluateAttributedPayment } from '../server/src/programs/program.service';
 import {
   SMALL,
   type BenchPostgres,
@@ -208,6 +209,17 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
       `payments raw with 1 worker: ${fmt(serial.rps)} /s, p50 ${serial.p50.toFixed(1)} ms, p99 ${serial.p99.toFixed(1)} ms; ${formatCpu(serial.cpu)}`,
     );
 
+    // The reward engine's share of one payment (issue 13: at most +10 %): the engine's step alone — the version
+    // in force, the evaluation facts, the pure evaluation — timed serially on the same pool, against the
+    // serial payment above, which includes it. Without the engine a payment would take the difference.
+    log('payments: the reward engine alone, one worker');
+    const engineMs = await engineStep(app.handle.db, SMALL ? 200 : 1000, paidAt);
+    const paymentMs = 1000 / serial.rps;
+    const added = engineMs / Math.max(paymentMs - engineMs, 1e-9);
+    notes.push(
+      `reward engine alone: ${engineMs.toFixed(3)} ms per payment; a serial payment ${paymentMs.toFixed(3)} ms`,
+    );
+
     // Every payment made exactly one commission and one posting, and nothing failed silently.
     const { rows } = await sql<{ payments: bigint; commissions: bigint; postings: bigint }>`
       SELECT (SELECT count(*) FROM payments) AS payments, (SELECT count(*) FROM commissions) AS commissions,
@@ -238,6 +250,14 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
         },
         latencyRow(`${label} p50`, h.p50, r.p50),
         latencyRow(`${label} p99`, h.p99, r.p99),
+        {
+          benchmark: 'reward engine in a payment (serial)',
+          figure: `${engineMs.toFixed(2)} ms`,
+          baseline: `${(paymentMs - engineMs).toFixed(2)} ms without it`,
+          ratio: `+${pct(added)}`,
+          goal: '≤ +10 %',
+          met: yesNo(added <= 0.1),
+        },
       ],
     };
   } finally {
@@ -256,4 +276,27 @@ function latencyRow(benchmark: string, httpMs: number, rawMs: number) {
     goal: '—',
     met: '—',
   };
+}
+
+/**
+ * The mean time of the engine's step for one payment of a pinned client, as `recordPayment` runs it (read the
+ * version in force, gather the facts, evaluate), over `n` payments in a row.
+ */
+async function engineStep(db: Db, n: number, paidAt: string): Promise<number> {
+  const partnerOf = (j: number) => `ptn_bench${String(1 + (j % PARTNERS)).padStart(6, '0')}`;
+  const started = performance.now();
+  for (let i = 0; i < n; i += 1) {
+    const j = (i * 2654435761) % CLIENTS;
+    const evaluation = await evaluateAttributedPayment(db, {
+      partnerId: partnerOf(j),
+      attribution: { via: 'pin', since: new Date(Date.now() - 400 * 86_400_000) },
+      clientAccountId: FIRST_CLIENT + j,
+      grossMinor: 1_200_000n,
+      channel: 'vendor_direct',
+      paidAt: new Date(paidAt),
+      productCode: 'amo-widget-pro',
+    });
+    if (evaluation.lines.length !== 1) throw new Error('the engine must give a pinned payment one line');
+  }
+  return (performance.now() - started) / n;
 }

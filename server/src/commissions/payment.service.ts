@@ -4,7 +4,6 @@ import { createId } from '../ids';
 import { post } from '../ledger/ledger.service';
 import { commissionAccrued, commissionReversed } from '../ledger/postings';
 import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
-import { findPartnerById, type PartnerRow } from '../partners/partner.service';
 import { winningClick } from '../links/link.service';
 import { WAITING_STATUSES } from '../pins/pin.rules';
 import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
@@ -127,8 +126,7 @@ export async function recordPayment(
   const program = await programInForce(db, paidAt, settings.programPreset ?? DEFAULT_PRESET);
   const source = await attributionOf(db, program, body, paidAt);
   if (!source) return { result: resultOf(payment, undefined), replayed: false };
-  const partner = (await findPartnerById(db, source.partnerId))!;
-  const commission = await accrueCommission(db, payment, partner, source, program, body.payer);
+  const commission = await accrueCommission(db, payment, source, program, body.payer);
   return { result: resultOf(payment, commission), replayed: false };
 }
 
@@ -190,13 +188,14 @@ async function attributionOf(
 async function accrueCommission(
   db: Tx,
   payment: repo.PaymentRow,
-  partner: PartnerRow,
   source: AttributionSource,
   program: ProgramVersion,
   payer: PaymentBody['payer'],
 ): Promise<repo.CommissionRowDb | undefined> {
+  // The evaluation's facts read the partner (kind, status, contract, rates) in the same round trip.
+  const partnerId = source.partnerId;
   const evaluation = await evaluateAttributedPayment(db, {
-    partnerId: partner.id,
+    partnerId,
     attribution: { via: source.via, since: source.since },
     clientAccountId: Number(payment.client_account_id),
     grossMinor: payment.gross_minor,
@@ -206,16 +205,16 @@ async function accrueCommission(
     payer,
     program,
   });
-  const lines = evaluation.lines.filter((line) => line.partnerId === partner.id);
+  const lines = evaluation.lines.filter((line) => line.partnerId === partnerId);
   if (lines.length === 0) {
     // Recorded with the reason, for the partner's statistics and, for a self-purchase, the fraud queue.
-    if (evaluation.noReward) await repo.setNoReward(db, payment.id, partner.id, evaluation.noReward.reason);
+    if (evaluation.noReward) await repo.setNoReward(db, payment.id, partnerId, evaluation.noReward.reason);
     return undefined;
   }
   const commission = await repo.insertCommission(db, {
     id: createId('com'),
     payment_id: payment.id,
-    partner_id: partner.id,
+    partner_id: partnerId,
     pin_id: source.pinId,
     link_click_id: source.clickId,
     channel: payment.channel,
@@ -232,7 +231,7 @@ async function accrueCommission(
         commissionId: commission.id,
         paymentId: payment.id,
         clientAccountId: Number(payment.client_account_id),
-        partnerId: partner.id,
+        partnerId,
         channel: payment.channel,
         payable: commission.payable,
         amountMinor: commission.commission_minor,
