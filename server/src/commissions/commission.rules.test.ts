@@ -194,6 +194,23 @@ describe('oneCommission: the reward lines of a payment as its one commission', (
     expect(result).toMatchObject({ payable: false, reason: 'kept_by_partner', commissionMinor: 480_001n });
   });
 
+  it('one capped line keeps its own rate, not the amount over the gross', () => {
+    const capped = { ...line(100_000n), rateBps: 4000 };
+    expect(oneCommission([capped], 1_200_000n)).toMatchObject({ rateBps: 4000, commissionMinor: 100_000n });
+  });
+
+  it('fixed lines on a zero gross show a rate of 0 rather than dividing by zero', () => {
+    expect(oneCommission([line(500n), line(700n)], 0n)).toMatchObject({
+      rateBps: 0,
+      commissionMinor: 1_200n,
+    });
+  });
+
+  it('a line not payable without a reason still makes the commission not payable, with a reason', () => {
+    const result = oneCommission([line(480_000n), line(1n, false, null)], 1_200_000n);
+    expect(result).toMatchObject({ payable: false, reason: 'not_payable' });
+  });
+
   it('no line is a programming error, never a zero commission', () => {
     expect(() => oneCommission([], 1_200_000n)).toThrow(RangeError);
   });
