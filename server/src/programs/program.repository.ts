@@ -22,18 +22,11 @@ export async function listVersions(db: Db): Promise<ProgramVersionRow[]> {
     .execute();
 }
 
-/**
- * The version in force at `at`, or undefined when none is (no program stored yet), with a digest of its
- * document so the caller can skip validating a document it has seen.
- */
-export async function findVersionInForce(
-  db: Db,
-  at: Date,
-): Promise<(ProgramVersionRow & { digest: string }) | undefined> {
+/** The version in force at `at`, or undefined when none is (no program stored yet). */
+export async function findVersionInForce(db: Db, at: Date): Promise<ProgramVersionRow | undefined> {
   return db
     .selectFrom('program_versions')
     .selectAll()
-    .select(sql<string>`md5(document::text)`.as('digest'))
     .where('effective_from', '<=', at)
     .orderBy('effective_from', 'desc')
     .orderBy('version', 'desc')

@@ -21,24 +21,12 @@ const FIRST_VERSION_FROM = new Date('2000-01-01T00:00:00Z');
 /** How far in the past a new version may start, for clock skew between the admin's browser and us. */
 const PAST_TOLERANCE_MS = 5 * 60 * 1000;
 
-/**
- * Validated documents by the digest of their stored text: a payment reads the version in force each time,
- * and validating the same document again on every payment was most of the engine's cost. Keyed by content,
- * so it is right whatever database or version number the document comes from.
- */
-const validated = new Map<string, ProgramDocument>();
-const VALIDATED_MAX = 100;
-
-function toVersion(row: repo.ProgramVersionRow & { digest?: string }): ProgramVersion {
-  let document = row.digest === undefined ? undefined : validated.get(row.digest);
-  if (!document) {
-    document = ProgramDocument.parse(row.document);
-    if (row.digest !== undefined) {
-      if (validated.size >= VALIDATED_MAX) validated.clear();
-      validated.set(row.digest, document);
-    }
-  }
-  return { version: row.version, effectiveFrom: row.effective_from, document };
+function toVersion(row: repo.ProgramVersionRow): ProgramVersion {
+  return {
+    version: row.version,
+    effectiveFrom: row.effective_from,
+    document: ProgramDocument.parse(row.document),
+  };
 }
 
 /**
