@@ -1,20 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
 import { enqueue } from '../outbox/outbox';
-
-/** The program setting (migration 003) and its default. */
-export const RENEWAL_REMINDER_DAYS_KEY = 'renewal_reminder_days';
-const DEFAULT_DAYS = 14;
-
-export async function renewalReminderDays(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('program_settings')
-    .select('value')
-    .where('key', '=', RENEWAL_REMINDER_DAYS_KEY)
-    .executeTakeFirst();
-  const days = Number(row?.value);
-  return Number.isInteger(days) && days > 0 && days <= 365 ? days : DEFAULT_DAYS;
-}
+import { getRenewalReminderDays } from '../settings/settings.service';
 
 /**
  * The daily renewal reminders: for every client whose paid period ends within the next N days (program
@@ -24,7 +11,7 @@ export async function renewalReminderDays(db: Db): Promise<number> {
  * end) makes the job safe to run any number of times a day: once per client and period.
  */
 export async function enqueueRenewalReminders(db: Db, asOf: Date): Promise<number> {
-  const days = await renewalReminderDays(db);
+  const days = await getRenewalReminderDays(db);
   const horizon = new Date(asOf.getTime() + days * 24 * 3600 * 1000);
   const due = await db
     .with('periods', (qb) =>

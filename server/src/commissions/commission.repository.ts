@@ -116,6 +116,7 @@ export async function partnerLedgerSums(db: Db, partnerId: string, currency: str
     earnedMinor: sum(null, 'commission', 'credit'),
     reversedMinor: sum(null, 'commission_reversal', 'debit'),
     compensationMinor: sum(null, 'dispute_compensation', 'credit'),
+    forfeitedMinor: sum(null, 'balance_forfeited', 'debit'),
     paidOutMinor: sum('invoiced', 'reward_invoice_paid', 'debit'),
     payableMinor: balance('payable'),
     notPayableMinor: balance('not_payable'),

@@ -5,6 +5,7 @@ import {
   oneCommission,
   payoutAmount,
   reversalFor,
+  withinGuarantee,
 } from './commission.rules';
 
 describe('rounding', () => {
@@ -109,6 +110,33 @@ describe('the worked examples of DOMAIN.md', () => {
           reversedBeforeMinor: 0n,
         }),
       ).toThrow(new RangeError('refund must be positive'));
+  });
+
+  it('within the guarantee a partial refund reverses the whole reward, less what was reversed before', () => {
+    const base = { commissionMinor: 300_000n, grossMinor: 1_000_000n, refundMinor: 100_000n };
+    expect(reversalFor({ ...base, refundedBeforeMinor: 0n, reversedBeforeMinor: 0n, inFull: true })).toBe(
+      300_000n,
+    );
+    // Outside it the same refund reverses a tenth.
+    expect(reversalFor({ ...base, refundedBeforeMinor: 0n, reversedBeforeMinor: 0n, inFull: false })).toBe(
+      30_000n,
+    );
+    expect(
+      reversalFor({ ...base, refundedBeforeMinor: 100_000n, reversedBeforeMinor: 30_000n, inFull: true }),
+    ).toBe(270_000n);
+  });
+});
+
+describe('the guarantee period (seed 000: 30 days)', () => {
+  const paidAt = new Date('2026-03-06T12:00:00+03:00');
+  const DAY = 24 * 3600 * 1000;
+  it.each([
+    ['the same day', 0, 30, true],
+    ['exactly 30 × 24 h later', 30 * DAY, 30, true],
+    ['a millisecond past 30 days', 30 * DAY + 1, 30, false],
+    ['a program without a guarantee', 1, undefined, false],
+  ])('%s', (_name, after, days, expected) => {
+    expect(withinGuarantee(paidAt, new Date(paidAt.getTime() + after), days)).toBe(expected);
   });
 });
 

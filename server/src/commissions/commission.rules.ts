@@ -18,7 +18,8 @@ export function commissionFor(grossMinor: bigint, rateBps: number): bigint {
 /**
  * Rule 17: a refund reverses the commission in proportion to the refunded amount. The total reversal is
  * recomputed from the cumulative refund each time, so several partial refunds never drift by a kopeck and
- * a full refund reverses exactly the whole commission.
+ * a full refund reverses exactly the whole commission. `inFull`: the program reverses the whole reward on any
+ * refund within its guarantee period (seed 000's 30 days, `policies.fullReversalWithinDays`).
  */
 export function reversalFor(input: {
   commissionMinor: bigint;
@@ -26,15 +27,25 @@ export function reversalFor(input: {
   refundedBeforeMinor: bigint;
   refundMinor: bigint;
   reversedBeforeMinor: bigint;
+  inFull?: boolean;
 }): bigint {
   const refundedTotal = input.refundedBeforeMinor + input.refundMinor;
   if (input.refundMinor <= 0n) throw new RangeError('refund must be positive');
   if (refundedTotal > input.grossMinor) throw new RangeError('refund exceeds the payment');
   const totalReversal =
-    refundedTotal === input.grossMinor
+    input.inFull || refundedTotal === input.grossMinor
       ? input.commissionMinor
       : divideRounded(input.commissionMinor * refundedTotal, input.grossMinor);
   return totalReversal - input.reversedBeforeMinor;
+}
+
+/**
+ * Whether a refund falls within the program's guarantee period, counted from the payment: `days` × 24 h after
+ * `paidAt`, inclusive. No period (`undefined`): never.
+ */
+export function withinGuarantee(paidAt: Date, refundedAt: Date, days: number | undefined): boolean {
+  if (days === undefined) return false;
+  return refundedAt.getTime() - paidAt.getTime() <= days * 24 * 3600 * 1000;
 }
 
 /**

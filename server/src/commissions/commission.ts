@@ -89,6 +89,8 @@ export const Balance = z.object({
   keptMinor: z.number(),
   invoicedMinor: z.number(),
   compensationMinor: z.number(),
+  /** What the partner lost when it was blocked without payout (seed 000). */
+  forfeitedMinor: z.number(),
 });
 
 /** One month (Moscow time) of a partner's commissions, for the earnings chart. */

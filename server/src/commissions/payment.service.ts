@@ -8,10 +8,10 @@ import { winningClick } from '../links/link.service';
 import { WAITING_STATUSES } from '../pins/pin.rules';
 import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
 import { DEFAULT_PRESET, type PresetName, type ProgramVersion } from '../programs/program';
-import { evaluateAttributedPayment, programInForce } from '../programs/program.service';
+import { evaluateAttributedPayment, guaranteeDaysOf, programInForce } from '../programs/program.service';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
-import { oneCommission, reversalFor } from './commission.rules';
+import { oneCommission, reversalFor, withinGuarantee } from './commission.rules';
 
 // The commissions domain's door for the statement's lines (certificates read them).
 export { listStatementLines } from './commission.repository';
@@ -255,8 +255,10 @@ function commissionColumns(c: ReturnType<typeof oneCommission>) {
 }
 
 /**
- * Rule 17: a refund reverses the commission in proportion (cumulatively, so partial refunds never drift);
- * refunding more than was paid is a 422. Idempotent by the refund's externalId like payments.
+ * Rule 17: a refund reverses the commission in proportion (cumulatively, so partial refunds never drift), or in
+ * full within the guarantee period of the program version that made it (seed 000: 30 days); refunding more than
+ * was paid is a 422. After a payout the reversal takes the payable balance below zero and nets against later
+ * rewards. Idempotent by the refund's externalId like payments.
  */
 export async function recordRefund(
   db: Tx,
@@ -299,6 +301,11 @@ export async function recordRefund(
         refundedBeforeMinor: payment.refunded_minor,
         refundMinor: amount,
         reversedBeforeMinor: commission.reversed_minor,
+        inFull: withinGuarantee(
+          payment.paid_at,
+          refundedAt,
+          await guaranteeDaysOf(db, commission.program_version),
+        ),
       })
     : 0n;
   const refund = await db

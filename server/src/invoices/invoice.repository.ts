@@ -68,6 +68,21 @@ export async function listInvoices(
   return q.execute();
 }
 
+/** Cancels a partner's reward invoices that are issued and not paid; returns what was cancelled. */
+export async function cancelIssuedRewardInvoices(
+  trx: Tx,
+  partnerId: string,
+): Promise<Array<{ id: string; amount_minor: bigint; currency: string }>> {
+  return trx
+    .updateTable('invoices')
+    .set({ status: 'cancelled' })
+    .where('partner_id', '=', partnerId)
+    .where('kind', '=', 'reward')
+    .where('status', '=', 'issued')
+    .returning(['id', 'amount_minor', 'currency'])
+    .execute();
+}
+
 /** Marks an issued invoice paid; undefined when it is not issued (paid already, or cancelled). */
 export async function setInvoicePaid(
   trx: Tx,

@@ -139,6 +139,18 @@ export async function issueRewardInvoices(
   );
 }
 
+/**
+ * A partner blocked without payout (seed 000): its reward invoices not yet paid are cancelled, so finance cannot
+ * pay them later. The caller posts the forfeit of their amounts in the same transaction.
+ */
+export async function cancelUnpaidRewardInvoices(
+  trx: Tx,
+  partnerId: string,
+): Promise<Array<{ id: string; amountMinor: bigint; currency: string }>> {
+  const rows = await repo.cancelIssuedRewardInvoices(trx, partnerId);
+  return rows.map((r) => ({ id: r.id, amountMinor: r.amount_minor, currency: r.currency.trim() }));
+}
+
 /** Settles an issued invoice in the ledger; guarded so an invoice is paid once (undefined if it was not issued). */
 export async function markInvoicePaid(
   trx: Tx,

@@ -25,6 +25,8 @@ export const accounts = {
   compensationExpense: { code: 'vendor:dispute_compensation_expense' } as AccountRef,
   cash: { code: 'vendor:cash' } as AccountRef,
   netSales: { code: 'vendor:net_sales' } as AccountRef,
+  /** Rewards a partner blocked for a violation lost (income of the vendor; seed 000). */
+  forfeitedRewards: { code: 'vendor:forfeited_rewards' } as AccountRef,
   partnerPayable: partnerAccount('payable'),
   partnerNotPayable: partnerAccount('not_payable'),
   partnerKept: partnerAccount('kept'),

@@ -32,6 +32,17 @@ export async function lockAccounts(trx: Tx, keys: AccountKey[]): Promise<Map<str
   return new Map(rows.map((r) => [`${r.code}\u0000${r.currency.trim()}`, r.id]));
 }
 
+/** Locks one partner's existing accounts (id order, like lockAccounts) and returns their cached totals. */
+export async function lockPartnerAccounts(trx: Tx, partnerId: string) {
+  return trx
+    .selectFrom('ledger_accounts')
+    .select(['code', 'currency', 'debits_minor', 'credits_minor'])
+    .where('partner_id', '=', partnerId)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
 /** Inserts posting rows whose keys are new; returns the keys that were inserted (repeats are skipped). */
 export async function insertPostings(
   trx: Tx,

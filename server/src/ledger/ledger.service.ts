@@ -83,13 +83,24 @@ export async function balances(
   db: Db,
   filter: { codes?: string[]; partnerId?: string },
 ): Promise<AccountBalance[]> {
-  const rows = await repo.selectBalances(db, filter);
-  return rows.map((r) => ({
-    code: r.code,
-    currency: r.currency,
-    debitsMinor: r.debits_minor,
-    creditsMinor: r.credits_minor,
-  }));
+  return (await repo.selectBalances(db, filter)).map(toBalance);
+}
+
+/**
+ * One partner's account totals, locked until the transaction ends: a figure read here stays true while the
+ * caller posts against it (a forfeit moves exactly the balance it read).
+ */
+export async function lockedPartnerBalances(trx: Tx, partnerId: string): Promise<AccountBalance[]> {
+  return (await repo.lockPartnerAccounts(trx, partnerId)).map(toBalance);
+}
+
+function toBalance(r: {
+  code: string;
+  currency: string;
+  debits_minor: bigint;
+  credits_minor: bigint;
+}): AccountBalance {
+  return { code: r.code, currency: r.currency, debitsMinor: r.debits_minor, creditsMinor: r.credits_minor };
 }
 
 /** Credit-normal balance (liabilities, income): credits − debits; 0 for an account never used. */

@@ -3,6 +3,7 @@ import type { PostingInput } from './ledger';
 import {
   commissionAccrued,
   commissionReversed,
+  balanceForfeited,
   disputeCompensated,
   invoicePaid,
   netInvoiceIssued,
@@ -207,6 +208,31 @@ const cases: Array<[string, PostingInput, { key: string; kind: string; lines: st
       key: 'dispute:dsp_1:compensation',
       kind: 'dispute_compensation',
       lines: ['vendor:dispute_compensation_expense debit 150000', `partner:${P}:payable credit 150000`],
+    },
+  ],
+  [
+    // Seed 000: 3 000 ₽ payable, nothing not payable, and a 3 000 ₽ reward invoice not yet paid.
+    'balance forfeited on a block without payout (zero parts left out)',
+    balanceForfeited({
+      forfeitId: `${P}:1`,
+      partnerId: P,
+      payableMinor: 300_000n,
+      notPayableMinor: 0n,
+      invoicedMinor: 300_000n,
+      currency: RUB,
+      reason: 'Покупка по собственной ссылке',
+      cancelledInvoiceIds: ['inv_1'],
+      at,
+    }),
+    {
+      key: `forfeit:${P}:1`,
+      kind: 'balance_forfeited',
+      lines: [
+        `partner:${P}:payable debit 300000`,
+        'vendor:forfeited_rewards credit 300000',
+        `partner:${P}:invoiced debit 300000`,
+        'vendor:forfeited_rewards credit 300000',
+      ],
     },
   ],
 ];

@@ -22,6 +22,8 @@ export const POSTING_KINDS = [
   'reward_invoice_paid',
   /** A decided dispute compensates the partner (rule 12). */
   'dispute_compensation',
+  /** A partner blocked for a violation loses what it was still owed (seed 000, `forfeitOnBlock`). */
+  'balance_forfeited',
 ] as const;
 export type PostingKind = (typeof POSTING_KINDS)[number];
 
@@ -156,5 +158,43 @@ export function disputeCompensated(
     reason: { disputeId: event.disputeId },
     effectiveAt: event.at,
     entries: pair(accounts.compensationExpense, accounts.partnerPayable(event.partnerId), event),
+  };
+}
+
+/**
+ * Seed 000: a partner blocked for a violation is blocked without payout. What the vendor still owed it — payable
+ * rewards, rewards held as not payable, and rewards on reward invoices not yet paid (which are cancelled) — goes
+ * to the vendor's forfeited rewards, with the admin's reason. Parts that are zero are left out.
+ */
+export function balanceForfeited(event: {
+  forfeitId: string;
+  partnerId: string;
+  payableMinor: bigint;
+  notPayableMinor: bigint;
+  invoicedMinor: bigint;
+  currency: string;
+  reason: string;
+  cancelledInvoiceIds: string[];
+  at: Date;
+}): PostingInput {
+  const parts: Array<[AccountRef, bigint]> = [
+    [accounts.partnerPayable(event.partnerId), event.payableMinor],
+    [accounts.partnerNotPayable(event.partnerId), event.notPayableMinor],
+    [accounts.partnerInvoiced(event.partnerId), event.invoicedMinor],
+  ];
+  return {
+    key: `forfeit:${event.forfeitId}`,
+    kind: 'balance_forfeited',
+    reason: {
+      partnerId: event.partnerId,
+      reason: event.reason,
+      cancelledInvoiceIds: event.cancelledInvoiceIds,
+    },
+    effectiveAt: event.at,
+    entries: parts
+      .filter(([, amountMinor]) => amountMinor > 0n)
+      .flatMap(([account, amountMinor]) =>
+        pair(account, accounts.forfeitedRewards, { amountMinor, currency: event.currency }),
+      ),
   };
 }

@@ -8,6 +8,7 @@ import {
   SetPartnerStatusBody,
   SignContractBody,
 } from './partner';
+import { forfeitOnBlock } from '../payouts/payout.service';
 import * as repo from './partner.repository';
 import {
   getPartnerOrThrow,
@@ -106,7 +107,8 @@ export const partnerRoutes = [
   defineRoute({
     method: 'post',
     path: '/api/v1/admin/partners/:id/status',
-    summary: 'Admin: block or unblock a partner, with a reason',
+    summary:
+      'Admin: block or unblock a partner, with a reason; under a program that blocks without payout, blocking forfeits what it is owed',
     tag,
     auth: 'admin',
     params: PartnerIdParams,
@@ -114,10 +116,22 @@ export const partnerRoutes = [
     responses: { 200: { description: 'Updated profile', schema: PartnerProfile } },
     async handler({ db, params, body, audit }) {
       const { partner, from } = await setPartnerStatus(db, params.id, body.status);
+      const forfeit =
+        partner.status === 'blocked' && from !== 'blocked' && body.forfeit !== false
+          ? await forfeitOnBlock(db, partner.id, { reason: body.reason, at: new Date() })
+          : null;
       await audit(
         'partner.status_changed',
         { type: 'partner', id: partner.id },
-        { from, to: partner.status, reason: body.reason },
+        {
+          from,
+          to: partner.status,
+          reason: body.reason,
+          ...(forfeit && {
+            forfeitedMinor: Number(forfeit.forfeitedMinor),
+            cancelledInvoiceIds: forfeit.cancelledInvoiceIds,
+          }),
+        },
       );
       return { status: 200, body: toProfile(partner) };
     },

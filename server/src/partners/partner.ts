@@ -128,4 +128,9 @@ export const PartnerIdParams = z.strictObject({
 export const SetPartnerStatusBody = z.strictObject({
   status: z.enum(['active', 'blocked']),
   reason: z.string().trim().min(3).max(1000),
+  /**
+   * Blocking under a program that blocks without payout (`forfeitOnBlock`, seed 000) forfeits what the partner is
+   * owed; `false` blocks without forfeiting (a block that is not for a violation). Ignored when unblocking.
+   */
+  forfeit: z.boolean().optional(),
 });

@@ -1,14 +1,15 @@
 import type { JobDefinition } from '../jobs/scheduler';
 import type { AppContext } from '../context';
 import { recordAudit } from '../audit/audit';
-import { getProgramSettings } from '../settings/settings.service';
+import { DEFAULT_PRESET } from '../programs/program';
+import { payoutPolicyInForce } from '../programs/program.service';
 import { runPayouts, scheduledPayoutDate } from './payout.service';
 
 export const PAYOUT_JOB = 'payouts.scheduled-run';
 
 /**
  * Payouts on a schedule (rule 14): every day at 06:00 Moscow time the job asks whether today is one of the
- * program's payout days (default the 1st and the 15th) and, if so, runs payouts as of today. A run is unique
+ * program document's payout days (the 1st and the 15th in the presets) and, if so, runs payouts as of today. A run is unique
  * per date, so a job that runs twice (agenda is at-least-once, or two processes) creates nothing twice.
  */
 export function payoutJobs(
@@ -21,8 +22,8 @@ export function payoutJobs(
       every: '0 6 * * *',
       timezone: 'Europe/Moscow',
       async run() {
-        const settings = await getProgramSettings(context.db);
-        const asOf = scheduledPayoutDate(now(), settings.payoutDaysOfMonth);
+        const policy = await payoutPolicyInForce(context.db, now(), DEFAULT_PRESET);
+        const asOf = scheduledPayoutDate(now(), policy.daysOfMonth);
         if (!asOf) return;
         const run = await context.db.transaction().execute(async (trx) => {
           const result = await runPayouts(trx, asOf, now());

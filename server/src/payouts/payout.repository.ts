@@ -38,11 +38,13 @@ export async function listPayoutRuns(db: Db, limit: number): Promise<PayoutRunRo
 
 /**
  * Payable balance and held amount (rewards accrued after `holdFrom`) per payout-eligible partner with a
- * positive RUB balance, computed set-wise in the database.
+ * positive RUB balance, computed set-wise in the database. Eligible: active (never blocked), of a kind the
+ * program pays, with a signed contract when the program requires one.
  */
 export async function selectPayableBalances(
   db: Db,
   holdFrom: Date,
+  eligible: { eligibleKinds: readonly string[]; contractRequired: boolean },
 ): Promise<Array<{ partner_id: string; payable: bigint; held: bigint }>> {
   const { rows } = await sql<{ partner_id: string; payable: bigint; held: bigint }>`
     SELECT p.id AS partner_id,
@@ -51,7 +53,8 @@ export async function selectPayableBalances(
                       WHERE c.partner_id = p.id AND c.payable AND c.accrued_at > ${holdFrom}), 0)::bigint AS held
       FROM partners p
       JOIN ledger_accounts a ON a.partner_id = p.id AND a.code = 'partner:' || p.id || ':payable' AND a.currency = 'RUB'
-     WHERE p.status = 'active' AND p.kind <> 'individual' AND p.contract_signed_at IS NOT NULL
+     WHERE p.status = 'active' AND p.kind = ANY(${[...eligible.eligibleKinds]}::text[])
+       AND (p.contract_signed_at IS NOT NULL OR NOT ${eligible.contractRequired})
        AND a.credits_minor - a.debits_minor > 0
      ORDER BY p.id`.execute(db);
   return rows;

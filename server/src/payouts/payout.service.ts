@@ -1,8 +1,12 @@
 import type { Tx } from '../db/pool';
 import { payoutAmount } from '../commissions/commission.rules';
 import { createId } from '../ids';
-import { issueRewardInvoices } from '../invoices/invoice.service';
-import { getProgramSettings } from '../settings/settings.service';
+import { cancelUnpaidRewardInvoices, issueRewardInvoices } from '../invoices/invoice.service';
+import { balanceForfeited } from '../ledger/postings';
+import { creditBalance, lockedPartnerBalances, post } from '../ledger/ledger.service';
+import { accounts } from '../ledger/chart';
+import { DEFAULT_PRESET } from '../programs/program';
+import { payoutPolicyInForce } from '../programs/program.service';
 import { AppError } from '../errors';
 import * as repo from './payout.repository';
 import { programDate } from './payout.rules';
@@ -20,7 +24,8 @@ export interface PayoutRunResult {
 
 /**
  * Rule 14 on a schedule: one reward invoice per payout-eligible partner for its payable balance, less rewards
- * still in the hold period, if at least the minimum. The whole run is one transaction (a crash leaves no
+ * still in the hold period, if at least the minimum. Hold, minimum and who may be paid are the payout policy of
+ * the program version in force when the run is made (`policies.payout`). The whole run is one transaction (a crash leaves no
  * half-made invoice) and the run's date is unique (a repeated run for the same date creates nothing).
  */
 export async function runPayouts(db: Tx, asOf: string, now = new Date()): Promise<PayoutRunResult> {
@@ -35,16 +40,16 @@ export async function runPayouts(db: Tx, asOf: string, now = new Date()): Promis
   const raced = await repo.findRunByDate(db, asOf);
   if (raced) return previousRun(raced, asOf);
 
-  const settings = await getProgramSettings(db);
+  const policy = await payoutPolicyInForce(db, now, DEFAULT_PRESET);
   const runId = createId('pyr');
   // The run's cut-off is the end of asOf (Moscow): rewards accrued within the hold before it are held.
   const cutoff = new Date(`${asOf}T23:59:59.999+03:00`);
-  const holdFrom = new Date(cutoff.getTime() - settings.holdDays * 24 * 3600 * 1000);
+  const holdFrom = new Date(cutoff.getTime() - policy.holdDays * 24 * 3600 * 1000);
 
-  const rows = await repo.selectPayableBalances(db, holdFrom);
+  const rows = await repo.selectPayableBalances(db, holdFrom, policy);
   await repo.insertRun(db, { id: runId, asOf });
   const issuedAt = new Date();
-  const minPayoutMinor = BigInt(settings.minPayoutMinor);
+  const minPayoutMinor = BigInt(policy.minMinor);
   const due = rows
     .map((row) => ({
       partnerId: row.partner_id,
@@ -60,6 +65,53 @@ export async function runPayouts(db: Tx, asOf: string, now = new Date()): Promis
   const totalMinor = due.reduce((sum, d) => sum + d.amount, 0n);
   await repo.setRunTotals(db, runId, { invoicesCreated, totalMinor });
   return { runId, asOf, created: true, invoicesCreated, totalMinor };
+}
+
+export interface Forfeit {
+  forfeitedMinor: bigint;
+  cancelledInvoiceIds: string[];
+}
+
+/**
+ * Seed 000: a partner blocked for a violation is blocked without payout when the program says so
+ * (`policies.payout.forfeitOnBlock`). Everything the vendor still owes it — payable and not-payable rewards and
+ * unpaid reward invoices (cancelled here) — is forfeited by one posting with the admin's reason. A clawback the
+ * partner owes (a negative balance) is not forgiven. Unblocking later restores nothing: the posting stands, and
+ * payout runs skip a blocked partner meanwhile. Null when the program does not forfeit, or nothing was owed.
+ */
+export async function forfeitOnBlock(
+  trx: Tx,
+  partnerId: string,
+  block: { reason: string; at: Date },
+): Promise<Forfeit | null> {
+  const policy = await payoutPolicyInForce(trx, block.at, DEFAULT_PRESET);
+  if (!policy.forfeitOnBlock) return null;
+  const cancelled = await cancelUnpaidRewardInvoices(trx, partnerId);
+  const totals = await lockedPartnerBalances(trx, partnerId);
+  const owed = (account: { code: string }) => {
+    const balance = creditBalance(totals, account.code);
+    return balance > 0n ? balance : 0n;
+  };
+  const parts = {
+    payableMinor: owed(accounts.partnerPayable(partnerId)),
+    notPayableMinor: owed(accounts.partnerNotPayable(partnerId)),
+    invoicedMinor: owed(accounts.partnerInvoiced(partnerId)),
+  };
+  const forfeitedMinor = parts.payableMinor + parts.notPayableMinor + parts.invoicedMinor;
+  if (forfeitedMinor === 0n) return null;
+  await post(
+    trx,
+    balanceForfeited({
+      forfeitId: `${partnerId}:${block.at.getTime()}`,
+      partnerId,
+      ...parts,
+      currency: 'RUB',
+      reason: block.reason,
+      cancelledInvoiceIds: cancelled.map((i) => i.id),
+      at: block.at,
+    }),
+  );
+  return { forfeitedMinor, cancelledInvoiceIds: cancelled.map((i) => i.id) };
 }
 
 function previousRun(run: repo.PayoutRunRow, asOf: string): PayoutRunResult {

@@ -34,6 +34,10 @@ export async function findVersionInForce(db: Db, at: Date): Promise<ProgramVersi
     .executeTakeFirst();
 }
 
+export async function findVersion(db: Db, version: number): Promise<ProgramVersionRow | undefined> {
+  return db.selectFrom('program_versions').selectAll().where('version', '=', version).executeTakeFirst();
+}
+
 /**
  * Appends a version numbered one past the newest. The transaction-scoped advisory lock serialises concurrent
  * saves, so two admins saving at once get versions n and n+1 instead of a key conflict.

@@ -82,6 +82,39 @@ export async function saveProgram(
 }
 
 /**
+ * The guarantee period of the version that made a reward: a refund within it reverses the reward in full
+ * (seed 000's 30 days). Rewards made before versions were recorded (`null`) have none.
+ */
+export async function guaranteeDaysOf(db: Db, version: number | null): Promise<number | undefined> {
+  if (version === null) return undefined;
+  const row = await repo.findVersion(db, version);
+  return row ? toVersion(row).document.policies.fullReversalWithinDays : undefined;
+}
+
+type PayoutPolicy = ProgramDocument['policies']['payout'];
+
+/** The payout policy (days, minimum, hold, who may be paid) of the version in force at `at`. */
+export async function payoutPolicyInForce(db: Db, at: Date, preset: PresetName): Promise<PayoutPolicy> {
+  return (await programInForce(db, at, preset)).document.policies.payout;
+}
+
+/**
+ * A change of the payout policy alone (the admin's settings form): a new program version, in force from now,
+ * that differs from the one in force only in `policies.payout`.
+ */
+export async function amendPayoutPolicy(
+  trx: Tx,
+  patch: Partial<PayoutPolicy>,
+  createdBy: string,
+  now: Date,
+  preset: PresetName,
+): Promise<ProgramVersion> {
+  const { document } = await programInForce(trx, now, preset);
+  const policies = { ...document.policies, payout: { ...document.policies.payout, ...patch } };
+  return saveProgram(trx, { ...document, policies, effectiveFrom: now.toISOString() }, createdBy, now);
+}
+
+/**
  * What a payment would earn now under the program in force at its date, for the partner named or the one the
  * client is pinned to on that date; writes nothing (`POST /api/v1/admin/program/preview`).
  */

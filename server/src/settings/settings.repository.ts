@@ -1,30 +1,25 @@
 import type { Db } from '../db/pool';
 import type { Channel } from '../db/schema';
-import { PartyRequisites, ProgramSettings, SETTING_KEYS } from './settings';
+import { DEFAULT_RENEWAL_REMINDER_DAYS, PartyRequisites, RENEWAL_REMINDER_DAYS_KEY } from './settings';
 
-export async function getProgramSettings(db: Db): Promise<ProgramSettings> {
-  const rows = await db.selectFrom('program_settings').select(['key', 'value']).execute();
-  const byKey = new Map(rows.map((r) => [r.key, r.value]));
-  return ProgramSettings.parse(
-    Object.fromEntries(Object.entries(SETTING_KEYS).map(([name, key]) => [name, byKey.get(key)])),
-  );
+/** Days before a client's paid period ends that its partner is reminded (`renewal_reminder_days`, default 14). */
+export async function getRenewalReminderDays(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('program_settings')
+    .select('value')
+    .where('key', '=', RENEWAL_REMINDER_DAYS_KEY)
+    .executeTakeFirst();
+  const days = Number(row?.value);
+  return Number.isInteger(days) && days > 0 && days <= 365 ? days : DEFAULT_RENEWAL_REMINDER_DAYS;
 }
 
-export async function updateProgramSettings(
-  db: Db,
-  patch: Partial<ProgramSettings>,
-): Promise<ProgramSettings> {
-  for (const [name, value] of Object.entries(patch)) {
-    const key = SETTING_KEYS[name as keyof ProgramSettings];
-    await db
-      .insertInto('program_settings')
-      .values({ key, value: JSON.stringify(value) })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: new Date() }),
-      )
-      .execute();
-  }
-  return getProgramSettings(db);
+export async function setRenewalReminderDays(db: Db, days: number): Promise<void> {
+  const value = JSON.stringify(days);
+  await db
+    .insertInto('program_settings')
+    .values({ key: RENEWAL_REMINDER_DAYS_KEY, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: new Date() }))
+    .execute();
 }
 
 export async function getVendorRequisites(db: Db): Promise<PartyRequisites> {

@@ -2,9 +2,10 @@ import { defineRoute } from '../http/route';
 import { AppError } from '../errors';
 import { findPartnerById } from '../partners/partner.service';
 import { ProgramSettings, RateBody } from './settings';
-import { getProgramSettings, insertRateSchedule, updateProgramSettings } from './settings.repository';
+import { DEFAULT_PRESET } from '../programs/program';
+import { getProgramSettings, insertRateSchedule, updateProgramSettings } from './settings.service';
 
-/** The program's settings (hold, minimum, payout days) and its rate schedule (rule 16), for admins. */
+/** The program's settings (hold, minimum, payout days, reminders) and partners' personal rates, for admins. */
 export const settingsRoutes = [
   defineRoute({
     method: 'get',
@@ -13,21 +14,27 @@ export const settingsRoutes = [
     tag: 'admin',
     auth: 'admin',
     responses: { 200: { description: 'Settings', schema: ProgramSettings } },
-    async handler({ db }) {
-      return { status: 200, body: await getProgramSettings(db) };
+    async handler({ db, app }) {
+      return { status: 200, body: await getProgramSettings(db, app.config.programPreset ?? DEFAULT_PRESET) };
     },
   }),
 
   defineRoute({
     method: 'put',
     path: '/api/v1/admin/settings',
-    summary: 'Admin: change program settings',
+    summary:
+      'Admin: change program settings; a change of hold, minimum or payout days is a new program version from now',
     tag: 'admin',
     auth: 'admin',
     body: ProgramSettings.partial().strict(),
     responses: { 200: { description: 'Settings', schema: ProgramSettings } },
-    async handler({ db, body, audit }) {
-      const settings = await updateProgramSettings(db, body);
+    async handler({ db, body, audit, app }) {
+      const settings = await updateProgramSettings(
+        db,
+        body,
+        'admin',
+        app.config.programPreset ?? DEFAULT_PRESET,
+      );
       await audit('settings.changed', { type: 'program', id: 'settings' }, body);
       return { status: 200, body: settings };
     },

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { PlannedInstant } from '../instants';
 import { idOf } from '../ids';
 
-/** Program settings (DOMAIN.md rule 16 and the issue defaults), stored as JSON rows in program_settings. */
+/**
+ * The settings an admin edits on one form (`/api/v1/admin/settings`). The payout policy (hold, minimum, days) is
+ * the program document's `policies.payout` (docs/PROGRAMS.md): reading it here shows the version in force, and
+ * changing it saves a new program version. Only the renewal reminder days are a row of `program_settings`.
+ */
 export const ProgramSettings = z.object({
   holdDays: z.number().int().min(0).max(365),
   minPayoutMinor: z.number().int().min(0).max(1e12),
@@ -25,12 +29,8 @@ export const PartyRequisites = z.object({
 });
 export type PartyRequisites = z.infer<typeof PartyRequisites>;
 
-export const SETTING_KEYS: Record<keyof ProgramSettings, string> = {
-  holdDays: 'hold_days',
-  minPayoutMinor: 'min_payout_minor',
-  payoutDaysOfMonth: 'payout_days_of_month',
-  renewalReminderDays: 'renewal_reminder_days',
-};
+export const RENEWAL_REMINDER_DAYS_KEY = 'renewal_reminder_days';
+export const DEFAULT_RENEWAL_REMINDER_DAYS = 14;
 
 /**
  * A partner's personal rate from a date on (rule 16). The program's own rates are in the program document
