@@ -8,6 +8,7 @@ import * as m006 from './006_programs';
 import * as m010 from './010_links';
 import * as m011 from './011_commission_program';
 import * as m012 from './012_link_attribution';
+import * as m015 from './015_partner_orders';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '010_links': m010,
   '011_commission_program': m011,
   '012_link_attribution': m012,
+  '015_partner_orders': m015,
 };
