@@ -1,6 +1,6 @@
 /**
- * Partner mode on the widget's own page: the profile header, then tabs for clients (pin + list), the
- * program (terms, level, links), per-order statistics, earnings, invoices, questions, disputes, the
+ * Partner mode on the widget's own page: the profile header, then tabs for clients (pin + list),
+ * earnings, the program (terms, level, links), per-order statistics, invoices, questions, disputes, the
  * certificate and the requisites.
  */
 import { useState } from 'preact/hooks';
@@ -127,9 +127,9 @@ export function PartnerPage() {
         }}
         tabs={[
           { id: 'clients', label: t('tab.clients') },
+          { id: 'earnings', label: t('tab.earnings') },
           { id: 'program', label: t('aff.tab_program') },
           { id: 'orders', label: t('aff.tab_orders') },
-          { id: 'earnings', label: t('tab.earnings') },
           { id: 'invoices', label: t('tab.invoices') },
           { id: 'questions', label: t('tab.questions'), count: unanswered },
           { id: 'disputes', label: t('tab.disputes') },
