@@ -7,14 +7,13 @@
  */
 import { type Locator, type Page } from 'playwright-core';
 import {
-  newSession,
   openWidget,
   screenshot,
+  sessionPerTest,
   SOLE_PROPRIETOR,
   squash,
   startE2E,
   type E2E,
-  type Session,
 } from './support';
 
 jest.setTimeout(60_000);
@@ -29,8 +28,6 @@ const PARTNER = {
 const CLIENT = 30888777;
 
 let e2e: E2E;
-let s: Session;
-let page: Page;
 
 const usePreset = async (preset: string) => {
   const res = await e2e.app.call('PUT', '/api/v1/admin/program', {
@@ -59,17 +56,9 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-beforeEach(async () => {
-  s = await newSession(e2e);
-  page = s.page;
-});
+const sessions = sessionPerTest(() => e2e);
 
-afterEach(async () => {
-  expect(s.pageErrors).toEqual([]);
-  await s.context.close();
-});
-
-async function openProgram(): Promise<Locator> {
+async function openProgram(page: Page): Promise<Locator> {
   const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
   await root.getByRole('tab', { name: 'Программа' }).click();
   await root.locator('[data-section="program"]').waitFor();
@@ -77,8 +66,9 @@ async function openProgram(): Promise<Locator> {
 }
 
 test('cloudlessons: terms and level, a copied link, a click and two orders in the statistics', async () => {
-  await s.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: e2e.app.url });
-  const root = await openProgram();
+  const { context, page } = sessions.current();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: e2e.app.url });
+  const root = await openProgram(page);
   const terms = squash(await root.locator('[data-section="program"]').textContent());
   expect(terms).toContain('30 %');
   expect(terms).toContain('только первый оплаченный заказ клиента');
@@ -147,7 +137,7 @@ test('cloudlessons: terms and level, a copied link, a click and two orders in th
 
 test('leadsender: the program tab shows 40 % and no links section', async () => {
   await usePreset('leadsender');
-  const root = await openProgram();
+  const root = await openProgram(sessions.current().page);
   expect(squash(await root.locator('[data-section="program"]').textContent())).toContain('40 %');
   await expect(root.locator('[data-section="links"]').count()).resolves.toBe(0);
 });
