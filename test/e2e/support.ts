@@ -73,6 +73,22 @@ export async function newSession(e2e: E2E): Promise<Session> {
   return { context, page, pageErrors };
 }
 
+/**
+ * A fresh browser session for each test of the file (call at the top level): the page errors of each
+ * must stay empty, and its context is closed after it. `current()` is the running test's session.
+ */
+export function sessionPerTest(e2e: () => E2E): { current(): Session } {
+  let session: Session | undefined;
+  beforeEach(async () => {
+    session = await newSession(e2e());
+  });
+  afterEach(async () => {
+    expect(session?.pageErrors).toEqual([]);
+    await session?.context.close();
+  });
+  return { current: () => session! };
+}
+
 export interface Identity {
   identity?: 'partner' | 'client' | 'staff' | 'admin' | 'custom';
   account?: number;

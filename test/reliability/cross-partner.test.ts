@@ -232,6 +232,9 @@ const probes: Record<string, () => Promise<void>> = {
     expect(res.body.name).toBe('leadsender');
     expect(res.text).not.toContain(String(A));
   },
+  'GET /api/v1/orders': async () => expect((await ok('GET', '/api/v1/orders')).items).toEqual([]),
+  'GET /api/v1/orders/summary': async () =>
+    expect(await ok('GET', '/api/v1/orders/summary')).toMatchObject({ orders: 0, rewardMinor: 0 }),
 };
 
 describe("a partner never reads or changes another partner's data", () => {

@@ -11,10 +11,14 @@ import type {
   Balance as BalanceView,
   CommissionRow,
   MonthlyEarning as MonthView,
+  OrderSummary as OrderSummaryView,
+  OrderView,
 } from '../../server/src/commissions/commission';
 import type { DisputeView } from '../../server/src/disputes/dispute';
 import type { InvoiceView, PaymentOption as PaymentOptionView } from '../../server/src/invoices/invoice';
+import type { LinkListOut } from '../../server/src/links/link';
 import type { PartnerProfile } from '../../server/src/partners/partner';
+import type { PartnerTerms } from '../../server/src/programs/program';
 import type { PayoutRunListView, PayoutRunView } from '../../server/src/payouts/payout';
 import type {
   AdminPinView,
@@ -55,6 +59,12 @@ export type Commission = z.infer<typeof CommissionRow>;
 export type Balance = z.infer<typeof BalanceView>;
 /** `GET /api/v1/commissions/monthly`: the server's sums per month (Moscow time), for the chart. */
 export type MonthlyEarning = z.infer<typeof MonthView>;
+
+/** `GET /api/v1/program`, `GET /api/v1/links`, `GET /api/v1/orders(/summary)`: the partner's program page. */
+export type ProgramTerms = z.infer<typeof PartnerTerms>;
+export type PartnerLink = z.infer<typeof LinkListOut>['items'][number];
+export type Order = z.infer<typeof OrderView>;
+export type OrderSummary = z.infer<typeof OrderSummaryView>;
 
 export type Invoice = z.infer<typeof InvoiceView>;
 /** How a net invoice may be paid, with the server's own words (rule 15: card gives no closing documents). */

@@ -224,3 +224,82 @@ export async function listSelfPurchases(db: Db, options: { limit: number; before
   if (options.beforeId) q = q.where('id', '<', options.beforeId);
   return q.execute();
 }
+
+export interface OrderRowDb {
+  payment_id: string;
+  external_id: string;
+  paid_at: Date;
+  client_account_id: bigint;
+  product_code: string | null;
+  gross_minor: bigint;
+  currency: string;
+  refunded_minor: bigint;
+  no_reward_reason: string | null;
+  commission_id: string | null;
+  commission_minor: bigint | null;
+  reversed_minor: bigint | null;
+  rate_bps: number | null;
+  calculation: string | null;
+  program_version: number | null;
+  rule_id: string | null;
+  payable: boolean | null;
+  reason: string | null;
+  /** The partner's earning, not fully reversed orders before this one: the level measure the engine counts. */
+  level_measure: number | null;
+}
+
+/**
+ * The partner's attributed payments, newest first (by paid date, then id), `limit` of them after the cursor:
+ * those with its commission and those that earned it nothing (`no_reward_partner_id`). Each branch reads its
+ * own index (commissions_partner; payments_no_reward_partner) and takes at most `limit` rows, then the two
+ * are merged. Only this partner's rows: both branches filter on its id.
+ */
+export async function listPartnerOrders(
+  db: Db,
+  partnerId: string,
+  options: { limit: number; after?: { paidAt: Date; id: string } },
+): Promise<OrderRowDb[]> {
+  const after = options.after;
+  const before = (paidAt: ReturnType<typeof sql.ref>, id: ReturnType<typeof sql.ref>) =>
+    after ? sql`AND (${paidAt}, ${id}) < (${after.paidAt}, ${after.id})` : sql``;
+  const { rows } = await sql<OrderRowDb>`
+    WITH earned AS (
+      SELECT p.id AS payment_id, p.external_id, p.paid_at, p.client_account_id, p.product_code, p.gross_minor,
+             p.currency, p.refunded_minor, NULL::text AS no_reward_reason, c.id AS commission_id,
+             c.commission_minor, c.reversed_minor, c.rate_bps, c.calculation, c.program_version, c.rule_id,
+             c.payable, c.reason, c.accrued_at
+        FROM commissions c JOIN payments p ON p.id = c.payment_id
+       WHERE c.partner_id = ${partnerId} ${before(sql.ref('p.paid_at'), sql.ref('p.id'))}
+       ORDER BY p.paid_at DESC, p.id DESC LIMIT ${options.limit}
+    ), refused AS (
+      SELECT p.id AS payment_id, p.external_id, p.paid_at, p.client_account_id, p.product_code, p.gross_minor,
+             p.currency, p.refunded_minor, p.no_reward_reason, NULL::text, NULL::bigint, NULL::bigint,
+             NULL::int, NULL::text, NULL::int, NULL::text, NULL::boolean, NULL::text, NULL::timestamptz
+        FROM payments p
+       WHERE p.no_reward_partner_id = ${partnerId} ${before(sql.ref('p.paid_at'), sql.ref('p.id'))}
+       ORDER BY p.paid_at DESC, p.id DESC LIMIT ${options.limit}
+    ), merged AS (
+      SELECT * FROM earned UNION ALL SELECT * FROM refused
+       ORDER BY paid_at DESC, payment_id DESC LIMIT ${options.limit}
+    )
+    SELECT m.payment_id, m.external_id, m.paid_at, m.client_account_id, m.product_code, m.gross_minor,
+           m.currency, m.refunded_minor, m.no_reward_reason, m.commission_id, m.commission_minor,
+           m.reversed_minor, m.rate_bps, m.calculation, m.program_version, m.rule_id, m.payable, m.reason,
+           CASE WHEN m.commission_id IS NULL THEN NULL ELSE (SELECT count(*)::int FROM commissions c2
+             WHERE c2.partner_id = ${partnerId} AND c2.accrued_at < m.accrued_at
+               AND c2.reversed_minor < c2.commission_minor) END AS level_measure
+      FROM merged m ORDER BY m.paid_at DESC, m.payment_id DESC`.execute(db);
+  return rows;
+}
+
+/** The partner's attributed orders: how many, how many earned, and the reward in `currency` (accrued, reversed). */
+export async function partnerOrderTotals(db: Db, partnerId: string, currency: string) {
+  const { rows } = await sql<{ orders: number; rewarded: number; reward: bigint; reversed: bigint }>`
+    SELECT (SELECT count(*)::int FROM commissions WHERE partner_id = ${partnerId})
+             + (SELECT count(*)::int FROM payments WHERE no_reward_partner_id = ${partnerId}) AS orders,
+           count(*) FILTER (WHERE commission_minor > 0)::int AS rewarded,
+           coalesce(sum(commission_minor) FILTER (WHERE currency = ${currency}), 0)::bigint AS reward,
+           coalesce(sum(reversed_minor) FILTER (WHERE currency = ${currency}), 0)::bigint AS reversed
+      FROM commissions WHERE partner_id = ${partnerId}`.execute(db);
+  return rows[0]!;
+}

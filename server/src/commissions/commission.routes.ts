@@ -1,13 +1,24 @@
 import { z } from 'zod';
-import { ListQuery, pageById } from '../http/pagination';
+import { decodeCursor, ListQuery, page, pageById } from '../http/pagination';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
+import { partnerClickTotals } from '../links/link.service';
 import { findPartnerByAccountId, getPartnerOrThrow } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
+import { DEFAULT_PRESET, type ProgramVersion } from '../programs/program';
+import {
+  partnerLevelNow,
+  programHistory,
+  programInForce,
+  rewardLevelCode,
+} from '../programs/program.service';
 import {
   Balance,
   CommissionRow,
   MonthlyEarning,
+  NO_REWARD_WORDS_RU,
+  OrderList,
+  OrderSummary,
   PaymentBody,
   PaymentResult,
   RefundBody,
@@ -42,6 +53,47 @@ const toRow = (c: ListedCommission) => ({
   programVersion: c.program_version,
   calculation: c.calculation,
 });
+
+/** The `?cursor=` of the orders list: the last order shown, by paid date and payment id. */
+const OrderCursor = z.object({ paidAt: z.string().datetime(), id: z.string() });
+
+function toOrder(o: repo.OrderRowDb, versions: Map<number, ProgramVersion>) {
+  return {
+    paymentId: o.payment_id,
+    orderId: o.external_id,
+    paidAt: o.paid_at.toISOString(),
+    clientAccountId: Number(o.client_account_id),
+    productCode: o.product_code,
+    grossMinor: Number(o.gross_minor),
+    currency: o.currency,
+    refundedMinor: Number(o.refunded_minor),
+    reward:
+      o.commission_id === null
+        ? null
+        : {
+            commissionId: o.commission_id,
+            amountMinor: Number(o.commission_minor),
+            reversedMinor: Number(o.reversed_minor),
+            rateBps: o.rate_bps!,
+            levelCode: rewardLevelCode(
+              o.program_version === null ? undefined : versions.get(o.program_version),
+              o.rule_id,
+              o.level_measure ?? 0,
+            ),
+            calculation: o.calculation,
+            programVersion: o.program_version,
+            payable: o.payable!,
+            reason: o.reason,
+          },
+    noReward:
+      o.no_reward_reason === null
+        ? null
+        : {
+            reason: o.no_reward_reason,
+            text: NO_REWARD_WORDS_RU[o.no_reward_reason] ?? o.no_reward_reason,
+          },
+  };
+}
 
 /** Billing's money endpoints and the partner's view of its commissions and balance (rules 14–18). */
 export const commissionRoutes = [
@@ -241,6 +293,70 @@ export const commissionRoutes = [
         paidAt: p.paid_at.toISOString(),
       });
       return { status: 200, body: await pageById(query, load, toView) };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/orders',
+    summary:
+      'Partner: its attributed orders, newest first, each with its reward and calculation or why it earned nothing',
+    tag: 'money',
+    auth: 'account',
+    query: ListQuery,
+    responses: { 200: { description: 'Orders, newest first', schema: OrderList } },
+    async handler({ db, caller, query }) {
+      const partner = await getPartnerOrThrow(db, caller.accountId);
+      const after = decodeCursor(query.cursor, OrderCursor);
+      const rows = await repo.listPartnerOrders(db, partner.id, {
+        limit: query.limit + 1,
+        after: after && { paidAt: new Date(after.paidAt), id: after.id },
+      });
+      const versions = new Map((await programHistory(db)).map((v) => [v.version, v]));
+      const body = page(
+        rows,
+        query.limit,
+        (o) => toOrder(o, versions),
+        (o) => ({ paidAt: o.paid_at.toISOString(), id: o.payment_id }),
+      );
+      return { status: 200, body };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/orders/summary',
+    summary: 'Partner: its clicks, visitors, attributed and rewarded orders, reward total and level now',
+    tag: 'money',
+    auth: 'account',
+    query: z.strictObject({
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+        .default('RUB'),
+    }),
+    responses: { 200: { description: 'Summary', schema: OrderSummary } },
+    async handler({ db, caller, query, app }) {
+      const partner = await getPartnerOrThrow(db, caller.accountId);
+      const now = new Date();
+      const program = await programInForce(db, now, app.config.programPreset ?? DEFAULT_PRESET);
+      const clicks = await partnerClickTotals(db, partner.id);
+      const totals = await repo.partnerOrderTotals(db, partner.id, query.currency);
+      const self = { id: partner.id, accountId: Number(partner.account_id) };
+      const level = await partnerLevelNow(db, self, program.document, now);
+      return {
+        status: 200,
+        body: {
+          clicks: clicks.clicks,
+          visitors: clicks.visitors,
+          orders: totals.orders,
+          rewardedOrders: totals.rewarded,
+          currency: query.currency,
+          rewardMinor: Number(totals.reward),
+          reversedMinor: Number(totals.reversed),
+          level,
+        },
+      };
     },
   }),
 ];

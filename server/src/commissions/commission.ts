@@ -3,6 +3,7 @@ import { PastInstant, PlannedInstant } from '../instants';
 import { AccountId } from '../pins/pin';
 import { idOf } from '../ids';
 import { VISITOR_ID } from '../links/link';
+import { PartnerTerms } from '../programs/program';
 
 const Money = z.number().int().positive().max(1e13);
 const Currency = z
@@ -113,4 +114,61 @@ export const SelfPurchaseView = z.object({
 export const SelfPurchaseList = z.object({
   items: z.array(SelfPurchaseView),
   nextCursor: z.string().nullable(),
+});
+
+/**
+ * Why a payment attributed to a partner earned nothing, in the partner's words (the engine's codes,
+ * programs/program.rules.ts `NoRewardReason`). A code the engine adds later is listed with its code.
+ */
+export const NO_REWARD_WORDS_RU: Record<string, string> = {
+  not_attributed: 'платёж не привязан к партнёру',
+  attribution_expired: 'переход по ссылке раньше окна атрибуции',
+  not_first_order: 'не первый заказ клиента',
+  outside_binding: 'вне срока, за который начисляется вознаграждение',
+  self_purchase: 'покупка по собственной ссылке',
+};
+
+/**
+ * One order (a client payment) attributed to the partner, for the per-order statistics (seed 000 item 6):
+ * its reward with the calculation, or why it earned nothing.
+ */
+export const OrderView = z.object({
+  paymentId: z.string(),
+  /** Billing's id of the payment (its order). */
+  orderId: z.string(),
+  paidAt: z.string(),
+  clientAccountId: z.number(),
+  productCode: z.string().nullable(),
+  grossMinor: z.number(),
+  currency: z.string(),
+  refundedMinor: z.number(),
+  reward: z
+    .object({
+      commissionId: z.string(),
+      amountMinor: z.number(),
+      reversedMinor: z.number(),
+      rateBps: z.number(),
+      /** The partner's level the order was rewarded at, when the program has levels and the rule uses them. */
+      levelCode: z.string().nullable(),
+      calculation: z.string().nullable(),
+      programVersion: z.number().nullable(),
+      payable: z.boolean(),
+      reason: z.string().nullable(),
+    })
+    .nullable(),
+  noReward: z.object({ reason: z.string(), text: z.string() }).nullable(),
+});
+export const OrderList = z.object({ items: z.array(OrderView), nextCursor: z.string().nullable() });
+
+export const OrderSummary = z.object({
+  clicks: z.number(),
+  visitors: z.number(),
+  /** Attributed orders: those that earned and those that did not (with a reason). */
+  orders: z.number(),
+  rewardedOrders: z.number(),
+  currency: z.string(),
+  rewardMinor: z.number(),
+  reversedMinor: z.number(),
+  /** The partner's level now, as `GET /api/v1/program` gives it. */
+  level: PartnerTerms.shape.level,
 });

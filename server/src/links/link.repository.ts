@@ -124,3 +124,18 @@ export async function winningClick(
   }));
   return chooseClick(clicks, q.paidAt, q.windowDays, q.lastClickWins);
 }
+
+/** All the partner's clicks and its distinct visitors over every link (the partner's order statistics). */
+export async function partnerClickTotals(
+  db: Db,
+  partnerId: string,
+): Promise<{ clicks: number; visitors: number }> {
+  return db
+    .selectFrom('link_clicks')
+    .where('partner_id', '=', partnerId)
+    .select([
+      sql<number>`count(*)::int`.as('clicks'),
+      sql<number>`count(DISTINCT visitor_id)::int`.as('visitors'),
+    ])
+    .executeTakeFirstOrThrow();
+}

@@ -7,6 +7,8 @@ import { LINK_CODE, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_S, VISITOR_ID } from 
 
 // The links domain's door for the payment's attribution: the visitor's winning click.
 export { winningClick, type Click } from './link.repository';
+// … and for the partner's order statistics: its clicks and visitors.
+export { partnerClickTotals } from './link.repository';
 
 export const newLinkCode = (): string => randomBytes(16).toString('base64url');
 export const newVisitorId = (): string => `vis_${randomBytes(16).toString('base64url')}`;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { getPartnerOrThrow } from '../partners/partner.service';
 import { AppError } from '../errors';
 import type { AppContext } from '../context';
@@ -13,9 +12,13 @@ import {
   ProgramVersionOut,
   type ProgramVersion,
 } from './program';
-import { evaluationFacts } from './program.repository';
-import { levelFor } from './program.rules';
-import { previewPayment, programHistory, programInForce, saveProgram } from './program.service';
+import {
+  partnerLevelNow,
+  previewPayment,
+  programHistory,
+  programInForce,
+  saveProgram,
+} from './program.service';
 
 /** The preset a database with no program starts with (`PROGRAM_PRESET`). */
 const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
@@ -97,26 +100,12 @@ export const programRoutes = [
       const now = new Date();
       const program = await programInForce(db, now, presetOf(app));
       const doc = program.document;
-      let level: z.infer<typeof PartnerTerms>['level'] = null;
-      if (doc.levels) {
-        const facts = await evaluationFacts(db, {
-          clientAccountId: Number(partner.account_id),
-          partnerId: partner.id,
-          channel: 'vendor_direct',
-          at: now,
-        });
-        const measure = facts.partner?.levelMeasureBefore ?? 0;
-        const current = levelFor({ ...doc.levels, appliesFrom: 'next_order' }, measure);
-        const next = doc.levels.bands.filter((b) => b.min > measure).sort((a, b) => a.min - b.min)[0];
-        level = {
-          code: current.code,
-          title: current.title,
-          measure,
-          next: next
-            ? { code: next.code, title: next.title, min: next.min, remaining: next.min - measure }
-            : null,
-        };
-      }
+      const level = await partnerLevelNow(
+        db,
+        { id: partner.id, accountId: Number(partner.account_id) },
+        doc,
+        now,
+      );
       return {
         status: 200,
         body: {

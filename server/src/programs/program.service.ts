@@ -1,9 +1,11 @@
+import type { z } from 'zod';
 import type { Db, Tx } from '../db/pool';
 import type { Channel } from '../db/schema';
 import { AppError } from '../errors';
 import {
   DEFAULT_PRESET,
   ProgramDocument,
+  type PartnerTerms,
   type PresetName,
   type PreviewBody,
   type ProgramPut,
@@ -11,7 +13,13 @@ import {
 } from './program';
 import { loadPreset } from './program.presets';
 import * as repo from './program.repository';
-import { evaluatePayment, type Evaluation, type EvaluationInput, type PayerIdentity } from './program.rules';
+import {
+  evaluatePayment,
+  levelFor,
+  type Evaluation,
+  type EvaluationInput,
+  type PayerIdentity,
+} from './program.rules';
 
 /**
  * The first version covers all history, like the program's first rate schedule (2000-01-01): payments
@@ -200,4 +208,48 @@ export async function evaluateAttributedPayment(
     partner: facts.partner,
     client: { accountId: p.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
   });
+}
+
+/**
+ * The partner's level now under `doc` (null when the program has none): the band its lifetime earning orders
+ * reach, and how many more the next band needs. `GET /api/v1/program` and the order statistics show it.
+ */
+export async function partnerLevelNow(
+  db: Db,
+  partner: { id: string; accountId: number },
+  doc: ProgramDocument,
+  now: Date,
+): Promise<z.infer<typeof PartnerTerms>['level']> {
+  if (!doc.levels) return null;
+  const facts = await repo.evaluationFacts(db, {
+    clientAccountId: partner.accountId,
+    partnerId: partner.id,
+    channel: 'vendor_direct',
+    at: now,
+  });
+  const measure = facts.partner?.levelMeasureBefore ?? 0;
+  const current = levelFor({ ...doc.levels, appliesFrom: 'next_order' }, measure);
+  const next = doc.levels.bands.filter((b) => b.min > measure).sort((a, b) => a.min - b.min)[0];
+  return {
+    code: current.code,
+    title: current.title,
+    measure,
+    next: next ? { code: next.code, title: next.title, min: next.min, remaining: next.min - measure } : null,
+  };
+}
+
+/**
+ * The level code a reward of `version` was made at: the band the partner's earlier orders reached, when the
+ * rule that made it (`ruleId`, rules joined by "+") applies the level multiplier; else null.
+ */
+export function rewardLevelCode(
+  version: ProgramVersion | undefined,
+  ruleId: string | null,
+  measureBefore: number,
+): string | null {
+  const doc = version?.document;
+  if (!doc?.levels || !ruleId) return null;
+  const ids = ruleId.split('+');
+  const levelled = doc.rewards.some((rule) => ids.includes(rule.id) && rule.levelMultiplier);
+  return levelled ? levelFor(doc.levels, measureBefore).code : null;
 }

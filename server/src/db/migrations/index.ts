@@ -9,6 +9,7 @@ import * as m010 from './010_links';
 import * as m011 from './011_commission_program';
 import * as m012 from './012_link_attribution';
 import * as m013 from './013_payout_policy_in_program';
+import * as m015 from './015_partner_orders';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '011_commission_program': m011,
   '012_link_attribution': m012,
   '013_payout_policy_in_program': m013,
+  '015_partner_orders': m015,
 };

@@ -1,6 +1,7 @@
 /**
  * Partner mode on the widget's own page: the profile header, then tabs for clients (pin + list),
- * earnings, invoices, questions, disputes, the certificate and the requisites.
+ * earnings, the program (terms, level, links), per-order statistics, invoices, questions, disputes, the
+ * certificate and the requisites.
  */
 import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
@@ -12,6 +13,8 @@ import { ClientsTab } from './Clients';
 import { EarningsTab } from './Earnings';
 import { DisputesTab, QuestionsTab } from './Inbox';
 import { CertificateTab, InvoicesTab } from './Invoices';
+import { OrdersTab } from './Orders';
+import { ProgramTab } from './ProgramTerms';
 
 const PARTNER_TONE: Record<string, string> = { active: 'ok', pending_contract: 'warn', blocked: 'error' };
 
@@ -125,6 +128,8 @@ export function PartnerPage() {
         tabs={[
           { id: 'clients', label: t('tab.clients') },
           { id: 'earnings', label: t('tab.earnings') },
+          { id: 'program', label: t('aff.tab_program') },
+          { id: 'orders', label: t('aff.tab_orders') },
           { id: 'invoices', label: t('tab.invoices') },
           { id: 'questions', label: t('tab.questions'), count: unanswered },
           { id: 'disputes', label: t('tab.disputes') },
@@ -134,6 +139,8 @@ export function PartnerPage() {
       />
       <TabPanel id={tab}>
         {tab === 'clients' && <ClientsTab onDispute={dispute} />}
+        {tab === 'program' && <ProgramTab />}
+        {tab === 'orders' && <OrdersTab />}
         {tab === 'earnings' && <EarningsTab />}
         {tab === 'invoices' && <InvoicesTab />}
         {tab === 'questions' && <QuestionsTab onChanged={open.reload} />}

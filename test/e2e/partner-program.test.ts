@@ -1,0 +1,143 @@
+/**
+ * The partner's program page end to end (issue 13, seed 000 item 6), in headless Chromium against the real
+ * API: under cloudlessons the partner reads its terms and level, makes a link and copies it; a visitor
+ * clicks it through the server, billing reports two orders of that visitor's client, and the statistics
+ * show the click, both orders, the first one's reward with its calculation and the second one's reason.
+ * Under leadsender (pins) there are no links.
+ */
+import { type Locator, type Page } from 'playwright-core';
+import {
+  openWidget,
+  screenshot,
+  sessionPerTest,
+  SOLE_PROPRIETOR,
+  squash,
+  startE2E,
+  type E2E,
+} from './support';
+
+jest.setTimeout(60_000);
+
+const PARTNER = {
+  identity: 'custom',
+  account: 30222333,
+  user: 5201,
+  subdomain: 'link-agency',
+  name: 'Лев Ссылкин',
+} as const;
+const CLIENT = 30888777;
+
+let e2e: E2E;
+
+const usePreset = async (preset: string) => {
+  const res = await e2e.app.call('PUT', '/api/v1/admin/program', {
+    token: e2e.app.adminToken(),
+    body: { preset },
+  });
+  expect(res.status).toBe(201);
+};
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  await usePreset('cloudlessons');
+  const reg = await e2e.app.call('POST', '/api/v1/partner', {
+    token: e2e.app.partnerToken(PARTNER.account),
+    body: SOLE_PROPRIETOR,
+  });
+  expect(reg.status).toBe(201);
+  const contract = await e2e.app.call('POST', `/api/v1/admin/partners/${reg.body.id}/contract`, {
+    token: e2e.app.adminToken(),
+    body: { contractNumber: 'Л-1', signedAt: '2026-01-01T00:00:00+03:00' },
+  });
+  expect(contract.status).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await e2e?.close();
+});
+
+const sessions = sessionPerTest(() => e2e);
+
+async function openProgram(page: Page): Promise<Locator> {
+  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+  await root.getByRole('tab', { name: 'Программа' }).click();
+  await root.locator('[data-section="program"]').waitFor();
+  return root;
+}
+
+test('cloudlessons: terms and level, a copied link, a click and two orders in the statistics', async () => {
+  const { context, page } = sessions.current();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: e2e.app.url });
+  const root = await openProgram(page);
+  const terms = squash(await root.locator('[data-section="program"]').textContent());
+  expect(terms).toContain('30 %');
+  expect(terms).toContain('только первый оплаченный заказ клиента');
+  expect(terms).toContain('Ваш уровень: «Старт».');
+  expect(terms).toContain('Ещё 10 заказов до уровня «Профи».');
+  await expect(root.locator('[data-level="start"] progress').getAttribute('max')).resolves.toBe('10');
+
+  const links = root.locator('[data-section="links"]');
+  await links.getByRole('button', { name: 'Создать ссылку' }).click();
+  const row = links.locator('tr[data-link]');
+  await row.waitFor();
+  const url = (await row.locator('code').textContent())!;
+  const code = (await row.getAttribute('data-link'))!;
+  expect(url).toMatch(new RegExp(`/r/${code}$`));
+  await row.getByRole('button', { name: 'Скопировать' }).click();
+  await row.getByText('Скопировано').waitFor();
+  await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(url);
+  await screenshot(page, 'partner-program');
+
+  // A visitor opens the link: the server records the click and passes the visitor id to the landing.
+  const click = await fetch(`${e2e.app.url}/r/${code}`, { redirect: 'manual' });
+  expect(click.status).toBe(302);
+  const visitorId = new URL(click.headers.get('location')!).searchParams.get('amop_visitor');
+  for (const externalId of ['e2e-order-1', 'e2e-order-2']) {
+    const paid = await e2e.app.call('POST', '/api/v1/payments', {
+      billing: true,
+      body: {
+        externalId,
+        clientAccountId: CLIENT,
+        grossMinor: 1_000_000,
+        currency: 'RUB',
+        channel: 'vendor_direct',
+        paidAt: new Date().toISOString(),
+        productCode: 'cl-course',
+        referral: { visitorId },
+      },
+    });
+    expect(paid.status).toBe(201);
+  }
+
+  await root.getByRole('tab', { name: 'Статистика' }).click();
+  const summary = root.locator('[data-section="order-summary"]');
+  await summary.locator('[data-summary="clicks"]').waitFor();
+  const tile = async (key: string) =>
+    squash(await summary.locator(`[data-summary="${key}"] .amop-tile__value`).textContent());
+  await expect(tile('clicks')).resolves.toBe('1');
+  await expect(tile('visitors')).resolves.toBe('1');
+  await expect(tile('orders')).resolves.toBe('2');
+  await expect(tile('rewarded')).resolves.toBe('1');
+  await expect(tile('reward')).resolves.toBe('3 000,00 ₽');
+  expect(squash(await summary.textContent())).toContain('Ещё 9 заказов до уровня «Профи».');
+
+  const rows = root.locator('table[data-table="orders"] tbody tr');
+  await expect(rows.count()).resolves.toBe(2);
+  const [second, first] = [rows.nth(0), rows.nth(1)];
+  expect(squash(await first.textContent())).toContain('e2e-order-1');
+  await expect(first.locator('[data-reward]').getAttribute('data-reward')).resolves.toBe('300000');
+  expect(squash(await first.locator('[data-calculation]').textContent())).toBe(
+    '10 000,00 ₽ × 30 % ×1 (уровень «Старт») = 3 000,00 ₽',
+  );
+  expect(squash(await second.textContent())).toContain('e2e-order-2');
+  await expect(second.getAttribute('data-order-reason')).resolves.toBe('not_first_order');
+  expect(squash(await second.locator('[data-calculation]').textContent())).toBe('не первый заказ клиента');
+  await screenshot(page, 'partner-orders');
+});
+
+test('leadsender: the program tab shows 40 % and no links section', async () => {
+  await usePreset('leadsender');
+  const root = await openProgram(sessions.current().page);
+  expect(squash(await root.locator('[data-section="program"]').textContent())).toContain('40 %');
+  await expect(root.locator('[data-section="links"]').count()).resolves.toBe(0);
+});
