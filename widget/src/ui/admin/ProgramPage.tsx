@@ -118,8 +118,9 @@ function ProgramForm({
           <Section key={rule.id} title={words(rule.title, lang)} data-rule={rule.id}>
             {group(`rewards.${i}.`)}
             {rows?.map(([code, rate], k) => {
+              // A product row's fields: its code (refused empty or twice locally) and its rate (the server's path).
               shownPaths.push(`${base}.#${k}`, `${base}.${code.trim()}`);
-              const set = (row: [string, string]) =>
+              const setRow = (row: [string, string]) =>
                 setRows(
                   i,
                   rows.map((old, x) => (x === k ? row : old)),
@@ -130,14 +131,14 @@ function ProgramForm({
                     path={`${base}.#${k}`}
                     label={t('inv.product')}
                     value={code}
-                    onValue={(v) => set([v, rate])}
+                    onValue={(v) => setRow([v, rate])}
                     error={shown[`${base}.#${k}`]}
                   />
                   <TextField
                     path={`${base}.${code.trim()}`}
                     label={t('prog.f.rateBps') + ', %'}
                     value={rate}
-                    onValue={(v) => set([code, v])}
+                    onValue={(v) => setRow([code, v])}
                     error={shown[`${base}.${code.trim()}`]}
                   />
                   <Button
