@@ -13,6 +13,7 @@ import type {
   MonthlyEarning as MonthView,
   OrderSummary as OrderSummaryView,
   OrderView,
+  SelfPurchaseView,
 } from '../../server/src/commissions/commission';
 import type { DisputeView } from '../../server/src/disputes/dispute';
 import type { InvoiceView, PaymentOption as PaymentOptionView } from '../../server/src/invoices/invoice';
@@ -29,6 +30,7 @@ import type {
   PinView,
   StaffClientView,
 } from '../../server/src/pins/pin';
+import type { AdminProgramResult, PresetName, PreviewResult } from '../../server/src/programs/program';
 import type { QuestionView } from '../../server/src/questions/question';
 
 export type WhoAmI = z.infer<typeof WhoAmIView>;
@@ -72,6 +74,14 @@ export type PaymentOption = z.infer<typeof PaymentOptionView>;
 
 export type PayoutRun = z.infer<typeof PayoutRunView>;
 export type PayoutRunList = z.infer<typeof PayoutRunListView>;
+
+/** `GET /api/v1/admin/program`: the version in force and every version. */
+export type AdminProgram = z.infer<typeof AdminProgramResult>;
+export type ProgramDoc = AdminProgram['inForce']['document'];
+export type ProgramPreview = z.infer<typeof PreviewResult>;
+export type { PresetName };
+/** `GET /api/v1/admin/fraud-queue`: a payment refused as the partner's own purchase. */
+export type SelfPurchase = z.infer<typeof SelfPurchaseView>;
 
 /** A page of a list answer (API.md, "Lists"). */
 export interface Page<T> {

@@ -34,6 +34,7 @@ import { DisputeItem } from '../partner/Inbox';
 import { InvoiceTable } from '../partner/Invoices';
 import { PartnerStatusBadge } from '../partner/PartnerPage';
 import { ClientCheck } from '../staff/StaffScreens';
+import { FraudTab, ProgramTab } from './ProgramPage';
 
 /** A calendar date from a date input as an instant at noon, Moscow time (where documents are issued). */
 const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
@@ -423,6 +424,8 @@ export function AdminPage({ userName }: { userName: string | null }) {
           { id: 'disputes', label: t('admin.tab.disputes') },
           { id: 'payouts', label: t('admin.tab.payouts') },
           { id: 'invoices', label: t('admin.tab.invoices') },
+          { id: 'program', label: t('prog.tab') },
+          { id: 'fraud', label: t('prog.tab_fraud') },
         ]}
       />
       <TabPanel id={tab}>
@@ -436,6 +439,8 @@ export function AdminPage({ userName }: { userName: string | null }) {
         {tab === 'disputes' && <DisputesTab names={names} />}
         {tab === 'payouts' && <PayoutsTab names={names} />}
         {tab === 'invoices' && <InvoicesTab names={names} />}
+        {tab === 'program' && <ProgramTab />}
+        {tab === 'fraud' && <FraudTab names={names} />}
       </TabPanel>
     </div>
   );

@@ -21,7 +21,9 @@ export function BalanceTiles({ balance }: { balance: Balance }) {
     'notPayableMinor',
   ];
   // The extra figures appear only when they say something (the server sends them for every partner).
-  const extra = (['invoicedMinor', 'keptMinor', 'compensationMinor', 'forfeitedMinor'] as const).filter((f) => balance[f]);
+  const extra = (['invoicedMinor', 'keptMinor', 'compensationMinor', 'forfeitedMinor'] as const).filter(
+    (f) => balance[f],
+  );
   return (
     <div class="amop-tiles" data-balance-currency={balance.currency}>
       {[...main, ...extra].map((field, i) => (
