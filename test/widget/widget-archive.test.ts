@@ -10,7 +10,12 @@ import zlib from 'node:zlib';
 import JSZip from 'jszip';
 import { ROOT, WIDGET_ZIP, ensureWidgetBuilt } from './build-widget';
 
-const BUNDLE_BUDGET_GZIP_BYTES = 40 * 1024;
+/**
+ * 48 KB gzipped. It was 40 KB until the program pages (issue 13: the admin's program form and preview, the fraud
+ * queue, the partner's terms, links and order statistics) took the bundle to 41.8 KB; the budget was raised once,
+ * on purpose, to leave room for the next programs' screens. Raising it again needs the same kind of reason.
+ */
+const BUNDLE_BUDGET_GZIP_BYTES = 48 * 1024;
 const MAX_IMAGE_BYTES = 300 * 1024;
 const IMAGE_SIZES: Record<string, [number, number]> = {
   'images/logo_main.png': [400, 272],

@@ -4,7 +4,7 @@
  * amoCRM loads `i18n/<lang>.json` for the user's language and exposes it as `self.langs` /
  * `self.i18n(topLevelKey)`. Those win. Only the Russian file is also bundled (manifest/i18n/ is the source
  * of truth), so a key still resolves when amoCRM gives nothing: Russian first. Bundling English too would
- * cost a sixth of the 40 KB budget for a copy amoCRM already delivers with the archive.
+ * cost a sixth of the budget for a copy amoCRM already delivers with the archive.
  */
 import ru from '../../manifest/i18n/ru.json';
 import { getApp, type WidgetSelf } from './amo';
