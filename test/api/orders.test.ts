@@ -103,7 +103,8 @@ describe('under cloudlessons (link attribution, first order only)', () => {
     });
     expect(refund.status).toBe(201);
     reversalMinor = refund.body.reversalMinor;
-    expect(reversalMinor).toBeGreaterThan(0);
+    // A refund within the program's 30-day guarantee reverses the whole reward, however much was refunded.
+    expect(reversalMinor).toBe(300_000);
   });
   afterAll(() => t.close());
 
@@ -191,8 +192,9 @@ describe('under cloudlessons (link attribution, first order only)', () => {
       level: {
         code: 'start',
         title: { ru: 'Старт', en: 'Start' },
-        measure: 1,
-        next: { code: 'pro', title: { ru: 'Профи', en: 'Pro' }, min: 10, remaining: 9 },
+        // The one rewarded order was reversed in full, so it no longer counts towards the level.
+        measure: 0,
+        next: { code: 'pro', title: { ru: 'Профи', en: 'Pro' }, min: 10, remaining: 10 },
       },
     });
   });
