@@ -207,6 +207,28 @@ describe('GET /r/:code', () => {
     expect(await clicksOf(visitorOf(res.setCookie))).toEqual([]);
     expect((await makeLink(C, { productCode: 'cl-new' })).body.code).toBe('partner_blocked');
   });
+
+  test('visits that arrive together share a batch, and each is still decided on its own', async () => {
+    const D = 93000004;
+    const partnerId = await register(D, 'ИП Заблокированный');
+    const blockedLink = (await makeLink(D)).body.code as string;
+    await t.call('POST', `/api/v1/admin/partners/${partnerId}/status`, {
+      token: t.adminToken(),
+      body: { status: 'blocked', reason: 'Спам ссылками' },
+    });
+    const good = (await makeLink(A, { productCode: 'cl-batch' })).body.code as string;
+    const codes = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0 ? good : i % 3 === 1 ? blockedLink : `${good.slice(0, -2)}zz`,
+    );
+    const results = await Promise.all(codes.map((code) => visit(code)));
+    expect(results.map((res) => res.status)).toEqual(codes.map((_, i) => (i % 3 === 2 ? 404 : 302)));
+    const visitors = results.map((res) => (res.setCookie ? visitorOf(res.setCookie) : null));
+    for (const [i, visitorId] of visitors.entries()) {
+      if (visitorId === null) continue;
+      const clicks = await clicksOf(visitorId);
+      expect(clicks.map((c) => c.link_code)).toEqual(i % 3 === 0 ? [good] : []);
+    }
+  });
 });
 
 describe('GET /api/v1/links', () => {

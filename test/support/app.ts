@@ -1,3 +1,5 @@
+import { DEFAULT_PRESET } from '../../server/src/programs/program';
+import { ensureProgram } from '../../server/src/programs/program.service';
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Writable } from 'node:stream';
@@ -167,6 +169,8 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const db = await createTestDb();
   const config = testConfig(overrides);
+  // As the server does on start: a database with no program gets the configured preset as version 1.
+  await ensureProgram(db.db, config.programPreset ?? DEFAULT_PRESET);
   const { context, logs } = testContext(config, db);
   const devHost = options.devHost
     ? devHostRouter({

@@ -56,36 +56,46 @@ export async function listLinksWithCounts(
     .execute();
 }
 
+export interface ClickInput {
+  code: string;
+  visitorId: string;
+  at: Date;
+}
+
 /**
- * Records a click in one round trip: the statement reads the attribution of the program in force and inserts
- * the click only when that program attributes by link, the code exists and its partner is not blocked (a
- * blocked partner's clicks must not take an order from an earlier partner's click). `attribution` is null
- * when no program is stored yet (the caller seeds the preset and retries).
+ * Records visits through links in one statement (one, or a batch of the click batcher's group commit). Each is
+ * decided on its own: the click is inserted only when the program in force at its time attributes by link, the
+ * code exists and its partner is not blocked (a blocked partner's clicks must not take an order from an earlier
+ * partner's click). Results come back in the input's order; `attribution` is null when no program is stored yet
+ * (the caller seeds the preset and retries).
  */
-export async function recordClick(
+export async function recordClicks(
   db: Db,
-  click: { code: string; visitorId: string; at: Date },
-): Promise<{ attribution: Attribution | null; linkExists: boolean; recorded: boolean }> {
-  const { rows } = await sql<{ attribution: Attribution | null; link_exists: boolean; recorded: boolean }>`
-    WITH program AS (
-      SELECT document->'attribution' AS attribution FROM program_versions
-      WHERE effective_from <= ${click.at}
-      ORDER BY effective_from DESC, version DESC LIMIT 1
-    ), link AS (
-      SELECT l.code, l.partner_id, p.status FROM partner_links l JOIN partners p ON p.id = l.partner_id
-      WHERE l.code = ${click.code}
+  clicks: ClickInput[],
+): Promise<Array<{ attribution: Attribution | null; linkExists: boolean }>> {
+  const { rows } = await sql<{ n: string; attribution: Attribution | null; link_exists: boolean }>`
+    WITH input AS (
+      SELECT * FROM unnest(${clicks.map((c) => c.code)}::text[], ${clicks.map((c) => c.visitorId)}::text[],
+                           ${clicks.map((c) => c.at.toISOString())}::timestamptz[])
+        WITH ORDINALITY AS i(code, visitor_id, at, n)
+    ), resolved AS (
+      SELECT i.n, i.code, i.visitor_id, i.at, l.partner_id, p.status, program.attribution
+        FROM input i
+        LEFT JOIN partner_links l ON l.code = i.code
+        LEFT JOIN partners p ON p.id = l.partner_id
+        LEFT JOIN LATERAL (
+          SELECT document->'attribution' AS attribution FROM program_versions
+           WHERE effective_from <= i.at ORDER BY effective_from DESC, version DESC LIMIT 1
+        ) program ON true
     ), ins AS (
       INSERT INTO link_clicks (link_code, partner_id, visitor_id, clicked_at)
-      SELECT link.code, link.partner_id, ${click.visitorId}, ${click.at} FROM link, program
-      WHERE program.attribution->>'via' = 'link' AND link.status <> 'blocked'
-      RETURNING 1
+      SELECT code, partner_id, visitor_id, at FROM resolved
+       WHERE attribution->>'via' = 'link' AND partner_id IS NOT NULL AND status <> 'blocked'
+       ORDER BY n
     )
-    SELECT (SELECT attribution FROM program) AS attribution,
-           EXISTS (SELECT 1 FROM link) AS link_exists,
-           EXISTS (SELECT 1 FROM ins) AS recorded
+    SELECT n, attribution, partner_id IS NOT NULL AS link_exists FROM resolved ORDER BY n
   `.execute(db);
-  const r = rows[0]!;
-  return { attribution: r.attribution, linkExists: r.link_exists, recorded: r.recorded };
+  return rows.map((r) => ({ attribution: r.attribution, linkExists: r.link_exists }));
 }
 
 export interface Click {
