@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit';
 import type { Config } from '../config';
 import { open, seal } from '../crypto/secret-box';
-import type { Db } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
+import { VISITOR_ID } from '../links/link';
+import { attributeInstallByClick, type InstallAttribution } from '../pins/pin.service';
+import { DEFAULT_PRESET } from '../programs/program';
 import { AmoAccount, type TokenResponse } from './amo';
 import { AmoClientRejectedError, AmoError, AmoOAuthError, AmoUnavailableError } from './amo.errors';
 import { parseJson, type AmoHttp } from './amo.http';
@@ -121,7 +124,7 @@ export async function processInstalls(
         continue;
       }
       const host = `${account.subdomain}.${install.referer.split('.').slice(1).join('.')}`;
-      await db.transaction().execute(async (trx) => {
+      const attribution = await db.transaction().execute(async (trx) => {
         await repo.upsertConnection(trx, {
           accountId: account.id,
           host,
@@ -142,6 +145,7 @@ export async function processInstalls(
         );
         // Deliveries that waited for this account go now.
         await repo.nudgeOutboxForAccount(trx, account.id);
+        const attribution = await attributeByState(trx, config, install, account);
         await recordAudit(
           trx,
           { kind: 'amocrm', accountId: account.id },
@@ -150,15 +154,53 @@ export async function processInstalls(
             type: 'amo_connection',
             id: String(account.id),
           },
-          { host, fromWidget: install.from_widget },
+          {
+            host,
+            fromWidget: install.from_widget,
+            ...(attribution &&
+              ('pin' in attribution
+                ? { pinnedTo: attribution.pin.partner_id, pinId: attribution.pin.id }
+                : { linkAttributionSkipped: attribution.skip })),
+          },
         );
+        return attribution;
       });
       connected += 1;
-      log.info({ accountId: account.id, host }, 'amoCRM account connected');
+      log.info(
+        {
+          accountId: account.id,
+          host,
+          ...(attribution && { linkAttribution: 'pin' in attribution ? 'pinned' : attribution.skip }),
+        },
+        'amoCRM account connected',
+      );
       deps.onConnected(account.id);
     }
   }
   return connected;
+}
+
+/**
+ * An install whose `state` is a visitor id of a partner's link (the landing passed it to the install button)
+ * attributes the account through that click. Any other `state` — none, or a host's own value — changes nothing.
+ */
+async function attributeByState(
+  trx: Tx,
+  config: Config,
+  install: repo.InstallRow,
+  account: AmoAccount,
+): Promise<InstallAttribution | undefined> {
+  if (!install.state || !VISITOR_ID.test(install.state)) return undefined;
+  return attributeInstallByClick(
+    trx,
+    {
+      clientAccountId: account.id,
+      clientSubdomain: account.subdomain,
+      visitorId: install.state,
+      installedAt: install.received_at,
+    },
+    { vendorAccountId: config.vendorAccountId, preset: config.programPreset ?? DEFAULT_PRESET },
+  );
 }
 
 async function installFailed(

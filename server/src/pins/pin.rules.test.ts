@@ -1,4 +1,10 @@
-import { decideNewPin, pinCoversDate, staffView, type VendorKnowledge } from './pin.rules';
+import {
+  decideInstallAttribution,
+  decideNewPin,
+  pinCoversDate,
+  staffView,
+  type VendorKnowledge,
+} from './pin.rules';
 
 const base = {
   partnerAccountId: 100,
@@ -43,6 +49,40 @@ describe('deciding a new pin', () => {
     ],
   ] as const)('%s', (_name, overrides, expected) => {
     expect(decideNewPin({ ...base, ...overrides })).toEqual(expected);
+  });
+});
+
+describe("attributing an install that came through a partner's link", () => {
+  const install = {
+    clientAccountId: 200,
+    vendorAccountId: 1,
+    partnerAccountId: 100,
+    partnerBlocked: false,
+    held: false,
+    exclusive: false,
+  };
+  it.each([
+    [
+      'a free account is attributed without exclusivity',
+      {},
+      { pin: { status: 'attributed', exclusive: false } },
+    ],
+    [
+      'a program with exclusive links pins it exclusively',
+      { exclusive: true },
+      { pin: { status: 'pinned', exclusive: true } },
+    ],
+    ['an account someone holds stays with its holder', { held: true }, { skip: 'already_pinned' }],
+    ["the partner's own account is a self-install", { clientAccountId: 100 }, { skip: 'own_account' }],
+    ["the vendor's account is never pinned", { clientAccountId: 1 }, { skip: 'vendor_account' }],
+    ['a blocked partner gets nothing', { partnerBlocked: true }, { skip: 'partner_blocked' }],
+    [
+      'a self-install is named so even when the account is held',
+      { clientAccountId: 100, held: true },
+      { skip: 'own_account' },
+    ],
+  ] as const)('%s', (_name, overrides, expected) => {
+    expect(decideInstallAttribution({ ...install, ...overrides })).toEqual(expected);
   });
 });
 

@@ -15,7 +15,13 @@ export const EARNING_STATUSES: PinStatus[] = ['pinned', 'attributed'];
 export const WAITING_STATUSES: PinStatus[] = ['pending_client_request', 'pending_check'];
 
 export type PinReason =
-  'already_pinned' | 'existing_customer' | 'own_account' | 'vendor_account' | 'vendor_check_pending' | null;
+  | 'already_pinned'
+  | 'existing_customer'
+  | 'link_click'
+  | 'own_account'
+  | 'vendor_account'
+  | 'vendor_check_pending'
+  | null;
 
 /**
  * What the vendor knows about a client account: `known` — it paid, has installs, or is a company in the
@@ -27,6 +33,34 @@ export interface PinDecision {
   status: Extract<PinStatus, 'pinned' | 'pending_client_request' | 'pending_check' | 'rejected'>;
   exclusive: boolean;
   reason: PinReason;
+}
+
+/** Why an install that came through a partner's link pins nobody (each is written to the install's log). */
+export type InstallSkip = 'vendor_account' | 'own_account' | 'partner_blocked' | 'already_pinned';
+
+/**
+ * Seed 000: the visitor of a partner's link installed the widget, and the install button passed the visitor id
+ * on (`state`). The winning click attributes the new account to its partner as the program says — in the
+ * `cloudlessons` preset non-exclusively, so sales may still contact the client. The vendor's own account and
+ * the partner's own account are never pinned (a self-install earns nothing, like a self-purchase); a blocked
+ * partner gets nothing; an account already held stays with its holder (the first valid pin wins, rule 10).
+ */
+export function decideInstallAttribution(input: {
+  clientAccountId: number;
+  vendorAccountId: number;
+  partnerAccountId: number;
+  partnerBlocked: boolean;
+  /** Someone (this partner or another) holds the account already. */
+  held: boolean;
+  exclusive: boolean;
+}): { pin: { status: 'pinned' | 'attributed'; exclusive: boolean } } | { skip: InstallSkip } {
+  if (input.clientAccountId === input.vendorAccountId) return { skip: 'vendor_account' };
+  if (input.clientAccountId === input.partnerAccountId) return { skip: 'own_account' };
+  if (input.partnerBlocked) return { skip: 'partner_blocked' };
+  if (input.held) return { skip: 'already_pinned' };
+  return {
+    pin: input.exclusive ? { status: 'pinned', exclusive: true } : { status: 'attributed', exclusive: false },
+  };
 }
 
 /**

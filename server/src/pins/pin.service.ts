@@ -3,15 +3,20 @@ import type { Db, Tx } from '../db/pool';
 import type { PinStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { createId } from '../ids';
+import { winningClick } from '../links/link.service';
 import { enqueue } from '../outbox/outbox';
 import { findPartnerById, type PartnerRow } from '../partners/partner.service';
+import type { PresetName } from '../programs/program';
+import { programInForce } from '../programs/program.service';
 import type { PinView } from './pin';
 import * as repo from './pin.repository';
 import {
+  decideInstallAttribution,
   decideNewPin,
   EARNING_STATUSES,
   HOLDING_STATUSES,
   WAITING_STATUSES,
+  type InstallSkip,
   type VendorKnowledge,
 } from './pin.rules';
 import { vendorKnowledge, type VendorCrmDirectory } from './vendor-knowledge';
@@ -220,6 +225,63 @@ export async function attributePin(
   await repo.addPinEvent(db, pin.id, 'attributed', { reason, ...options.details });
   await syncVendorCompany(db, vendorAccountId, updated);
   return updated;
+}
+
+export type InstallAttribution =
+  { pin: repo.PinRow } | { skip: InstallSkip | 'links_not_in_program' | 'no_click_in_window' };
+
+/**
+ * The automatic pin of a link program (PROGRAMS.md, the contract): the landing passes the visitor id of the
+ * partner's link to amoCRM's install button as `state`, and once the install's code is exchanged and the
+ * account is known, the winning click (the same window and last-click rule as a payment's) attributes that
+ * account to its partner — `decideInstallAttribution` says how. Runs in the install's transaction, so the
+ * connection and its pin commit together; the pin earns from the install's time and gets its vendor company
+ * (rule 8) like every attributed client.
+ */
+export async function attributeInstallByClick(
+  db: Tx,
+  install: { clientAccountId: number; clientSubdomain: string; visitorId: string; installedAt: Date },
+  settings: { vendorAccountId: number; preset: PresetName },
+): Promise<InstallAttribution> {
+  const { attribution } = (await programInForce(db, install.installedAt, settings.preset)).document;
+  if (attribution.via !== 'link') return { skip: 'links_not_in_program' };
+  const click = await winningClick(db, {
+    visitorId: install.visitorId,
+    paidAt: install.installedAt,
+    windowDays: attribution.windowDays,
+    lastClickWins: attribution.lastClickWins,
+  });
+  if (!click) return { skip: 'no_click_in_window' };
+  const partner = (await findPartnerById(db, click.partnerId))!;
+  const decision = decideInstallAttribution({
+    clientAccountId: install.clientAccountId,
+    vendorAccountId: settings.vendorAccountId,
+    partnerAccountId: Number(partner.account_id),
+    partnerBlocked: partner.status === 'blocked',
+    held: (await repo.findHoldingPin(db, install.clientAccountId)) !== undefined,
+    exclusive: attribution.exclusive,
+  });
+  if ('skip' in decision) return decision;
+  const pin = await repo.insertPin(db, {
+    id: createId('pin'),
+    clientAccountId: install.clientAccountId,
+    clientSubdomain: install.clientSubdomain,
+    partnerId: partner.id,
+    ...decision.pin,
+    reason: 'link_click',
+    comment: null,
+    validFrom: install.installedAt,
+  });
+  // A pin made by someone else since the look-up above keeps the account (the unique index decided).
+  if (!pin) return { skip: 'already_pinned' };
+  await repo.addPinEvent(db, pin.id, pin.status, {
+    reason: 'link_click',
+    via: 'amocrm_install',
+    clickId: String(click.id),
+    clickedAt: click.clickedAt.toISOString(),
+  });
+  await syncVendorCompany(db, settings.vendorAccountId, pin);
+  return { pin };
 }
 
 /**
