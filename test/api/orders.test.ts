@@ -3,6 +3,7 @@
  * payments with the reward and its calculation, or why nothing was earned; `GET /api/v1/orders/summary`
  * counts clicks, visitors and orders. Real clicks through `GET /r/:code`, real payments from billing.
  */
+import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { startTestApp, type TestApp } from '../support/app';
 import { paymentBody, soleProprietor } from '../support/fixtures';
 
@@ -197,6 +198,32 @@ describe('under cloudlessons (link attribution, first order only)', () => {
         next: { code: 'pro', title: { ru: 'Профи', en: 'Pro' }, min: 10, remaining: 10 },
       },
     });
+  });
+
+  test("the monthly statement shows each reward's calculation and the program's own terms", async () => {
+    const month = new Date(Date.now() + 3 * 3600 * 1000).toISOString().slice(0, 7);
+    const csv = await t.call('GET', `/api/v1/statements/${month}?format=csv`, { token: t.partnerToken(A) });
+    expect(csv.status).toBe(200);
+    const lines = csv.text.split('\r\n');
+    expect(lines[0]).toMatch(/;Статус;Расчёт$/);
+    const rub = (text: string) => text.replace(/ (?=₽|%)/g, NBSP).replace(/(\d) (?=\d{3},)/g, `$1${NBSP}`);
+    expect(lines.find((l) => l.includes(';Оплата;ord-1;'))).toContain(
+      rub(';Вознаграждение за первый оплаченный заказ: 10 000,00 ₽ × 30 % ×1 (уровень «Старт») = 3 000,00 ₽'),
+    );
+    expect(lines.find((l) => l.includes(';Возврат;ord-1;'))).toContain(
+      rub(
+        ';Возврат 2 500,00 ₽ из 10 000,00 ₽: вознаграждение 3 000,00 ₽ уменьшено на 3 000,00 ₽ — полностью, ' +
+          'возврат в гарантийный срок',
+      ),
+    );
+    const pdf = await t.call('GET', `/api/v1/statements/${month}`, { token: t.partnerToken(A) });
+    const { text } = await extractPdf(pdf.buffer);
+    expect(text).toContain('Программа: Партнёрская программа Cloudlessons');
+    expect(text).toContain('Условия программы: Партнёрская программа Cloudlessons');
+    expect(text).toContain('Вознаграждение начисляется только за первый оплаченный заказ клиента.');
+    expect(text).toContain(
+      'При блокировке за нарушение правил программы невыплаченный остаток аннулируется.',
+    );
   });
 
   test('bad query parameters → 400 naming the parameter', async () => {

@@ -1,16 +1,12 @@
 import { z } from 'zod';
-import {
-  renderCertificatePdf,
-  renderStatementCsv,
-  renderStatementPdf,
-  type StatementRow,
-} from '../documents';
-import { listStatementLines } from '../commissions/payment.service';
+import { renderCertificatePdf, renderStatementCsv, renderStatementPdf } from '../documents';
+import { partnerStatement } from '../commissions/payment.service';
 import { AppError } from '../errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
+import { DEFAULT_PRESET } from '../programs/program';
 import { getVendorRequisites } from '../settings/settings.service';
 import { ensureCertificate, findCertificateByCode } from './certificate.repository';
 
@@ -94,19 +90,12 @@ export const documentRoutes = [
       const [year, month] = params.month.split('-').map(Number) as [number, number];
       const from = new Date(Date.UTC(year, month - 1, 1) - 3 * 3600 * 1000);
       const to = new Date(Date.UTC(year, month, 1) - 3 * 3600 * 1000);
-      const rows = await listStatementLines(db, partner.id, { from, to });
-      const statementRows: StatementRow[] = rows.map((r) => ({
-        kind: r.kind,
-        date: r.at,
-        paymentId: r.external_id,
-        clientAccountId: Number(r.client_account_id),
-        channel: r.channel,
-        grossMinor: r.gross,
-        rateBps: r.rate_bps,
-        commissionMinor: r.amount,
-        payable: r.payable,
-        reason: r.reason ?? undefined,
-      }));
+      const { rows, program } = await partnerStatement(
+        db,
+        partner.id,
+        { from, to },
+        app.config.programPreset ?? DEFAULT_PRESET,
+      );
       const vendor = await getVendorRequisites(db);
       const doc = {
         partner: {
@@ -120,7 +109,8 @@ export const documentRoutes = [
         periodTo: new Date(to.getTime() - 1),
         generatedAt: new Date(),
         currency: 'RUB' as const,
-        rows: statementRows,
+        rows,
+        program,
       };
       if (query.format === 'csv') {
         return {

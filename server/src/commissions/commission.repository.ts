@@ -131,11 +131,19 @@ export interface StatementLine {
   external_id: string;
   client_account_id: bigint;
   channel: 'vendor_direct' | 'partner_net';
+  /** The payment's gross (a payment line) or the refunded amount (a refund line). */
   gross: bigint;
   rate_bps: number;
+  /** The commission (a payment line) or this refund's reversal (a refund line). */
   amount: bigint;
   payable: boolean;
   reason: string | null;
+  /** The commission the line belongs to: its gross, amount, calculation, and the program rule that made it. */
+  payment_gross: bigint;
+  commission: bigint;
+  calculation: string | null;
+  program_version: number | null;
+  rule_id: string | null;
 }
 
 /** A partner's statement lines in [from, to): every payment with its commission and every refund with its reversal. */
@@ -147,11 +155,13 @@ export async function listStatementLines(
   const { from, to } = period;
   const { rows } = await sql<StatementLine>`
     SELECT 'payment' AS kind, p.paid_at AS at, p.external_id, p.client_account_id, c.channel, c.gross_minor AS gross, c.rate_bps,
-           c.commission_minor AS amount, c.payable, c.reason
+           c.commission_minor AS amount, c.payable, c.reason,
+           c.gross_minor AS payment_gross, c.commission_minor AS commission, c.calculation, c.program_version, c.rule_id
       FROM commissions c JOIN payments p ON p.id = c.payment_id
      WHERE c.partner_id = ${partnerId} AND p.paid_at >= ${from} AND p.paid_at < ${to}
     UNION ALL
-    SELECT 'refund', r.refunded_at, p.external_id, p.client_account_id, c.channel, r.amount_minor, c.rate_bps, r.reversal_minor, c.payable, c.reason
+    SELECT 'refund', r.refunded_at, p.external_id, p.client_account_id, c.channel, r.amount_minor, c.rate_bps, r.reversal_minor, c.payable, c.reason,
+           c.gross_minor, c.commission_minor, c.calculation, c.program_version, c.rule_id
       FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN commissions c ON c.payment_id = p.id
      WHERE c.partner_id = ${partnerId} AND r.refunded_at >= ${from} AND r.refunded_at < ${to}
      ORDER BY 2`.execute(db);

@@ -1,4 +1,5 @@
 import {
+  calculationInWords,
   commissionFor,
   divideRounded,
   netInvoiceFor,
@@ -137,6 +138,86 @@ describe('the guarantee period (seed 000: 30 days)', () => {
     ['a program without a guarantee', 1, undefined, false],
   ])('%s', (_name, after, days, expected) => {
     expect(withinGuarantee(paidAt, new Date(paidAt.getTime() + after), days)).toBe(expected);
+  });
+});
+
+describe('a statement line in words', () => {
+  const nb = (text: string) => text.replace(/ (?=₽|%)/g, '\u00a0').replace(/(\d) (?=\d{3})/g, '$1\u00a0');
+  it.each([
+    [
+      'a payment: the rule title and the stored calculation',
+      {
+        kind: 'payment',
+        grossMinor: 1_000_000n,
+        rateBps: 3000,
+        commissionMinor: 300_000n,
+        calculation: nb('10 000,00 ₽ × 30 % = 3 000,00 ₽'),
+      },
+      'Вознаграждение за первый оплаченный заказ',
+      'Вознаграждение за первый оплаченный заказ: 10 000,00 ₽ × 30 % = 3 000,00 ₽',
+    ],
+    [
+      'a reward from before the engine: worked out from its rate',
+      {
+        kind: 'payment',
+        grossMinor: 1_200_000n,
+        rateBps: 4000,
+        commissionMinor: 480_000n,
+        calculation: null,
+      },
+      undefined,
+      '12 000,00 ₽ × 40 % = 4 800,00 ₽',
+    ],
+    [
+      'a calculation that already names its rule is not prefixed twice',
+      {
+        kind: 'payment',
+        grossMinor: 100_000n,
+        rateBps: 0,
+        commissionMinor: 40_000n,
+        calculation: nb('Бонус: фиксированно 400,00 ₽'),
+      },
+      'Бонус',
+      'Бонус: фиксированно 400,00 ₽',
+    ],
+    [
+      'a proportional refund',
+      {
+        kind: 'refund',
+        refundMinor: 300_000n,
+        paymentGrossMinor: 1_200_000n,
+        commissionMinor: 480_000n,
+        reversalMinor: 120_000n,
+      },
+      undefined,
+      'Возврат 3 000,00 ₽ из 12 000,00 ₽: вознаграждение 4 800,00 ₽ уменьшено на 1 200,00 ₽',
+    ],
+    [
+      'a partial refund reversed in full is the guarantee',
+      {
+        kind: 'refund',
+        refundMinor: 100_000n,
+        paymentGrossMinor: 1_000_000n,
+        commissionMinor: 300_000n,
+        reversalMinor: 300_000n,
+      },
+      undefined,
+      'Возврат 1 000,00 ₽ из 10 000,00 ₽: вознаграждение 3 000,00 ₽ уменьшено на 3 000,00 ₽ — полностью, возврат в гарантийный срок',
+    ],
+    [
+      'a full refund is simply full',
+      {
+        kind: 'refund',
+        refundMinor: 1_000_000n,
+        paymentGrossMinor: 1_000_000n,
+        commissionMinor: 300_000n,
+        reversalMinor: 300_000n,
+      },
+      undefined,
+      'Возврат 10 000,00 ₽ из 10 000,00 ₽: вознаграждение 3 000,00 ₽ уменьшено на 3 000,00 ₽',
+    ],
+  ] as const)('%s', (_name, line, title, expected) => {
+    expect(calculationInWords(line, title)).toBe(nb(expected));
   });
 });
 

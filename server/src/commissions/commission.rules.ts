@@ -3,6 +3,7 @@
  * Rounding happens in exactly one place, `divideRounded` (shared/money.ts), half away from zero to the kopeck.
  */
 import { divideRounded } from '../../../shared/money';
+import { formatPercent, formatRub } from '../documents/money-words';
 
 export { divideRounded };
 export const BPS_DENOMINATOR = 10_000n;
@@ -37,6 +38,42 @@ export function reversalFor(input: {
       ? input.commissionMinor
       : divideRounded(input.commissionMinor * refundedTotal, input.grossMinor);
   return totalReversal - input.reversedBeforeMinor;
+}
+
+/**
+ * A statement line's calculation in words. A payment: the rule's title (from its program version) and the
+ * engine's calculation; a reward made before the engine stored one is worked out from its rate. A refund: what
+ * it took back and from what, and a full reversal of a partial refund is said to be the guarantee's.
+ */
+export function calculationInWords(
+  line:
+    | {
+        kind: 'payment';
+        grossMinor: bigint;
+        rateBps: number;
+        commissionMinor: bigint;
+        calculation: string | null;
+      }
+    | {
+        kind: 'refund';
+        refundMinor: bigint;
+        paymentGrossMinor: bigint;
+        commissionMinor: bigint;
+        reversalMinor: bigint;
+      },
+  ruleTitle?: string,
+): string {
+  if (line.kind === 'refund') {
+    const base =
+      `Возврат ${formatRub(line.refundMinor)} из ${formatRub(line.paymentGrossMinor)}: вознаграждение ` +
+      `${formatRub(line.commissionMinor)} уменьшено на ${formatRub(line.reversalMinor)}`;
+    const inFull = line.reversalMinor === line.commissionMinor && line.refundMinor < line.paymentGrossMinor;
+    return inFull ? `${base} — полностью, возврат в гарантийный срок` : base;
+  }
+  const calculation =
+    line.calculation ??
+    `${formatRub(line.grossMinor)} × ${formatPercent(line.rateBps)} = ${formatRub(line.commissionMinor)}`;
+  return ruleTitle && !calculation.startsWith(ruleTitle) ? `${ruleTitle}: ${calculation}` : calculation;
 }
 
 /**

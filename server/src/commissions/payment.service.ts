@@ -1,4 +1,5 @@
-import type { Tx } from '../db/pool';
+import type { Db, Tx } from '../db/pool';
+import type { StatementDocument, StatementRow } from '../documents';
 import { AppError } from '../errors';
 import { createId } from '../ids';
 import { post } from '../ledger/ledger.service';
@@ -8,13 +9,18 @@ import { winningClick } from '../links/link.service';
 import { WAITING_STATUSES } from '../pins/pin.rules';
 import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
 import { DEFAULT_PRESET, type PresetName, type ProgramVersion } from '../programs/program';
-import { evaluateAttributedPayment, guaranteeDaysOf, programInForce } from '../programs/program.service';
+import {
+  evaluateAttributedPayment,
+  guaranteeDaysOf,
+  programHistory,
+  programInForce,
+} from '../programs/program.service';
+import { termsInWords } from '../programs/program.words';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
-import { oneCommission, reversalFor, withinGuarantee } from './commission.rules';
+import { calculationInWords, oneCommission, reversalFor, withinGuarantee } from './commission.rules';
 
 // The commissions domain's door for the statement's lines (certificates read them).
-export { listStatementLines } from './commission.repository';
 
 function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | undefined): PaymentResult {
   return {
@@ -360,4 +366,57 @@ function replayRefund(
       `Refund ${existing.external_id} was already reported with different data`,
     );
   return { result: { id: existing.id, reversalMinor: Number(existing.reversal_minor) }, replayed: true };
+}
+
+/**
+ * A partner's statement of [from, to) as the documents print it (seed 000 item 6, issue 13): every payment and
+ * refund with its calculation in words, named by the rule of the program version that made it, and the terms of
+ * the program in force at the period's end in the program's own wording.
+ */
+export async function partnerStatement(
+  db: Db,
+  partnerId: string,
+  period: { from: Date; to: Date },
+  preset: PresetName,
+): Promise<{ rows: StatementRow[]; program: StatementDocument['program'] }> {
+  const lines = await repo.listStatementLines(db, partnerId, period);
+  const inForce = await programInForce(db, new Date(period.to.getTime() - 1), preset);
+  const documents = new Map((await programHistory(db)).map((v) => [v.version, v.document]));
+  const rows = lines.map((line): StatementRow => {
+    const rule = documents.get(line.program_version ?? -1)?.rewards.find((r) => r.id === line.rule_id);
+    return {
+      kind: line.kind,
+      date: line.at,
+      paymentId: line.external_id,
+      clientAccountId: Number(line.client_account_id),
+      channel: line.channel,
+      grossMinor: line.gross,
+      rateBps: line.rate_bps,
+      commissionMinor: line.amount,
+      payable: line.payable,
+      reason: line.reason ?? undefined,
+      calculation: calculationInWords(
+        line.kind === 'payment'
+          ? {
+              kind: 'payment',
+              grossMinor: line.gross,
+              rateBps: line.rate_bps,
+              commissionMinor: line.amount,
+              calculation: line.calculation,
+            }
+          : {
+              kind: 'refund',
+              refundMinor: line.gross,
+              paymentGrossMinor: line.payment_gross,
+              commissionMinor: line.commission,
+              reversalMinor: line.amount,
+            },
+        rule?.title.ru,
+      ),
+    };
+  });
+  return {
+    rows,
+    program: { title: inForce.document.title.ru, terms: termsInWords(inForce.document) },
+  };
 }

@@ -111,6 +111,8 @@ export interface StatementRow {
   payable: boolean;
   /** Why it is not payable: a reason code (`no_contract`, `individual_partner`, …) or Russian text. */
   reason?: string;
+  /** How the reward (or its reversal) was worked out, in words: «Правило: 10 000 ₽ × 30 % = 3 000 ₽». */
+  calculation?: string;
 }
 
 export interface StatementDocument {
@@ -130,6 +132,8 @@ export interface StatementDocument {
   generatedAt: DateInput;
   currency: Currency;
   rows: StatementRow[];
+  /** The partner program in force at the period's end, in its own wording: its title and its terms. */
+  program?: { title: string; terms: string[] };
   /** Balance movement of payable rewards over the period, printed when given. */
   balance?: {
     openingMinor: bigint;

@@ -105,6 +105,7 @@ export const statement: StatementDocument = {
       rateBps: 4000,
       commissionMinor: 480_000n,
       payable: true,
+      calculation: 'Вознаграждение за оплату закреплённого клиента: 12 000,00 ₽ × 40 % = 4 800,00 ₽',
     },
     {
       kind: 'payment',
@@ -117,6 +118,7 @@ export const statement: StatementDocument = {
       rateBps: 5000,
       commissionMinor: 600_000n,
       payable: false,
+      calculation: 'Вознаграждение за оплату закреплённого клиента: 12 000,00 ₽ × 50 % = 6 000,00 ₽',
     },
     {
       kind: 'payment',
@@ -129,6 +131,7 @@ export const statement: StatementDocument = {
       commissionMinor: 13_333n,
       payable: false,
       reason: 'no_contract',
+      calculation: '333,33 ₽ × 40 % = 133,33 ₽',
     },
     {
       kind: 'refund',
@@ -141,7 +144,15 @@ export const statement: StatementDocument = {
       rateBps: 4000,
       commissionMinor: 120_000n,
       payable: true,
+      calculation: 'Возврат 3 000,00 ₽ из 12 000,00 ₽: вознаграждение 4 800,00 ₽ уменьшено на 1 200,00 ₽',
     },
   ],
   balance: { openingMinor: 0n, paidOutMinor: 0n, closingMinor: 360_000n },
+  program: {
+    title: 'Партнёрская программа LeadSender: пожизненное вознаграждение за закреплённых клиентов',
+    terms: [
+      'Клиент закрепляется за партнёром, который первым зарегистрировал его аккаунт amoCRM.',
+      'Возврат уменьшает вознаграждение пропорционально возвращённой сумме; уже выплаченное удерживается из следующих.',
+    ],
+  },
 };

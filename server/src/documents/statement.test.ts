@@ -114,6 +114,7 @@ describe('renderStatementCsv', () => {
         '4800,00',
         'Да',
         'К выплате',
+        'Вознаграждение за оплату закреплённого клиента: 12 000,00 ₽ × 40 % = 4 800,00 ₽',
       ],
       [
         '10.11.2026',
@@ -127,6 +128,7 @@ describe('renderStatementCsv', () => {
         '6000,00',
         'Нет',
         'Удержано партнёром',
+        'Вознаграждение за оплату закреплённого клиента: 12 000,00 ₽ × 50 % = 6 000,00 ₽',
       ],
       [
         '15.11.2026',
@@ -140,6 +142,7 @@ describe('renderStatementCsv', () => {
         '133,33',
         'Нет',
         'Не к выплате: нет договора с партнёром',
+        '333,33 ₽ × 40 % = 133,33 ₽',
       ],
       [
         '20.11.2026',
@@ -153,6 +156,7 @@ describe('renderStatementCsv', () => {
         '-1200,00',
         'Да',
         'К выплате',
+        'Возврат 3 000,00 ₽ из 12 000,00 ₽: вознаграждение 4 800,00 ₽ уменьшено на 1 200,00 ₽',
       ],
     ]);
   });
@@ -250,6 +254,14 @@ describe('renderStatementPdf', () => {
       }
     });
     expect(text).toContain('Не к выплате: нет договора с партнёром');
+    // Each reward's calculation and the program's own wording (issue 13 item 6).
+    expect(text).toContain('Программа: Партнёрская программа LeadSender');
+    expect(text).toContain('× 40 % = 4 800,00 ₽');
+    expect(text).toContain('уменьшено на 1 200,00 ₽');
+    expect(text).toContain('Условия программы: Партнёрская программа LeadSender');
+    expect(text).toContain(
+      '• Клиент закрепляется за партнёром, который первым зарегистрировал его аккаунт amoCRM.',
+    );
 
     // Literal amounts, not built with the code's own formatAmount: a wrong format must fail here.
     expect(text).toContain('Итого 21 333,33 9 733,33');

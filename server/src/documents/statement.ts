@@ -123,6 +123,7 @@ export const STATEMENT_CSV_HEADER = [
   'Вознаграждение, руб.',
   'К выплате',
   'Статус',
+  'Расчёт',
 ] as const;
 
 const CSV_SEPARATOR = ';';
@@ -158,6 +159,7 @@ export function renderStatementCsv(statement: StatementDocument): string {
         formatAmountForSpreadsheet(commissionMinor),
         row.payable ? 'Да' : 'Нет',
         csvText(describeSettlement(row)),
+        csvText(row.calculation ?? ''),
       ].join(CSV_SEPARATOR),
     );
   }
@@ -172,8 +174,8 @@ function statementTitle(statement: StatementDocument): string {
 }
 
 /**
- * The statement as a landscape A4 PDF: who and which period, one table row per client payment with
- * its commission calculation (amount × rate = reward) and settlement, then the totals.
+ * The statement as a landscape A4 PDF: who, which period and program, one table row per client payment with
+ * its commission calculation in words and settlement, then the totals and the program's terms.
  */
 export function renderStatementPdf(statement: StatementDocument): Promise<Buffer> {
   if (statement.currency !== 'RUB')
@@ -204,6 +206,7 @@ export function renderStatementPdf(statement: StatementDocument): Promise<Buffer
     const header: [string, string][] = [
       ['Партнёр:', partnerParts.join(', ')],
       ['Вендор:', statement.vendorName],
+      ...(statement.program ? [['Программа:', statement.program.title] as [string, string]] : []),
       ['Период:', `${formatDateLong(statement.periodFrom)} — ${formatDateLong(statement.periodTo)}`],
       ['Сформирован:', formatDateLong(statement.generatedAt)],
     ];
@@ -214,6 +217,7 @@ export function renderStatementPdf(statement: StatementDocument): Promise<Buffer
     }
     y += 8;
 
+    // The client's account and name share a cell, so the reward's calculation gets a column of its own.
     const rows: TableRow[] = statement.rows.map((row, index) => {
       const { grossMinor, commissionMinor } = signedAmounts(row);
       return {
@@ -222,22 +226,21 @@ export function renderStatementPdf(statement: StatementDocument): Promise<Buffer
           formatDateShort(row.date),
           KIND_LABELS[row.kind],
           row.paymentId,
-          String(row.clientAccountId),
-          row.clientName ?? '',
+          [String(row.clientAccountId), row.clientName].filter(Boolean).join('\n'),
           CHANNEL_LABELS[row.channel],
           formatAmount(grossMinor),
           formatPercent(row.rateBps),
           formatAmount(commissionMinor),
           describeSettlement(row),
+          row.calculation ?? '',
         ],
       };
     });
     if (rows.length === 0) {
-      rows.push({ cells: ['', '', '', '', '', 'За период операций не было', '', '', '', '', ''] });
+      rows.push({ cells: ['', '', '', '', 'За период операций не было', '', '', '', '', '', ''] });
     }
     rows.push({
       cells: [
-        '',
         '',
         '',
         '',
@@ -248,29 +251,30 @@ export function renderStatementPdf(statement: StatementDocument): Promise<Buffer
         '',
         formatAmount(totals.commissionMinor),
         '',
+        '',
       ],
       bold: true,
     });
 
-    const fixedWidths = 26 + 54 + 56 + 76 + 58 + 86 + 72 + 40 + 98 + 130;
+    const fixedWidths = 22 + 50 + 48 + 70 + 82 + 70 + 64 + 36 + 78 + 108;
     y = drawTable(doc, {
       x,
       y,
-      fontSize: 8,
-      headerFontSize: 8,
+      fontSize: 7.5,
+      headerFontSize: 7.5,
       padding: 3,
       columns: [
-        { header: '№', width: 26, align: 'center' },
-        { header: 'Дата', width: 54 },
-        { header: 'Операция', width: 56 },
-        { header: 'ID платежа', width: 76 },
-        { header: 'Аккаунт клиента', width: 58, align: 'right' },
-        { header: 'Клиент', width: width - fixedWidths },
-        { header: 'Канал', width: 86 },
-        { header: 'Сумма, ₽', width: 72, align: 'right' },
-        { header: 'Ставка', width: 40, align: 'right' },
-        { header: 'Вознаграждение, ₽', width: 98, align: 'right' },
-        { header: 'Статус', width: 130 },
+        { header: '№', width: 22, align: 'center' },
+        { header: 'Дата', width: 50 },
+        { header: 'Операция', width: 48 },
+        { header: 'ID платежа', width: 70 },
+        { header: 'Клиент (аккаунт)', width: 82 },
+        { header: 'Канал', width: 70 },
+        { header: 'Сумма, ₽', width: 64, align: 'right' },
+        { header: 'Ставка', width: 36, align: 'right' },
+        { header: 'Вознаграждение, ₽', width: 78, align: 'right' },
+        { header: 'Статус', width: 108 },
+        { header: 'Расчёт', width: width - fixedWidths },
       ],
       rows,
     });
@@ -313,13 +317,23 @@ export function renderStatementPdf(statement: StatementDocument): Promise<Buffer
     doc.font(FONT_REGULAR).fontSize(9).text(payableWords, x, y, { width });
     y += doc.heightOfString(payableWords, { width }) + 10;
 
-    const footnote =
-      '«Оплата вендору» — клиент оплатил 100 % стоимости вендору; вознаграждение выплачивается партнёру по его счёту ' +
-      '«Оплата вознаграждения по договору привлечения новых пользователей». «Оплата через партнёра» — партнёр принял ' +
-      'оплату от клиента и оплачивает счёт вендора за вычетом своего вознаграждения, которое остаётся у него. ' +
-      'Возврат уменьшает вознаграждение пропорционально возвращённой сумме.';
-    doc.font(FONT_REGULAR).fontSize(7.5).fillColor(COLOR_MUTED).text(footnote, x, y, { width });
-    doc.fillColor(COLOR_TEXT);
+    // The terms in the program's own wording (the version in force at the period's end), so the reader of a
+    // statement sees the rules its figures follow — a link program's first order, its guarantee, its levels.
+    if (statement.program) {
+      const terms = statement.program.terms.map((line) => `• ${line}`).join('\n');
+      const heading = `Условия программы: ${statement.program.title}`;
+      const height =
+        doc.font(FONT_BOLD).fontSize(8).heightOfString(heading, { width }) +
+        doc.font(FONT_REGULAR).fontSize(7.5).heightOfString(terms, { width });
+      if (y + height + 8 > contentBottom(doc)) {
+        doc.addPage();
+        y = doc.page.margins.top;
+      }
+      doc.font(FONT_BOLD).fontSize(8).fillColor(COLOR_MUTED).text(heading, x, y, { width });
+      y += doc.heightOfString(heading, { width }) + 2;
+      doc.font(FONT_REGULAR).fontSize(7.5).text(terms, x, y, { width });
+      doc.fillColor(COLOR_TEXT);
+    }
 
     numberPages(doc, (page, total) => `${statement.partner.name} · ${title} · страница ${page} из ${total}`);
   });
