@@ -80,7 +80,8 @@ export async function insertFirstVersion(
  * Everything the evaluation of one payment needs from the rest of the books, in one round trip: the partner
  * (the one named, or the one whose pin earns on that date), its rate override in force, its level measure
  * (paid, not fully refunded orders it earned on before), and how many payments the client made before.
- * This is the engine's read model; it only reads the tables other domains write.
+ * This is the engine's read model; it only reads the tables other domains write. The query is the PL/pgSQL
+ * function of migration 016, which keeps its plan per connection (planning cost more than running it).
  */
 export async function evaluationFacts(
   db: Db,
@@ -111,26 +112,8 @@ export async function evaluationFacts(
     level_measure: number;
     client_paid_before: number;
   }>`
-    WITH pin AS (
-      SELECT partner_id, valid_from FROM pins
-      WHERE client_account_id = ${q.clientAccountId} AND status IN ('pinned', 'attributed', 'released', 'transferred')
-        AND valid_from <= ${q.at} AND (valid_to IS NULL OR valid_to > ${q.at})
-      ORDER BY valid_from DESC LIMIT 1
-    ), who AS (
-      SELECT p.*, (SELECT valid_from FROM pin WHERE pin.partner_id = p.id) AS since FROM partners p
-      WHERE p.id = coalesce(${q.partnerId ?? null}::text, (SELECT partner_id FROM pin))
-    )
-    SELECT who.id AS partner_id, who.kind, who.status, who.contract_signed_at, who.account_id,
-           who.contacts->>'email' AS email, who.contacts->>'phone' AS phone, who.since,
-           (SELECT rate_bps FROM rate_schedules r
-             WHERE r.partner_id = who.id AND r.channel = ${q.channel} AND r.effective_from <= ${q.at}
-             ORDER BY r.effective_from DESC LIMIT 1) AS override_bps,
-           CASE WHEN ${need.level} THEN (SELECT count(*)::int FROM commissions c
-             WHERE c.partner_id = who.id AND c.accrued_at < ${q.at}
-               AND c.reversed_minor < c.commission_minor) ELSE 0 END AS level_measure,
-           CASE WHEN ${need.clientHistory} THEN (SELECT count(*)::int FROM payments pay
-             WHERE pay.client_account_id = ${q.clientAccountId} AND pay.paid_at < ${q.at}) ELSE 0 END AS client_paid_before
-    FROM (SELECT 1) one LEFT JOIN who ON true
+    SELECT * FROM program_evaluation_facts(${q.clientAccountId}, ${q.partnerId ?? null}::text, ${q.channel},
+                                           ${q.at}, ${need.level}, ${need.clientHistory})
   `.execute(db);
   const r = rows[0]!;
   const partner: EvaluationPartner | null =

@@ -10,6 +10,7 @@ import * as m011 from './011_commission_program';
 import * as m012 from './012_link_attribution';
 import * as m013 from './013_payout_policy_in_program';
 import * as m015 from './015_partner_orders';
+import * as m016 from './016_evaluation_facts';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '012_link_attribution': m012,
   '013_payout_policy_in_program': m013,
   '015_partner_orders': m015,
+  '016_evaluation_facts': m016,
 };
