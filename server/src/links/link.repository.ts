@@ -67,33 +67,16 @@ export interface ClickInput {
  * decided on its own: the click is inserted only when the program in force at its time attributes by link, the
  * code exists and its partner is not blocked (a blocked partner's clicks must not take an order from an earlier
  * partner's click). Results come back in the input's order; `attribution` is null when no program is stored yet
- * (the caller seeds the preset and retries).
+ * (the caller seeds the preset and retries). The statement is the PL/pgSQL function of migration 017, which
+ * keeps its plan per connection.
  */
 export async function recordClicks(
   db: Db,
   clicks: ClickInput[],
 ): Promise<Array<{ attribution: Attribution | null; linkExists: boolean }>> {
   const { rows } = await sql<{ n: string; attribution: Attribution | null; link_exists: boolean }>`
-    WITH input AS (
-      SELECT * FROM unnest(${clicks.map((c) => c.code)}::text[], ${clicks.map((c) => c.visitorId)}::text[],
-                           ${clicks.map((c) => c.at.toISOString())}::timestamptz[])
-        WITH ORDINALITY AS i(code, visitor_id, at, n)
-    ), resolved AS (
-      SELECT i.n, i.code, i.visitor_id, i.at, l.partner_id, p.status, program.attribution
-        FROM input i
-        LEFT JOIN partner_links l ON l.code = i.code
-        LEFT JOIN partners p ON p.id = l.partner_id
-        LEFT JOIN LATERAL (
-          SELECT document->'attribution' AS attribution FROM program_versions
-           WHERE effective_from <= i.at ORDER BY effective_from DESC, version DESC LIMIT 1
-        ) program ON true
-    ), ins AS (
-      INSERT INTO link_clicks (link_code, partner_id, visitor_id, clicked_at)
-      SELECT code, partner_id, visitor_id, at FROM resolved
-       WHERE attribution->>'via' = 'link' AND partner_id IS NOT NULL AND status <> 'blocked'
-       ORDER BY n
-    )
-    SELECT n, attribution, partner_id IS NOT NULL AS link_exists FROM resolved ORDER BY n
+    SELECT * FROM record_link_clicks(${clicks.map((c) => c.code)}::text[], ${clicks.map((c) => c.visitorId)}::text[],
+                                     ${clicks.map((c) => c.at.toISOString())}::timestamptz[])
   `.execute(db);
   return rows.map((r) => ({ attribution: r.attribution, linkExists: r.link_exists }));
 }

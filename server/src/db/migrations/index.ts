@@ -11,6 +11,7 @@ import * as m012 from './012_link_attribution';
 import * as m013 from './013_payout_policy_in_program';
 import * as m015 from './015_partner_orders';
 import * as m016 from './016_evaluation_facts';
+import * as m017 from './017_record_link_clicks';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '013_payout_policy_in_program': m013,
   '015_partner_orders': m015,
   '016_evaluation_facts': m016,
+  '017_record_link_clicks': m017,
 };
