@@ -135,6 +135,32 @@ test('cloudlessons: terms and level, a copied link, a click and two orders in th
   await screenshot(page, 'partner-orders');
 });
 
+test('where the page may not use the Clipboard API, the copy button still copies the link', async () => {
+  const { page } = sessions.current();
+  // As in an embedding that refuses the API: writeText rejects. The real fallback (a selected textarea and
+  // execCommand) fires the browser's own copy event, whose selection is what lands on the clipboard.
+  await page.addInitScript(() => {
+    const copied: string[] = [];
+    (window as unknown as { copied: string[] }).copied = copied;
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText: () => Promise.reject(new DOMException('Refused', 'NotAllowedError')) },
+    });
+    document.addEventListener('copy', () => copied.push(String(document.getSelection())));
+  });
+  const root = await openProgram(page);
+  const row = root.locator('[data-section="links"] tr[data-link]');
+  await row.waitFor();
+  const url = (await row.locator('code').textContent())!;
+  await row.getByRole('button', { name: 'Скопировать' }).click();
+  await row.getByText('Скопировано').waitFor();
+  await expect(page.evaluate(() => (window as unknown as { copied: string[] }).copied)).resolves.toEqual([
+    url,
+  ]);
+  // The helper textarea is gone again.
+  await expect(page.locator('textarea').count()).resolves.toBe(0);
+});
+
 test('leadsender: the program tab shows 40 % and no links section', async () => {
   await usePreset('leadsender');
   const root = await openProgram(sessions.current().page);
