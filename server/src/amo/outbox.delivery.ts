@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { loggableError } from '../logger';
+import { findPartnerById } from '../partners/partner.service';
+import { findPin, listClientPinsWithPartner } from '../pins/pin.service';
+import { findQuestionForTask } from '../questions/question.service';
 import type { AmoApi } from './amo.client';
 import {
   AmoApiError,
@@ -433,20 +436,7 @@ export class OutboxDelivery {
 
 /** The client's pins, read now: who holds it, who held it before, its subdomain. */
 async function loadClientStates(db: Db, clients: number[]): Promise<Map<number, ClientState>> {
-  const rows = await db
-    .selectFrom('pins')
-    .innerJoin('partners', 'partners.id', 'pins.partner_id')
-    .select([
-      'pins.client_account_id',
-      'pins.client_subdomain',
-      'pins.status',
-      'pins.partner_id',
-      'pins.valid_from',
-      'partners.name as partner_name',
-    ])
-    .where('pins.client_account_id', 'in', clients.map(BigInt))
-    .orderBy('pins.created_at')
-    .execute();
+  const rows = await listClientPinsWithPartner(db, clients);
   const states = new Map<number, ClientState>();
   for (const client of clients) {
     const pins = rows.filter((r) => Number(r.client_account_id) === client);
@@ -465,13 +455,9 @@ async function loadClientStates(db: Db, clients: number[]): Promise<Map<number, 
 /** The note text for a vendor_company.sync row; null when its pin is gone. */
 async function noteForRow(db: Db, row: repo.OutboxRow): Promise<string | null> {
   const pinId = String(row.payload.pinId ?? '');
-  const pin = await db.selectFrom('pins').selectAll().where('id', '=', pinId).executeTakeFirst();
+  const pin = await findPin(db, pinId);
   if (!pin) return null;
-  const partner = await db
-    .selectFrom('partners')
-    .select(['id', 'name'])
-    .where('id', '=', pin.partner_id)
-    .executeTakeFirst();
+  const partner = await findPartnerById(db, pin.partner_id);
   if (!partner) return null;
   const status = String(row.payload.status);
   let event: PinNoteEvent =
@@ -480,13 +466,8 @@ async function noteForRow(db: Db, row: repo.OutboxRow): Promise<string | null> {
   if (status === 'recreate') event = 'recreated';
   else if (event === 'pinned' && pin.transferred_from_pin_id) {
     event = 'transferred_in';
-    const from = await db
-      .selectFrom('pins')
-      .innerJoin('partners', 'partners.id', 'pins.partner_id')
-      .select('partners.name')
-      .where('pins.id', '=', pin.transferred_from_pin_id)
-      .executeTakeFirst();
-    previousPartnerName = from?.name ?? null;
+    const from = await findPin(db, pin.transferred_from_pin_id);
+    previousPartnerName = from ? ((await findPartnerById(db, from.partner_id))?.name ?? null) : null;
   }
   const at =
     event === 'released'
@@ -512,18 +493,7 @@ async function taskForRow(
 ): Promise<({ request_id: string } & Record<string, unknown>) | { skip: string }> {
   const nowSec = Math.floor(Date.now() / 1000);
   if (row.kind === 'partner_task.question') {
-    const question = await db
-      .selectFrom('questions')
-      .innerJoin('pins', 'pins.id', 'questions.pin_id')
-      .select([
-        'questions.id',
-        'questions.text',
-        'questions.client_account_id',
-        'questions.answered_at',
-        'pins.client_subdomain',
-      ])
-      .where('questions.id', '=', String(row.payload.questionId ?? ''))
-      .executeTakeFirst();
+    const question = await findQuestionForTask(db, String(row.payload.questionId ?? ''));
     if (!question) return { skip: 'question_missing' };
     if (question.answered_at) return { skip: 'answered_before_delivery' };
     return {
@@ -542,13 +512,7 @@ async function taskForRow(
   const periodEnd = new Date(String(row.payload.periodEnd));
   if (Number.isNaN(periodEnd.getTime())) return { skip: 'bad_payload' };
   const clientAccountId = Number(row.payload.clientAccountId);
-  const pin = row.payload.pinId
-    ? await db
-        .selectFrom('pins')
-        .select('client_subdomain')
-        .where('id', '=', String(row.payload.pinId))
-        .executeTakeFirst()
-    : undefined;
+  const pin = row.payload.pinId ? await findPin(db, String(row.payload.pinId)) : undefined;
   return {
     request_id: String(row.id),
     text: renewalTaskText({

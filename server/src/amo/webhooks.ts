@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit';
 import type { Config } from '../config';
 import type { Db, Tx } from '../db/pool';
-import { enqueue } from '../outbox/outbox';
+import { queueVendorCompanyRecreate } from '../pins/pin.service';
 import type { AmoApi } from './amo.client';
 import { AmoError } from './amo.errors';
 import { backoffMs } from './amo.rules';
@@ -91,32 +91,19 @@ async function handleCompanyEvent(
     directory.invalidate(client);
     await db.transaction().execute(async (trx) => {
       await repo.setVendorCompany(trx, client, null);
-      const holder = await trx
-        .selectFrom('pins')
-        .select(['id', 'status'])
-        .where('client_account_id', '=', BigInt(client))
-        .where('status', 'in', ['pinned', 'attributed'])
-        .executeTakeFirst();
-      if (holder) {
-        await enqueue(trx, {
-          kind: 'vendor_company.sync',
-          targetAccountId: vendor,
-          dedupeKey: `vendor_company:recreate:${client}:${event.companyId}`,
-          payload: { pinId: holder.id, clientAccountId: client, status: 'recreate' },
-        });
-      }
+      const recreated = await queueVendorCompanyRecreate(trx, client, event.companyId, vendor);
       await repo.raiseAlert(trx, {
         accountId: vendor,
         kind: 'company_deleted',
-        message: holder
+        message: recreated
           ? `The company ${event.companyId} of pinned client ${client} was deleted in amoCRM; it is being created again.`
           : `The company ${event.companyId} of client ${client} was deleted in amoCRM; the client has no active pin, so it is not re-created.`,
-        details: { clientAccountId: client, companyId: event.companyId, recreated: holder !== undefined },
+        details: { clientAccountId: client, companyId: event.companyId, recreated },
         dedupeKey: `company_deleted:${event.companyId}`,
       });
       await auditCompany(trx, vendor, 'amo.company_deleted', event.companyId, {
         clientAccountId: client,
-        recreated: holder !== undefined,
+        recreated,
         webhookEventId: String(eventId),
       });
     });

@@ -313,3 +313,62 @@ export async function partnerOrderTotals(db: Db, partnerId: string, currency: st
       FROM commissions WHERE partner_id = ${partnerId}`.execute(db);
   return rows[0]!;
 }
+
+/**
+ * The renewal reminders' read model: every client whose paid period (the latest `period_end` of its payments
+ * not refunded in full) ends in (asOf, horizon], with the pin that earns on it, its partner's account (not a
+ * blocked partner) and the product of the payment that paid that period.
+ */
+export async function clientsDueForRenewal(
+  db: Db,
+  asOf: Date,
+  horizon: Date,
+): Promise<
+  Array<{
+    clientAccountId: number;
+    periodEnd: Date;
+    pinId: string;
+    partnerAccountId: number;
+    productCode: string | null;
+  }>
+> {
+  const rows = await db
+    .with('periods', (qb) =>
+      qb
+        .selectFrom('payments')
+        .select(['client_account_id', sql<Date>`max(period_end)`.as('period_end')])
+        .where('period_end', 'is not', null)
+        .where(sql<boolean>`refunded_minor < gross_minor`)
+        .groupBy('client_account_id'),
+    )
+    .selectFrom('periods')
+    .innerJoin('pins', 'pins.client_account_id', 'periods.client_account_id')
+    .innerJoin('partners', 'partners.id', 'pins.partner_id')
+    .select([
+      'periods.client_account_id',
+      'periods.period_end',
+      'pins.id as pin_id',
+      'partners.account_id as partner_account_id',
+      (eb) =>
+        eb
+          .selectFrom('payments')
+          .select('product_code')
+          .whereRef('payments.client_account_id', '=', 'periods.client_account_id')
+          .whereRef('payments.period_end', '=', 'periods.period_end')
+          .orderBy('paid_at', 'desc')
+          .limit(1)
+          .as('product_code'),
+    ])
+    .where('pins.status', 'in', ['pinned', 'attributed'])
+    .where('partners.status', '!=', 'blocked')
+    .where('periods.period_end', '>', asOf)
+    .where('periods.period_end', '<=', horizon)
+    .execute();
+  return rows.map((r) => ({
+    clientAccountId: Number(r.client_account_id),
+    periodEnd: r.period_end,
+    pinId: r.pin_id,
+    partnerAccountId: Number(r.partner_account_id),
+    productCode: r.product_code ?? null,
+  }));
+}

@@ -18,6 +18,9 @@ import {
 import { termsInWords } from '../programs/program.words';
 import type { PaymentBody, PaymentResult } from './commission';
 import * as repo from './commission.repository';
+
+// The door for the amoCRM renewal reminders: the clients whose paid period ends soon.
+export { clientsDueForRenewal } from './commission.repository';
 import { calculationInWords, oneCommission, reversalFor, withinGuarantee } from './commission.rules';
 
 // The commissions domain's door for the statement's lines (certificates read them).

@@ -4,13 +4,14 @@ export type OutboxKind = 'vendor_company.sync' | 'partner_task.question' | 'part
 
 /**
  * Records an amoCRM side effect in the caller's transaction. Delivery happens after commit, by a job;
- * the dedupe key makes a second write of the same effect (a retried request) a no-op.
+ * the dedupe key makes a second write of the same effect (a retried request) a no-op. True when this call
+ * recorded it, false when the effect was recorded before.
  */
 export async function enqueue(
   db: Db,
   item: { kind: OutboxKind; targetAccountId: number; dedupeKey: string; payload: Record<string, unknown> },
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const [result] = await db
     .insertInto('outbox')
     .values({
       kind: item.kind,
@@ -20,4 +21,5 @@ export async function enqueue(
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .execute();
+  return (result?.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }

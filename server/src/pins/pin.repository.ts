@@ -59,6 +59,24 @@ export async function findPin(db: Db, id: string): Promise<PinRow | undefined> {
   return db.selectFrom('pins').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Every pin of these clients with its partner's name, oldest first: what the vendor's company shows. */
+export async function listClientPinsWithPartner(db: Db, clientAccountIds: number[]) {
+  return db
+    .selectFrom('pins')
+    .innerJoin('partners', 'partners.id', 'pins.partner_id')
+    .select([
+      'pins.client_account_id',
+      'pins.client_subdomain',
+      'pins.status',
+      'pins.partner_id',
+      'pins.valid_from',
+      'partners.name as partner_name',
+    ])
+    .where('pins.client_account_id', 'in', clientAccountIds.map(BigInt))
+    .orderBy('pins.created_at')
+    .execute();
+}
+
 export async function lockPin(trx: Tx, id: string): Promise<PinRow | undefined> {
   return trx.selectFrom('pins').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }

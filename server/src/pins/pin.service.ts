@@ -22,12 +22,14 @@ import {
 import { vendorKnowledge, type VendorCrmDirectory } from './vendor-knowledge';
 
 // The pins domain's door for other domains' reads: a holding pin, a pin, the pin earning on a date, the
-// pending checks; and the vendor's list of known client accounts, which a payment extends.
+// pending checks, the clients' pin histories (the vendor's companies); and the vendor's list of known client
+// accounts, which a payment extends.
 export {
   addKnownAccounts,
   findEarningPinOn,
   findHoldingPin,
   findPin,
+  listClientPinsWithPartner,
   listPendingChecks,
   lockHoldingPin,
   type PinRow,
@@ -77,6 +79,27 @@ export async function queueVendorCompanyResync(
     targetAccountId: vendorAccountId,
     dedupeKey: `vendor_company:resync:${clientAccountId}:${Date.now()}`,
     payload: { pinId: pin.id, clientAccountId, status: 'resync' },
+  });
+  return true;
+}
+
+/**
+ * The vendor's company of a client was deleted in amoCRM (confirmed there): while a pin earns on the client,
+ * queue writing the company again. False when no pin earns on it (nothing to recreate).
+ */
+export async function queueVendorCompanyRecreate(
+  trx: Tx,
+  clientAccountId: number,
+  deletedCompanyId: number,
+  vendorAccountId: number,
+): Promise<boolean> {
+  const holder = await repo.findHoldingPin(trx, clientAccountId);
+  if (!holder || !EARNING_STATUSES.includes(holder.status)) return false;
+  await enqueue(trx, {
+    kind: 'vendor_company.sync',
+    targetAccountId: vendorAccountId,
+    dedupeKey: `vendor_company:recreate:${clientAccountId}:${deletedCompanyId}`,
+    payload: { pinId: holder.id, clientAccountId, status: 'recreate' },
   });
   return true;
 }

@@ -49,3 +49,19 @@ export async function markAnswered(db: Db, id: string, userId: number): Promise<
     .returningAll()
     .executeTakeFirst();
 }
+
+/** A question as its partner task shows it: the text, the client, whether it was answered, the subdomain. */
+export async function findQuestionForTask(db: Db, id: string) {
+  return db
+    .selectFrom('questions')
+    .innerJoin('pins', 'pins.id', 'questions.pin_id')
+    .select([
+      'questions.id',
+      'questions.text',
+      'questions.client_account_id',
+      'questions.answered_at',
+      'pins.client_subdomain',
+    ])
+    .where('questions.id', '=', id)
+    .executeTakeFirst();
+}

@@ -8,6 +8,9 @@ import { findHoldingPin } from '../pins/pin.service';
 import { staffView } from '../pins/pin.rules';
 import * as repo from './question.repository';
 
+// The door for the amoCRM delivery of a question's partner task.
+export { findQuestionForTask } from './question.repository';
+
 /**
  * Rule 13: support routes a pinned client's setup question to its partner — a row in the partner's inbox,
  * and a task in the partner's amoCRM delivered by the outbox after commit (without an amoCRM connection the
