@@ -45,7 +45,11 @@ export async function startServer(
 
   const context: AppContext = { config, db: handle.db, log };
   // The vendor's amoCRM answers "does the vendor already know this client?" for pinning.
-  const amo = createAmoIntegration(context, { vendorConnectionRequired: config.env === 'production' });
+  // The throttle is shared through PostgreSQL, so any number of server processes keep amoCRM's limit together.
+  const amo = createAmoIntegration(context, {
+    vendorConnectionRequired: config.env === 'production',
+    sharedThrottle: true,
+  });
   context.vendorCrm = amo.vendorDirectory;
   // The widget host page hands the integration secret to a local browser: only when asked for (DEV_HOST_PAGE=1,
   // which loadConfig refuses in production and next to real secrets), and never in production.

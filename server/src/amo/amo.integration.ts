@@ -11,6 +11,7 @@ import * as repo from './amo.repository';
 import { AmoTokens } from './amo.tokens';
 import { OutboxDelivery, type DeliveryOptions } from './outbox.delivery';
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter';
+import { SharedRateLimiter } from './shared-rate-limiter';
 import { enqueueRenewalReminders } from './renewals';
 import { AmoVendorDirectory, decidePendingChecks, VendorCompanyField } from './vendor-directory';
 import { processWebhooks } from './webhooks';
@@ -47,6 +48,11 @@ export interface AmoIntegrationOptions {
   leaseMs?: number;
   /** Names this process in leases. */
   workerName?: string;
+  /**
+   * Share amoCRM's per-account limit with every other process on this database (`SharedRateLimiter`). The
+   * server always does; tests that drive the throttle with their own clock keep it per process.
+   */
+  sharedThrottle?: boolean;
 }
 
 /**
@@ -77,7 +83,8 @@ export class AmoIntegration {
     this.log = context.log.child({ component: 'amocrm' });
     this.owner = options.workerName ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.leaseMs = options.leaseMs ?? 120_000;
-    this.limiter = new RateLimiter({ limit: 7, windowMs: 1000, safetyMs: 150, ...options.rate });
+    const rate = { limit: 7, windowMs: 1000, safetyMs: 150, ...options.rate };
+    this.limiter = options.sharedThrottle ? new SharedRateLimiter(db, rate, this.log) : new RateLimiter(rate);
     const apiOptions: AmoApiOptions = {
       maxServerRetries: 3,
       serverBackoff: { baseMs: 500, capMs: 8_000 },

@@ -667,3 +667,35 @@ export async function pruneWebhookEvents(db: Db, keepDays: number): Promise<numb
     .execute();
   return rows.length;
 }
+
+// --- the shared throttle (migration 018) --------------------------------------------------------------------
+
+/** Takes a slot of `key`'s window for every process: its time when taken, else the milliseconds to wait first. */
+export async function takeRateSlot(
+  db: Db,
+  key: string,
+  limit: number,
+  windowMs: number,
+): Promise<{ grantedAt: string } | { waitMs: number }> {
+  // The grant's time as text: a JavaScript Date would drop its microseconds, and finishing the slot must find
+  // exactly that element of the window.
+  const { rows } = await sql<{ wait_ms: number; granted_at: string | null }>`
+    SELECT wait_ms, granted_at::text AS granted_at FROM amo_take_slot(${key}, ${limit}, ${windowMs})`.execute(
+    db,
+  );
+  const row = rows[0]!;
+  return row.granted_at ? { grantedAt: row.granted_at } : { waitMs: row.wait_ms };
+}
+
+/** The slot's request was answered: it counts from now. */
+export async function finishRateSlot(db: Db, key: string, grantedAt: string): Promise<void> {
+  await sql`SELECT amo_finish_slot(${key}, ${grantedAt}::timestamptz)`.execute(db);
+}
+
+export async function recordRateSlot(db: Db, key: string, limit: number): Promise<void> {
+  await sql`SELECT amo_record_slot(${key}, ${limit})`.execute(db);
+}
+
+export async function pauseRateKey(db: Db, key: string, ms: number): Promise<void> {
+  await sql`SELECT amo_pause_key(${key}, ${Math.ceil(ms)})`.execute(db);
+}

@@ -47,9 +47,8 @@ interface KeyState {
  * for a pin answer) go before background deliveries. A 429 pauses the whole key, not just the caller that got
  * it, so no queued request runs into the same wall.
  *
- * The limit holds per process. Several API or worker processes acting in one account would each allow the
- * full rate: run one worker process per deployment (API processes only make the interactive look-ups), or
- * lower `limit` accordingly — see docs/AMOCRM.md.
+ * The limit holds per process; `SharedRateLimiter` adds the window shared by every process on the database,
+ * which the server always uses.
  */
 export class RateLimiter {
   private readonly keys = new Map<string, KeyState>();

@@ -19,6 +19,8 @@ interface WorkerSettings {
   encryptionKey: string;
   leaseMs: number;
   name: string;
+  /** The throttle shared through PostgreSQL, as the server runs it (default: per process). */
+  sharedThrottle?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     { config, db: handle.db, log },
     {
       workerName: s.name,
+      sharedThrottle: s.sharedThrottle ?? false,
       leaseMs: s.leaseMs,
       api: { serverBackoff: { baseMs: 20, capMs: 100 }, requestTimeoutMs: 5_000 },
       delivery: { leaseMs: s.leaseMs, backoff: { baseMs: 200, capMs: 1_000 } },

@@ -12,6 +12,7 @@ import * as m013 from './013_payout_policy_in_program';
 import * as m015 from './015_partner_orders';
 import * as m016 from './016_evaluation_facts';
 import * as m017 from './017_record_link_clicks';
+import * as m018 from './018_amo_rate_windows';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '015_partner_orders': m015,
   '016_evaluation_facts': m016,
   '017_record_link_clicks': m017,
+  '018_amo_rate_windows': m018,
 };
