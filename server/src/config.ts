@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PRESET, PRESET_NAMES, type PresetName } from './programs/program';
@@ -46,6 +47,8 @@ export interface Config {
   logLevel: string;
   /** The preset stored as the program on a database that has none yet (`PROGRAM_PRESET`, default leadsender). */
   programPreset?: PresetName;
+  /** Server processes `npm start` runs on this machine (`WEB_CONCURRENCY`, default: the cores). */
+  webConcurrency?: number;
 }
 
 const positiveInt = z.coerce.number().int().positive();
@@ -93,6 +96,9 @@ const EnvSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   PROGRAM_PRESET: z.enum(PRESET_NAMES).default(DEFAULT_PRESET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Each process holds a pool of 10 connections and agenda's: 16 processes stay under PostgreSQL's default
+  // max_connections of 100 with room for the operator.
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(16).optional(),
 });
 
 export class ConfigError extends Error {}
@@ -196,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       programPreset: e.PROGRAM_PRESET,
       logLevel: e.LOG_LEVEL,
       devHostPage: e.DEV_HOST_PAGE,
+      webConcurrency: e.WEB_CONCURRENCY ?? Math.min(16, os.availableParallelism()),
     },
   };
 }

@@ -1,12 +1,17 @@
-import { ConfigError, loadConfig } from './config';
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
+import { startPrimary, startWorker } from './cluster';
+import { ConfigError, loadConfig } from './config';
 import path from 'node:path';
 import { startBanner } from './banner';
 import { EmbeddedPostgresError } from './db/embedded';
 import { createLogger } from './logger';
 import { repoRoot, startServer } from './server';
 
-/** `npm start`: validate configuration, start the server, stop cleanly on SIGINT/SIGTERM. */
+/**
+ * `npm start`: validate configuration, start the server — one process, or with WEB_CONCURRENCY above 1 a
+ * primary and that many server processes (cluster.ts) — and stop cleanly on SIGINT/SIGTERM.
+ */
 async function main(): Promise<void> {
   let loaded;
   try {
@@ -20,9 +25,16 @@ async function main(): Promise<void> {
   }
   const { config, warnings } = loaded;
   const log = createLogger({ level: config.logLevel });
+  const workers = config.webConcurrency ?? 1;
+  if (cluster.isWorker) {
+    // The primary said everything once: a worker serves, and stops when told (or with the terminal's Ctrl+C).
+    const running = await startWorker(config, log);
+    stopOnSignal(log, () => running.stop());
+    return;
+  }
   for (const warning of warnings) log.warn(warning);
 
-  const running = await startServer(config, log);
+  const running = workers > 1 ? await startPrimary(config, log, workers) : await startServer(config, log);
   if (process.stdout.isTTY) {
     process.stdout.write(startBanner(config, running.url, widgetBuiltFor()).join('\n') + '\n');
   } else {
@@ -39,12 +51,18 @@ async function main(): Promise<void> {
     );
   }
 
+  // The orderly stop: HTTP first, then background jobs, then the pool, then PostgreSQL. If the process dies any
+  // other way, startEmbeddedPostgres's exit hook stops PostgreSQL, and after kill -9 the next start does.
+  stopOnSignal(log, () => running.stop());
+}
+
+function stopOnSignal(log: ReturnType<typeof createLogger>, stop: () => Promise<void>): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const onSignal = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    running.stop().then(
+    stop().then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'error while stopping');
@@ -52,10 +70,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  // The orderly stop: HTTP first, then background jobs, then the pool, then PostgreSQL. If the process dies any
-  // other way, startEmbeddedPostgres's exit hook stops PostgreSQL, and after kill -9 the next start does.
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
 
 /** The PUBLIC_URL the widget archive was built with (webpack.config.js writes it next to dist/widget). */
