@@ -1,4 +1,5 @@
 // Setup steps the API and browser tests share, made as their callers make them: real requests to the app.
+import { sql } from 'kysely';
 import type { TestApp } from './app';
 import { soleProprietor } from './fixtures';
 
@@ -30,4 +31,12 @@ export async function pinClient(app: TestApp, partnerAccountId: number, clientAc
   });
   expect(res.body.status).toBe('pinned');
   return res.body;
+}
+
+/**
+ * Pins earn from the moment they are made; this one is dated 90 days back so that payments "made weeks
+ * ago" (to get past the hold period) fall inside its earning period.
+ */
+export async function backdatePin(app: TestApp, pinId: string): Promise<void> {
+  await sql`UPDATE pins SET valid_from = now() - interval '90 days' WHERE id = ${pinId}`.execute(app.db.db);
 }
