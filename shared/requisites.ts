@@ -227,24 +227,32 @@ export function validateKpp(value: string): RequisiteResult {
   return null;
 }
 
-/** ОГРН of a legal entity: 13 digits; the last is (first 12 as a number mod 11) mod 10. */
-export function validateOgrn(value: string): RequisiteResult {
-  const formatError = checkDigitString('ogrn', value, 13);
+/**
+ * ОГРН and ОГРНИП share one rule: `length` digits, the last of which is (all the others as a number mod
+ * `modulus`) mod 10.
+ */
+function validateRegistrationNumber(
+  kind: 'ogrn' | 'ogrnip',
+  value: string,
+  length: number,
+  modulus: number,
+): RequisiteResult {
+  const formatError = checkDigitString(kind, value, length);
   if (formatError) return formatError;
-  if (decimalRemainder(value.slice(0, 12), 11) % 10 !== digitAt(value, 12)) {
-    return requisiteError('ogrn', 'ogrn_checksum', 'неверная контрольная цифра', 'wrong check digit');
+  if (decimalRemainder(value.slice(0, length - 1), modulus) % 10 !== digitAt(value, length - 1)) {
+    return requisiteError(kind, `${kind}_checksum`, 'неверная контрольная цифра', 'wrong check digit');
   }
   return null;
 }
 
+/** ОГРН of a legal entity: 13 digits; the last is (first 12 as a number mod 11) mod 10. */
+export function validateOgrn(value: string): RequisiteResult {
+  return validateRegistrationNumber('ogrn', value, 13, 11);
+}
+
 /** ОГРНИП of a sole proprietor: 15 digits; the last is (first 14 as a number mod 13) mod 10. */
 export function validateOgrnip(value: string): RequisiteResult {
-  const formatError = checkDigitString('ogrnip', value, 15);
-  if (formatError) return formatError;
-  if (decimalRemainder(value.slice(0, 14), 13) % 10 !== digitAt(value, 14)) {
-    return requisiteError('ogrnip', 'ogrnip_checksum', 'неверная контрольная цифра', 'wrong check digit');
-  }
-  return null;
+  return validateRegistrationNumber('ogrnip', value, 15, 13);
 }
 
 /**
