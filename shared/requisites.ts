@@ -362,6 +362,44 @@ export function validatePassportNumber(value: string): RequisiteResult {
   return checkDigitString('passport_number', value, 6);
 }
 
+/**
+ * The check of a registration's requisite by its API path (`inn`, `bank.bik`, …), as the server makes it:
+ * the ИНН and ОГРН in the form for a legal entity or a person, and an account keyed with an invalid БИК
+ * left to the БИК's own error, so the mistake is reported once. `undefined` for a path that is no
+ * requisite (the name, contacts); `digitsAt` reads a field's value with spaces and dashes removed.
+ */
+export function validateRequisiteAt(
+  path: string,
+  legalEntity: boolean,
+  digitsAt: (path: string) => string,
+): RequisiteResult | undefined {
+  const bik = digitsAt('bank.bik');
+  switch (path) {
+    case 'inn':
+      return (legalEntity ? validateLegalEntityInn : validatePersonInn)(digitsAt(path));
+    case 'kpp':
+      return validateKpp(digitsAt(path));
+    case 'ogrn':
+      return (legalEntity ? validateOgrn : validateOgrnip)(digitsAt(path));
+    case 'passport.series':
+      return validatePassportSeries(digitsAt(path));
+    case 'passport.number':
+      return validatePassportNumber(digitsAt(path));
+    case 'bank.bik':
+      return validateBik(bik);
+    case 'bank.account': {
+      const result = validateBankAccount(digitsAt(path), bik);
+      return result?.code === 'bank_account_bik_invalid' ? null : result;
+    }
+    case 'bank.correspondentAccount': {
+      const result = validateCorrespondentAccount(digitsAt(path), bik);
+      return result?.code === 'correspondent_account_bik_invalid' ? null : result;
+    }
+    default:
+      return undefined;
+  }
+}
+
 const MASKED_PASSPORT_UNKNOWN = '** ** ******';
 
 /**
