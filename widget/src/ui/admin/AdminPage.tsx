@@ -25,7 +25,6 @@ import {
   Section,
   SelectField,
   SubmitRow,
-  TabPanel,
   Tabs,
   TextField,
   useFields,
@@ -404,7 +403,6 @@ function InvoicesTab({ names }: { names: Map<string, string> }) {
 
 export function AdminPage({ userName }: { userName: string | null }) {
   const { t } = useCtx();
-  const [tab, setTab] = useState('check');
   const partners = usePaged<Partner>('/api/v1/admin/partners', { limit: 500 });
   const names = new Map(partners.items.map((p) => [p.id, p.name]));
   const pending = partners.items.filter(
@@ -415,8 +413,6 @@ export function AdminPage({ userName }: { userName: string | null }) {
       <PageHead title={t('admin.title')} userName={userName} />
       <Tabs
         label={t('admin.title')}
-        current={tab}
-        onChange={setTab}
         tabs={[
           { id: 'check', label: t('admin.tab.check') },
           { id: 'partners', label: t('admin.tab.partners'), count: pending },
@@ -427,21 +423,24 @@ export function AdminPage({ userName }: { userName: string | null }) {
           { id: 'program', label: t('prog.tab') },
           { id: 'fraud', label: t('prog.tab_fraud') },
         ]}
-      />
-      <TabPanel id={tab}>
-        {tab === 'check' && (
-          <Section title={t('staff.title')} data-section="admin-check">
-            <ClientCheck initial={null} />
-          </Section>
+      >
+        {(tab) => (
+          <>
+            {tab === 'check' && (
+              <Section title={t('staff.title')} data-section="admin-check">
+                <ClientCheck initial={null} />
+              </Section>
+            )}
+            {tab === 'partners' && <PartnersTab partners={partners} />}
+            {tab === 'requests' && <RequestsTab names={names} />}
+            {tab === 'disputes' && <DisputesTab names={names} />}
+            {tab === 'payouts' && <PayoutsTab names={names} />}
+            {tab === 'invoices' && <InvoicesTab names={names} />}
+            {tab === 'program' && <ProgramTab />}
+            {tab === 'fraud' && <FraudTab names={names} />}
+          </>
         )}
-        {tab === 'partners' && <PartnersTab partners={partners} />}
-        {tab === 'requests' && <RequestsTab names={names} />}
-        {tab === 'disputes' && <DisputesTab names={names} />}
-        {tab === 'payouts' && <PayoutsTab names={names} />}
-        {tab === 'invoices' && <InvoicesTab names={names} />}
-        {tab === 'program' && <ProgramTab />}
-        {tab === 'fraud' && <FraudTab names={names} />}
-      </TabPanel>
+      </Tabs>
     </div>
   );
 }
