@@ -103,6 +103,22 @@ export function fieldErrors(
   return out;
 }
 
+/**
+ * The errors a form shows under its fields: its own checks, made on submit before sending, over the
+ * server's field errors of the last answer (see fieldErrors); `own` are the form's alone. `passes(errors)`
+ * keeps the form's own errors on show and says whether there were none, so the form may be sent.
+ */
+export function useFieldErrors(error: ApiError | null, prefix: string) {
+  const { t, lang } = useCtx();
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const shown: Record<string, string> = { ...fieldErrors(error, lang, t, prefix), ...local };
+  const passes = (errors: Record<string, string>) => {
+    setLocal(errors);
+    return Object.keys(errors).length === 0;
+  };
+  return { shown, own: local, passes };
+}
+
 /** The error items no field on the form shows (so they are listed above the button instead). */
 export function otherErrors(errors: Record<string, string>, shown: string[]): string[] {
   return Object.keys(errors)

@@ -27,6 +27,7 @@ import {
   SubmitRow,
   Tabs,
   TextField,
+  useFieldErrors,
   useFields,
 } from '../kit';
 import { DisputeItem } from '../partner/Inbox';
@@ -147,12 +148,11 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
 }
 
 function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void }) {
-  const { t, lang } = useCtx();
+  const { t } = useCtx();
   const [decision, setDecision] = useState('for_partner');
   const { values, field } = useFields({ reason: '', compensationMinor: '' });
-  const [local, setLocal] = useState<Record<string, string>>({});
   const decide = usePost<Dispute>(`/api/v1/admin/disputes/${dispute.id}/decision`);
-  const shown = { ...fieldErrors(decide.error, lang, t, 'admin.invalid'), ...local };
+  const { shown, passes } = useFieldErrors(decide.error, 'admin.invalid');
   const submit = async () => {
     const errors: Record<string, string> = {};
     const reason = values.reason.trim();
@@ -160,8 +160,7 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
     if (reason.length < 3) errors.reason = t('admin.err.reason');
     const compensationMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
     if (compensationMinor === null) errors.compensationMinor = t('inv.err.amount');
-    setLocal(errors);
-    if (Object.keys(errors).length) return;
+    if (!passes(errors)) return;
     const body: Record<string, unknown> = { decision, reason };
     if (decision === 'for_partner' && compensationMinor) body.compensationMinor = compensationMinor;
     if (await decide.run(body)) onDone();
