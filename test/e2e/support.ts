@@ -86,7 +86,7 @@ export interface E2EFile {
 }
 
 export function e2eFile(setup: (app: TestApp) => Promise<void> = async () => {}): E2EFile {
-  // Each test drives real pages and waits on real rendering; the default 5 s is too tight on a shared box.
+  // A test drives a real browser through several screens and server round trips: far past Jest's 5 s.
   jest.setTimeout(60_000);
   let e2e: E2E | undefined;
   let session: Session | undefined;
@@ -129,8 +129,8 @@ export interface Identity {
 }
 
 /**
- * Opens the running test's page as `who` in `area` (a new amoCRM session), waits for the widget to be loaded and
- * for its first answer from the server (ok or error), and returns the widget's root.
+ * Opens the running test's page as `who` in `area` (a new amoCRM session), waits for the widget to be
+ * loaded and for its first answer from the server (ok or error), and returns the widget's root.
  */
 export async function openWidget(
   e2e: E2EFile,
@@ -183,7 +183,7 @@ export async function screenshot(page: Page, name: string, options: { card?: boo
   }
 }
 
-/** Intl's amounts and percents as the widget shows them: a no-break space between number and unit. */
+/** Text as Intl formats ru-RU amounts and percents, which the widget shows: every space a no-break one. */
 export const nbsp = (s: string) => s.replace(/ /g, '\u00a0');
 
 /** Text with all whitespace (incl. the no-break spaces Intl puts in amounts) collapsed to one space. */
