@@ -8,7 +8,6 @@
  * baseline measured in the same run, because the machine (2 cores) is shared and noisy.
  */
 import { fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -26,6 +25,7 @@ import { createApp } from '../server/src/http/app';
 import type { AppContext } from '../server/src/context';
 import { createLogger } from '../server/src/logger';
 import { allRoutes } from '../server/src/http/routes';
+import { ADMIN_USER_ID, testConfig, VENDOR_ACCOUNT_ID } from '../test/support/config';
 
 /** `BENCH_SCALE=small`: a quick run (fewer rows, shorter phases) to check the benchmarks work. */
 export const SMALL = process.env.BENCH_SCALE === 'small';
@@ -37,8 +37,7 @@ export const ROOT = (() => {
   return dir;
 })();
 
-export const VENDOR_ACCOUNT_ID = 1000001;
-export const ADMIN_USER_ID = 7;
+export { ADMIN_USER_ID, VENDOR_ACCOUNT_ID };
 /** A vendor user who is staff but not admin: the staff look-up reads staff_roles for it, as in production. */
 export const STAFF_USER_ID = 50;
 
@@ -120,26 +119,9 @@ export interface BenchApp {
   close(): Promise<void>;
 }
 
+/** The tests' config (fresh secrets, the same vendor and admin ids) in development mode, with its own data folder. */
 export function benchConfig(): Config {
-  return {
-    env: 'development',
-    port: 0,
-    databaseUrl: undefined,
-    dataDir: path.join(os.tmpdir(), 'amop-bench-data'),
-    amo: {
-      clientId: randomUUID(),
-      clientSecret: randomBytes(32).toString('base64url'),
-      redirectUri: 'https://partners.example.test/amo/oauth/callback',
-      tokenAudience: 'https://partners.example.test',
-      apiOrigin: undefined,
-    },
-    vendorAccountId: VENDOR_ACCOUNT_ID,
-    adminUserIds: [ADMIN_USER_ID],
-    billingApiKey: randomBytes(24).toString('base64url'),
-    encryptionKey: randomBytes(32),
-    publicUrl: 'http://localhost',
-    logLevel: 'info',
-  };
+  return testConfig({ env: 'development', dataDir: path.join(os.tmpdir(), 'amop-bench-data') });
 }
 
 /** Listens on loopback with the same keep-alive as `startServer`. */

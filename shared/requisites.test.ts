@@ -12,6 +12,7 @@ import {
   validatePassportNumber,
   validatePassportSeries,
   validatePersonInn,
+  validateRequisiteAt,
   type RequisiteResult,
 } from './requisites';
 
@@ -331,4 +332,31 @@ describe('robustness', () => {
       );
     },
   );
+});
+
+describe('validateRequisiteAt', () => {
+  const values: Record<string, string> = {
+    inn: '500100732259',
+    ogrn: '304500116000157',
+    'bank.bik': '044525226',
+    'bank.account': '40702810938000000001',
+  };
+  const at = (path: string, legalEntity = false) =>
+    validateRequisiteAt(path, legalEntity, (p) => values[p] ?? '');
+
+  it('checks the ИНН and ОГРН in the form of the kind', () => {
+    expect(at('inn')).toBeNull();
+    expect(codeOf(at('inn', true)!)).toBe('inn_length');
+    expect(at('ogrn')).toBeNull();
+    expect(codeOf(at('ogrn', true)!)).toBe('ogrn_length');
+  });
+
+  it('leaves an account keyed with a bad БИК to the БИК, and knows no other paths', () => {
+    expect(codeOf(validateRequisiteAt('bank.bik', false, () => '123')!)).toBe('bik_length');
+    expect(
+      validateRequisiteAt('bank.account', false, (p) => (p === 'bank.bik' ? '123' : values[p]!)),
+    ).toBeNull();
+    expect(codeOf(at('bank.account')!)).toBe('bank_account_checksum');
+    expect(at('name')).toBeUndefined();
+  });
 });

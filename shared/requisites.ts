@@ -227,24 +227,32 @@ export function validateKpp(value: string): RequisiteResult {
   return null;
 }
 
-/** ОГРН of a legal entity: 13 digits; the last is (first 12 as a number mod 11) mod 10. */
-export function validateOgrn(value: string): RequisiteResult {
-  const formatError = checkDigitString('ogrn', value, 13);
+/**
+ * ОГРН and ОГРНИП share one rule: `length` digits, the last of which is (all the others as a number mod
+ * `modulus`) mod 10.
+ */
+function validateRegistrationNumber(
+  kind: 'ogrn' | 'ogrnip',
+  value: string,
+  length: number,
+  modulus: number,
+): RequisiteResult {
+  const formatError = checkDigitString(kind, value, length);
   if (formatError) return formatError;
-  if (decimalRemainder(value.slice(0, 12), 11) % 10 !== digitAt(value, 12)) {
-    return requisiteError('ogrn', 'ogrn_checksum', 'неверная контрольная цифра', 'wrong check digit');
+  if (decimalRemainder(value.slice(0, length - 1), modulus) % 10 !== digitAt(value, length - 1)) {
+    return requisiteError(kind, `${kind}_checksum`, 'неверная контрольная цифра', 'wrong check digit');
   }
   return null;
 }
 
+/** ОГРН of a legal entity: 13 digits; the last is (first 12 as a number mod 11) mod 10. */
+export function validateOgrn(value: string): RequisiteResult {
+  return validateRegistrationNumber('ogrn', value, 13, 11);
+}
+
 /** ОГРНИП of a sole proprietor: 15 digits; the last is (first 14 as a number mod 13) mod 10. */
 export function validateOgrnip(value: string): RequisiteResult {
-  const formatError = checkDigitString('ogrnip', value, 15);
-  if (formatError) return formatError;
-  if (decimalRemainder(value.slice(0, 14), 13) % 10 !== digitAt(value, 14)) {
-    return requisiteError('ogrnip', 'ogrnip_checksum', 'неверная контрольная цифра', 'wrong check digit');
-  }
-  return null;
+  return validateRegistrationNumber('ogrnip', value, 15, 13);
 }
 
 /**
@@ -352,6 +360,44 @@ export function validatePassportSeries(value: string): RequisiteResult {
 /** Passport number: 6 digits. There is no check digit. */
 export function validatePassportNumber(value: string): RequisiteResult {
   return checkDigitString('passport_number', value, 6);
+}
+
+/**
+ * The check of a registration's requisite by its API path (`inn`, `bank.bik`, …), as the server makes it:
+ * the ИНН and ОГРН in the form for a legal entity or a person, and an account keyed with an invalid БИК
+ * left to the БИК's own error, so the mistake is reported once. `undefined` for a path that is no
+ * requisite (the name, contacts); `digitsAt` reads a field's value with spaces and dashes removed.
+ */
+export function validateRequisiteAt(
+  path: string,
+  legalEntity: boolean,
+  digitsAt: (path: string) => string,
+): RequisiteResult | undefined {
+  const bik = digitsAt('bank.bik');
+  switch (path) {
+    case 'inn':
+      return (legalEntity ? validateLegalEntityInn : validatePersonInn)(digitsAt(path));
+    case 'kpp':
+      return validateKpp(digitsAt(path));
+    case 'ogrn':
+      return (legalEntity ? validateOgrn : validateOgrnip)(digitsAt(path));
+    case 'passport.series':
+      return validatePassportSeries(digitsAt(path));
+    case 'passport.number':
+      return validatePassportNumber(digitsAt(path));
+    case 'bank.bik':
+      return validateBik(bik);
+    case 'bank.account': {
+      const result = validateBankAccount(digitsAt(path), bik);
+      return result?.code === 'bank_account_bik_invalid' ? null : result;
+    }
+    case 'bank.correspondentAccount': {
+      const result = validateCorrespondentAccount(digitsAt(path), bik);
+      return result?.code === 'correspondent_account_bik_invalid' ? null : result;
+    }
+    default:
+      return undefined;
+  }
 }
 
 const MASKED_PASSPORT_UNKNOWN = '** ** ******';

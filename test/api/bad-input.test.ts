@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../support/app';
+import { startTestApp, type CallOptions, type TestApp } from '../support/app';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -26,63 +26,50 @@ const paths = (res: { body: { errors?: Array<{ path: string }> } }) =>
   (res.body.errors ?? []).map((e) => e.path);
 
 describe('bad input gets a clear 4xx problem+json and writes nothing', () => {
-  const token = () => t.partnerToken(61000001);
+  /** A visitor's registration attempt: each case below is refused before anything is written. */
+  const register = (options: Omit<CallOptions, 'token'>) =>
+    t.call('POST', '/api/v1/partner', { token: t.partnerToken(61000001), ...options });
+  const json = (rawBody: string) => ({ rawBody, headers: { 'Content-Type': 'application/json' } });
 
   it('malformed JSON → 400 malformed_json', async () => {
-    const res = await t.call('POST', '/api/v1/partner', {
-      token: token(),
-      rawBody: '{"kind": "individual",',
-      headers: { 'Content-Type': 'application/json' },
-    });
+    const res = await register(json('{"kind": "individual",'));
     await expectProblem(res, 400, 'malformed_json');
   });
 
   it('wrong types → 400 naming each field', async () => {
-    const res = await t.call('POST', '/api/v1/partner', {
-      token: token(),
-      body: { kind: 'individual', name: 42, contacts: 'none' },
-    });
+    const res = await register({ body: { kind: 'individual', name: 42, contacts: 'none' } });
     await expectProblem(res, 400, 'validation_failed');
     expect(paths(res)).toEqual(expect.arrayContaining(['name', 'contacts']));
   });
 
   it('missing fields → 400 naming each field', async () => {
-    const res = await t.call('POST', '/api/v1/partner', { token: token(), body: { kind: 'legal_entity' } });
+    const res = await register({ body: { kind: 'legal_entity' } });
     await expectProblem(res, 400, 'validation_failed');
     expect(paths(res)).toEqual(expect.arrayContaining(['name', 'inn', 'kpp', 'ogrn', 'bank', 'contacts']));
   });
 
   it('an unknown kind → 400 naming kind', async () => {
-    const res = await t.call('POST', '/api/v1/partner', {
-      token: token(),
-      body: { kind: 'pirate', name: 'X', contacts: {} },
-    });
+    const res = await register({ body: { kind: 'pirate', name: 'X', contacts: {} } });
     await expectProblem(res, 400, 'validation_failed');
     expect(paths(res)).toContain('kind');
   });
 
   it('unknown fields → 400 naming them, prototype-pollution keys included', async () => {
-    const res = await t.call('POST', '/api/v1/partner', {
-      token: token(),
-      rawBody: '{"kind":"individual","name":"Иван","contacts":{},"isAdmin":true,"__proto__":{"polluted":1}}',
-      headers: { 'Content-Type': 'application/json' },
-    });
+    const res = await register(
+      json('{"kind":"individual","name":"Иван","contacts":{},"isAdmin":true,"__proto__":{"polluted":1}}'),
+    );
     await expectProblem(res, 400, 'validation_failed');
     expect(paths(res)).toEqual(expect.arrayContaining(['isAdmin', '__proto__']));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('an oversized body → 413 payload_too_large', async () => {
-    const res = await t.call('POST', '/api/v1/partner', {
-      token: token(),
-      body: { kind: 'individual', name: 'x'.repeat(1024 * 1024), contacts: {} },
-    });
+    const res = await register({ body: { kind: 'individual', name: 'x'.repeat(1024 * 1024), contacts: {} } });
     await expectProblem(res, 413, 'payload_too_large');
   });
 
   it('a body that is not JSON → 415', async () => {
-    const res = await t.call('POST', '/api/v1/partner', {
-      token: token(),
+    const res = await register({
       rawBody: 'kind=individual',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
@@ -90,20 +77,13 @@ describe('bad input gets a clear 4xx problem+json and writes nothing', () => {
   });
 
   it('a NUL character in text → 400, not a database error', async () => {
-    const res = await t.call('POST', '/api/v1/partner', {
-      token: token(),
-      body: { kind: 'individual', name: 'Ива\u0000н', contacts: {} },
-    });
+    const res = await register({ body: { kind: 'individual', name: 'Ива\u0000н', contacts: {} } });
     await expectProblem(res, 400, 'validation_failed');
   });
 
   it('a JSON array, null or a string instead of an object → 400', async () => {
     for (const raw of ['[]', 'null', '"text"', '123']) {
-      const res = await t.call('POST', '/api/v1/partner', {
-        token: token(),
-        rawBody: raw,
-        headers: { 'Content-Type': 'application/json' },
-      });
+      const res = await register(json(raw));
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
     }

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { winningClick } from '../../server/src/links/link.repository';
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, TEST_BANK } from '../support/fixtures';
+import { paymentBody, soleProprietor } from '../support/fixtures';
+import { registerPartner, signContract } from '../support/steps';
 
 /** Partner links and clicks over real HTTP, on the cloudlessons program (seed 000). */
 let t: TestApp;
@@ -15,23 +16,9 @@ const B = 93000002;
 const ids: Record<string, string> = {};
 
 async function register(accountId: number, name: string): Promise<string> {
-  const res = await t.call('POST', '/api/v1/partner', {
-    token: t.partnerToken(accountId),
-    body: {
-      kind: 'sole_proprietor',
-      name,
-      inn: '500100732259',
-      ogrn: '304500116000157',
-      bank: TEST_BANK,
-      contacts: { email: `${accountId}@partner.ru` },
-    },
-  });
-  expect(res.status).toBe(201);
-  await t.call('POST', `/api/v1/admin/partners/${res.body.id}/contract`, {
-    token: t.adminToken(),
-    body: { contractNumber: `Л-${accountId}`, signedAt: '2026-01-01T00:00:00+03:00' },
-  });
-  return res.body.id;
+  const id = await registerPartner(t, accountId, soleProprietor(name, `${accountId}@partner.ru`));
+  await signContract(t, id, `Л-${accountId}`);
+  return id;
 }
 
 beforeAll(async () => {

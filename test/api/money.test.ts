@@ -3,7 +3,8 @@ import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { runPayouts } from '../../server/src/payouts/payout.service';
 import { startTestApp, type TestApp } from '../support/app';
-import { TEST_BANK } from '../support/fixtures';
+import { paymentBody, soleProprietor } from '../support/fixtures';
+import { backdatePin, pinClient, registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,37 +19,16 @@ const ids: Record<number, string> = {};
 let paymentSeq = 0;
 
 async function registerIp(accountId: number, sign: boolean) {
-  const res = await t.call('POST', '/api/v1/partner', {
-    token: t.partnerToken(accountId),
-    body: {
-      kind: 'sole_proprietor',
-      name: `ИП Партнёр ${accountId}`,
-      inn: '500100732259',
-      ogrn: '304500116000157',
-      bank: TEST_BANK,
-      contacts: { email: 'ip@example.ru' },
-    },
-  });
-  ids[accountId] = res.body.id;
-  if (sign)
-    await t.call('POST', `/api/v1/admin/partners/${res.body.id}/contract`, {
-      token: t.adminToken(),
-      body: { contractNumber: `П-${accountId}`, signedAt: '2026-01-01T00:00:00+03:00' },
-    });
+  const id = await registerPartner(t, accountId, soleProprietor(`ИП Партнёр ${accountId}`, 'ip@example.ru'));
+  ids[accountId] = id;
+  if (sign) await signContract(t, id, `П-${accountId}`);
 }
 
-async function pinClient(partnerAccountId: number, clientAccountId: number) {
-  const res = await t.call('POST', '/api/v1/pins', {
-    token: t.partnerToken(partnerAccountId),
-    body: { clientAccountId },
-  });
-  expect(res.body.status).toBe('pinned');
-  // Pins earn from the moment they are made; the tests date this one 90 days back so that payments
-  // "made weeks ago" (to get past the hold period) fall inside its earning period.
-  await sql`UPDATE pins SET valid_from = now() - interval '90 days' WHERE id = ${res.body.id}`.execute(
-    t.db.db,
-  );
-  return res.body;
+/** A pin that earns from 90 days back (see backdatePin). */
+async function pinBackdated(partnerAccountId: number, clientAccountId: number) {
+  const pin = await pinClient(t, partnerAccountId, clientAccountId);
+  await backdatePin(t, pin.id);
+  return pin;
 }
 
 /** The partner's commission rows, as its widget lists them. */
@@ -73,16 +53,7 @@ function pay(clientAccountId: number, grossMinor: number, extra: Record<string, 
   paymentSeq += 1;
   return t.call('POST', '/api/v1/payments', {
     billing: true,
-    body: {
-      externalId: `bill-${paymentSeq}`,
-      clientAccountId,
-      grossMinor,
-      currency: 'RUB',
-      channel: 'vendor_direct',
-      paidAt: new Date().toISOString(),
-      productCode: 'amo-widget-pro',
-      ...extra,
-    },
+    body: paymentBody(`bill-${paymentSeq}`, clientAccountId, grossMinor, new Date(), extra),
   });
 }
 
@@ -97,9 +68,9 @@ beforeAll(async () => {
     body: { kind: 'individual', name: 'Иван Физлицо', contacts: { email: 'i@example.ru' } },
   });
   ids[IND] = ind.body.id;
-  for (const c of [91000001, 91000003, 91000004, 91000005, 91000006]) await pinClient(IP, c);
-  await pinClient(IND, 91000002);
-  await pinClient(NOCONTRACT, 91000007);
+  for (const c of [91000001, 91000003, 91000004, 91000005, 91000006]) await pinBackdated(IP, c);
+  await pinBackdated(IND, 91000002);
+  await pinBackdated(NOCONTRACT, 91000007);
 });
 
 describe('the worked examples, end to end through HTTP', () => {
@@ -178,14 +149,7 @@ describe('the worked examples, end to end through HTTP', () => {
   });
 
   it('duplicate event: the same payment reported twice → one commission; other data under the same id → 409', async () => {
-    const body = {
-      externalId: 'dup-1',
-      clientAccountId: 91000004,
-      grossMinor: 100_000,
-      currency: 'RUB',
-      channel: 'vendor_direct',
-      paidAt: new Date().toISOString(),
-    };
+    const body = paymentBody('dup-1', 91000004, 100_000, new Date());
     const first = await t.call('POST', '/api/v1/payments', { billing: true, body });
     const second = await t.call('POST', '/api/v1/payments', { billing: true, body });
     expect([first.status, second.status]).toEqual([201, 200]);
@@ -207,14 +171,7 @@ describe('the worked examples, end to end through HTTP', () => {
   });
 
   it('duplicate payment posts in parallel → exactly one commission', async () => {
-    const body = {
-      externalId: 'parallel-1',
-      clientAccountId: 91000004,
-      grossMinor: 250_000,
-      currency: 'RUB',
-      channel: 'vendor_direct',
-      paidAt: new Date().toISOString(),
-    };
+    const body = paymentBody('parallel-1', 91000004, 250_000, new Date());
     const results = await Promise.all(
       Array.from({ length: 10 }, () => t.call('POST', '/api/v1/payments', { billing: true, body })),
     );
@@ -287,7 +244,7 @@ describe('net sales (partner_net)', () => {
 
   it('settles a net invoice once: a second payment naming it is a 409 and earns nothing, in sequence and in parallel', async () => {
     const client = 91000060;
-    await pinClient(IP, client);
+    await pinBackdated(IP, client);
     const requested = await t.call('POST', '/api/v1/net-invoices', {
       token: t.partnerToken(IP),
       body: { clientAccountId: client, productCode: 'amo-widget-pro' },
@@ -391,8 +348,8 @@ describe('payouts, clawback and rates', () => {
   const PAYOUT = 81000010;
   beforeAll(async () => {
     await registerIp(PAYOUT, true);
-    await pinClient(PAYOUT, 92000001);
-    await pinClient(PAYOUT, 92000002);
+    await pinBackdated(PAYOUT, 92000001);
+    await pinBackdated(PAYOUT, 92000002);
   });
 
   it('holds rewards for the hold period, then a run makes one reward invoice whose PDF reads right', async () => {
@@ -520,7 +477,7 @@ describe('payouts, clawback and rates', () => {
       [CRASH_B, 93000002],
     ] as const) {
       await registerIp(partner, true);
-      await pinClient(partner, client);
+      await pinBackdated(partner, client);
       await pay(client, 1_000_000, { paidAt: new Date(Date.now() - 40 * 24 * 3600 * 1000).toISOString() });
     }
     const invoicesBefore = await t.db.db.selectFrom('invoices').select('id').execute();
@@ -568,7 +525,7 @@ describe('payouts, clawback and rates', () => {
   it('refuses a run for a date that has not come (Moscow time) without using the date up; a past date pays only what was past the hold on it', async () => {
     const HOLD = 81000030;
     await registerIp(HOLD, true);
-    await pinClient(HOLD, 93000030);
+    await pinBackdated(HOLD, 93000030);
     // 20 days ago: past the 14-day hold today, but not yet on a date 10 days ago.
     await pay(93000030, 1_000_000, { paidAt: new Date(Date.now() - 20 * 24 * 3600 * 1000).toISOString() });
     const moscowDay = (offsetDays: number) =>

@@ -7,6 +7,7 @@
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { startTestApp, type TestApp } from '../support/app';
 import { paymentBody, soleProprietor } from '../support/fixtures';
+import { pinClient, registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -19,7 +20,6 @@ const PARTNER = 91100001;
 const CLIENT = 91600001;
 const NET_CLIENT = 91600002;
 const HOUR = 3600 * 1000;
-let partnerId = '';
 let seq = 0;
 
 const admin = () => t.adminToken();
@@ -53,22 +53,9 @@ const commissions = async () =>
   }[];
 
 beforeAll(async () => {
-  const res = await t.call('POST', '/api/v1/partner', {
-    token: t.partnerToken(PARTNER),
-    body: soleProprietor('ИП Движок', 'engine@partner.ru'),
-  });
-  partnerId = res.body.id;
-  await t.call('POST', `/api/v1/admin/partners/${partnerId}/contract`, {
-    token: admin(),
-    body: { contractNumber: 'П-7', signedAt: '2026-01-01T00:00:00+03:00' },
-  });
-  for (const clientAccountId of [CLIENT, NET_CLIENT]) {
-    const pin = await t.call('POST', '/api/v1/pins', {
-      token: t.partnerToken(PARTNER),
-      body: { clientAccountId },
-    });
-    expect(pin.body.status).toBe('pinned');
-  }
+  const partnerId = await registerPartner(t, PARTNER, soleProprietor('ИП Движок', 'engine@partner.ru'));
+  await signContract(t, partnerId, 'П-7');
+  for (const client of [CLIENT, NET_CLIENT]) await pinClient(t, PARTNER, client);
 });
 
 describe('payments are rewarded by the program in force on their date', () => {

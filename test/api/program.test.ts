@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { startTestApp, type TestApp } from '../support/app';
 import { soleProprietor } from '../support/fixtures';
+import { backdatePin, pinClient, registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,23 +19,9 @@ const getProgram = () => t.call('GET', '/api/v1/admin/program', { token: admin()
 const putProgram = (body: unknown) => t.call('PUT', '/api/v1/admin/program', { token: admin(), body });
 
 beforeAll(async () => {
-  const res = await t.call('POST', '/api/v1/partner', {
-    token: t.partnerToken(PARTNER),
-    body: soleProprietor('ИП Программный', 'owner@partner.ru'),
-  });
-  partnerId = res.body.id;
-  await t.call('POST', `/api/v1/admin/partners/${partnerId}/contract`, {
-    token: admin(),
-    body: { contractNumber: 'П-1', signedAt: '2026-01-01T00:00:00+03:00' },
-  });
-  const pin = await t.call('POST', '/api/v1/pins', {
-    token: t.partnerToken(PARTNER),
-    body: { clientAccountId: CLIENT },
-  });
-  expect(pin.body.status).toBe('pinned');
-  await sql`UPDATE pins SET valid_from = now() - interval '90 days' WHERE id = ${pin.body.id}`.execute(
-    t.db.db,
-  );
+  partnerId = await registerPartner(t, PARTNER, soleProprietor('ИП Программный', 'owner@partner.ru'));
+  await signContract(t, partnerId, 'П-1');
+  await backdatePin(t, (await pinClient(t, PARTNER, CLIENT)).id);
 });
 
 describe('the program document', () => {

@@ -7,19 +7,9 @@
  */
 import fs from 'node:fs';
 import { type Locator, type Page } from 'playwright-core';
-import {
-  newSession,
-  openWidget,
-  screenshot,
-  SOLE_PROPRIETOR,
-  squash,
-  startE2E,
-  until,
-  type E2E,
-  type Session,
-} from './support';
-
-jest.setTimeout(60_000);
+import { paymentBody } from '../support/fixtures';
+import { pinClient, registerPartner } from '../support/steps';
+import { e2eFile, nbsp, openWidget, screenshot, SOLE_PROPRIETOR, squash, until } from './support';
 
 const PARTNER = {
   identity: 'custom',
@@ -31,44 +21,17 @@ const PARTNER = {
 const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
 const CLIENT = 40999888;
 const SECOND_CLIENT = 40999777;
-const nbsp = (s: string) => s.replace(/ /g, '\u00a0');
-
-let e2e: E2E;
-let s: Session;
-let page: Page;
 let partnerId: string;
 
-beforeAll(async () => {
-  e2e = await startE2E();
-  const { app } = e2e;
-  const partner = app.partnerToken(PARTNER.account);
-  const registered = await app.call('POST', '/api/v1/partner', { token: partner, body: SOLE_PROPRIETOR });
-  expect(registered.status).toBe(201);
-  partnerId = registered.body.id;
-  for (const clientAccountId of [CLIENT, SECOND_CLIENT]) {
-    const pinned = await app.call('POST', '/api/v1/pins', { token: partner, body: { clientAccountId } });
-    expect(pinned.body.status).toBe('pinned');
-  }
+const e2e = e2eFile(async (app) => {
+  partnerId = await registerPartner(app, PARTNER.account, SOLE_PROPRIETOR);
+  for (const client of [CLIENT, SECOND_CLIENT]) await pinClient(app, PARTNER.account, client);
   // No hold period in this program, so today's rewards are paid out in today's run.
   const settings = await app.call('PUT', '/api/v1/admin/settings', {
     token: app.adminToken(),
     body: { holdDays: 0 },
   });
   expect(settings.status).toBe(200);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-beforeEach(async () => {
-  s = await newSession(e2e);
-  page = s.page;
-});
-
-afterEach(async () => {
-  expect(s.pageErrors).toEqual([]);
-  await s.context.close();
 });
 
 /**
@@ -80,7 +43,7 @@ async function openPdf(button: Locator): Promise<string> {
   let tab: Page | undefined;
   // Listen on the tab the moment it exists: the download can start before any later subscription.
   const head = new Promise<string>((resolve, reject) => {
-    page.context().once('page', (opened) => {
+    e2e.page.context().once('page', (opened) => {
       tab = opened;
       opened.once('download', (download) => {
         download
@@ -114,14 +77,14 @@ async function openPdf(button: Locator): Promise<string> {
 }
 
 test('an admin signs the partner’s contract on the admin page', async () => {
-  const root = await openWidget(e2e, page, 'advanced_settings', ADMIN);
+  const root = await openWidget(e2e, 'advanced_settings', ADMIN);
   await expect(root.getAttribute('data-role')).resolves.toBe('admin');
   const tab = root.getByRole('tab', { name: /Партнёры и договоры/ });
   await expect(tab.locator('.amop-tab__count').textContent()).resolves.toBe('1');
   await tab.click();
   const row = root.locator(`tr[data-partner-id="${partnerId}"]`);
   await row.getByLabel('№ договора').fill('П-2025/017');
-  await screenshot(page, 'admin-partners');
+  await screenshot(e2e.page, 'admin-partners');
   await row.getByRole('button', { name: 'Договор подписан' }).click();
   await row.locator('[data-partner-status="active"]').waitFor();
   expect(squash(await row.textContent())).toMatch(/Договор № П-2025\/017 от \d\d\.\d\d\.\d{4}/);
@@ -133,15 +96,7 @@ test('billing posts payments; the partner sees each commission, the balance and 
   const pay = (externalId: string, clientAccountId: number, grossMinor: number) =>
     e2e.app.call('POST', '/api/v1/payments', {
       billing: true,
-      body: {
-        externalId,
-        clientAccountId,
-        grossMinor,
-        currency: 'RUB',
-        channel: 'vendor_direct',
-        paidAt: new Date().toISOString(),
-        productCode: 'amo-widget-pro',
-      },
+      body: paymentBody(externalId, clientAccountId, grossMinor, new Date()),
     });
   const first = await pay('bill-1001', CLIENT, 1_200_000);
   expect(first.status).toBe(201);
@@ -149,7 +104,7 @@ test('billing posts payments; the partner sees each commission, the balance and 
   const odd = await pay('bill-1002', SECOND_CLIENT, 33_333);
   expect(odd.body.commission.commissionMinor).toBe(13_333);
 
-  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+  const root = await openWidget(e2e, 'advanced_settings', PARTNER);
   await root.getByRole('tab', { name: 'Вознаграждения' }).click();
   const rows = root.locator('table[data-table="commissions"] tbody tr');
   await until(
@@ -183,11 +138,11 @@ test('billing posts payments; the partner sees each commission, the balance and 
   await expect(root.locator(`.amop-chart [data-month="${month}"]`).getAttribute('data-minor')).resolves.toBe(
     '493333',
   );
-  await screenshot(page, 'partner-earnings');
+  await screenshot(e2e.page, 'partner-earnings');
 });
 
 test('the partner asks for a net invoice: the card warning shows before choosing card, and the PDF opens', async () => {
-  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+  const root = await openWidget(e2e, 'advanced_settings', PARTNER);
   await root.getByRole('tab', { name: 'Счета' }).click();
   await root.getByRole('button', { name: 'Запросить счёт-нетто' }).click();
   const form = root.locator('form[data-form="net-invoice"]');
@@ -208,7 +163,7 @@ test('the partner asks for a net invoice: the card warning shows before choosing
   await created.waitFor();
   // Half of what the client paid: computed by the server, shown as it says.
   expect(squash(await created.textContent())).toMatch(/^Счёт № \S+ выставлен на сумму 6 000,00 ₽/);
-  await screenshot(page, 'partner-invoices');
+  await screenshot(e2e.page, 'partner-invoices');
   await expect(openPdf(created.getByRole('button', { name: 'Открыть PDF' }))).resolves.toBe('%PDF-');
 
   const listed = root.locator('table[data-table="invoices"] tr[data-invoice-kind="net"]');
@@ -217,7 +172,7 @@ test('the partner asks for a net invoice: the card warning shows before choosing
 });
 
 test('an admin runs payouts, opens the reward invoice and marks it paid', async () => {
-  const root = await openWidget(e2e, page, 'advanced_settings', ADMIN);
+  const root = await openWidget(e2e, 'advanced_settings', ADMIN);
   await root.getByRole('tab', { name: 'Выплаты' }).click();
   await root.getByRole('button', { name: 'Сформировать счета' }).click();
   const done = root.locator('[data-payout-run]');
@@ -231,7 +186,7 @@ test('an admin runs payouts, opens the reward invoice and marks it paid', async 
     'Оплата вознаграждения по договору привлечения новых пользователей',
   );
   await root.locator('table[data-table="runs"] tbody tr').waitFor();
-  await screenshot(page, 'admin-payouts');
+  await screenshot(e2e.page, 'admin-payouts');
   await expect(openPdf(invoice.getByRole('button', { name: 'Открыть PDF' }))).resolves.toBe('%PDF-');
 
   await invoice.getByRole('button', { name: 'Отметить оплату' }).click();
@@ -249,7 +204,7 @@ test('an admin runs payouts, opens the reward invoice and marks it paid', async 
 });
 
 test('the partner sees the reward invoice paid, the balance paid out, and opens the certificate', async () => {
-  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+  const root = await openWidget(e2e, 'advanced_settings', PARTNER);
   await root.getByRole('tab', { name: 'Счета' }).click();
   const reward = root.locator('tr[data-invoice-kind="reward"]');
   await reward.waitFor();
@@ -272,7 +227,7 @@ test('the partner sees the reward invoice paid, the balance paid out, and opens 
 });
 
 test('in English the same screens speak English, amounts stay in ru-RU format', async () => {
-  const root = await openWidget(e2e, page, 'advanced_settings', { ...PARTNER, lang: 'en' });
+  const root = await openWidget(e2e, 'advanced_settings', { ...PARTNER, lang: 'en' });
   await root.getByRole('tab', { name: 'Rewards' }).click();
   const row = root.locator(`tr[data-client="${CLIENT}"]`);
   await row.waitFor();

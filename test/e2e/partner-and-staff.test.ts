@@ -5,19 +5,7 @@
  * the error states (expired token, server down, 403, validation) read as plain words.
  */
 import { type Page } from 'playwright-core';
-import {
-  newSession,
-  openWidget,
-  screenshot,
-  SOLE_PROPRIETOR,
-  squash,
-  startE2E,
-  until,
-  type E2E,
-  type Session,
-} from './support';
-
-jest.setTimeout(60_000);
+import { e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash, until } from './support';
 
 const PARTNER = {
   identity: 'custom',
@@ -30,32 +18,13 @@ const NEW_CLIENT = 30999888;
 const KNOWN_CLIENT = 30777666;
 const STAFF = { identity: 'staff' } as const;
 
-let e2e: E2E;
-let s: Session;
-let page: Page;
-
-beforeAll(async () => {
-  e2e = await startE2E();
+const e2e = e2eFile(async (app) => {
   // The billing system tells us which accounts the vendor already serves (rule 9).
-  const known = await e2e.app.call('POST', '/api/v1/known-accounts', {
+  const known = await app.call('POST', '/api/v1/known-accounts', {
     billing: true,
     body: { accountIds: [KNOWN_CLIENT], source: 'installs' },
   });
   expect(known.status).toBe(200);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-beforeEach(async () => {
-  s = await newSession(e2e);
-  page = s.page;
-});
-
-afterEach(async () => {
-  expect(s.pageErrors).toEqual([]);
-  await s.context.close();
 });
 
 const field = (root: ReturnType<Page['locator']>, path: string) => root.locator(`[data-path="${path}"]`);
@@ -64,12 +33,12 @@ const errorUnder = (root: ReturnType<Page['locator']>, path: string) =>
 
 describe('partner mode', () => {
   test('a visitor registers as a sole proprietor: Russian inline checks, server field errors, then the partner page', async () => {
-    const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+    const root = await openWidget(e2e, 'advanced_settings', PARTNER);
     await expect(root.getAttribute('data-role')).resolves.toBe('visitor');
     await expect(root.locator('[role="tab"][aria-selected="true"]').textContent()).resolves.toBe(
       'Стать партнёром',
     );
-    await screenshot(page, 'visitor-register');
+    await screenshot(e2e.page, 'visitor-register');
 
     const form = root.locator('form[data-form="register"]');
     await form.getByLabel('Индивидуальный предприниматель').check();
@@ -88,7 +57,9 @@ describe('partner mode', () => {
     await expect(errorUnder(form, 'inn').textContent()).resolves.toMatch(/^ИНН: /);
     await expect(field(form, 'inn').getAttribute('aria-invalid')).resolves.toBe('true');
     // Focus moved to the first bad field.
-    await expect(page.evaluate(() => document.activeElement?.getAttribute('data-path'))).resolves.toBe('inn');
+    await expect(e2e.page.evaluate(() => document.activeElement?.getAttribute('data-path'))).resolves.toBe(
+      'inn',
+    );
 
     await field(form, 'inn').fill(SOLE_PROPRIETOR.inn);
     await expect(errorUnder(form, 'inn').count()).resolves.toBe(0);
@@ -99,12 +70,12 @@ describe('partner mode', () => {
     await expect(form.locator('.amop-alert--error').getAttribute('data-code')).resolves.toBe(
       'validation_failed',
     );
-    await screenshot(page, 'visitor-register-errors');
+    await screenshot(e2e.page, 'visitor-register-errors');
 
     await field(form, 'contacts.telegram').fill(SOLE_PROPRIETOR.contacts.telegram);
     await form.getByRole('button', { name: 'Зарегистрироваться' }).click();
     // The widget asks who we are again and switches to partner mode.
-    await root.and(page.locator('[data-role="partner"]')).waitFor();
+    await root.and(e2e.page.locator('[data-role="partner"]')).waitFor();
     await expect(squash(await root.locator('.amop-head').textContent())).toContain(SOLE_PROPRIETOR.name);
     await expect(root.locator('[data-partner-status]').textContent()).resolves.toBe('Ожидает договора');
     await expect(root.locator('.amop-alert--warn').first().textContent()).resolves.toContain(
@@ -113,7 +84,7 @@ describe('partner mode', () => {
   });
 
   test('pinning: a new client is pinned at once; a known one waits for the client with a link; the own account is refused — in plain words', async () => {
-    const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+    const root = await openWidget(e2e, 'advanced_settings', PARTNER);
     const form = root.locator('form[data-form="pin"]');
 
     await field(form, 'clientAccountId').fill(String(NEW_CLIENT));
@@ -127,7 +98,7 @@ describe('partner mode', () => {
         `^Аккаунт ${NEW_CLIENT} закреплён за вами с \\d+ \\S+ \\d{4} г\\. — отдел продаж вендора не будет предлагать`,
       ),
     );
-    await screenshot(page, 'partner-pin');
+    await screenshot(e2e.page, 'partner-pin');
 
     await field(form, 'clientAccountId').fill(String(KNOWN_CLIENT));
     await field(form, 'clientSubdomain').fill('');
@@ -161,7 +132,7 @@ describe('partner mode', () => {
     const statuses = await rows.locator('[data-pin-status]').allTextContents();
     expect(statuses).toEqual(['Отказано', 'Ждёт запроса клиента', 'Закреплён']);
     await expect(squash(await rows.nth(2).textContent())).toContain('client-shop');
-    await screenshot(page, 'partner-clients');
+    await screenshot(e2e.page, 'partner-clients');
 
     // A bad id never leaves the browser.
     await field(form, 'clientAccountId').fill('12ab');
@@ -172,7 +143,7 @@ describe('partner mode', () => {
   });
 
   test('the card panel in the partner account: a compact summary and one-click pinning of the card’s account', async () => {
-    const root = await openWidget(e2e, page, 'lcard', PARTNER, 30555444);
+    const root = await openWidget(e2e, 'lcard', PARTNER, 30555444);
     await until(
       () => root.locator('[data-summary="questions"] dd').textContent(),
       (text) => /^\d+$/.test(text ?? ''),
@@ -180,13 +151,13 @@ describe('partner mode', () => {
     await expect(root.locator('[data-path="clientAccountId"]').inputValue()).resolves.toBe('30555444');
     await root.getByRole('button', { name: 'Закрепить' }).click();
     await root.locator('[data-pin-outcome="pinned"]').waitFor();
-    await screenshot(page, 'partner-card', { card: true });
+    await screenshot(e2e.page, 'partner-card', { card: true });
   });
 });
 
 describe('staff mode', () => {
   test('on the client’s company card staff see the pin banner and the partner’s contacts, and forward a question', async () => {
-    const root = await openWidget(e2e, page, 'comcard', STAFF, NEW_CLIENT);
+    const root = await openWidget(e2e, 'comcard', STAFF, NEW_CLIENT);
     await expect(root.getAttribute('data-role')).resolves.toBe('staff');
     const verdict = root.locator(`.amop-verdict[data-client="${NEW_CLIENT}"]`);
     await verdict.waitFor();
@@ -215,7 +186,7 @@ describe('staff mode', () => {
     expect(squash(await verdict.locator('[data-forwarded]').textContent())).toContain(
       `Вопрос передан партнёру ${SOLE_PROPRIETOR.name}.`,
     );
-    await screenshot(page, 'staff-card-pinned', { card: true });
+    await screenshot(e2e.page, 'staff-card-pinned', { card: true });
 
     // The search box checks any id: a free account, then back to the pinned one as the card field changes.
     await root.locator('[data-path="accountId"]').fill('41000001');
@@ -227,13 +198,13 @@ describe('staff mode', () => {
       'Свободный клиент — можно предлагать услуги и лицензии.',
     );
     await expect(free.locator('[data-support-route="vendor"]').count()).resolves.toBe(1);
-    await screenshot(page, 'staff-card-free', { card: true });
-    await page.fill('#host-client-field', String(KNOWN_CLIENT));
+    await screenshot(e2e.page, 'staff-card-free', { card: true });
+    await e2e.page.fill('#host-client-field', String(KNOWN_CLIENT));
     await root.locator(`.amop-verdict[data-client="${KNOWN_CLIENT}"]`).waitFor();
   });
 
   test('in English, and a client waiting for its request is not exclusive yet', async () => {
-    const root = await openWidget(e2e, page, 'lcard', { ...STAFF, lang: 'en' }, KNOWN_CLIENT);
+    const root = await openWidget(e2e, 'lcard', { ...STAFF, lang: 'en' }, KNOWN_CLIENT);
     const verdict = root.locator(`.amop-verdict[data-client="${KNOWN_CLIENT}"]`);
     await verdict.waitFor();
     await expect(verdict.getAttribute('data-sales-may-contact')).resolves.toBe('true');
@@ -243,7 +214,7 @@ describe('staff mode', () => {
   });
 
   test('the partner sees the routed question and marks it answered', async () => {
-    const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+    const root = await openWidget(e2e, 'advanced_settings', PARTNER);
     const tab = root.getByRole('tab', { name: /Вопросы клиентов/ });
     await expect(tab.locator('.amop-tab__count').textContent()).resolves.toBe('1');
     await tab.click();
@@ -251,7 +222,7 @@ describe('staff mode', () => {
     await item.waitFor();
     expect(squash(await item.textContent())).toContain(`Клиент ${NEW_CLIENT}`);
     expect(squash(await item.textContent())).toContain('Клиент просит настроить воронку продаж');
-    await screenshot(page, 'partner-questions');
+    await screenshot(e2e.page, 'partner-questions');
     await item.getByRole('button', { name: 'Отметить отвеченным' }).click();
     await root.locator('[data-question-id][data-answered="true"]').waitFor();
     await until(
@@ -285,7 +256,7 @@ describe('admin mode', () => {
       subdomain: 'rival',
       name: 'Сергей',
     } as const;
-    let root = await openWidget(e2e, page, 'advanced_settings', rival);
+    let root = await openWidget(e2e, 'advanced_settings', rival);
     const row = root.locator(`tr[data-pin-id="${refused.body.id}"]`);
     expect(squash(await row.textContent())).toContain('Аккаунт уже закреплён за другим партнёром');
     await row.getByRole('button', { name: 'Оспорить' }).click();
@@ -295,27 +266,27 @@ describe('admin mode', () => {
     await form.getByRole('button', { name: 'Открыть спор' }).click();
     await root.locator('[data-dispute-status="open"]').waitFor();
 
-    const admin = await openWidget(e2e, page, 'advanced_settings', { identity: 'admin' });
+    const admin = await openWidget(e2e, 'advanced_settings', { identity: 'admin' });
     await admin.getByRole('tab', { name: 'Споры' }).click();
     const dispute = admin.locator('[data-dispute-status="open"]');
     expect(squash(await dispute.textContent())).toContain('Сергей Соперников');
     await dispute.getByLabel('Обоснование').fill('Переписка подтверждает работу партнёра с клиентом.');
     await dispute.getByLabel('Компенсация, ₽ (необязательно)').fill('1 500');
-    await screenshot(page, 'admin-disputes');
+    await screenshot(e2e.page, 'admin-disputes');
     await dispute.getByRole('button', { name: 'Принять решение' }).click();
     await until(
       () => admin.locator('[data-dispute-status="open"]').count(),
       (n) => n === 0,
     );
 
-    root = await openWidget(e2e, page, 'advanced_settings', rival);
+    root = await openWidget(e2e, 'advanced_settings', rival);
     await root.getByRole('tab', { name: 'Споры' }).click();
     const decided = root.locator('[data-dispute-status="decided_for_partner"]');
     expect(squash(await decided.textContent())).toContain('Решён в пользу партнёра');
     expect(squash(await decided.locator('[data-decision]').textContent())).toContain(
       'Компенсация: 1 500,00 ₽',
     );
-    await screenshot(page, 'partner-disputes');
+    await screenshot(e2e.page, 'partner-disputes');
   });
 
   test('an admin records the client’s own request: the waiting pin becomes exclusive', async () => {
@@ -329,12 +300,12 @@ describe('admin mode', () => {
     });
     expect(waiting.body.status).toBe('pending_client_request');
 
-    const admin = await openWidget(e2e, page, 'advanced_settings', { identity: 'admin' });
+    const admin = await openWidget(e2e, 'advanced_settings', { identity: 'admin' });
     await admin.getByRole('tab', { name: 'Запросы клиентов' }).click();
     const row = admin.locator(`tr[data-pin-id="${waiting.body.id}"]`);
     expect(squash(await row.textContent())).toContain(SOLE_PROPRIETOR.name);
     await row.getByLabel('Как получен запрос').fill('Письмо клиента от 20.11');
-    await screenshot(page, 'admin-requests');
+    await screenshot(e2e.page, 'admin-requests');
     await row.getByRole('button', { name: 'Запрос клиента получен' }).click();
     await until(
       () => row.count(),
@@ -359,12 +330,12 @@ describe('admin mode', () => {
   });
 
   test('the staff widget page: a search box checks any account', async () => {
-    const root = await openWidget(e2e, page, 'advanced_settings', STAFF);
+    const root = await openWidget(e2e, 'advanced_settings', STAFF);
     await expect(root.locator('[role="tablist"]').count()).resolves.toBe(0); // staff get no admin tabs
     await root.getByLabel('ID аккаунта клиента').fill(String(NEW_CLIENT));
     await root.getByRole('button', { name: 'Проверить' }).click();
     await root.locator(`.amop-verdict[data-client="${NEW_CLIENT}"]`).waitFor();
-    await screenshot(page, 'staff-page');
+    await screenshot(e2e.page, 'staff-page');
   });
 });
 
@@ -386,7 +357,7 @@ describe('the client confirms a partner’s request', () => {
       subdomain: 'known-client',
       name: 'Игорь Клиентов',
     } as const;
-    const root = await openWidget(e2e, page, 'advanced_settings', client);
+    const root = await openWidget(e2e, 'advanced_settings', client);
     await root.getByRole('tab', { name: 'Подтвердить запрос партнёра' }).click();
     const confirm = root.locator('.amop-confirm');
     await confirm.getByLabel('Код или ссылка подтверждения').fill('not-a-code');
@@ -395,11 +366,11 @@ describe('the client confirms a partner’s request', () => {
 
     await confirm.getByLabel('Код или ссылка подтверждения').fill(link.body.url);
     await confirm.getByRole('button', { name: 'Проверить' }).click();
-    await confirm.and(page.locator('[data-step="review"]')).waitFor();
+    await confirm.and(e2e.page.locator('[data-step="review"]')).waitFor();
     expect(squash(await confirm.locator('.amop-card-box').textContent())).toContain(
       `Партнёр «${SOLE_PROPRIETOR.name}» просит закрепить за собой аккаунт amoCRM № ${KNOWN_CLIENT}.`,
     );
-    await screenshot(page, 'client-confirm');
+    await screenshot(e2e.page, 'client-confirm');
     await confirm.getByRole('button', { name: /^Подтвердить работу с/ }).click();
     await confirm.locator('[data-confirmed="pinned"]').waitFor();
 
@@ -407,7 +378,7 @@ describe('the client confirms a partner’s request', () => {
     await confirm.getByRole('button', { name: 'Проверить' }).click();
     await expect(confirm.locator('.amop-alert--error').getAttribute('data-code')).resolves.toBe('link_used');
 
-    const staff = await openWidget(e2e, page, 'comcard', STAFF, KNOWN_CLIENT);
+    const staff = await openWidget(e2e, 'comcard', STAFF, KNOWN_CLIENT);
     await expect(
       staff.locator(`.amop-verdict[data-client="${KNOWN_CLIENT}"]`).getAttribute('data-pin-status'),
     ).resolves.toBe('pinned');
@@ -416,7 +387,7 @@ describe('the client confirms a partner’s request', () => {
 
 describe('error states', () => {
   test('an expired token, a server that does not answer, a 403 and a missing backend read as plain words', async () => {
-    let root = await openWidget(e2e, page, 'advanced_settings', { ...PARTNER, token: 'expired' });
+    let root = await openWidget(e2e, 'advanced_settings', { ...PARTNER, token: 'expired' });
     let alert = root.locator('.amop-alert--error');
     await expect(alert.getAttribute('data-code')).resolves.toBe('token_expired');
     await expect(alert.getAttribute('data-http-status')).resolves.toBe('401');
@@ -424,16 +395,16 @@ describe('error states', () => {
       'Сессия amoCRM истекла. Обновите страницу браузера и повторите.',
     );
     await expect(alert.getByRole('button', { name: 'Повторить' }).count()).resolves.toBe(1);
-    await screenshot(page, 'error-token-expired');
+    await screenshot(e2e.page, 'error-token-expired');
 
-    root = await openWidget(e2e, page, 'lcard', { ...PARTNER, backend: 'http://127.0.0.1:9' });
+    root = await openWidget(e2e, 'lcard', { ...PARTNER, backend: 'http://127.0.0.1:9' });
     alert = root.locator('.amop-alert--error');
     await expect(alert.getAttribute('data-code')).resolves.toBe('network_error');
     await expect(alert.locator('.amop-alert__text').textContent()).resolves.toContain(
       'Сервер партнёрской программы недоступен',
     );
 
-    root = await openWidget(e2e, page, 'lcard', { ...PARTNER, backend: '' });
+    root = await openWidget(e2e, 'lcard', { ...PARTNER, backend: '' });
     await expect(root.locator('.amop-alert--error').getAttribute('data-code')).resolves.toBe(
       'not_configured',
     );
@@ -449,7 +420,7 @@ describe('error states', () => {
       });
     expect((await block('blocked')).status).toBe(200);
     try {
-      root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+      root = await openWidget(e2e, 'advanced_settings', PARTNER);
       await expect(root.locator('.amop-alert--error').first().textContent()).resolves.toContain(
         'заблокирован',
       );
@@ -467,16 +438,16 @@ describe('error states', () => {
   });
 
   test('tabs work from the keyboard: arrows move between them', async () => {
-    const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+    const root = await openWidget(e2e, 'advanced_settings', PARTNER);
     await root.getByRole('tab', { name: 'Клиенты' }).focus();
-    await page.keyboard.press('ArrowRight');
+    await e2e.page.keyboard.press('ArrowRight');
     await expect(root.locator('[role="tab"][aria-selected="true"]').textContent()).resolves.toBe(
       'Вознаграждения',
     );
-    await expect(page.evaluate(() => document.activeElement?.getAttribute('data-tab'))).resolves.toBe(
+    await expect(e2e.page.evaluate(() => document.activeElement?.getAttribute('data-tab'))).resolves.toBe(
       'earnings',
     );
-    await page.keyboard.press('End');
+    await e2e.page.keyboard.press('End');
     await expect(root.locator('[role="tab"][aria-selected="true"]').textContent()).resolves.toBe('Реквизиты');
     await expect(squash(await root.locator('[data-section="profile"]').textContent())).toContain(
       'ПАО Сбербанк',

@@ -5,18 +5,10 @@
  * show the click, both orders, the first one's reward with its calculation and the second one's reason.
  * Under leadsender (pins) there are no links.
  */
-import { type Locator, type Page } from 'playwright-core';
-import {
-  openWidget,
-  screenshot,
-  sessionPerTest,
-  SOLE_PROPRIETOR,
-  squash,
-  startE2E,
-  type E2E,
-} from './support';
-
-jest.setTimeout(60_000);
+import { type Locator } from 'playwright-core';
+import { paymentBody } from '../support/fixtures';
+import { registerPartner, signContract } from '../support/steps';
+import { e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash } from './support';
 
 const PARTNER = {
   identity: 'custom',
@@ -27,8 +19,6 @@ const PARTNER = {
 } as const;
 const CLIENT = 30888777;
 
-let e2e: E2E;
-
 const usePreset = async (preset: string) => {
   const res = await e2e.app.call('PUT', '/api/v1/admin/program', {
     token: e2e.app.adminToken(),
@@ -37,38 +27,22 @@ const usePreset = async (preset: string) => {
   expect(res.status).toBe(201);
 };
 
-beforeAll(async () => {
-  e2e = await startE2E();
+const e2e = e2eFile(async (app) => {
   await usePreset('cloudlessons');
-  const reg = await e2e.app.call('POST', '/api/v1/partner', {
-    token: e2e.app.partnerToken(PARTNER.account),
-    body: SOLE_PROPRIETOR,
-  });
-  expect(reg.status).toBe(201);
-  const contract = await e2e.app.call('POST', `/api/v1/admin/partners/${reg.body.id}/contract`, {
-    token: e2e.app.adminToken(),
-    body: { contractNumber: 'Л-1', signedAt: '2026-01-01T00:00:00+03:00' },
-  });
-  expect(contract.status).toBe(200);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.close();
+  await signContract(app, await registerPartner(app, PARTNER.account, SOLE_PROPRIETOR), 'Л-1');
 });
 
-const sessions = sessionPerTest(() => e2e);
-
-async function openProgram(page: Page): Promise<Locator> {
-  const root = await openWidget(e2e, page, 'advanced_settings', PARTNER);
+async function openProgram(): Promise<Locator> {
+  const root = await openWidget(e2e, 'advanced_settings', PARTNER);
   await root.getByRole('tab', { name: 'Программа' }).click();
   await root.locator('[data-section="program"]').waitFor();
   return root;
 }
 
 test('cloudlessons: terms and level, a copied link, a click and two orders in the statistics', async () => {
-  const { context, page } = sessions.current();
+  const { context, page } = e2e.session;
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: e2e.app.url });
-  const root = await openProgram(page);
+  const root = await openProgram();
   const terms = squash(await root.locator('[data-section="program"]').textContent());
   expect(terms).toContain('30 %');
   expect(terms).toContain('только первый оплаченный заказ клиента');
@@ -95,16 +69,10 @@ test('cloudlessons: terms and level, a copied link, a click and two orders in th
   for (const externalId of ['e2e-order-1', 'e2e-order-2']) {
     const paid = await e2e.app.call('POST', '/api/v1/payments', {
       billing: true,
-      body: {
-        externalId,
-        clientAccountId: CLIENT,
-        grossMinor: 1_000_000,
-        currency: 'RUB',
-        channel: 'vendor_direct',
-        paidAt: new Date().toISOString(),
+      body: paymentBody(externalId, CLIENT, 1_000_000, new Date(), {
         productCode: 'cl-course',
         referral: { visitorId },
-      },
+      }),
     });
     expect(paid.status).toBe(201);
   }
@@ -163,7 +131,7 @@ test('where the page may not use the Clipboard API, the copy button still copies
 
 test('leadsender: the program tab shows 40 % and no links section', async () => {
   await usePreset('leadsender');
-  const root = await openProgram(sessions.current().page);
+  const root = await openProgram();
   expect(squash(await root.locator('[data-section="program"]').textContent())).toContain('40 %');
   await expect(root.locator('[data-section="links"]').count()).resolves.toBe(0);
 });

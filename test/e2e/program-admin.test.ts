@@ -4,71 +4,26 @@
  * previewed on a pinned client, a preset applied, an error only the server sees (two levels from the same
  * minimum) shown on the fields, and the fraud queue before and after a partner's own purchase.
  */
-import type { Locator, Page } from 'playwright-core';
-import {
-  newSession,
-  openWidget,
-  SOLE_PROPRIETOR,
-  squash,
-  startE2E,
-  until,
-  type E2E,
-  type Session,
-} from './support';
-
-jest.setTimeout(60_000);
+import type { Locator } from 'playwright-core';
+import { pinClient, registerPartner, signContract } from '../support/steps';
+import { e2eFile, nbsp, openWidget, SOLE_PROPRIETOR, squash, until } from './support';
 
 const PARTNER = 40222333;
 const CLIENT = 40888111;
 const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
 const VENDOR_DIRECT = 'rewards.0.amount.byChannelBps.vendor_direct';
-const nbsp = (s: string) => s.replace(/ /g, '\u00a0');
 
-let e2e: E2E;
-let s: Session;
-let page: Page;
-let partnerId: string;
+const e2e = e2eFile(async (app) => {
+  const partnerId = await registerPartner(app, PARTNER, SOLE_PROPRIETOR);
+  await signContract(app, partnerId, 'П-2026/001');
+  await pinClient(app, PARTNER, CLIENT);
+});
 
 const program = async () =>
   (await e2e.app.call('GET', '/api/v1/admin/program', { token: e2e.app.adminToken() })).body;
 
-beforeAll(async () => {
-  e2e = await startE2E();
-  const { app } = e2e;
-  const registered = await app.call('POST', '/api/v1/partner', {
-    token: app.partnerToken(PARTNER),
-    body: SOLE_PROPRIETOR,
-  });
-  expect(registered.status).toBe(201);
-  partnerId = registered.body.id;
-  const signed = await app.call('POST', `/api/v1/admin/partners/${partnerId}/contract`, {
-    token: app.adminToken(),
-    body: { contractNumber: 'П-2026/001', signedAt: '2026-01-01T00:00:00+03:00' },
-  });
-  expect(signed.status).toBe(200);
-  const pinned = await app.call('POST', '/api/v1/pins', {
-    token: app.partnerToken(PARTNER),
-    body: { clientAccountId: CLIENT },
-  });
-  expect(pinned.body.status).toBe('pinned');
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.close();
-});
-
-beforeEach(async () => {
-  s = await newSession(e2e);
-  page = s.page;
-});
-
-afterEach(async () => {
-  expect(s.pageErrors).toEqual([]);
-  await s.context.close();
-});
-
 async function openTab(name: string, lang?: 'en'): Promise<Locator> {
-  const root = await openWidget(e2e, page, 'advanced_settings', { ...ADMIN, lang });
+  const root = await openWidget(e2e, 'advanced_settings', { ...ADMIN, lang });
   await root.getByRole('tab', { name }).click();
   return root;
 }
@@ -92,7 +47,7 @@ test('the admin sees the leadsender rates; 140 % is refused on the field and not
   await expect(root.getByLabel('Минимум к выплате, ₽').inputValue()).resolves.toBe('1000');
 
   const puts: string[] = [];
-  page.on('request', (request) => {
+  e2e.page.on('request', (request) => {
     if (request.method() === 'PUT') puts.push(request.url());
   });
   await input(root, VENDOR_DIRECT).fill('140');
@@ -156,7 +111,7 @@ test('the cloudlessons preset, applied after a confirm; two levels from one mini
   const root = await openTab('Программа');
   await root.getByLabel('Шаблон программы').selectOption('cloudlessons');
   let asked = '';
-  page.once('dialog', (dialog) => {
+  e2e.page.once('dialog', (dialog) => {
     asked = dialog.message();
     void dialog.accept();
   });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
+import { soleProprietor } from '../support/fixtures';
 import { DIST_WIDGET_DIR, HOST_DIR, ROOT, ensureWidgetBuilt } from '../widget/build-widget';
 
 export const WIDGET_CODE = 'partners_widget_dev';
@@ -74,19 +75,46 @@ export async function newSession(e2e: E2E): Promise<Session> {
 }
 
 /**
- * A fresh browser session for each test of the file (call at the top level): the page errors of each
- * must stay empty, and its context is closed after it. `current()` is the running test's session.
+ * The harness of one browser test file (call at the top level): the app and Chromium start once before the
+ * file's tests, then `setup` seeds the data they share; each test gets a fresh session whose page errors
+ * must stay empty and whose context is closed after it. The getters read the running test's values.
  */
-export function sessionPerTest(e2e: () => E2E): { current(): Session } {
+export interface E2EFile {
+  readonly app: TestApp;
+  readonly session: Session;
+  readonly page: Page;
+}
+
+export function e2eFile(setup: (app: TestApp) => Promise<void> = async () => {}): E2EFile {
+  // A test drives a real browser through several screens and server round trips: far past Jest's 5 s.
+  jest.setTimeout(60_000);
+  let e2e: E2E | undefined;
   let session: Session | undefined;
+  beforeAll(async () => {
+    e2e = await startE2E();
+    await setup(e2e.app);
+  }, 120_000);
+  afterAll(async () => {
+    await e2e?.close();
+  });
   beforeEach(async () => {
-    session = await newSession(e2e());
+    session = await newSession(e2e!);
   });
   afterEach(async () => {
     expect(session?.pageErrors).toEqual([]);
     await session?.context.close();
   });
-  return { current: () => session! };
+  return {
+    get app() {
+      return e2e!.app;
+    },
+    get session() {
+      return session!;
+    },
+    get page() {
+      return session!.page;
+    },
+  };
 }
 
 export interface Identity {
@@ -101,12 +129,11 @@ export interface Identity {
 }
 
 /**
- * Opens the host page as `who` in `area` (a new amoCRM session), waits for the widget to be loaded and
- * for its first answer from the server (ok or error), and returns the widget's root.
+ * Opens the running test's page as `who` in `area` (a new amoCRM session), waits for the widget to be
+ * loaded and for its first answer from the server (ok or error), and returns the widget's root.
  */
 export async function openWidget(
-  e2e: E2E,
-  page: Page,
+  e2e: E2EFile,
   area: 'lcard' | 'ccard' | 'comcard' | 'settings' | 'advanced_settings',
   who: Identity,
   client?: number | string,
@@ -114,6 +141,7 @@ export async function openWidget(
   const query = new URLSearchParams({ area });
   for (const [k, v] of Object.entries(who)) if (v !== undefined) query.set(k, String(v));
   if (client !== undefined) query.set('client', String(client));
+  const { page } = e2e;
   await page.goto(`${e2e.app.url}/dev/host/?${query}`);
   await page.evaluate(() => (window as any).__amopHost.ready);
   const root = page.locator(area === 'advanced_settings' ? PAGE : CARD);
@@ -155,24 +183,17 @@ export async function screenshot(page: Page, name: string, options: { card?: boo
   }
 }
 
+/** Text as Intl formats ru-RU amounts and percents, which the widget shows: every space a no-break one. */
+export const nbsp = (s: string) => s.replace(/ /g, '\u00a0');
+
 /** Text with all whitespace (incl. the no-break spaces Intl puts in amounts) collapsed to one space. */
 export function squash(text: string | null): string {
   return (text ?? '').replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 }
 
-// Real requisites (Sberbank's bank details) and check-digit-valid personal ones (as in test/api).
-export const BANK = {
-  bik: '044525225',
-  account: '40702810938000000001',
-  correspondentAccount: '30101810400000000225',
-  bankName: 'ПАО Сбербанк',
-};
+/** The partner of the screenshots: the API tests' sole proprietor, with every contact the cards show. */
 export const SOLE_PROPRIETOR = {
-  kind: 'sole_proprietor',
-  name: 'ИП Петров Пётр Петрович',
-  inn: '500100732259',
-  ogrn: '304500116000157',
-  bank: BANK,
+  ...soleProprietor('ИП Петров Пётр Петрович', 'petrov@example.ru'),
   contacts: { email: 'petrov@example.ru', phone: '+7 495 000-00-00', telegram: '@petrov_integrator' },
 };
 

@@ -1,6 +1,5 @@
 import { DEFAULT_PRESET } from '../../server/src/programs/program';
 import { ensureProgram } from '../../server/src/programs/program.service';
-import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Writable } from 'node:stream';
 import { mintAmoToken } from '../../server/src/auth/amo-token';
@@ -10,11 +9,12 @@ import { createApp } from '../../server/src/http/app';
 import type { AppContext } from '../../server/src/context';
 import { createLogger } from '../../server/src/logger';
 import { allRoutes } from '../../server/src/http/routes';
+import { ADMIN_USER_ID, testConfig, VENDOR_ACCOUNT_ID } from './config';
 import { createContract } from './contract';
 import { createTestDb, type TestDb } from './db';
 
-export const VENDOR_ACCOUNT_ID = 1000001;
-export const ADMIN_USER_ID = 7;
+// Re-exported: the tests import the whole harness from here.
+export { ADMIN_USER_ID, testConfig, VENDOR_ACCOUNT_ID };
 
 export interface CallOptions {
   /** A widget token (see `tokenFor`), sent as X-Auth-Token. */
@@ -53,29 +53,6 @@ export interface TestApp {
   adminToken(): string;
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<CallResult<T>>;
   close(): Promise<void>;
-}
-
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    env: 'test',
-    port: 0,
-    databaseUrl: undefined,
-    dataDir: '/tmp/amop-test-data',
-    amo: {
-      clientId: randomUUID(),
-      clientSecret: randomBytes(32).toString('base64url'),
-      redirectUri: 'https://partners.example.test/amo/oauth/callback',
-      tokenAudience: 'https://partners.example.test',
-      apiOrigin: undefined,
-    },
-    vendorAccountId: VENDOR_ACCOUNT_ID,
-    adminUserIds: [ADMIN_USER_ID],
-    billingApiKey: randomBytes(24).toString('base64url'),
-    encryptionKey: randomBytes(32),
-    publicUrl: 'http://localhost',
-    logLevel: 'info',
-    ...overrides,
-  };
 }
 
 export interface TestAppOptions {

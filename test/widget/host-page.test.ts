@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import jwt from 'jsonwebtoken';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { devHostRouter } from '../../server/src/devhost/devhost.routes';
 import { launchChromium } from '../support/browser';
 import { DIST_WIDGET_DIR, HOST_DIR, buildWidgetFor, ensureWidgetBuilt } from './build-widget';
@@ -143,14 +143,20 @@ function hostState<T>(pick: (host: any) => T): Promise<T> {
   return page.evaluate(`(${pick.toString()})(window.__amopHost)`) as Promise<T>;
 }
 
+/** The widget in the card's panel, once it has shown the server's answer (`ok` or `error`). */
+async function cardWidget(status: 'ok' | 'error'): Promise<Locator> {
+  const widget = page.locator(`${CARD_PANEL} .amop-app[data-status="${status}"]`);
+  await widget.waitFor();
+  return widget;
+}
+
 const hostErrors = () => hostState((h) => h.errors.map((e: { message: string }) => e.message));
 
 describe('dev host page', () => {
   test('an account in a lead card: the widget asks the server who it is, and the server verifies the widget token', async () => {
     await open('identity=partner&area=lcard&client=30999888');
 
-    const panel = page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`);
-    await panel.waitFor();
+    const panel = await cardWidget('ok');
     await expect(panel.getAttribute('data-account-id')).resolves.toBe('30111222');
     // Not registered as a partner (in this stand-in): the panel invites to the widget's page, in Russian.
     await expect(panel.getAttribute('data-role')).resolves.toBe('visitor');
@@ -185,7 +191,7 @@ describe('dev host page', () => {
 
   test('switching to the widget page calls destroy (the card tree is unmounted), then advancedSettings mounts the page', async () => {
     await open('identity=staff&area=comcard');
-    await page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`).waitFor();
+    await cardWidget('ok');
     await expect(page.locator(`${CARD_PANEL} .amop-app`).getAttribute('data-role')).resolves.toBe('staff');
     // The panel follows the card's client account field as the user types.
     await page.fill('#host-client-field', '41000777');
@@ -260,15 +266,14 @@ describe('dev host page', () => {
 
   test('the toolbar reloads the page as another user: a vendor admin on kommo.com', async () => {
     await open('identity=partner&area=ccard');
-    await page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`).waitFor();
+    await cardWidget('ok');
     await page.selectOption('select[name="identity"]', 'admin');
     await page.selectOption('select[name="brand"]', 'kommo');
     await page.selectOption('select[name="lang"]', 'en');
     await Promise.all([page.waitForURL(/identity=admin/), page.click('button[type="submit"]')]);
     await page.evaluate(() => (window as any).__amopHost.ready);
 
-    const whoami = page.locator(`${CARD_PANEL} .amop-app[data-status="ok"]`);
-    await whoami.waitFor();
+    const whoami = await cardWidget('ok');
     await expect(whoami.getAttribute('data-role')).resolves.toBe('admin');
     // In English now: the staff client check's search box.
     await expect(whoami.locator('.amop-field__label').textContent()).resolves.toBe('Client account id');
@@ -284,15 +289,13 @@ describe('dev host page', () => {
 
   test('a token the server rejects reaches the widget as a typed problem+json error', async () => {
     await open('identity=partner&area=lcard&token=expired');
-    const expired = page.locator(`${CARD_PANEL} .amop-app[data-status="error"]`);
-    await expired.waitFor();
+    const expired = await cardWidget('error');
     await expect(expired.getAttribute('data-code')).resolves.toBe('token_expired');
     await expect(expired.getAttribute('data-http-status')).resolves.toBe('401');
     await expect(expired.textContent()).resolves.toContain('Сессия amoCRM истекла');
 
     await open('identity=partner&area=lcard&token=bad_signature');
-    const forged = page.locator(`${CARD_PANEL} .amop-app[data-status="error"]`);
-    await forged.waitFor();
+    const forged = await cardWidget('error');
     await expect(forged.getAttribute('data-code')).resolves.toBe('invalid_token');
     await expect(forged.textContent()).resolves.toContain('amoCRM не подтвердил ваш вход');
     expect(verified).toEqual([]);
@@ -301,7 +304,7 @@ describe('dev host page', () => {
 
   test('without a backend address in the settings the widget asks for one instead of calling', async () => {
     await open('identity=partner&area=lcard&backend=');
-    const status = page.locator(`${CARD_PANEL} .amop-app[data-status="error"]`);
+    const status = await cardWidget('error');
     await expect(status.getAttribute('data-code')).resolves.toBe('not_configured');
     expect(verified).toEqual([]);
   });

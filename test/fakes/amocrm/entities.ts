@@ -118,13 +118,17 @@ export interface CustomFieldRecord {
   is_deletable: boolean;
 }
 
-export interface TaskRecord {
-  id: number;
+/** Who made a note or a task, who is responsible for it, and when (unix seconds). */
+export interface Authorship {
   created_by: number;
   updated_by: number;
   created_at: number;
   updated_at: number;
   responsible_user_id: number;
+}
+
+export interface TaskRecord extends Authorship {
+  id: number;
   entity_id: number | null;
   entity_type: string | null;
   duration: number;
@@ -134,14 +138,9 @@ export interface TaskRecord {
   complete_till: number;
 }
 
-export interface NoteRecord {
+export interface NoteRecord extends Authorship {
   id: number;
   entity_id: number;
-  created_by: number;
-  updated_by: number;
-  created_at: number;
-  updated_at: number;
-  responsible_user_id: number;
   note_type: string;
   params: Record<string, unknown>;
 }
@@ -360,6 +359,58 @@ function checkOptionalInt(value: unknown, path: string, errors: FieldError[]): n
   return value;
 }
 
+/** A required integer: `FieldMissing` without one, `InvalidType` for anything else. */
+function checkRequiredInt(value: unknown, path: string, errors: FieldError[]): number | undefined {
+  if (value === undefined) {
+    errors.push(fieldError.missing(path));
+    return undefined;
+  }
+  if (!isInt(value)) {
+    errors.push(fieldError.type(path, 'int'));
+    return undefined;
+  }
+  return value;
+}
+
+/** A required string from a closed set (a type name): any other value is `NotSupportedChoice`. */
+function checkChoice(
+  value: unknown,
+  path: string,
+  allowed: Set<string>,
+  errors: FieldError[],
+): string | undefined {
+  if (value === undefined) {
+    errors.push(fieldError.missing(path));
+    return undefined;
+  }
+  if (typeof value !== 'string' || !allowed.has(value)) {
+    errors.push(fieldError.choice(path));
+    return undefined;
+  }
+  return value;
+}
+
+/**
+ * Visits each entry of a list in a write with its path. A value that is no list, or an entry that is no
+ * object, is amoCRM's `InvalidType` "array" (its word for both); returns whether `raw` was a list.
+ */
+function forEachRecord(
+  raw: unknown,
+  path: string,
+  errors: FieldError[],
+  visit: (entry: Record<string, unknown>, path: string) => void,
+): boolean {
+  if (!Array.isArray(raw)) {
+    errors.push(fieldError.type(path, 'array'));
+    return false;
+  }
+  for (const [i, entry] of raw.entries()) {
+    if (isRecord(entry)) visit(entry, `${path}.${i}`);
+    else errors.push(fieldError.type(`${path}.${i}`, 'array'));
+  }
+  return true;
+}
+
 function checkName(
   value: unknown,
   path: string,
@@ -402,22 +453,13 @@ function parseFieldValues(
   errors: FieldError[],
 ): FieldWrite[] | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (!Array.isArray(raw)) {
-    errors.push(fieldError.type(basePath, 'array'));
-    return undefined;
-  }
   const writes: FieldWrite[] = [];
-  for (const [i, entry] of raw.entries()) {
-    const path = `${basePath}.${i}`;
-    if (!isRecord(entry)) {
-      errors.push(fieldError.type(path, 'array'));
-      continue;
-    }
+  const isList = forEachRecord(raw, basePath, errors, (entry, path) => {
     const field = findField(account, entry, path, errors);
-    if (!field) continue;
+    if (!field) return;
     if (entry.values === null) {
       writes.push({ field, values: null });
-      continue;
+      return;
     }
     if (!Array.isArray(entry.values)) {
       errors.push(
@@ -425,7 +467,7 @@ function parseFieldValues(
           ? fieldError.missing(`${path}.values`)
           : fieldError.type(`${path}.values`, 'array'),
       );
-      continue;
+      return;
     }
     const values: CustomFieldValue[] = [];
     for (const [j, value] of entry.values.entries()) {
@@ -433,8 +475,8 @@ function parseFieldValues(
       if (parsed) values.push(parsed);
     }
     writes.push({ field, values });
-  }
-  return writes;
+  });
+  return isList ? writes : undefined;
 }
 
 /** The field an entry of `custom_fields_values` names by `field_id` or `field_code`, or an error. */
@@ -578,16 +620,9 @@ function parseTagRefs(
 ): TagRef[] | undefined {
   if (raw === undefined) return undefined;
   if (raw === null) return [];
-  if (!Array.isArray(raw)) {
-    errors.push(fieldError.type(path, 'array'));
-    return undefined;
-  }
   const refs: TagRef[] = [];
-  for (const [i, tag] of raw.entries()) {
-    const tagPath = `${path}.${i}`;
-    if (!isRecord(tag)) {
-      errors.push(fieldError.type(tagPath, 'array'));
-    } else if (tag.id !== undefined) {
+  const isList = forEachRecord(raw, path, errors, (tag, tagPath) => {
+    if (tag.id !== undefined) {
       if (isInt(tag.id) && account.tags.has(tag.id)) refs.push({ id: tag.id });
       else errors.push(fieldError.choice(`${tagPath}.id`));
     } else if (typeof tag.name === 'string' && tag.name.trim() !== '') {
@@ -595,8 +630,8 @@ function parseTagRefs(
     } else {
       errors.push(fieldError.missing(`${tagPath}.name`));
     }
-  }
-  return refs;
+  });
+  return isList ? refs : undefined;
 }
 
 /** Tags are created on first use by name, as amoCRM does, and shared by all companies of the account. */
@@ -646,10 +681,9 @@ export function parseCompanyWrite(
 
   const plan: CompanyPlan = { requestId };
   if (mode === 'update') {
-    if (item.id === undefined) errors.push(fieldError.missing('id'));
-    else if (!isInt(item.id)) errors.push(fieldError.type('id', 'int'));
-    else if (!account.companies.has(item.id)) errors.push(fieldError.notFound('id'));
-    else plan.id = item.id;
+    const id = checkRequiredInt(item.id, 'id', errors);
+    if (id !== undefined && !account.companies.has(id)) errors.push(fieldError.notFound('id'));
+    else plan.id = id;
   }
   plan.name = checkName(item.name, 'name', mode === 'create', errors);
   plan.responsibleUserId = checkUser(account, item.responsible_user_id, 'responsible_user_id', errors);
@@ -801,11 +835,7 @@ export function parseCustomFieldCreate(
   const errors: FieldError[] = [];
   const name = checkName(item.name, 'name', true, errors);
 
-  let type: string | undefined;
-  if (item.type === undefined) errors.push(fieldError.missing('type'));
-  else if (typeof item.type !== 'string' || !CUSTOM_FIELD_TYPES.has(item.type))
-    errors.push(fieldError.choice('type'));
-  else type = item.type;
+  const type = checkChoice(item.type, 'type', CUSTOM_FIELD_TYPES, errors);
 
   let code: string | null = null;
   if (item.code !== undefined && item.code !== null) {
@@ -932,18 +962,12 @@ export function parseNoteCreate(
   if (!isRecord(item)) return { ok: false, errors: [fieldError.type('', 'array')] };
   const errors: FieldError[] = [];
 
-  const rawEntityId = entityIdFromPath ?? item.entity_id;
-  let entityId: number | undefined;
-  if (rawEntityId === undefined) errors.push(fieldError.missing('entity_id'));
-  else if (!isInt(rawEntityId)) errors.push(fieldError.type('entity_id', 'int'));
-  else if (!account.companies.has(rawEntityId)) errors.push(fieldError.choice('entity_id'));
-  else entityId = rawEntityId;
-
-  let noteType: string | undefined;
-  if (item.note_type === undefined) errors.push(fieldError.missing('note_type'));
-  else if (typeof item.note_type !== 'string' || !NOTE_TYPES.has(item.note_type))
-    errors.push(fieldError.choice('note_type'));
-  else noteType = item.note_type;
+  let entityId = checkRequiredInt(entityIdFromPath ?? item.entity_id, 'entity_id', errors);
+  if (entityId !== undefined && !account.companies.has(entityId)) {
+    errors.push(fieldError.choice('entity_id'));
+    entityId = undefined;
+  }
+  const noteType = checkChoice(item.note_type, 'note_type', NOTE_TYPES, errors);
 
   let params: Record<string, unknown> = {};
   if (item.params !== undefined) {
@@ -961,6 +985,22 @@ export function parseNoteCreate(
   return { ok: true, plan: { requestId, entityId, noteType, params, responsibleUserId, createdBy } };
 }
 
+/** A new note's or task's authorship: the plan's author and responsible user, else the API's own user. */
+function newAuthorship(
+  account: AccountState,
+  nowSec: number,
+  plan: { createdBy?: number; responsibleUserId?: number },
+): Authorship {
+  const author = plan.createdBy ?? account.currentUserId;
+  return {
+    created_by: author,
+    updated_by: author,
+    created_at: nowSec,
+    updated_at: nowSec,
+    responsible_user_id: plan.responsibleUserId ?? account.currentUserId,
+  };
+}
+
 export function commitNote(
   account: AccountState,
   ids: Sequences,
@@ -970,11 +1010,7 @@ export function commitNote(
   const note: NoteRecord = {
     id: ids.next('note'),
     entity_id: plan.entityId,
-    created_by: plan.createdBy ?? account.currentUserId,
-    updated_by: plan.createdBy ?? account.currentUserId,
-    created_at: nowSec,
-    updated_at: nowSec,
-    responsible_user_id: plan.responsibleUserId ?? account.currentUserId,
+    ...newAuthorship(account, nowSec, plan),
     note_type: plan.noteType,
     params: plan.params,
   };
@@ -1016,31 +1052,18 @@ export function parseTaskCreate(account: AccountState, item: unknown, index: num
   if (!isRecord(item)) return { ok: false, errors: [fieldError.type('', 'array')] };
   const errors: FieldError[] = [];
 
-  let text: string | undefined;
-  if (item.text === undefined) errors.push(fieldError.missing('text'));
-  else if (typeof item.text !== 'string') errors.push(fieldError.type('text', 'string'));
-  else if (item.text.trim() === '') errors.push(fieldError.blank('text'));
-  else text = item.text;
-
-  let completeTill: number | undefined;
-  if (item.complete_till === undefined) errors.push(fieldError.missing('complete_till'));
-  else if (!isInt(item.complete_till)) errors.push(fieldError.type('complete_till', 'int'));
-  else completeTill = item.complete_till;
+  const text = checkName(item.text, 'text', true, errors);
+  const completeTill = checkRequiredInt(item.complete_till, 'complete_till', errors);
 
   let entityType: string | null = null;
   let entityId: number | null = null;
   if (item.entity_type !== undefined || item.entity_id !== undefined) {
-    if (item.entity_type === undefined) errors.push(fieldError.missing('entity_type'));
-    else if (typeof item.entity_type !== 'string' || !TASK_ENTITY_TYPES.has(item.entity_type))
-      errors.push(fieldError.choice('entity_type'));
-    else entityType = item.entity_type;
-
-    if (item.entity_id === undefined) errors.push(fieldError.missing('entity_id'));
-    else if (!isInt(item.entity_id)) errors.push(fieldError.type('entity_id', 'int'));
+    entityType = checkChoice(item.entity_type, 'entity_type', TASK_ENTITY_TYPES, errors) ?? null;
+    const id = checkRequiredInt(item.entity_id, 'entity_id', errors);
     // Only companies live in the fake, so only links to companies can be checked for existence.
-    else if (entityType === 'companies' && !account.companies.has(item.entity_id))
+    if (id !== undefined && entityType === 'companies' && !account.companies.has(id))
       errors.push(fieldError.choice('entity_id'));
-    else entityId = item.entity_id;
+    else entityId = id ?? null;
   }
 
   let taskTypeId = 1;
@@ -1078,11 +1101,7 @@ export function commitTask(
 ): TaskRecord {
   const task: TaskRecord = {
     id: ids.next('task'),
-    created_by: plan.createdBy ?? account.currentUserId,
-    updated_by: plan.createdBy ?? account.currentUserId,
-    created_at: nowSec,
-    updated_at: nowSec,
-    responsible_user_id: plan.responsibleUserId ?? account.currentUserId,
+    ...newAuthorship(account, nowSec, plan),
     entity_id: plan.entityId,
     entity_type: plan.entityType,
     duration: plan.duration ?? 0,

@@ -103,6 +103,22 @@ export function fieldErrors(
   return out;
 }
 
+/**
+ * The errors a form shows under its fields: its own checks, made on submit before sending, over the
+ * server's field errors of the last answer (see fieldErrors); `own` are the form's alone. `passes(errors)`
+ * keeps the form's own errors on show and says whether there were none, so the form may be sent.
+ */
+export function useFieldErrors(error: ApiError | null, prefix: string) {
+  const { t, lang } = useCtx();
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const shown: Record<string, string> = { ...fieldErrors(error, lang, t, prefix), ...local };
+  const passes = (errors: Record<string, string>) => {
+    setLocal(errors);
+    return Object.keys(errors).length === 0;
+  };
+  return { shown, own: local, passes };
+}
+
 /** The error items no field on the form shows (so they are listed above the button instead). */
 export function otherErrors(errors: Record<string, string>, shown: string[]): string[] {
   return Object.keys(errors)
@@ -381,18 +397,29 @@ export interface TabDef {
   count?: number;
 }
 
-/** WAI-ARIA tabs: Tab reaches the selected tab, arrows move between tabs, panels are labelled. */
+/**
+ * WAI-ARIA tabs over the selected tab's panel (`children`): Tab reaches the selected tab, arrows move
+ * between tabs, the panel is labelled by its tab. The first tab is selected first; a page that also
+ * switches tabs itself passes `current` and follows `onChange`.
+ */
 export function Tabs({
   tabs,
-  current,
-  onChange,
   label,
+  children,
+  ...controlled
 }: {
   tabs: TabDef[];
-  current: string;
-  onChange(id: string): void;
   label: string;
+  current?: string;
+  onChange?(id: string): void;
+  children(current: string): ComponentChildren;
 }) {
+  const [own, setOwn] = useState(tabs[0]!.id);
+  const current = controlled.current ?? own;
+  const onChange = (id: string) => {
+    setOwn(id);
+    controlled.onChange?.(id);
+  };
   const list = useRef<HTMLDivElement>(null);
   const onKeyDown = (e: KeyboardEvent) => {
     const index = tabs.findIndex((tab) => tab.id === current);
@@ -407,33 +434,35 @@ export function Tabs({
     list.current?.querySelectorAll<HTMLButtonElement>('[role="tab"]')[next]?.focus();
   };
   return (
-    <div class="amop-tabs" role="tablist" aria-label={label} ref={list} onKeyDown={onKeyDown}>
-      {tabs.map((tab) => (
-        <button
-          key={tab.id}
-          type="button"
-          role="tab"
-          id={`amop-tab-${tab.id}`}
-          class="amop-tab"
-          aria-selected={tab.id === current ? 'true' : 'false'}
-          aria-controls={`amop-panel-${tab.id}`}
-          tabIndex={tab.id === current ? 0 : -1}
-          data-tab={tab.id}
-          onClick={() => onChange(tab.id)}
-        >
-          {tab.label}
-          {tab.count ? <span class="amop-tab__count">{tab.count}</span> : null}
-        </button>
-      ))}
-    </div>
-  );
-}
-
-export function TabPanel({ id, children }: { id: string; children: ComponentChildren }) {
-  return (
-    <div class="amop-tabpanel" role="tabpanel" id={`amop-panel-${id}`} aria-labelledby={`amop-tab-${id}`}>
-      {children}
-    </div>
+    <>
+      <div class="amop-tabs" role="tablist" aria-label={label} ref={list} onKeyDown={onKeyDown}>
+        {tabs.map((tab) => (
+          <button
+            key={tab.id}
+            type="button"
+            role="tab"
+            id={`amop-tab-${tab.id}`}
+            class="amop-tab"
+            aria-selected={tab.id === current ? 'true' : 'false'}
+            aria-controls={`amop-panel-${tab.id}`}
+            tabIndex={tab.id === current ? 0 : -1}
+            data-tab={tab.id}
+            onClick={() => onChange(tab.id)}
+          >
+            {tab.label}
+            {tab.count ? <span class="amop-tab__count">{tab.count}</span> : null}
+          </button>
+        ))}
+      </div>
+      <div
+        class="amop-tabpanel"
+        role="tabpanel"
+        id={`amop-panel-${current}`}
+        aria-labelledby={`amop-tab-${current}`}
+      >
+        {children(current)}
+      </div>
+    </>
   );
 }
 

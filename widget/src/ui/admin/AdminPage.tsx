@@ -25,9 +25,9 @@ import {
   Section,
   SelectField,
   SubmitRow,
-  TabPanel,
   Tabs,
   TextField,
+  useFieldErrors,
   useFields,
 } from '../kit';
 import { DisputeItem } from '../partner/Inbox';
@@ -148,12 +148,11 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
 }
 
 function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void }) {
-  const { t, lang } = useCtx();
+  const { t } = useCtx();
   const [decision, setDecision] = useState('for_partner');
   const { values, field } = useFields({ reason: '', compensationMinor: '' });
-  const [local, setLocal] = useState<Record<string, string>>({});
   const decide = usePost<Dispute>(`/api/v1/admin/disputes/${dispute.id}/decision`);
-  const shown = { ...fieldErrors(decide.error, lang, t, 'admin.invalid'), ...local };
+  const { shown, passes } = useFieldErrors(decide.error, 'admin.invalid');
   const submit = async () => {
     const errors: Record<string, string> = {};
     const reason = values.reason.trim();
@@ -161,8 +160,7 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
     if (reason.length < 3) errors.reason = t('admin.err.reason');
     const compensationMinor = amount.trim() ? parseAmountToMinor(amount) : undefined;
     if (compensationMinor === null) errors.compensationMinor = t('inv.err.amount');
-    setLocal(errors);
-    if (Object.keys(errors).length) return;
+    if (!passes(errors)) return;
     const body: Record<string, unknown> = { decision, reason };
     if (decision === 'for_partner' && compensationMinor) body.compensationMinor = compensationMinor;
     if (await decide.run(body)) onDone();
@@ -404,7 +402,6 @@ function InvoicesTab({ names }: { names: Map<string, string> }) {
 
 export function AdminPage({ userName }: { userName: string | null }) {
   const { t } = useCtx();
-  const [tab, setTab] = useState('check');
   const partners = usePaged<Partner>('/api/v1/admin/partners', { limit: 500 });
   const names = new Map(partners.items.map((p) => [p.id, p.name]));
   const pending = partners.items.filter(
@@ -415,8 +412,6 @@ export function AdminPage({ userName }: { userName: string | null }) {
       <PageHead title={t('admin.title')} userName={userName} />
       <Tabs
         label={t('admin.title')}
-        current={tab}
-        onChange={setTab}
         tabs={[
           { id: 'check', label: t('admin.tab.check') },
           { id: 'partners', label: t('admin.tab.partners'), count: pending },
@@ -427,21 +422,24 @@ export function AdminPage({ userName }: { userName: string | null }) {
           { id: 'program', label: t('prog.tab') },
           { id: 'fraud', label: t('prog.tab_fraud') },
         ]}
-      />
-      <TabPanel id={tab}>
-        {tab === 'check' && (
-          <Section title={t('staff.title')} data-section="admin-check">
-            <ClientCheck initial={null} />
-          </Section>
+      >
+        {(tab) => (
+          <>
+            {tab === 'check' && (
+              <Section title={t('staff.title')} data-section="admin-check">
+                <ClientCheck initial={null} />
+              </Section>
+            )}
+            {tab === 'partners' && <PartnersTab partners={partners} />}
+            {tab === 'requests' && <RequestsTab names={names} />}
+            {tab === 'disputes' && <DisputesTab names={names} />}
+            {tab === 'payouts' && <PayoutsTab names={names} />}
+            {tab === 'invoices' && <InvoicesTab names={names} />}
+            {tab === 'program' && <ProgramTab />}
+            {tab === 'fraud' && <FraudTab names={names} />}
+          </>
         )}
-        {tab === 'partners' && <PartnersTab partners={partners} />}
-        {tab === 'requests' && <RequestsTab names={names} />}
-        {tab === 'disputes' && <DisputesTab names={names} />}
-        {tab === 'payouts' && <PayoutsTab names={names} />}
-        {tab === 'invoices' && <InvoicesTab names={names} />}
-        {tab === 'program' && <ProgramTab />}
-        {tab === 'fraud' && <FraudTab names={names} />}
-      </TabPanel>
+      </Tabs>
     </div>
   );
 }

@@ -25,6 +25,7 @@ import {
   SelectField,
   SubmitRow,
   TextField,
+  useFieldErrors,
   useFields,
 } from '../kit';
 import {
@@ -41,7 +42,6 @@ import {
 const PATH = '/api/v1/admin/program';
 const PRESETS: PresetName[] = ['leadsender', 'cloudlessons'];
 const CHANNELS = ['vendor_direct', 'partner_net'];
-type Errors = Record<string, string>;
 type Version = AdminProgram['inForce'];
 type Put = Action<[body: object], Version>;
 
@@ -66,8 +66,7 @@ function ProgramForm({
   const { values, set } = useFields(Object.fromEntries(paths.map((p) => [p, textOf(doc, p)])));
   const [products, setProducts] = useState(() => productsOf(doc));
   const [forfeit, setForfeit] = useState(String(doc.policies.payout.forfeitOnBlock));
-  const [local, setLocal] = useState<Errors>({});
-  const shown: Errors = { ...fieldErrors(put.error, lang, t, 'prog.invalid'), ...local };
+  const { shown, passes } = useFieldErrors(put.error, 'prog.invalid');
   const mins = paths.filter((p) => leaf(p) === 'min').map((p) => values[p]!.trim());
   // The server names the list for two bands from the same minimum: show it on those bands' minimums.
   const errorOf = (path: string) =>
@@ -79,8 +78,7 @@ function ProgramForm({
   const submit = async () => {
     const { doc: next, errors } = buildDocument(doc, values, products);
     if (!(date >= todayIso())) errors.effectiveFrom = 'prog.err.date';
-    setLocal(Object.fromEntries(Object.entries(errors).map(([path, key]) => [path, t(key)])));
-    if (Object.keys(errors).length) return;
+    if (!passes(Object.fromEntries(Object.entries(errors).map(([path, key]) => [path, t(key)])))) return;
     next.policies.payout.forfeitOnBlock = forfeit === 'true';
     await put.run({ ...next, effectiveFrom: startOf(date) });
   };

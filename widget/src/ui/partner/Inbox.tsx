@@ -12,7 +12,6 @@ import {
   Badge,
   Button,
   ErrorBox,
-  fieldErrors,
   Form,
   ListState,
   Money,
@@ -22,6 +21,7 @@ import {
   SelectField,
   SubmitRow,
   TextField,
+  useFieldErrors,
   useFields,
 } from '../kit';
 
@@ -141,9 +141,8 @@ function OpenDisputeForm({
   const [kind, setKind] = useState('rejected_pin');
   const [pin, setPin] = useState(pinId ?? '');
   const { values, set, field } = useFields({ paymentExternalId: '', text: '' });
-  const [local, setLocal] = useState<Record<string, string>>({});
   const open = usePost<Dispute>('/api/v1/disputes');
-  const shown = { ...fieldErrors(open.error, lang, t, 'dsp.invalid'), ...local };
+  const { shown, own, passes } = useFieldErrors(open.error, 'dsp.invalid');
   const chosenPin = pin || pins[0]?.id || '';
 
   const submit = async () => {
@@ -153,8 +152,7 @@ function OpenDisputeForm({
     if (kind === 'rejected_pin' && !chosenPin) errors.pinId = t('dsp.err.pin');
     if (kind === 'missing_commission' && !payment) errors.paymentExternalId = t('dsp.err.payment');
     if (text.length < 10) errors.text = t('dsp.err.text');
-    setLocal(errors);
-    if (Object.keys(errors).length) return;
+    if (!passes(errors)) return;
     const body =
       kind === 'rejected_pin' ? { kind, pinId: chosenPin, text } : { kind, paymentExternalId: payment, text };
     if (await open.run(body)) {
@@ -197,7 +195,7 @@ function OpenDisputeForm({
           hint={t('dsp.payment_hint')}
         />
       )}
-      {local.pinId && <div class="amop-field__error">{local.pinId}</div>}
+      {own.pinId && <div class="amop-field__error">{own.pinId}</div>}
       <TextField {...field('text', shown)} multiline label={t('dsp.text')} maxLength={5000} />
       <SubmitRow label={t('dsp.submit')} busy={open.busy} />
       {open.error && <ErrorBox error={open.error} />}

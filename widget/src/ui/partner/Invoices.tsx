@@ -15,7 +15,6 @@ import {
   Button,
   DataTable,
   ErrorBox,
-  fieldErrors,
   Form,
   ListState,
   Money,
@@ -24,6 +23,7 @@ import {
   Section,
   SubmitRow,
   TextField,
+  useFieldErrors,
   useFields,
 } from '../kit';
 import { openPdf, PdfButton } from '../Pdf';
@@ -103,15 +103,13 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
     itemsOf(options.data).find((o) => o.method === method)?.note[lang] ?? t(`inv.method_note.${method}`);
   const { values, field } = useFields({ clientAccountId: '', productCode: '', grossMinor: '' });
   const [method, setMethod] = useState('bank');
-  const [local, setLocal] = useState<Record<string, string>>({});
   const request = useAction(async (key: string, body: unknown) => {
     const answer = await api.post<{ invoice: Invoice } | Invoice>('/api/v1/net-invoices', body, {
       idempotencyKey: key,
     });
     return 'invoice' in answer ? answer.invoice : answer;
   });
-  const server = fieldErrors(request.error, lang, t, 'inv.invalid');
-  const shown = { ...server, ...local };
+  const { shown, passes } = useFieldErrors(request.error, 'inv.invalid');
 
   const submit = async () => {
     const errors: Record<string, string> = {};
@@ -123,8 +121,7 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
     if (!clientAccountId) errors.clientAccountId = t('pin.err.account_id');
     if (!product) errors.productCode = t('inv.err.product');
     if (grossMinor === null) errors.grossMinor = t('inv.err.amount');
-    setLocal(errors);
-    if (Object.keys(errors).length) return;
+    if (!passes(errors)) return;
     const body: Record<string, unknown> = { clientAccountId, productCode: product };
     if (grossMinor) body.grossMinor = grossMinor;
     const invoice = await request.run(body);

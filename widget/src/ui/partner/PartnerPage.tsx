@@ -8,7 +8,7 @@ import { formatDate } from '../../format';
 import type { Page, Partner, Pin, Question } from '../../types';
 import { itemsOf } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
-import { Badge, ErrorBox, Loading, Notice, Section, TabPanel, Tabs } from '../kit';
+import { Badge, ErrorBox, Loading, Notice, Section, Tabs } from '../kit';
 import { ClientsTab } from './Clients';
 import { EarningsTab } from './Earnings';
 import { DisputesTab, QuestionsTab } from './Inbox';
@@ -136,18 +136,21 @@ export function PartnerPage() {
           { id: 'certificate', label: t('tab.certificate') },
           { id: 'profile', label: t('tab.profile') },
         ]}
-      />
-      <TabPanel id={tab}>
-        {tab === 'clients' && <ClientsTab onDispute={dispute} />}
-        {tab === 'program' && <ProgramTab />}
-        {tab === 'orders' && <OrdersTab />}
-        {tab === 'earnings' && <EarningsTab />}
-        {tab === 'invoices' && <InvoicesTab />}
-        {tab === 'questions' && <QuestionsTab onChanged={open.reload} />}
-        {tab === 'disputes' && <DisputesTab pinId={disputePin} />}
-        {tab === 'certificate' && <CertificateTab partner={partner} />}
-        {tab === 'profile' && <Requisites partner={partner} />}
-      </TabPanel>
+      >
+        {(tab) => (
+          <>
+            {tab === 'clients' && <ClientsTab onDispute={dispute} />}
+            {tab === 'program' && <ProgramTab />}
+            {tab === 'orders' && <OrdersTab />}
+            {tab === 'earnings' && <EarningsTab />}
+            {tab === 'invoices' && <InvoicesTab />}
+            {tab === 'questions' && <QuestionsTab onChanged={open.reload} />}
+            {tab === 'disputes' && <DisputesTab pinId={disputePin} />}
+            {tab === 'certificate' && <CertificateTab partner={partner} />}
+            {tab === 'profile' && <Requisites partner={partner} />}
+          </>
+        )}
+      </Tabs>
     </div>
   );
 }

@@ -5,19 +5,7 @@
  * (`errors[].path`, Russian from `messageRu`).
  */
 import { useState } from 'preact/hooks';
-import {
-  validateBankAccount,
-  validateBik,
-  validateCorrespondentAccount,
-  validateKpp,
-  validateLegalEntityInn,
-  validateOgrn,
-  validateOgrnip,
-  validatePassportNumber,
-  validatePassportSeries,
-  validatePersonInn,
-  type RequisiteResult,
-} from '../../../../shared/requisites';
+import { validateRequisiteAt, type RequisiteResult } from '../../../../shared/requisites';
 import type { Partner, PartnerKind } from '../../types';
 import { useCtx, usePost } from '../ctx';
 import { ErrorBox, fieldErrors, Form, Notice, otherErrors, RadioGroup, SubmitRow, TextField } from '../kit';
@@ -58,27 +46,9 @@ const DIGIT_FIELDS = new Set([
 /** Inline checks before sending: requisites by check digit, the name, at least one way to reach the partner. */
 function validate(kind: PartnerKind, v: Values, pick: (r: RequisiteResult) => string | undefined) {
   const errors: Record<string, string | undefined> = {};
-  const bik = digits(v['bank.bik']);
-  const checks: Record<string, () => RequisiteResult> = {
-    inn: () => (kind === 'legal_entity' ? validateLegalEntityInn : validatePersonInn)(digits(v.inn)),
-    kpp: () => validateKpp(digits(v.kpp)),
-    ogrn: () => (kind === 'legal_entity' ? validateOgrn : validateOgrnip)(digits(v.ogrn)),
-    'passport.series': () => validatePassportSeries(digits(v['passport.series'])),
-    'passport.number': () => validatePassportNumber(digits(v['passport.number'])),
-    'bank.bik': () => validateBik(bik),
-    // An account keyed with a bad БИК is reported once, on the БИК (as the server does).
-    'bank.account': () => {
-      const r = validateBankAccount(digits(v['bank.account']), bik);
-      return r?.code === 'bank_account_bik_invalid' ? null : r;
-    },
-    'bank.correspondentAccount': () => {
-      const r = validateCorrespondentAccount(digits(v['bank.correspondentAccount']), bik);
-      return r?.code === 'correspondent_account_bik_invalid' ? null : r;
-    },
-  };
   for (const path of fieldsFor(kind)) {
-    const check = checks[path];
-    if (check) errors[path] = pick(check());
+    const result = validateRequisiteAt(path, kind === 'legal_entity', (p) => digits(v[p]));
+    if (result !== undefined) errors[path] = pick(result);
   }
   return errors;
 }

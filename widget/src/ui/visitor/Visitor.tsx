@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
 import type { ClientRequest, Pin } from '../../types';
 import { useAction, useCtx } from '../ctx';
-import { Button, ErrorBox, Form, Notice, TabPanel, Tabs, TextField } from '../kit';
+import { Button, ErrorBox, Form, Notice, Tabs, TextField } from '../kit';
 import { RegisterForm } from './Register';
 
 const CODE = /^[A-Za-z0-9_-]{20,100}$/;
@@ -20,30 +20,28 @@ export function codeOf(input: string): string {
 
 export function VisitorPage() {
   const { t, who } = useCtx();
-  const [tab, setTab] = useState('register');
   return (
     <div class="amop-visitor">
       {/* amoCRM titles the page with the widget's name already (manifest `advanced.title`). */}
       <p class="amop-lead amop-lead--first">{t('visitor.intro', { accountId: who.accountId })}</p>
       <Tabs
         label={t('app.title')}
-        current={tab}
-        onChange={setTab}
         tabs={[
           { id: 'register', label: t('visitor.tab_register') },
           { id: 'confirm', label: t('visitor.tab_confirm') },
         ]}
-      />
-      <TabPanel id={tab}>
-        {tab === 'register' ? (
-          <>
-            <p class="amop-lead">{t('visitor.register_intro')}</p>
-            <RegisterForm />
-          </>
-        ) : (
-          <ConfirmRequest />
-        )}
-      </TabPanel>
+      >
+        {(tab) =>
+          tab === 'register' ? (
+            <>
+              <p class="amop-lead">{t('visitor.register_intro')}</p>
+              <RegisterForm />
+            </>
+          ) : (
+            <ConfirmRequest />
+          )
+        }
+      </Tabs>
     </div>
   );
 }
