@@ -104,7 +104,7 @@ test('cloudlessons: terms and level, a copied link, a click and two orders in th
 });
 
 test('where the page may not use the Clipboard API, the copy button still copies the link', async () => {
-  const { page } = sessions.current();
+  const { page } = e2e.session;
   // As in an embedding that refuses the API: writeText rejects. The real fallback (a selected textarea and
   // execCommand) fires the browser's own copy event, whose selection is what lands on the clipboard.
   await page.addInitScript(() => {
@@ -116,7 +116,7 @@ test('where the page may not use the Clipboard API, the copy button still copies
     });
     document.addEventListener('copy', () => copied.push(String(document.getSelection())));
   });
-  const root = await openProgram(page);
+  const root = await openProgram();
   const row = root.locator('[data-section="links"] tr[data-link]');
   await row.waitFor();
   const url = (await row.locator('code').textContent())!;
