@@ -47,7 +47,7 @@ export interface Config {
   logLevel: string;
   /** The preset stored as the program on a database that has none yet (`PROGRAM_PRESET`, default leadsender). */
   programPreset?: PresetName;
-  /** Server processes `npm start` runs on this machine (`WEB_CONCURRENCY`, default: the cores). */
+  /** Server processes `npm start` runs on this machine (`WEB_CONCURRENCY`, default: the cores, at most 4). */
   webConcurrency?: number;
 }
 
@@ -96,8 +96,8 @@ const EnvSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   PROGRAM_PRESET: z.enum(PRESET_NAMES).default(DEFAULT_PRESET),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Each process holds a pool of 10 connections and agenda's: 16 processes stay under PostgreSQL's default
-  // max_connections of 100 with room for the operator.
+  // Each process holds up to 14 connections (its pool of 10 and agenda's 4): docs/OPERATIONS.md. More than a
+  // handful per machine only adds connections, not speed.
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(16).optional(),
 });
 
@@ -202,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
       programPreset: e.PROGRAM_PRESET,
       logLevel: e.LOG_LEVEL,
       devHostPage: e.DEV_HOST_PAGE,
-      webConcurrency: e.WEB_CONCURRENCY ?? Math.min(16, os.availableParallelism()),
+      webConcurrency: e.WEB_CONCURRENCY ?? Math.min(4, os.availableParallelism()),
     },
   };
 }
