@@ -23,6 +23,7 @@ import {
   TextField,
   useFields,
 } from '../kit';
+import { copyText } from '../clipboard';
 
 const STATUS_TONE: Record<PinStatus, string> = {
   pinned: 'ok',
@@ -100,7 +101,7 @@ export function ConfirmationLink({ pin }: { pin: Pin }) {
           <Button
             small
             onClick={() => {
-              void navigator.clipboard?.writeText(url).then(() => setCopied(true));
+              void copyText(url).then(setCopied);
             }}
           >
             {copied ? t('ui.copied') : t('ui.copy')}
