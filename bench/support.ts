@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import pg from 'pg';
-import pino from 'pino';
 import { mintAmoToken } from '../server/src/auth/amo-token';
 import type { Config } from '../server/src/config';
 import { startEmbeddedPostgres } from '../server/src/db/embedded';
@@ -23,7 +22,7 @@ import { migrateToLatest } from '../server/src/db/migrate';
 import { createDb, type DbHandle } from '../server/src/db/pool';
 import { createApp } from '../server/src/http/app';
 import type { AppContext } from '../server/src/context';
-import { createLogger } from '../server/src/logger';
+import { asyncDestination, createLogger } from '../server/src/logger';
 import { allRoutes } from '../server/src/http/routes';
 import { ADMIN_USER_ID, testConfig, VENDOR_ACCOUNT_ID } from '../test/support/config';
 
@@ -155,7 +154,7 @@ export async function startBenchApp(
   options: { config?: Config; extra?: (server: Express) => void } = {},
 ): Promise<BenchApp> {
   const config = options.config ?? benchConfig();
-  const logger = createLogger({ level: config.logLevel, destination: pino.destination('/dev/null') });
+  const logger = createLogger({ level: config.logLevel, destination: asyncDestination('/dev/null') });
   const handle = createDb(databaseUrl);
   const context: AppContext = { config, db: handle.db, log: logger };
   const listening = await listen(createApp(context, allRoutes, options.extra));

@@ -29,6 +29,15 @@ export function createApp(
   server.set('json replacer', jsonReplacer);
 
   server.use(requestLog(app));
+  // Hot public GETs first: a click through a partner link needs no CORS, no body parser, and no walk past
+  // the hundred routes below.
+  const hot = express.Router();
+  mountRoutes(
+    hot,
+    routes.filter((r) => r.hot),
+    app,
+  );
+  server.use(hot);
   server.use(
     cors({
       origin: (origin, done) => done(null, origin !== undefined && AMO_ORIGIN.test(origin)),
@@ -63,7 +72,11 @@ export function createApp(
   });
 
   const router = express.Router();
-  mountRoutes(router, routes, app);
+  mountRoutes(
+    router,
+    routes.filter((r) => !r.hot),
+    app,
+  );
   server.use(router);
 
   const openApi = buildOpenApi(routes, { version: '1', serverUrl: app.config.publicUrl });

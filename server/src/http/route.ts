@@ -95,6 +95,11 @@ export interface RouteSpec<
   /** Applies `Idempotency-Key` (API.md); true by default for every state-changing method. */
   idempotent?: boolean;
   /**
+   * Mounted ahead of CORS, the JSON parser and every other route (see `createApp`): for a public GET that is
+   * hit far more often than anything else and needs neither (a partner link's redirect, `GET /r/:code`).
+   */
+  hot?: boolean;
+  /**
    * Runs before the transaction opens, on the pool, after validation: for a slow look-up outside our
    * database (the vendor's amoCRM) that must not sit on a transaction's connection while it waits — with
    * every pooled connection held by such waits, the look-up's own queries would starve. Its result is
@@ -274,8 +279,10 @@ function sendResult(res: Response, result: RouteResult): void {
     if (result.headers) res.set(result.headers);
     res.type('html').send(result.html);
   } else if ('redirect' in result) {
+    // No body: a browser follows the Location, and Express's negotiated HTML/text note costs more than the
+    // rest of a click's redirect.
     if (result.headers) res.set(result.headers);
-    res.redirect(result.status, result.redirect);
+    res.location(result.redirect).end();
   } else {
     if (result.headers) res.set(result.headers);
     if (result.status === 204) res.end();

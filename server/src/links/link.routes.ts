@@ -1,5 +1,4 @@
 import { defineRoute } from '../http/route';
-import { AppError } from '../errors';
 import { escapeHtml, publicPage } from '../http/html';
 import { DEFAULT_PRESET } from '../programs/program';
 import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
@@ -34,7 +33,6 @@ export const linkRoutes = [
       200: { description: 'The partner already had this link', schema: LinkOut },
     },
     async handler({ db, body, caller, app, audit }) {
-      if (caller.kind !== 'account') throw new AppError('forbidden');
       const partner = await getActivePartnerOrThrow(db, caller.accountId);
       const { link, created } = await repo.findOrCreateLink(db, {
         code: newLinkCode(),
@@ -55,7 +53,6 @@ export const linkRoutes = [
     auth: 'account',
     responses: { 200: { description: 'Links', schema: LinkListOut } },
     async handler({ db, caller, app }) {
-      if (caller.kind !== 'account') throw new AppError('forbidden');
       const partner = await getPartnerOrThrow(db, caller.accountId);
       const links = await repo.listLinksWithCounts(db, partner.id);
       return {
@@ -78,6 +75,7 @@ export const linkRoutes = [
       'Public: a visit through a partner link; records the click and redirects to the landing with amop_visitor',
     tag: 'public',
     auth: 'public',
+    hot: true,
     params: LinkCodeParams,
     responses: {
       302: { description: 'To the landing page of the program, with the amop_visitor cookie and parameter' },

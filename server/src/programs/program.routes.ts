@@ -1,5 +1,4 @@
 import { getPartnerOrThrow } from '../partners/partner.service';
-import { AppError } from '../errors';
 import type { AppContext } from '../context';
 import { defineRoute } from '../http/route';
 import {
@@ -95,7 +94,6 @@ export const programRoutes = [
     auth: 'account',
     responses: { 200: { description: 'Terms', schema: PartnerTerms } },
     async handler({ db, caller, app }) {
-      if (caller.kind !== 'account') throw new AppError('forbidden');
       const partner = await getPartnerOrThrow(db, caller.accountId);
       const now = new Date();
       const program = await programInForce(db, now, presetOf(app));
