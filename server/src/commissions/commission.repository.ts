@@ -201,6 +201,23 @@ export async function countActivePayingClients(db: Db, partnerId: string): Promi
   return Number(rows[0]?.n ?? 0n);
 }
 
+/**
+ * Whether billing's order `orderId` was already paid by another payment that is not refunded in full. The
+ * advisory lock on the order makes two payments of one order that arrive together (a double click on «Оплатить»)
+ * decide one after the other: the second waits for the first to commit and then sees it.
+ */
+export async function orderPaidByAnother(trx: Tx, orderId: string, paymentId: string): Promise<boolean> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('payment_order:' || ${orderId}, 0))`.execute(trx);
+  const row = await trx
+    .selectFrom('payments')
+    .select('id')
+    .where('order_id', '=', orderId)
+    .where('id', '!=', paymentId)
+    .whereRef('refunded_minor', '<', 'gross_minor')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Records why a payment attributed to `partnerId` earned nothing (self-purchase, a repeat order, …). */
 export async function setNoReward(
   db: Db,
@@ -237,6 +254,7 @@ export async function listSelfPurchases(db: Db, options: { limit: number; before
 
 export interface OrderRowDb {
   payment_id: string;
+  /** Billing's order id when the payment named one, else the payment's own external id. */
   external_id: string;
   paid_at: Date;
   client_account_id: bigint;
@@ -274,7 +292,8 @@ export async function listPartnerOrders(
     after ? sql`AND (${paidAt}, ${id}) < (${after.paidAt}, ${after.id})` : sql``;
   const { rows } = await sql<OrderRowDb>`
     WITH earned AS (
-      SELECT p.id AS payment_id, p.external_id, p.paid_at, p.client_account_id, p.product_code, p.gross_minor,
+      SELECT p.id AS payment_id, COALESCE(p.order_id, p.external_id) AS external_id, p.paid_at,
+             p.client_account_id, p.product_code, p.gross_minor,
              p.currency, p.refunded_minor, NULL::text AS no_reward_reason, c.id AS commission_id,
              c.commission_minor, c.reversed_minor, c.rate_bps, c.calculation, c.program_version, c.rule_id,
              c.payable, c.reason, c.accrued_at
@@ -282,7 +301,8 @@ export async function listPartnerOrders(
        WHERE c.partner_id = ${partnerId} ${before(sql.ref('p.paid_at'), sql.ref('p.id'))}
        ORDER BY p.paid_at DESC, p.id DESC LIMIT ${options.limit}
     ), refused AS (
-      SELECT p.id AS payment_id, p.external_id, p.paid_at, p.client_account_id, p.product_code, p.gross_minor,
+      SELECT p.id AS payment_id, COALESCE(p.order_id, p.external_id) AS external_id, p.paid_at,
+             p.client_account_id, p.product_code, p.gross_minor,
              p.currency, p.refunded_minor, p.no_reward_reason, NULL::text, NULL::bigint, NULL::bigint,
              NULL::int, NULL::text, NULL::int, NULL::text, NULL::boolean, NULL::text, NULL::timestamptz
         FROM payments p

@@ -19,6 +19,11 @@ export const PaymentBody = z.strictObject({
   channel: z.enum(['vendor_direct', 'partner_net']),
   paidAt: PastInstant,
   productCode: z.string().trim().min(1).max(100).optional(),
+  /**
+   * Billing's order this payment pays. Optional; when given, a later payment of the same order (paid twice by
+   * mistake) earns nothing, while the first payment of it is not refunded in full.
+   */
+  orderId: z.string().trim().min(1).max(200).optional(),
   periodEnd: PlannedInstant.optional(),
   netInvoiceId: idOf('inv').optional(),
   /** Who referred the client: the visitor id the partner link's landing passed on (link programs, seed 000). */
@@ -124,6 +129,7 @@ export const NO_REWARD_WORDS_RU: Record<string, string> = {
   not_attributed: 'платёж не привязан к партнёру',
   attribution_expired: 'переход по ссылке раньше окна атрибуции',
   not_first_order: 'не первый заказ клиента',
+  order_paid_twice: 'повторная оплата уже оплаченного заказа',
   outside_binding: 'вне срока, за который начисляется вознаграждение',
   self_purchase: 'покупка по собственной ссылке',
 };

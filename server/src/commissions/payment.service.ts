@@ -84,6 +84,7 @@ export async function recordPayment(
     channel: body.channel,
     paid_at: paidAt,
     product_code: body.productCode ?? null,
+    order_id: body.orderId ?? null,
     period_end: body.periodEnd ? new Date(body.periodEnd) : null,
     net_invoice_id: body.netInvoiceId ?? null,
   });
@@ -135,7 +136,11 @@ export async function recordPayment(
   const program = await programInForce(db, paidAt, settings.programPreset ?? DEFAULT_PRESET);
   const source = await attributionOf(db, program, body, paidAt);
   if (!source) return { result: resultOf(payment, undefined), replayed: false };
-  const commission = await accrueCommission(db, payment, source, program, body.payer);
+  const orderPaidBefore = body.orderId ? await repo.orderPaidByAnother(db, body.orderId, payment.id) : false;
+  const commission = await accrueCommission(db, payment, source, program, {
+    payer: body.payer,
+    orderPaidBefore,
+  });
   return { result: resultOf(payment, commission), replayed: false };
 }
 
@@ -199,7 +204,7 @@ async function accrueCommission(
   payment: repo.PaymentRow,
   source: AttributionSource,
   program: ProgramVersion,
-  payer: PaymentBody['payer'],
+  facts: { payer: PaymentBody['payer']; orderPaidBefore: boolean },
 ): Promise<repo.CommissionRowDb | undefined> {
   // The evaluation's facts read the partner (kind, status, contract, rates) in the same round trip.
   const partnerId = source.partnerId;
@@ -211,7 +216,8 @@ async function accrueCommission(
     channel: payment.channel,
     paidAt: payment.paid_at,
     productCode: payment.product_code,
-    payer,
+    payer: facts.payer,
+    orderPaidBefore: facts.orderPaidBefore,
     program,
   });
   const lines = evaluation.lines.filter((line) => line.partnerId === partnerId);

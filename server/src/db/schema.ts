@@ -233,6 +233,8 @@ export interface PaymentsTable {
   product_code: string | null;
   period_end: Date | null;
   net_invoice_id: string | null;
+  /** Billing's order the payment pays, when billing says: a second payment of the same order earns nothing. */
+  order_id: ColumnType<string | null, string | null | undefined, string | null>;
   refunded_minor: ColumnType<bigint, bigint | undefined, bigint>;
   /** A payment attributed to a partner that the program gave nothing: the partner, and why. */
   no_reward_partner_id: ColumnType<string | null, string | null | undefined, string | null>;

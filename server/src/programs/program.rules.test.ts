@@ -51,6 +51,7 @@ function input(overrides: {
   via?: 'pin' | 'link' | 'code';
   partner?: EvaluationPartner | null;
   paidOrdersBefore?: number;
+  orderPaidBefore?: boolean;
 }): EvaluationInput {
   return {
     program: overrides.program ?? leadsender,
@@ -60,6 +61,7 @@ function input(overrides: {
       paidAt: new Date(overrides.paidAt ?? '2026-03-06T12:00:00Z'),
       productCode: overrides.productCode ?? null,
       payer: overrides.payer,
+      orderPaidBefore: overrides.orderPaidBefore,
     },
     attribution: { via: overrides.via ?? 'pin', since: new Date(overrides.since ?? '2026-03-01T00:00:00Z') },
     partner: overrides.partner === undefined ? partner() : overrides.partner,
@@ -374,6 +376,14 @@ describe('the building blocks of a program document', () => {
       evaluatePayment(input({ program: cloudlessons, via: 'link', paidOrdersBefore: 2 })),
     );
     blocked('self_purchase', evaluatePayment(input({ payer: { accountId: 1001 } })));
+    // Under a lifetime program, where a repeat order earns, and under first-order, where it is named apart.
+    blocked('order_paid_twice', evaluatePayment(input({ orderPaidBefore: true })));
+    blocked(
+      'order_paid_twice',
+      evaluatePayment(
+        input({ program: cloudlessons, via: 'link', paidOrdersBefore: 1, orderPaidBefore: true }),
+      ),
+    );
     const twelveMonths = program((d) => {
       d.binding = { earns: 'first_months', months: 12 };
     });

@@ -43,6 +43,8 @@ export interface EvaluationInput {
     paidAt: Date;
     productCode?: string | null;
     payer?: PayerIdentity;
+    /** Billing's order of this payment was already paid by an earlier payment not refunded in full. */
+    orderPaidBefore?: boolean;
   };
   /** The partner this payment is attributed to, and since when (pin valid-from, or the click's time). */
   attribution: { via: 'pin' | 'link' | 'code'; since: Date } | null;
@@ -67,7 +69,12 @@ export interface RewardLine {
 }
 
 export type NoRewardReason =
-  'not_attributed' | 'attribution_expired' | 'not_first_order' | 'outside_binding' | 'self_purchase';
+  | 'not_attributed'
+  | 'attribution_expired'
+  | 'not_first_order'
+  | 'outside_binding'
+  | 'self_purchase'
+  | 'order_paid_twice';
 
 export interface Evaluation {
   programVersion: number;
@@ -82,6 +89,7 @@ const NO_REWARD_WORDS: Record<NoRewardReason, string> = {
   not_first_order: 'Вознаграждение начисляется только за первый оплаченный заказ клиента',
   outside_binding: 'Платёж вне срока, за который программа начисляет вознаграждение',
   self_purchase: 'Покупка самим партнёром (совпадают данные плательщика): вознаграждение не начисляется',
+  order_paid_twice: 'Заказ уже оплачен: за ошибочную повторную оплату вознаграждение не начисляется',
 };
 
 function none(program: ProgramVersion, reason: NoRewardReason): Evaluation {
@@ -281,6 +289,8 @@ export function evaluatePayment(input: EvaluationInput): Evaluation {
     selfPurchaseMatch(doc.policies.selfPurchase, partner.identity, input.payment.payer)
   )
     return none(program, 'self_purchase');
+  // Seed 000: an order paid twice by mistake earns once; the vendor returns the second payment.
+  if (input.payment.orderPaidBefore) return none(program, 'order_paid_twice');
   const refused = bindingRefusal(doc, input);
   if (refused) return none(program, refused);
 

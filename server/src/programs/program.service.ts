@@ -181,6 +181,7 @@ export async function evaluateAttributedPayment(
     paidAt: Date;
     productCode: string | null;
     payer?: PayerIdentity;
+    orderPaidBefore?: boolean;
     /** The version in force when the caller has read it already; else it is read (seeding `preset`). */
     program?: ProgramVersion;
     preset?: PresetName;
@@ -203,6 +204,7 @@ export async function evaluateAttributedPayment(
       productCode: p.productCode,
       // The paying account is part of who paid: the partner's own account is a self-purchase.
       payer: { ...p.payer, accountId: p.clientAccountId },
+      orderPaidBefore: p.orderPaidBefore,
     },
     attribution: p.attribution,
     partner: facts.partner,

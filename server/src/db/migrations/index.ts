@@ -13,6 +13,7 @@ import * as m015 from './015_partner_orders';
 import * as m016 from './016_evaluation_facts';
 import * as m017 from './017_record_link_clicks';
 import * as m018 from './018_amo_rate_windows';
+import * as m019 from './019_payment_order';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '016_evaluation_facts': m016,
   '017_record_link_clicks': m017,
   '018_amo_rate_windows': m018,
+  '019_payment_order': m019,
 };
