@@ -73,6 +73,47 @@ const runOn = (offset: number) => {
 };
 
 describe('a payout run', () => {
+  it('reads and invoices the partners chunk by chunk with the same result for any chunk size', async () => {
+    // Three partners are selected (act, low, min; the blocked one is not): chunks of 1, 2 and 3 end on a full
+    // chunk, on a part chunk and on exactly one chunk. Each run is rolled back, so the runs below start clean.
+    const rollback = new Error('rollback');
+    const at = new Date(Date.now() + 86400_000);
+    for (const chunk of [1, 2, 3, 1000]) {
+      let seen: unknown;
+      await t.db
+        .transaction()
+        .execute(async (trx) => {
+          const run = await runPayouts(trx, programDate(at), at, chunk);
+          const invoices = await trx
+            .selectFrom('invoices')
+            .select(['partner_id', 'amount_minor'])
+            .where('kind', '=', 'reward')
+            .orderBy('partner_id')
+            .execute();
+          seen = {
+            invoices: invoices.map((i) => [i.partner_id, Number(i.amount_minor)]),
+            total: run.totalMinor,
+            count: run.invoicesCreated,
+          };
+          throw rollback;
+        })
+        .catch((error: unknown) => {
+          if (error !== rollback) throw error;
+        });
+      expect({ chunk, seen }).toEqual({
+        chunk,
+        seen: {
+          invoices: [
+            ['ptn_payrun0000act', 480_000],
+            ['ptn_payrun0000min', 100_000],
+          ],
+          total: 580_000n,
+          count: 2,
+        },
+      });
+    }
+  });
+
   it('pays active partners at or above the minimum, not one a kopeck below it, not a blocked one', async () => {
     const run = await runOn(1);
     expect(await rewardInvoices()).toEqual([

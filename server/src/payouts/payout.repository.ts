@@ -39,12 +39,14 @@ export async function listPayoutRuns(db: Db, limit: number): Promise<PayoutRunRo
 /**
  * Payable balance and held amount (rewards accrued after `holdFrom`) per payout-eligible partner with a
  * positive RUB balance, computed set-wise in the database. Eligible: active (never blocked), of a kind the
- * program pays, with a signed contract when the program requires one.
+ * program pays, with a signed contract when the program requires one. One page in partner id order: at most
+ * `limit` partners after `afterPartnerId`.
  */
 export async function selectPayableBalances(
   db: Db,
   holdFrom: Date,
   eligible: { eligibleKinds: readonly string[]; contractRequired: boolean },
+  page: { afterPartnerId: string | null; limit: number },
 ): Promise<Array<{ partner_id: string; payable: bigint; held: bigint }>> {
   const { rows } = await sql<{ partner_id: string; payable: bigint; held: bigint }>`
     SELECT p.id AS partner_id,
@@ -56,6 +58,8 @@ export async function selectPayableBalances(
      WHERE p.status = 'active' AND p.kind = ANY(${[...eligible.eligibleKinds]}::text[])
        AND (p.contract_signed_at IS NOT NULL OR NOT ${eligible.contractRequired})
        AND a.credits_minor - a.debits_minor > 0
-     ORDER BY p.id`.execute(db);
+       AND (${page.afterPartnerId}::text IS NULL OR p.id > ${page.afterPartnerId})
+     ORDER BY p.id
+     LIMIT ${page.limit}`.execute(db);
   return rows;
 }

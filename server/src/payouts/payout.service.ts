@@ -14,6 +14,9 @@ import { programDate } from './payout.rules';
 export { listPayoutRuns } from './payout.repository';
 export { programDate, scheduledPayoutDate } from './payout.rules';
 
+/** Partners a payout run reads and invoices at a time (see `runPayouts`). */
+export const PAYOUT_CHUNK_PARTNERS = 1000;
+
 export interface PayoutRunResult {
   runId: string;
   asOf: string;
@@ -28,7 +31,12 @@ export interface PayoutRunResult {
  * the program version in force when the run is made (`policies.payout`). The whole run is one transaction (a crash leaves no
  * half-made invoice) and the run's date is unique (a repeated run for the same date creates nothing).
  */
-export async function runPayouts(db: Tx, asOf: string, now = new Date()): Promise<PayoutRunResult> {
+export async function runPayouts(
+  db: Tx,
+  asOf: string,
+  now = new Date(),
+  chunkPartners = PAYOUT_CHUNK_PARTNERS,
+): Promise<PayoutRunResult> {
   // A future date would pay rewards still inside the hold today, and use that date up for good.
   if (asOf > programDate(now))
     throw new AppError('validation_failed', 'A payout run cannot be for a date that has not come yet', [
@@ -46,23 +54,33 @@ export async function runPayouts(db: Tx, asOf: string, now = new Date()): Promis
   const cutoff = new Date(`${asOf}T23:59:59.999+03:00`);
   const holdFrom = new Date(cutoff.getTime() - policy.holdDays * 24 * 3600 * 1000);
 
-  const rows = await repo.selectPayableBalances(db, holdFrom, policy);
   await repo.insertRun(db, { id: runId, asOf });
   const issuedAt = new Date();
   const minPayoutMinor = BigInt(policy.minMinor);
-  const due = rows
-    .map((row) => ({
-      partnerId: row.partner_id,
-      amount: payoutAmount({ payableMinor: row.payable, heldMinor: row.held, minPayoutMinor }),
-    }))
-    .filter((d) => d.amount > 0n)
-    .map((d) => ({ ...d, invoiceId: createId('inv') }));
-
-  // Set-based: all invoices in one statement, all postings through one postMany, so a run over ten
-  // thousand partners is a handful of statements and holds its locks for as short a time as possible.
-  await issueRewardInvoices(db, { runId, issuedAt }, due);
-  const invoicesCreated = due.length;
-  const totalMinor = due.reduce((sum, d) => sum + d.amount, 0n);
+  let invoicesCreated = 0;
+  let totalMinor = 0n;
+  // Set-based per chunk of partners (a chunk's invoices in one statement, its postings through one postMany),
+  // and chunked so that the run's memory stays the same for ten thousand partners as for a thousand. Every
+  // chunk is in the run's one transaction, so a crash still leaves no half-made run.
+  for (let after: string | null = null; ;) {
+    const rows = await repo.selectPayableBalances(db, holdFrom, policy, {
+      afterPartnerId: after,
+      limit: chunkPartners,
+    });
+    if (rows.length === 0) break;
+    const due = rows
+      .map((row) => ({
+        partnerId: row.partner_id,
+        amount: payoutAmount({ payableMinor: row.payable, heldMinor: row.held, minPayoutMinor }),
+      }))
+      .filter((d) => d.amount > 0n)
+      .map((d) => ({ ...d, invoiceId: createId('inv') }));
+    await issueRewardInvoices(db, { runId, issuedAt }, due);
+    invoicesCreated += due.length;
+    totalMinor = due.reduce((sum, d) => sum + d.amount, totalMinor);
+    if (rows.length < chunkPartners) break;
+    after = rows[rows.length - 1]!.partner_id;
+  }
   await repo.setRunTotals(db, runId, { invoicesCreated, totalMinor });
   return { runId, asOf, created: true, invoicesCreated, totalMinor };
 }
