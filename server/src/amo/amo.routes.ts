@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { decodeCursor, ListQuery, page, pageOf } from '../http/pagination';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { AccountIdParam } from '../pins/pin';
 import { queueVendorCompanyResync } from '../pins/pin.service';
@@ -287,7 +287,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     responses: {
       200: {
         description: 'Connections by account id',
-        schema: z.object({ items: z.array(ConnectionView), nextCursor: z.string().nullable() }),
+        schema: pageOf(ConnectionView),
       },
     },
     async handler({ db, query, app }) {
@@ -343,7 +343,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     responses: {
       200: {
         description: 'Alerts, newest first',
-        schema: z.object({ items: z.array(AlertView), nextCursor: z.string().nullable() }),
+        schema: pageOf(AlertView),
       },
     },
     async handler({ db, query }) {
@@ -396,7 +396,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     responses: {
       200: {
         description: 'Deliveries, newest first',
-        schema: z.object({ items: z.array(OutboxView), nextCursor: z.string().nullable() }),
+        schema: pageOf(OutboxView),
       },
     },
     async handler({ db, query }) {
