@@ -158,12 +158,7 @@ export const commissionRoutes = [
     summary: "Partner: one row per client payment with this partner's commission",
     tag: 'money',
     query: ListQuery,
-    responses: {
-      200: {
-        description: 'Commissions, newest first',
-        schema: pageOf(CommissionRow),
-      },
-    },
+    responses: { 200: { description: 'Commissions, newest first', schema: pageOf(CommissionRow) } },
     async handler({ db, partner, query }) {
       const load = (afterId?: string) =>
         repo.listCommissions(db, partner.id, { limit: query.limit + 1, afterId });

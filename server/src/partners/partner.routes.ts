@@ -58,12 +58,7 @@ export const partnerRoutes = [
     tag,
     auth: 'admin',
     query: ListQuery,
-    responses: {
-      200: {
-        description: 'Partners',
-        schema: pageOf(PartnerProfile),
-      },
-    },
+    responses: { 200: { description: 'Partners', schema: pageOf(PartnerProfile) } },
     async handler({ db, query }) {
       const load = (afterId?: string) => repo.listPartners(db, { limit: query.limit + 1, afterId });
       return { status: 200, body: await pageById(query, load, toProfile) };

@@ -267,12 +267,7 @@ export const pinRoutes = [
     tag: 'admin',
     auth: 'admin',
     query: AdminPinListQuery,
-    responses: {
-      200: {
-        description: 'Pins',
-        schema: pageOf(AdminPinView),
-      },
-    },
+    responses: { 200: { description: 'Pins', schema: pageOf(AdminPinView) } },
     async handler({ db, query }) {
       const after = decodeCursor(query.cursor, Cursor);
       const rows = await repo.listPins(db, {

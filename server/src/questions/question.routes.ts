@@ -56,12 +56,7 @@ export const questionRoutes = [
     summary: 'Partner: client questions routed to this partner, newest first',
     tag: 'questions',
     query: ListQuery.extend({ answered: z.enum(['true', 'false']).optional() }),
-    responses: {
-      200: {
-        description: 'Questions',
-        schema: pageOf(QuestionView),
-      },
-    },
+    responses: { 200: { description: 'Questions', schema: pageOf(QuestionView) } },
     async handler({ db, partner, query }) {
       const answered = query.answered === undefined ? undefined : query.answered === 'true';
       const load = (beforeId?: string) =>
