@@ -1,5 +1,12 @@
 import { VENDOR_ACCOUNT_ID } from '../support/app';
-import { allDelivered, companyClientIds, startAmoTest, waitFor, type AmoTestEnv } from './support/harness';
+import {
+  allDelivered,
+  companyClientIds,
+  startAmoTest,
+  waitFor,
+  waitForStatus,
+  type AmoTestEnv,
+} from './support/harness';
 
 let env: AmoTestEnv;
 const A = 31000001; // partner A's own amoCRM account: connected
@@ -144,14 +151,7 @@ describe('a blocked vendor account (403)', () => {
     env.fake.block(V);
     const seen = env.fake.requests.length;
     await transfer(first.body.id, partnerB); // its company update meets the 403
-    await waitFor(async () => {
-      const row = await env.db.db
-        .selectFrom('amo_connections')
-        .select('status')
-        .where('account_id', '=', BigInt(V))
-        .executeTakeFirstOrThrow();
-      return row.status === 'blocked';
-    }, 'blocked connection');
+    await waitForStatus(env.db, 'amo_connections', V, 'blocked', 'blocked connection');
     const waiting = await env.pin(A, 50000005); // the known-customer check is not even tried
     expect(waiting.body).toMatchObject({ status: 'pending_check', reason: 'vendor_check_pending' });
     await new Promise((resolve) => setTimeout(resolve, 1500)); // a delivery sweep and a check run (1 s each)

@@ -1,5 +1,12 @@
 import { paymentBody, soleProprietor } from '../support/fixtures';
-import { allDelivered, startAmoTest, VENDOR_ACCOUNT_ID, waitFor, type AmoTestEnv } from './support/harness';
+import {
+  allDelivered,
+  startAmoTest,
+  VENDOR_ACCOUNT_ID,
+  waitFor,
+  waitForStatus,
+  type AmoTestEnv,
+} from './support/harness';
 
 /**
  * A link program's automatic pin (PROGRAMS.md, the contract; seed 000): the landing passes the visitor id of
@@ -51,14 +58,7 @@ async function installWithState(accountId: number, subdomain: string, state: str
   env.fake.addAccount({ id: accountId, subdomain });
   const install = await env.fake.installWidget(accountId, { state });
   expect(install.status).toBe(200);
-  await waitFor(async () => {
-    const row = await env.db.db
-      .selectFrom('amo_installs')
-      .select('status')
-      .where('account_id', '=', BigInt(accountId))
-      .executeTakeFirst();
-    return row?.status === 'exchanged';
-  }, `install of ${accountId}`);
+  await waitForStatus(env.db, 'amo_installs', accountId, 'exchanged', `install of ${accountId}`);
 }
 
 const holdingPins = (clientAccountId: number) =>

@@ -12,6 +12,7 @@ import { AmoClientRejectedError, AmoError, AmoOAuthError, AmoUnavailableError } 
 import { parseJson, type AmoHttp } from './amo.http';
 import { backoffMs } from './amo.rules';
 import * as repo from './amo.repository';
+import { drainClaimed } from './claimed';
 import type { AmoTokens } from './amo.tokens';
 import type { RateLimiter } from './rate-limiter';
 
@@ -70,114 +71,119 @@ export class InstallFloodGuard {
   }
 }
 
+interface InstallDeps {
+  db: Db;
+  config: Config;
+  http: AmoHttp;
+  tokens: AmoTokens;
+  limiter: RateLimiter;
+  log: Logger;
+  onConnected(accountId: number): void;
+}
+
+type InstallOptions = { leaseMs: number; backoff: { baseMs: number; capMs: number }; signal?: AbortSignal };
+
 /**
  * Exchanges the codes the install redirect stored: code → tokens (JSON to /oauth2/access_token), then
  * `GET /api/v4/account` with the new token to learn which account it is. The connection is keyed by that
  * account id, whatever the host was called. A reinstall replaces the tokens and clears broken/blocked states.
  */
-export async function processInstalls(
-  deps: {
-    db: Db;
-    config: Config;
-    http: AmoHttp;
-    tokens: AmoTokens;
-    limiter: RateLimiter;
-    log: Logger;
-    onConnected(accountId: number): void;
-  },
-  options: { leaseMs: number; backoff: { baseMs: number; capMs: number }; signal?: AbortSignal },
-): Promise<number> {
+export async function processInstalls(deps: InstallDeps, options: InstallOptions): Promise<number> {
+  return drainClaimed(
+    () => repo.claimInstalls(deps.db, 10, options.leaseMs),
+    (install) => connectInstall(deps, install, options),
+    options.signal,
+  );
+}
+
+/** One stored install: true when its account is now connected. */
+async function connectInstall(
+  deps: InstallDeps,
+  install: repo.InstallRow,
+  options: InstallOptions,
+): Promise<boolean> {
   const { db, config, log } = deps;
-  let connected = 0;
-  for (;;) {
-    if (options.signal?.aborted) break;
-    const installs = await repo.claimInstalls(db, 10, options.leaseMs);
-    if (installs.length === 0) break;
-    for (const install of installs) {
-      let code: string;
-      try {
-        code = open(config.encryptionKey, install.code_enc, `amo_install:${install.code_hash}`);
-      } catch {
-        // Sealed with another ENCRYPTION_KEY (rotated between the redirect and now): the code is lost.
-        await installFailed(deps, install, new Error('the stored code cannot be decrypted'), options.backoff);
-        continue;
-      }
-      let tokens: TokenResponse;
-      try {
-        tokens = await deps.tokens.exchangeCode(install.referer, code);
-      } catch (error) {
-        await installFailed(deps, install, error, options.backoff);
-        continue;
-      }
-      let account: AmoAccount;
-      try {
-        account = await whoAmI(deps, install.referer, tokens.access_token);
-      } catch (error) {
-        // The code is spent: without knowing the account the tokens cannot be kept. Say so loudly.
-        await repo.finishInstall(db, install.id, { status: 'failed', error: (error as Error).message });
-        await repo.raiseAlert(db, {
-          accountId: null,
-          kind: 'install_failed',
-          message: `amoCRM install from ${install.referer} failed: the account could not be read (${(error as Error).message}). Reinstall the widget there.`,
-          dedupeKey: `install_failed:${install.id}`,
-        });
-        continue;
-      }
-      const host = `${account.subdomain}.${install.referer.split('.').slice(1).join('.')}`;
-      const attribution = await db.transaction().execute(async (trx) => {
-        await repo.upsertConnection(trx, {
-          accountId: account.id,
-          host,
-          tokensEnc: deps.tokens.sealTokens(account.id, {
-            accessToken: tokens.access_token,
-            refreshToken: tokens.refresh_token,
-          }),
-          accessExpiresAt: new Date(Date.now() + tokens.expires_in * 1000),
-          userId: account.current_user_id ?? null,
-          fromWidget: install.from_widget,
-        });
-        await repo.finishInstall(trx, install.id, { status: 'exchanged', accountId: account.id });
-        await repo.resolveAlerts(
-          trx,
-          account.id,
-          ['connection_broken', 'connection_blocked', 'connection_disconnected', 'vendor_not_connected'],
-          'the widget was installed again',
-        );
-        // Deliveries that waited for this account go now.
-        await repo.nudgeOutboxForAccount(trx, account.id);
-        const attribution = await attributeByState(trx, config, install, account);
-        await recordAudit(
-          trx,
-          { kind: 'amocrm', accountId: account.id },
-          'amo.connected',
-          {
-            type: 'amo_connection',
-            id: String(account.id),
-          },
-          {
-            host,
-            fromWidget: install.from_widget,
-            ...(attribution &&
-              ('pin' in attribution
-                ? { pinnedTo: attribution.pin.partner_id, pinId: attribution.pin.id }
-                : { linkAttributionSkipped: attribution.skip })),
-          },
-        );
-        return attribution;
-      });
-      connected += 1;
-      log.info(
-        {
-          accountId: account.id,
-          host,
-          ...(attribution && { linkAttribution: 'pin' in attribution ? 'pinned' : attribution.skip }),
-        },
-        'amoCRM account connected',
-      );
-      deps.onConnected(account.id);
-    }
+  let code: string;
+  try {
+    code = open(config.encryptionKey, install.code_enc, `amo_install:${install.code_hash}`);
+  } catch {
+    // Sealed with another ENCRYPTION_KEY (rotated between the redirect and now): the code is lost.
+    await installFailed(deps, install, new Error('the stored code cannot be decrypted'), options.backoff);
+    return false;
   }
-  return connected;
+  let tokens: TokenResponse;
+  try {
+    tokens = await deps.tokens.exchangeCode(install.referer, code);
+  } catch (error) {
+    await installFailed(deps, install, error, options.backoff);
+    return false;
+  }
+  let account: AmoAccount;
+  try {
+    account = await whoAmI(deps, install.referer, tokens.access_token);
+  } catch (error) {
+    // The code is spent: without knowing the account the tokens cannot be kept. Say so loudly.
+    await repo.finishInstall(db, install.id, { status: 'failed', error: (error as Error).message });
+    await repo.raiseAlert(db, {
+      accountId: null,
+      kind: 'install_failed',
+      message: `amoCRM install from ${install.referer} failed: the account could not be read (${(error as Error).message}). Reinstall the widget there.`,
+      dedupeKey: `install_failed:${install.id}`,
+    });
+    return false;
+  }
+  const host = `${account.subdomain}.${install.referer.split('.').slice(1).join('.')}`;
+  const attribution = await db.transaction().execute(async (trx) => {
+    await repo.upsertConnection(trx, {
+      accountId: account.id,
+      host,
+      tokensEnc: deps.tokens.sealTokens(account.id, {
+        accessToken: tokens.access_token,
+        refreshToken: tokens.refresh_token,
+      }),
+      accessExpiresAt: new Date(Date.now() + tokens.expires_in * 1000),
+      userId: account.current_user_id ?? null,
+      fromWidget: install.from_widget,
+    });
+    await repo.finishInstall(trx, install.id, { status: 'exchanged', accountId: account.id });
+    await repo.resolveAlerts(
+      trx,
+      account.id,
+      ['connection_broken', 'connection_blocked', 'connection_disconnected', 'vendor_not_connected'],
+      'the widget was installed again',
+    );
+    // Deliveries that waited for this account go now.
+    await repo.nudgeOutboxForAccount(trx, account.id);
+    const attribution = await attributeByState(trx, config, install, account);
+    await recordAudit(
+      trx,
+      { kind: 'amocrm', accountId: account.id },
+      'amo.connected',
+      {
+        type: 'amo_connection',
+        id: String(account.id),
+      },
+      {
+        host,
+        fromWidget: install.from_widget,
+        ...(attribution &&
+          ('pin' in attribution
+            ? { pinnedTo: attribution.pin.partner_id, pinId: attribution.pin.id }
+            : { linkAttributionSkipped: attribution.skip })),
+      },
+    );
+    return attribution;
+  });
+  log.info(
+    {
+      accountId: account.id,
+      host,
+      ...(attribution && { linkAttribution: 'pin' in attribution ? 'pinned' : attribution.skip }),
+    },
+    'amoCRM account connected',
+  );
+  deps.onConnected(account.id);
+  return true;
 }
 
 /**

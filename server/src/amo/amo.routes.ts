@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { decodeCursor, ListQuery, page, pageOf } from '../http/pagination';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { AccountIdParam } from '../pins/pin';
 import { queueVendorCompanyResync } from '../pins/pin.service';
@@ -284,12 +284,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     tag: 'admin',
     auth: 'admin',
     query: ListQuery.extend({ status: z.enum(['active', 'broken', 'blocked', 'disconnected']).optional() }),
-    responses: {
-      200: {
-        description: 'Connections by account id',
-        schema: z.object({ items: z.array(ConnectionView), nextCursor: z.string().nullable() }),
-      },
-    },
+    responses: { 200: { description: 'Connections by account id', schema: pageOf(ConnectionView) } },
     async handler({ db, query, app }) {
       const after = decodeCursor(query.cursor, z.object({ accountId: z.number() }));
       const rows = await repo.listConnections(db, {
@@ -340,12 +335,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       status: z.enum(['open', 'resolved', 'all']).default('open'),
       accountId: AccountIdParam.optional(),
     }),
-    responses: {
-      200: {
-        description: 'Alerts, newest first',
-        schema: z.object({ items: z.array(AlertView), nextCursor: z.string().nullable() }),
-      },
-    },
+    responses: { 200: { description: 'Alerts, newest first', schema: pageOf(AlertView) } },
     async handler({ db, query }) {
       const after = decodeCursor(query.cursor, IdCursor);
       const rows = await repo.listAlerts(db, {
@@ -393,12 +383,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     tag: 'admin',
     auth: 'admin',
     query: ListQuery.extend({ status: z.enum(['pending', 'done', 'failed', 'skipped']).optional() }),
-    responses: {
-      200: {
-        description: 'Deliveries, newest first',
-        schema: z.object({ items: z.array(OutboxView), nextCursor: z.string().nullable() }),
-      },
-    },
+    responses: { 200: { description: 'Deliveries, newest first', schema: pageOf(OutboxView) } },
     async handler({ db, query }) {
       const after = decodeCursor(query.cursor, IdCursor);
       const rows = await repo.listOutbox(db, {

@@ -30,6 +30,18 @@ export interface Slot {
   done(): void;
 }
 
+/** A slot that releases once however often `done` is called: a caller may end it on every path it takes. */
+export function releaseOnce(release: () => void): Slot {
+  let done = false;
+  return {
+    done: () => {
+      if (done) return;
+      done = true;
+      release();
+    },
+  };
+}
+
 interface KeyState {
   /** The last `limit` requests, by the time they count from, oldest first. */
   granted: Sent[];
@@ -115,21 +127,16 @@ export class RateLimiter {
   }
 
   private slot(key: string, state: KeyState, sent: Sent): Slot {
-    let done = false;
-    return {
-      done: () => {
-        if (done) return;
-        done = true;
-        sent.at = Math.max(sent.at, this.now());
-        state.granted.sort((a, b) => a.at - b.at);
-        state.inFlight -= 1;
-        if (state.timer) {
-          clearTimeout(state.timer);
-          state.timer = undefined;
-        }
-        this.pump(key, state);
-      },
-    };
+    return releaseOnce(() => {
+      sent.at = Math.max(sent.at, this.now());
+      state.granted.sort((a, b) => a.at - b.at);
+      state.inFlight -= 1;
+      if (state.timer) {
+        clearTimeout(state.timer);
+        state.timer = undefined;
+      }
+      this.pump(key, state);
+    });
   }
 
   /** The earliest time the next request for `key` may go (for tests and diagnostics). */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/pool';
 import { AmoDeadlineError } from './amo.errors';
 import * as repo from './amo.repository';
-import { RateLimiter, type Priority, type RateLimiterOptions, type Slot } from './rate-limiter';
+import { RateLimiter, releaseOnce, type Priority, type RateLimiterOptions, type Slot } from './rate-limiter';
 
 /**
  * The throttle across processes (issue 16): amoCRM counts 7 requests per second per account whoever sends
@@ -44,21 +44,13 @@ export class SharedRateLimiter extends RateLimiter {
 
   /** Done once for both windows: this process's, and the shared one, where it then counts from its answer. */
   private sharedSlot(key: string, local: Slot, grantedAt: string): Slot {
-    let done = false;
-    return {
-      done: () => {
-        if (done) return;
-        done = true;
-        local.done();
-        repo.finishRateSlot(this.db, key, grantedAt).catch((error: unknown) => {
-          // It keeps counting from its grant: the shared window is only stricter for a moment.
-          this.log.warn(
-            { key, err: { message: (error as Error).message } },
-            'could not finish an amoCRM slot',
-          );
-        });
-      },
-    };
+    return releaseOnce(() => {
+      local.done();
+      repo.finishRateSlot(this.db, key, grantedAt).catch((error: unknown) => {
+        // It keeps counting from its grant: the shared window is only stricter for a moment.
+        this.log.warn({ key, err: { message: (error as Error).message } }, 'could not finish an amoCRM slot');
+      });
+    });
   }
 
   override pause(key: string, ms: number): void {

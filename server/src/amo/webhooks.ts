@@ -7,6 +7,7 @@ import type { AmoApi } from './amo.client';
 import { AmoError } from './amo.errors';
 import { backoffMs } from './amo.rules';
 import * as repo from './amo.repository';
+import { drainClaimed } from './claimed';
 import type { AmoVendorDirectory, VendorCompanyField } from './vendor-directory';
 import { parseWebhook, type CompanyWebhookEvent } from './webhook.form';
 
@@ -33,45 +34,49 @@ export async function processWebhooks(
   deps: WebhookDeps,
   options: { leaseMs: number; backoff: { baseMs: number; capMs: number }; signal?: AbortSignal },
 ): Promise<number> {
+  return drainClaimed(
+    () => repo.claimWebhookEvents(deps.db, 20, options.leaseMs),
+    (event) => processWebhookEvent(deps, event, options.backoff),
+    options.signal,
+  );
+}
+
+/** One stored webhook event: true when it was processed (not ignored, failed or left for a retry). */
+async function processWebhookEvent(
+  deps: WebhookDeps,
+  event: repo.WebhookEventRow,
+  backoff: { baseMs: number; capMs: number },
+): Promise<boolean> {
   const { db, log } = deps;
-  let processed = 0;
-  for (;;) {
-    if (options.signal?.aborted) break;
-    const events = await repo.claimWebhookEvents(db, 20, options.leaseMs);
-    if (events.length === 0) break;
-    for (const event of events) {
-      try {
-        const parsed = parseWebhook(event.body);
-        if (parsed.accountId !== deps.config.vendorAccountId) {
-          await repo.finishWebhookEvent(db, event.id, {
-            status: 'ignored',
-            note: 'not from the vendor account',
-          });
-          continue;
-        }
-        for (const company of parsed.companyEvents) await handleCompanyEvent(deps, company, event.id);
-        await repo.finishWebhookEvent(db, event.id, { status: 'processed' });
-        processed += 1;
-      } catch (error) {
-        const message =
-          error instanceof AmoError ? error.message : String((error as Error)?.message ?? error);
-        const retryable = !(error instanceof AmoError) || error.retryable || error.name === 'AmoBlockedError';
-        if (retryable && event.attempts < MAX_ATTEMPTS) {
-          await repo.finishWebhookEvent(db, event.id, {
-            retryInMs: backoffMs(event.attempts, options.backoff, Math.random()),
-            error: message,
-          });
-        } else {
-          await repo.finishWebhookEvent(db, event.id, { status: 'failed', note: message });
-          log.warn(
-            { webhookEventId: String(event.id), err: { message } },
-            'webhook event could not be processed',
-          );
-        }
-      }
+  try {
+    const parsed = parseWebhook(event.body);
+    if (parsed.accountId !== deps.config.vendorAccountId) {
+      await repo.finishWebhookEvent(db, event.id, {
+        status: 'ignored',
+        note: 'not from the vendor account',
+      });
+      return false;
     }
+    for (const company of parsed.companyEvents) await handleCompanyEvent(deps, company, event.id);
+    await repo.finishWebhookEvent(db, event.id, { status: 'processed' });
+    return true;
+  } catch (error) {
+    const message = error instanceof AmoError ? error.message : String((error as Error)?.message ?? error);
+    const retryable = !(error instanceof AmoError) || error.retryable || error.name === 'AmoBlockedError';
+    if (retryable && event.attempts < MAX_ATTEMPTS) {
+      await repo.finishWebhookEvent(db, event.id, {
+        retryInMs: backoffMs(event.attempts, backoff, Math.random()),
+        error: message,
+      });
+    } else {
+      await repo.finishWebhookEvent(db, event.id, { status: 'failed', note: message });
+      log.warn(
+        { webhookEventId: String(event.id), err: { message } },
+        'webhook event could not be processed',
+      );
+    }
+    return false;
   }
-  return processed;
 }
 
 async function handleCompanyEvent(

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { renderCertificatePdf, renderStatementCsv, renderStatementPdf } from '../documents';
 import { partnerStatement } from '../commissions/payment.service';
 import { AppError } from '../errors';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.service';
-import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
+import { getActivePartnerOrThrow, partnerInn } from '../partners/partner.service';
 import { DEFAULT_PRESET } from '../programs/program';
 import { getVendorRequisites } from '../settings/settings.service';
 import { ensureCertificate, findCertificateByCode } from './certificate.repository';
@@ -70,13 +71,12 @@ export const documentRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/statements/:month',
     summary:
       'Partner: the monthly statement — every client payment and refund with its commission (PDF or CSV)',
     tag: 'documents',
-    auth: 'account',
     params: z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') }),
     query: z.strictObject({ format: z.enum(['pdf', 'csv']).default('pdf') }),
     responses: {
@@ -85,8 +85,7 @@ export const documentRoutes = [
         contentType: ['application/pdf', 'text/csv'],
       },
     },
-    async handler({ db, caller, params, query, app }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, params, query, app }) {
       const [year, month] = params.month.split('-').map(Number) as [number, number];
       const from = new Date(Date.UTC(year, month - 1, 1) - 3 * 3600 * 1000);
       const to = new Date(Date.UTC(year, month, 1) - 3 * 3600 * 1000);

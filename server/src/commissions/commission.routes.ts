@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { decodeCursor, ListQuery, page, pageById } from '../http/pagination';
+import { decodeCursor, ListQuery, page, pageById, pageOf } from '../http/pagination';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
 import { partnerClickTotals } from '../links/link.service';
-import { findPartnerByAccountId, getPartnerOrThrow } from '../partners/partner.service';
+import { findPartnerByAccountId } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
 import { DEFAULT_PRESET, type ProgramVersion } from '../programs/program';
 import {
@@ -151,33 +152,25 @@ export const commissionRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/commissions',
     summary: "Partner: one row per client payment with this partner's commission",
     tag: 'money',
-    auth: 'account',
     query: ListQuery,
-    responses: {
-      200: {
-        description: 'Commissions, newest first',
-        schema: z.object({ items: z.array(CommissionRow), nextCursor: z.string().nullable() }),
-      },
-    },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    responses: { 200: { description: 'Commissions, newest first', schema: pageOf(CommissionRow) } },
+    async handler({ db, partner, query }) {
       const load = (afterId?: string) =>
         repo.listCommissions(db, partner.id, { limit: query.limit + 1, afterId });
       return { status: 200, body: await pageById(query, load, toRow) };
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/balance',
     summary: 'Partner: balance figures, each a sum of ledger entries',
     tag: 'money',
-    auth: 'account',
     query: z.strictObject({
       currency: z
         .string()
@@ -185,8 +178,7 @@ export const commissionRoutes = [
         .default('RUB'),
     }),
     responses: { 200: { description: 'Balance', schema: Balance } },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, query }) {
       const sums = await repo.partnerLedgerSums(db, partner.id, query.currency);
       return {
         status: 200,
@@ -198,12 +190,11 @@ export const commissionRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/commissions/monthly',
     summary: 'Partner: earnings by month (for the chart), sums of commissions accrued per month',
     tag: 'money',
-    auth: 'account',
     query: z.strictObject({ months: z.coerce.number().int().min(1).max(36).default(12) }),
     responses: {
       200: {
@@ -211,8 +202,7 @@ export const commissionRoutes = [
         schema: z.object({ items: z.array(MonthlyEarning) }),
       },
     },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, query }) {
       const rows = await repo.monthlyEarnings(db, partner.id, query.months);
       return {
         status: 200,
@@ -296,17 +286,15 @@ export const commissionRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/orders',
     summary:
       'Partner: its attributed orders, newest first, each with its reward and calculation or why it earned nothing',
     tag: 'money',
-    auth: 'account',
     query: ListQuery,
     responses: { 200: { description: 'Orders, newest first', schema: OrderList } },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, query }) {
       const after = decodeCursor(query.cursor, OrderCursor);
       const rows = await repo.listPartnerOrders(db, partner.id, {
         limit: query.limit + 1,
@@ -323,12 +311,11 @@ export const commissionRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/orders/summary',
     summary: 'Partner: its clicks, visitors, attributed and rewarded orders, reward total and level now',
     tag: 'money',
-    auth: 'account',
     query: z.strictObject({
       currency: z
         .string()
@@ -336,8 +323,7 @@ export const commissionRoutes = [
         .default('RUB'),
     }),
     responses: { 200: { description: 'Summary', schema: OrderSummary } },
-    async handler({ db, caller, query, app }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, query, app }) {
       const now = new Date();
       const program = await programInForce(db, now, app.config.programPreset ?? DEFAULT_PRESET);
       const clicks = await partnerClickTotals(db, partner.id);

@@ -48,28 +48,16 @@ describe('the worked examples of DOMAIN.md', () => {
     expect(netInvoiceFor(1_200_000n, [])).toEqual({ rewardMinor: 0n, amountMinor: 1_200_000n });
   });
 
-  it('partial refund: 3 000.00 ₽ of a 12 000.00 ₽ direct payment reverses 1 200.00 ₽', () => {
-    expect(
-      reversalFor({
-        commissionMinor: 480_000n,
-        grossMinor: 1_200_000n,
-        refundedBeforeMinor: 0n,
-        refundMinor: 300_000n,
-        reversedBeforeMinor: 0n,
-      }),
-    ).toBe(120_000n);
-  });
+  // The worked example's direct sale: 12 000.00 ₽ paid, 4 800.00 ₽ commission (40 %).
+  const directSale = { commissionMinor: 480_000n, grossMinor: 1_200_000n };
 
-  it('full refund reverses the whole commission', () => {
+  it.each([
+    ['partial refund: 3 000.00 ₽ of a 12 000.00 ₽ direct payment reverses 1 200.00 ₽', 300_000n, 120_000n],
+    ['full refund reverses the whole commission', 1_200_000n, 480_000n],
+  ])('%s', (_name, refundMinor, expected) => {
     expect(
-      reversalFor({
-        commissionMinor: 480_000n,
-        grossMinor: 1_200_000n,
-        refundedBeforeMinor: 0n,
-        refundMinor: 1_200_000n,
-        reversedBeforeMinor: 0n,
-      }),
-    ).toBe(480_000n);
+      reversalFor({ ...directSale, refundedBeforeMinor: 0n, refundMinor, reversedBeforeMinor: 0n }),
+    ).toBe(expected);
   });
 
   it('three refunds of a third of 333.33 ₽ reverse exactly the 133.33 ₽ commission, no drift', () => {
@@ -91,8 +79,7 @@ describe('the worked examples of DOMAIN.md', () => {
   it('refuses a refund above what was paid', () => {
     expect(() =>
       reversalFor({
-        commissionMinor: 480_000n,
-        grossMinor: 1_200_000n,
+        ...directSale,
         refundedBeforeMinor: 1_000_000n,
         refundMinor: 200_001n,
         reversedBeforeMinor: 0n,
@@ -103,13 +90,7 @@ describe('the worked examples of DOMAIN.md', () => {
   it('refuses a refund of nothing or less', () => {
     for (const refundMinor of [0n, -1n])
       expect(() =>
-        reversalFor({
-          commissionMinor: 480_000n,
-          grossMinor: 1_200_000n,
-          refundedBeforeMinor: 0n,
-          refundMinor,
-          reversedBeforeMinor: 0n,
-        }),
+        reversalFor({ ...directSale, refundedBeforeMinor: 0n, refundMinor, reversedBeforeMinor: 0n }),
       ).toThrow(new RangeError('refund must be positive'));
   });
 

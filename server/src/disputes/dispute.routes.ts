@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Db } from '../db/pool';
-import { ListQuery, pageById } from '../http/pagination';
+import { ListQuery, pageById, pageOf } from '../http/pagination';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { idOf } from '../ids';
-import { getPartnerOrThrow } from '../partners/partner.service';
 import { listDisputes, type DisputeRow, type DisputeStatus } from './dispute.repository';
 import { decideDispute, openDispute } from './dispute.service';
 import { DisputeView } from './dispute';
@@ -63,7 +63,7 @@ async function list(
   return pageById(query, (beforeId) => listDisputes(db, { ...filter, beforeId }, query.limit), toView);
 }
 
-const DisputeList = z.object({ items: z.array(DisputeView), nextCursor: z.string().nullable() });
+const DisputeList = pageOf(DisputeView);
 
 /** Rules 10 and 12: a partner disputes a refused pin or a missing commission; an admin decides, maybe compensates. */
 export const disputeRoutes = [
@@ -82,16 +82,14 @@ export const disputeRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/disputes',
     summary: "Partner: this partner's disputes and their decisions",
     tag: 'disputes',
-    auth: 'account',
     query: ListQuery,
     responses: { 200: { description: 'Disputes', schema: DisputeList } },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, query }) {
       return { status: 200, body: await list(db, { partnerId: partner.id }, query) };
     },
   }),

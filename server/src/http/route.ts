@@ -71,19 +71,13 @@ export interface HandlerContext<B, Q, P, A extends AuthKind = AuthKind, M extend
   req: Request;
 }
 
-export interface RouteSpec<
-  B = unknown,
-  Q = unknown,
-  P = unknown,
-  A extends AuthKind = AuthKind,
-  M extends Method = Method,
-> {
+/** What every route declares about itself for the router and the OpenAPI document, whoever may call it. */
+export interface RouteDeclaration<B = unknown, Q = unknown, P = unknown, M extends Method = Method> {
   method: M;
   /** Express path with `:param` segments. */
   path: string;
   summary: string;
   tag: string;
-  auth: A;
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
@@ -94,6 +88,16 @@ export interface RouteSpec<
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string | string[] }>;
   /** Applies `Idempotency-Key` (API.md); true by default for every state-changing method. */
   idempotent?: boolean;
+}
+
+export interface RouteSpec<
+  B = unknown,
+  Q = unknown,
+  P = unknown,
+  A extends AuthKind = AuthKind,
+  M extends Method = Method,
+> extends RouteDeclaration<B, Q, P, M> {
+  auth: A;
   /**
    * Mounted ahead of CORS, the JSON parser and every other route (see `createApp`): for a public GET that is
    * hit far more often than anything else and needs neither (a partner link's redirect, `GET /r/:code`).

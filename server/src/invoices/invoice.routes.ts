@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { renderInvoicePdf } from '../documents';
 import { AppError } from '../errors';
-import { ListQuery, pageById } from '../http/pagination';
+import { ListQuery, pageById, pageOf } from '../http/pagination';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
@@ -23,7 +24,7 @@ import {
   toInvoiceView,
 } from './invoice.service';
 
-const InvoiceList = z.object({ items: z.array(InvoiceView), nextCursor: z.string().nullable() });
+const InvoiceList = pageOf(InvoiceView);
 
 export const invoiceRoutes = [
   defineRoute({
@@ -64,16 +65,14 @@ export const invoiceRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/invoices',
     summary: "Partner: this partner's net and reward invoices, newest first",
     tag: 'invoices',
-    auth: 'account',
     query: ListQuery,
     responses: { 200: { description: 'Invoices', schema: InvoiceList } },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, query }) {
       const load = (beforeId?: string) => listInvoices(db, { partnerId: partner.id, beforeId }, query.limit);
       return { status: 200, body: await pageById(query, load, toInvoiceView) };
     },

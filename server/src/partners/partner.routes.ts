@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
-import { ListQuery, pageById } from '../http/pagination';
+import { ListQuery, pageById, pageOf } from '../http/pagination';
 import {
   PartnerIdParams,
   PartnerProfile,
@@ -10,29 +10,21 @@ import {
 } from './partner';
 import { forfeitOnBlock } from '../payouts/payout.service';
 import * as repo from './partner.repository';
-import {
-  getPartnerOrThrow,
-  registerPartner,
-  setPartnerStatus,
-  signContract,
-  toProfile,
-} from './partner.service';
+import { registerPartner, setPartnerStatus, signContract, toProfile } from './partner.service';
 
 const tag = 'partners';
 
 export const partnerRoutes = [
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/partner',
     summary: "This account's partner profile (requisites masked)",
     tag,
-    auth: 'account',
     responses: {
       200: { description: 'Profile', schema: PartnerProfile },
       404: { description: 'partner_not_found' },
     },
-    async handler({ db, caller }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ partner }) {
       return { status: 200, body: toProfile(partner) };
     },
   }),
@@ -66,12 +58,7 @@ export const partnerRoutes = [
     tag,
     auth: 'admin',
     query: ListQuery,
-    responses: {
-      200: {
-        description: 'Partners',
-        schema: z.object({ items: z.array(PartnerProfile), nextCursor: z.string().nullable() }),
-      },
-    },
+    responses: { 200: { description: 'Partners', schema: pageOf(PartnerProfile) } },
     async handler({ db, query }) {
       const load = (afterId?: string) => repo.listPartners(db, { limit: query.limit + 1, afterId });
       return { status: 200, body: await pageById(query, load, toProfile) };

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { Tx } from '../db/pool';
 import type { PartnerContacts } from '../db/schema';
 import { AppError } from '../errors';
-import { decodeCursor, ListQuery, page } from '../http/pagination';
+import { decodeCursor, ListQuery, page, pageOf } from '../http/pagination';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import {
   findPartnerByAccountId,
   findPartnerById,
   getActivePartnerOrThrow,
-  getPartnerOrThrow,
 } from '../partners/partner.service';
 import {
   AccountIdParam,
@@ -34,7 +34,7 @@ import { staffView, type VendorKnowledge } from './pin.rules';
 import * as service from './pin.service';
 
 const tag = 'pins';
-const PinList = z.object({ items: z.array(PartnerPinView), nextCursor: z.string().nullable() });
+const PinList = pageOf(PartnerPinView);
 const Cursor = z.object({ id: z.string() });
 const PinListQuery = ListQuery.extend({ status: z.enum(PIN_STATUSES).optional() });
 const AdminPinListQuery = PinListQuery.extend({ clientAccountId: AccountIdParam.optional() });
@@ -86,16 +86,14 @@ export const pinRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/pins',
     summary: "This partner's clients with their pin status",
     tag,
-    auth: 'account',
     query: PinListQuery,
     responses: { 200: { description: 'Pins, newest first', schema: PinList } },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, query }) {
       const after = decodeCursor(query.cursor, Cursor);
       const rows = await repo.listPartnerPins(db, partner.id, {
         limit: query.limit + 1,
@@ -118,16 +116,14 @@ export const pinRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/pins/:id',
     summary: 'One of this partner’s pins with its history',
     tag,
-    auth: 'account',
     params: PinIdParams,
     responses: { 200: { description: 'Pin', schema: PinWithHistory } },
-    async handler({ db, caller, params }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, params }) {
       const pin = await repo.findPin(db, params.id);
       // Another partner's pin is answered exactly like a missing one: its existence is not ours to reveal.
       if (!pin || pin.partner_id !== partner.id) throw new AppError('not_found', 'No such pin');
@@ -271,12 +267,7 @@ export const pinRoutes = [
     tag: 'admin',
     auth: 'admin',
     query: AdminPinListQuery,
-    responses: {
-      200: {
-        description: 'Pins',
-        schema: z.object({ items: z.array(AdminPinView), nextCursor: z.string().nullable() }),
-      },
-    },
+    responses: { 200: { description: 'Pins', schema: pageOf(AdminPinView) } },
     async handler({ db, query }) {
       const after = decodeCursor(query.cursor, Cursor);
       const rows = await repo.listPins(db, {

@@ -1,5 +1,5 @@
-import { getPartnerOrThrow } from '../partners/partner.service';
 import type { AppContext } from '../context';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import {
   AdminProgramResult,
@@ -86,15 +86,13 @@ export const programRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/program',
     summary: "Partner: the program's terms for this partner, with its level and the progress to the next",
     tag: 'program',
-    auth: 'account',
     responses: { 200: { description: 'Terms', schema: PartnerTerms } },
-    async handler({ db, caller, app }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, app }) {
       const now = new Date();
       const program = await programInForce(db, now, presetOf(app));
       const doc = program.document;

@@ -3,8 +3,10 @@ import { termsInWords } from './program.words';
 
 /** The terms a statement prints, word for word, for the two presets (the seeds' own numbers). */
 describe('the program in words', () => {
-  test('leadsender (seed 001): pins, lifetime, 40 % direct and 50 % net kept, payouts after 14 days', () => {
-    expect(termsInWords(loadPreset('leadsender'))).toEqual(
+  test.each([
+    [
+      'leadsender (seed 001): pins, lifetime, 40 % direct and 50 % net kept, payouts after 14 days',
+      'leadsender' as const,
       [
         'Клиент закрепляется за партнёром, который первым зарегистрировал его аккаунт amoCRM.',
         'Вознаграждение начисляется с каждой оплаты клиента, пока он закреплён за партнёром.',
@@ -13,12 +15,11 @@ describe('the program in words', () => {
         'Выплаты 1-го и 15-го числа месяца при остатке от 1 000,00 ₽, вознаграждение становится доступным через 14 дней.',
         'Выплаты производятся юридическим лицам, ИП, самозанятым с подписанным договором.',
         'Возврат уменьшает вознаграждение пропорционально возвращённой сумме; уже выплаченное удерживается из следующих.',
-      ].map(nbsp),
-    );
-  });
-
-  test('cloudlessons (seed 000): last click in 7 days, first order, 30 %, levels, no hold, forfeit, guarantee', () => {
-    expect(termsInWords(loadPreset('cloudlessons'))).toEqual(
+      ],
+    ],
+    [
+      'cloudlessons (seed 000): last click in 7 days, first order, 30 %, levels, no hold, forfeit, guarantee',
+      'cloudlessons' as const,
       [
         'Заказ засчитывается партнёру, по ссылке которого клиент перешёл последним в течение 7 дней до заказа.',
         'Вознаграждение начисляется только за первый оплаченный заказ клиента.',
@@ -32,8 +33,10 @@ describe('the program in words', () => {
         'Возврат в течение 30 дней после оплаты (гарантийный срок) или повторная оплата заказа отменяет ' +
           'вознаграждение полностью, позже — уменьшает его пропорционально возвращённой сумме; отменённое ' +
           'вознаграждение удерживается из следующих.',
-      ].map(nbsp),
-    );
+      ],
+    ],
+  ])('%s', (_name, preset, lines) => {
+    expect(termsInWords(loadPreset(preset))).toEqual(lines.map(nbsp));
   });
 
   test.each([

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ListQuery, pageById } from '../http/pagination';
+import { ListQuery, pageById, pageOf } from '../http/pagination';
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { idOf } from '../ids';
-import { getPartnerOrThrow } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
 import { listQuestions, type QuestionRow } from './question.repository';
 import { answerQuestion, routeQuestion } from './question.service';
@@ -50,21 +50,14 @@ export const questionRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/questions',
     summary: 'Partner: client questions routed to this partner, newest first',
     tag: 'questions',
-    auth: 'account',
     query: ListQuery.extend({ answered: z.enum(['true', 'false']).optional() }),
-    responses: {
-      200: {
-        description: 'Questions',
-        schema: z.object({ items: z.array(QuestionView), nextCursor: z.string().nullable() }),
-      },
-    },
-    async handler({ db, caller, query }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    responses: { 200: { description: 'Questions', schema: pageOf(QuestionView) } },
+    async handler({ db, partner, query }) {
       const answered = query.answered === undefined ? undefined : query.answered === 'true';
       const load = (beforeId?: string) =>
         listQuestions(db, { partnerId: partner.id, beforeId, answered }, query.limit);

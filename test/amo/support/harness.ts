@@ -166,14 +166,7 @@ export async function startAmoTest(
       if (install.status !== 200)
         throw new Error(`install redirect answered ${install.status} ${install.error ?? ''}`);
       if (!workers) await amo.processInstalls();
-      await waitFor(async () => {
-        const row = await db.db
-          .selectFrom('amo_connections')
-          .select('status')
-          .where('account_id', '=', BigInt(accountId))
-          .executeTakeFirst();
-        return row?.status === 'active';
-      }, `connection of ${accountId}`);
+      await waitForStatus(db, 'amo_connections', accountId, 'active', `connection of ${accountId}`);
     },
     async close() {
       await workers?.stop();
@@ -212,6 +205,27 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Polls until the account's install or connection row has `status`: the install job and the deliveries change
+ * them in the background.
+ */
+export async function waitForStatus(
+  db: TestDb,
+  table: 'amo_installs' | 'amo_connections',
+  accountId: number,
+  status: string,
+  what: string,
+): Promise<void> {
+  await waitFor(async () => {
+    const row = await db.db
+      .selectFrom(table)
+      .select('status')
+      .where('account_id', '=', BigInt(accountId))
+      .executeTakeFirst();
+    return row?.status === status;
+  }, what);
 }
 
 /** The outbox rows, by status, for assertions. */
