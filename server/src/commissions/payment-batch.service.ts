@@ -2,7 +2,10 @@ import { sql } from 'kysely';
 import type { Tx } from '../db/pool';
 import { AppError } from '../errors';
 import { requestHash } from '../idempotency/idempotency';
-import type { PresetName } from '../programs/program';
+import type { PostingInput } from '../ledger/ledger';
+import { postMany } from '../ledger/ledger.service';
+import { DEFAULT_PRESET, type PresetName } from '../programs/program';
+import { programsInForce } from '../programs/program.service';
 import type { PaymentBody, PaymentResult } from './commission';
 import { recordPayment } from './payment.service';
 
@@ -35,9 +38,9 @@ const BATCH_LOCK_KEY = 'payments:batch';
  * Each item runs under its own SAVEPOINT: an item that fails rolls back to it, leaving none of its rows, and the
  * next item goes on. Why one transaction with savepoints rather than one transaction per item: the batch pays
  * one commit (one WAL flush, the dominant cost of a small write transaction) instead of up to 1 000, and a
- * savepoint is two short statements on the same connection. The price, accepted for an import: the ledger
- * accounts the batch touches stay locked until it commits (a concurrent single payment to the same account
- * waits for up to one batch), and past 64 subtransactions PostgreSQL's snapshots consult pg_subtrans while the
+ * savepoint is one more short round trip on the same connection. The price, accepted for an import: the rows
+ * and ledger accounts the batch touches stay locked until it commits (a concurrent single payment to the same
+ * partner waits for up to one batch), and past 64 subtransactions PostgreSQL's snapshots consult pg_subtrans while the
  * batch is open — both bounded by the 1 000-item limit. An error that is not the item's fault (the database
  * gone, a deadlock, a bug) fails the whole batch: it rolls back and answers as the single route would (503,
  * 500), and the client resends it; idempotency makes that safe.
@@ -48,11 +51,18 @@ export async function recordPaymentBatch(
   settings: { vendorAccountId: number; programPreset?: PresetName },
   onRecorded: (body: PaymentBody, result: PaymentResult) => Promise<void>,
 ): Promise<BatchOutcome[]> {
-  // A batch keeps every ledger account it touched locked until it commits, taking them partner by partner in
-  // the order of its items; two batches doing that at once would deadlock as soon as they share two partners.
-  // One batch at a time writes: they would queue on the shared partners' accounts anyway, and a client's
-  // second batch in flight still overlaps its upload and validation with this one's writes.
+  // A batch holds what it wrote (new payments, known accounts, pins, invoices) locked until it commits, taken in
+  // the order of its items; two batches doing that at once can deadlock as soon as they share two clients. One
+  // batch at a time writes: they would queue on the shared rows anyway, and a client's second batch in flight
+  // still overlaps its upload and validation with this one's writes.
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${BATCH_LOCK_KEY}, 0))`.execute(trx);
+  // Round trips are the cost of a payment (a dozen short statements), so the batch saves those that repeat: the
+  // program history is read once; the commissions' ledger postings go in together at the end (`postMany` locks
+  // their accounts once, in id order; no payment reads the ledger, so the books come out the same); and each
+  // savepoint is released in the same round trip that starts the next.
+  const programAt = await programsInForce(trx, settings.programPreset ?? DEFAULT_PRESET);
+  const postings: PostingInput[] = [];
+  let savepointOpen = false;
   const outcomes: BatchOutcome[] = [];
   for (const [index, item] of items.entries()) {
     if ('error' in item) {
@@ -60,11 +70,23 @@ export async function recordPaymentBatch(
       continue;
     }
     const { body } = item;
-    await sql`SAVEPOINT payment_item`.execute(trx);
+    // Without parameters the driver sends the simple protocol, which carries two statements in one trip.
+    await sql
+      .raw(
+        savepointOpen ? 'RELEASE SAVEPOINT payment_item; SAVEPOINT payment_item' : 'SAVEPOINT payment_item',
+      )
+      .execute(trx);
+    savepointOpen = true;
+    // Kept aside until the item has succeeded: a failed item's posting must never reach the ledger.
+    const itemPostings: PostingInput[] = [];
     try {
-      const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body), settings);
+      const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body), {
+        ...settings,
+        programAt,
+        deferredPostings: itemPostings,
+      });
       if (!replayed) await onRecorded(body, result);
-      await sql`RELEASE SAVEPOINT payment_item`.execute(trx);
+      postings.push(...itemPostings);
       outcomes.push({ index, externalId: body.externalId, result, replayed });
     } catch (error) {
       const itemError =
@@ -86,9 +108,10 @@ export async function recordPaymentBatch(
         );
       if (!itemError) throw error;
       await sql`ROLLBACK TO SAVEPOINT payment_item`.execute(trx);
-      await sql`RELEASE SAVEPOINT payment_item`.execute(trx);
       outcomes.push({ index, externalId: body.externalId, error: itemError });
     }
   }
+  if (savepointOpen) await sql`RELEASE SAVEPOINT payment_item`.execute(trx);
+  await postMany(trx, postings);
   return outcomes;
 }
