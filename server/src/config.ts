@@ -103,6 +103,9 @@ const EnvSchema = z.object({
 
 export class ConfigError extends Error {}
 
+/** The file in DATA_DIR that keeps the generated development secrets (`npm run import` reads its billing key). */
+export const DEV_SECRETS_FILE = 'dev-secrets.json';
+
 /** The secrets a production start refuses to go without. */
 const REQUIRED_SECRETS = [
   'AMO_CLIENT_ID',
@@ -166,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     }
     generated = devSecrets(dataDir);
     warnings.push(
-      `Development secrets generated for ${missing.join(', ')} and kept in ${path.join(dataDir, 'dev-secrets.json')}. ` +
+      `Development secrets generated for ${missing.join(', ')} and kept in ${path.join(dataDir, DEV_SECRETS_FILE)}. ` +
         'Never use them in production.',
     );
   }
@@ -208,7 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
 }
 
 function devSecrets(dataDir: string): DevSecrets {
-  const file = path.join(dataDir, 'dev-secrets.json');
+  const file = path.join(dataDir, DEV_SECRETS_FILE);
   const fresh = (): DevSecrets => ({
     AMO_CLIENT_ID: randomUUID(),
     AMO_CLIENT_SECRET: randomBytes(32).toString('base64url'),

@@ -2,6 +2,7 @@ import type { Db, Tx } from '../db/pool';
 import type { StatementDocument, StatementRow } from '../documents';
 import { AppError } from '../errors';
 import { createId } from '../ids';
+import type { PostingInput } from '../ledger/ledger';
 import { post } from '../ledger/ledger.service';
 import { commissionAccrued, commissionReversed } from '../ledger/postings';
 import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
@@ -71,7 +72,17 @@ export async function recordPayment(
   db: Tx,
   body: PaymentBody,
   requestHash: string,
-  settings: { vendorAccountId: number; programPreset?: PresetName },
+  settings: {
+    vendorAccountId: number;
+    programPreset?: PresetName;
+    /** A batch's reader of the version in force (`programsInForce`), instead of one query per payment. */
+    programAt?: (at: Date) => Promise<ProgramVersion>;
+    /**
+     * A batch's list for the commission's ledger posting, posted with the whole batch's (`postMany`) before it
+     * commits instead of at once: nothing a payment reads depends on the ledger, so the books come out the same.
+     */
+    deferredPostings?: PostingInput[];
+  },
 ): Promise<{ result: PaymentResult; replayed: boolean }> {
   const paidAt = new Date(body.paidAt);
   const payment = await repo.insertPayment(db, {
@@ -133,14 +144,20 @@ export async function recordPayment(
     if (invoice.status === 'issued') await markInvoicePaid(db, invoice.id, { paidAt, method: 'bank' });
   }
 
-  const program = await programInForce(db, paidAt, settings.programPreset ?? DEFAULT_PRESET);
+  const program = settings.programAt
+    ? await settings.programAt(paidAt)
+    : await programInForce(db, paidAt, settings.programPreset ?? DEFAULT_PRESET);
   const source = await attributionOf(db, program, body, paidAt);
   if (!source) return { result: resultOf(payment, undefined), replayed: false };
   const orderPaidBefore = body.orderId ? await repo.orderPaidByAnother(db, body.orderId, payment.id) : false;
-  const commission = await accrueCommission(db, payment, source, program, {
-    payer: body.payer,
-    orderPaidBefore,
-  });
+  const commission = await accrueCommission(
+    db,
+    payment,
+    source,
+    program,
+    { payer: body.payer, orderPaidBefore },
+    settings.deferredPostings,
+  );
   return { result: resultOf(payment, commission), replayed: false };
 }
 
@@ -205,6 +222,7 @@ async function accrueCommission(
   source: AttributionSource,
   program: ProgramVersion,
   facts: { payer: PaymentBody['payer']; orderPaidBefore: boolean },
+  deferredPostings?: PostingInput[],
 ): Promise<repo.CommissionRowDb | undefined> {
   // The evaluation's facts read the partner (kind, status, contract, rates) in the same round trip.
   const partnerId = source.partnerId;
@@ -240,20 +258,19 @@ async function accrueCommission(
     program_version: evaluation.programVersion,
   });
   if (commission.commission_minor > 0n) {
-    await post(
-      db,
-      commissionAccrued({
-        commissionId: commission.id,
-        paymentId: payment.id,
-        clientAccountId: Number(payment.client_account_id),
-        partnerId,
-        channel: payment.channel,
-        payable: commission.payable,
-        amountMinor: commission.commission_minor,
-        currency: payment.currency,
-        at: payment.paid_at,
-      }),
-    );
+    const posting = commissionAccrued({
+      commissionId: commission.id,
+      paymentId: payment.id,
+      clientAccountId: Number(payment.client_account_id),
+      partnerId,
+      channel: payment.channel,
+      payable: commission.payable,
+      amountMinor: commission.commission_minor,
+      currency: payment.currency,
+      at: payment.paid_at,
+    });
+    if (deferredPostings) deferredPostings.push(posting);
+    else await post(db, posting);
   }
   return commission;
 }

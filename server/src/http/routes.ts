@@ -2,6 +2,7 @@ import { amoRoutes } from '../amo';
 import { roleRoutes } from '../auth/roles.routes';
 import { whoamiRoutes } from '../auth/whoami.routes';
 import { commissionRoutes } from '../commissions/commission.routes';
+import { paymentBatchRoutes } from '../commissions/payment-batch.routes';
 import { invoiceRoutes } from '../invoices/invoice.routes';
 import { linkRoutes } from '../links/link.routes';
 import { payoutRoutes } from '../payouts/payout.routes';
@@ -22,6 +23,7 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...questionRoutes,
   ...disputeRoutes,
   ...commissionRoutes,
+  ...paymentBatchRoutes,
   ...invoiceRoutes,
   ...payoutRoutes,
   ...settingsRoutes,

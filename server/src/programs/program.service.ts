@@ -60,6 +60,29 @@ export async function programInForce(db: Db, at: Date, preset: PresetName): Prom
   return toVersion(row);
 }
 
+/**
+ * `programInForce` for many dates from one read of the history (a batch of payments): the same choice — the
+ * latest `effectiveFrom` at or before the date, the higher version on a tie — without a query and a document
+ * parse per payment. The history is as it stood when this was called.
+ */
+export async function programsInForce(
+  db: Db,
+  preset: PresetName,
+): Promise<(at: Date) => Promise<ProgramVersion>> {
+  let history = await programHistory(db);
+  if (history.length === 0) {
+    await ensureProgram(db, preset);
+    history = await programHistory(db);
+  }
+  // programHistory is ordered by effectiveFrom, then version, both descending: the first match wins.
+  return async (at) => {
+    const version = history.find((v) => v.effectiveFrom.getTime() <= at.getTime());
+    if (!version)
+      throw new AppError('unprocessable', `No program version is in force at ${at.toISOString()}`);
+    return version;
+  };
+}
+
 export async function programHistory(db: Db): Promise<ProgramVersion[]> {
   return (await repo.listVersions(db)).map(toVersion);
 }
