@@ -1,7 +1,8 @@
+import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import { DEFAULT_PRESET } from '../programs/program';
-import { getActivePartnerOrThrow, getPartnerOrThrow } from '../partners/partner.service';
+import { getActivePartnerOrThrow } from '../partners/partner.service';
 import { CreateLinkBody, LinkCodeParams, LinkListOut, LinkOut } from './link';
 import * as repo from './link.repository';
 import type { LinkRow } from './link.repository';
@@ -45,15 +46,13 @@ export const linkRoutes = [
     },
   }),
 
-  defineRoute({
+  definePartnerRoute({
     method: 'get',
     path: '/api/v1/links',
     summary: 'Partner: its links with their click and visitor counts',
     tag: 'links',
-    auth: 'account',
     responses: { 200: { description: 'Links', schema: LinkListOut } },
-    async handler({ db, caller, app }) {
-      const partner = await getPartnerOrThrow(db, caller.accountId);
+    async handler({ db, partner, app }) {
       const links = await repo.listLinksWithCounts(db, partner.id);
       return {
         status: 200,
