@@ -222,7 +222,7 @@ export async function orderPaidByAnother(trx: Tx, orderId: string, paymentId: st
 export async function setNoReward(
   db: Db,
   paymentId: string,
-  partnerId: string,
+  partnerId: string | null,
   reason: string,
 ): Promise<void> {
   await db

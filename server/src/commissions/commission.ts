@@ -26,9 +26,20 @@ export const PaymentBody = z.strictObject({
   orderId: z.string().trim().min(1).max(200).optional(),
   periodEnd: PlannedInstant.optional(),
   netInvoiceId: idOf('inv').optional(),
-  /** Who referred the client: the visitor id the partner link's landing passed on (link programs, seed 000). */
+  /**
+   * Who referred the client: the visitor id the partner link's landing passed on (link programs, seed 000), or
+   * the partner's promo code the client typed (code programs, seed 002).
+   */
   referral: z
-    .strictObject({ visitorId: z.string().regex(VISITOR_ID, 'must be an amop_visitor id') })
+    .strictObject({
+      visitorId: z.string().regex(VISITOR_ID, 'must be an amop_visitor id').optional(),
+      /** The promo code the client typed at checkout, as typed (seed 002): case, spaces and dashes are ignored. */
+      code: z.string().trim().min(1).max(40).optional(),
+    })
+    .refine((r) => r.visitorId !== undefined || r.code !== undefined, {
+      message: 'give visitorId, code, or both',
+      params: { ru: 'укажите visitorId или code' },
+    })
     .optional(),
   /**
    * Who paid, for the self-purchase check against the partner's own identities (PROGRAMS.md). Used for the
@@ -130,6 +141,7 @@ export const NO_REWARD_WORDS_RU: Record<string, string> = {
   attribution_expired: 'переход по ссылке раньше окна атрибуции',
   not_first_order: 'не первый заказ клиента',
   order_paid_twice: 'повторная оплата уже оплаченного заказа',
+  unknown_code: 'промокод не принадлежит ни одному партнёру',
   outside_binding: 'вне срока, за который начисляется вознаграждение',
   self_purchase: 'покупка по собственной ссылке',
 };

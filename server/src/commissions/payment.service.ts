@@ -6,7 +6,8 @@ import type { PostingInput } from '../ledger/ledger';
 import { post } from '../ledger/ledger.service';
 import { commissionAccrued, commissionReversed } from '../ledger/postings';
 import { lockNetInvoiceForClient, markInvoicePaid } from '../invoices/invoice.service';
-import { winningClick } from '../links/link.service';
+import { normalizePromoCode } from '../links/link';
+import { partnerOfTypedCode, winningClick } from '../links/link.service';
 import { WAITING_STATUSES } from '../pins/pin.rules';
 import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
 import { DEFAULT_PRESET, type PresetName, type ProgramVersion } from '../programs/program';
@@ -148,7 +149,13 @@ export async function recordPayment(
     ? await settings.programAt(paidAt)
     : await programInForce(db, paidAt, settings.programPreset ?? DEFAULT_PRESET);
   const source = await attributionOf(db, program, body, paidAt);
-  if (!source) return { result: resultOf(payment, undefined), replayed: false };
+  if (!source) {
+    // A code nobody owns, under a program that attributes by code: recorded, so billing's question «why did
+    // this order earn nobody anything?» has an answer.
+    if (program.document.attribution.via === 'code' && body.referral?.code)
+      await repo.setNoReward(db, payment.id, null, 'unknown_code');
+    return { result: resultOf(payment, undefined), replayed: false };
+  }
   const orderPaidBefore = body.orderId ? await repo.orderPaidByAnother(db, body.orderId, payment.id) : false;
   const commission = await accrueCommission(
     db,
@@ -161,19 +168,22 @@ export async function recordPayment(
   return { result: resultOf(payment, commission), replayed: false };
 }
 
-/** What attributes a payment to a partner: a partner link's click, or the client's pin. */
+/** What attributes a payment to a partner: a partner link's click, its promo code, or the client's pin. */
 interface AttributionSource {
-  via: 'pin' | 'link';
+  via: 'pin' | 'link' | 'code';
   partnerId: string;
   since: Date;
   pinId: string | null;
   clickId: bigint | null;
+  promoCode: string | null;
 }
 
 /**
  * Under a link program, the visitor's winning click (billing's `referral.visitorId`; the last click in the
  * window wins, seed 000) attributes the payment, even over a pin: the client came through that link for this
- * order. Otherwise, and under a pin program always, the client's pin earning on the payment date.
+ * order. Under a code program, the partner whose promo code the client typed (billing's `referral.code`, seed
+ * 002), as of the payment. Otherwise, and under a pin program always, the client's pin earning on the payment
+ * date.
  */
 async function attributionOf(
   db: Tx,
@@ -197,6 +207,20 @@ async function attributionOf(
         since: click.clickedAt,
         pinId: null,
         clickId: click.id,
+        promoCode: null,
+      };
+  }
+  const typed = body.referral?.code;
+  if (rules.via === 'code' && typed) {
+    const partnerId = await partnerOfTypedCode(db, typed);
+    if (partnerId)
+      return {
+        via: 'code',
+        partnerId,
+        since: paidAt,
+        pinId: null,
+        clickId: null,
+        promoCode: normalizePromoCode(typed),
       };
   }
   const pin = await findEarningPinOn(db, body.clientAccountId, paidAt);
@@ -207,6 +231,7 @@ async function attributionOf(
     since: pin.valid_from ?? paidAt,
     pinId: pin.id,
     clickId: null,
+    promoCode: null,
   };
 }
 
@@ -250,6 +275,7 @@ async function accrueCommission(
     partner_id: partnerId,
     pin_id: source.pinId,
     link_click_id: source.clickId,
+    promo_code: source.promoCode,
     channel: payment.channel,
     gross_minor: payment.gross_minor,
     ...commissionColumns(oneCommission(lines, payment.gross_minor)),

@@ -246,9 +246,10 @@ export interface CommissionsTable {
   id: string;
   payment_id: string;
   partner_id: string;
-  /** What attributed the payment: the client's pin, or a partner link's click (one of the two). */
+  /** What attributed the payment: the client's pin, a partner link's click, or the partner's promo code. */
   pin_id: string | null;
   link_click_id: bigint | null;
+  promo_code: ColumnType<string | null, string | null | undefined, string | null>;
   channel: Channel;
   gross_minor: bigint;
   rate_bps: number;
@@ -416,6 +417,13 @@ export interface PartnerLinksTable {
   created_at: CreatedAt;
 }
 
+/** A partner's personal promo code (seed 002), one per partner. */
+export interface PartnerPromoCodesTable {
+  code: string;
+  partner_id: string;
+  created_at: CreatedAt;
+}
+
 /** One visit through a partner link; `visitor_id` is the `amop_visitor` cookie. */
 export interface LinkClicksTable {
   id: Generated<bigint>;
@@ -455,5 +463,6 @@ export interface Database {
   amo_webhook_events: AmoWebhookEventsTable;
   program_versions: ProgramVersionsTable;
   partner_links: PartnerLinksTable;
+  partner_promo_codes: PartnerPromoCodesTable;
   link_clicks: LinkClicksTable;
 }

@@ -33,6 +33,44 @@ export async function findOrCreateLink(
   return { link: await query.executeTakeFirstOrThrow(), created: false };
 }
 
+/**
+ * The partner's promo code, created with `code` on first request. Unique per partner: concurrent first requests
+ * converge on one row. Null only when `code` was taken by another partner (the caller draws another).
+ */
+export async function findOrCreatePromoCode(
+  db: Db,
+  row: { code: string; partnerId: string },
+): Promise<{ code: string; created: boolean } | null> {
+  const inserted = await db
+    .insertInto('partner_promo_codes')
+    .values({ code: row.code, partner_id: row.partnerId })
+    .onConflict((oc) => oc.doNothing())
+    .returning('code')
+    .executeTakeFirst();
+  if (inserted) return { code: inserted.code, created: true };
+  const own = await findPromoCodeOf(db, row.partnerId);
+  return own === null ? null : { code: own, created: false };
+}
+
+export async function findPromoCodeOf(db: Db, partnerId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('partner_promo_codes')
+    .select('code')
+    .where('partner_id', '=', partnerId)
+    .executeTakeFirst();
+  return row?.code ?? null;
+}
+
+/** The partner a promo code belongs to (as stored: normalised by the caller), or null. */
+export async function partnerOfPromoCode(db: Db, code: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('partner_promo_codes')
+    .select('partner_id')
+    .where('code', '=', code)
+    .executeTakeFirst();
+  return row?.partner_id ?? null;
+}
+
 /** The partner's links with their click and distinct-visitor counts, newest first. */
 export async function listLinksWithCounts(
   db: Db,

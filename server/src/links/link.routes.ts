@@ -6,7 +6,16 @@ import { getActivePartnerOrThrow } from '../partners/partner.service';
 import { CreateLinkBody, LinkCodeParams, LinkListOut, LinkOut } from './link';
 import * as repo from './link.repository';
 import type { LinkRow } from './link.repository';
-import { click, linkUrl, newLinkCode, newVisitorId, visitorCookie, visitorFromCookie } from './link.service';
+import {
+  click,
+  findPromoCodeOf,
+  linkUrl,
+  newLinkCode,
+  newVisitorId,
+  promoCodeFor,
+  visitorCookie,
+  visitorFromCookie,
+} from './link.service';
 
 function linkOut(publicUrl: string, link: LinkRow) {
   return {
@@ -42,7 +51,13 @@ export const linkRoutes = [
       });
       if (created)
         await audit('link.created', { type: 'link', id: link.code }, { productCode: link.product_code });
-      return { status: created ? 201 : 200, body: linkOut(app.config.publicUrl, link) };
+      // The personal promo code comes with the first link: the same partner, typed instead of clicked.
+      const promo = await promoCodeFor(db, partner.id);
+      if (promo.created) await audit('promo_code.created', { type: 'promo_code', id: promo.code });
+      return {
+        status: created ? 201 : 200,
+        body: { ...linkOut(app.config.publicUrl, link), promoCode: promo.code },
+      };
     },
   }),
 
@@ -57,6 +72,7 @@ export const linkRoutes = [
       return {
         status: 200,
         body: {
+          promoCode: await findPromoCodeOf(db, partner.id),
           items: links.map((l) => ({
             ...linkOut(app.config.publicUrl, l),
             clicks: l.clicks,

@@ -3,7 +3,15 @@ import type { Db } from '../db/pool';
 import type { Attribution, PresetName } from '../programs/program';
 import { programInForce } from '../programs/program.service';
 import * as repo from './link.repository';
-import { LINK_CODE, VISITOR_COOKIE, VISITOR_COOKIE_MAX_AGE_S, VISITOR_ID } from './link';
+import {
+  LINK_CODE,
+  normalizePromoCode,
+  PROMO_CODE,
+  PROMO_CODE_ALPHABET,
+  VISITOR_COOKIE,
+  VISITOR_COOKIE_MAX_AGE_S,
+  VISITOR_ID,
+} from './link';
 
 // The links domain's door for the payment's attribution: the visitor's winning click.
 export { winningClick, type Click } from './link.repository';
@@ -11,6 +19,30 @@ export { winningClick, type Click } from './link.repository';
 export { partnerClickTotals } from './link.repository';
 
 export const newLinkCode = (): string => randomBytes(16).toString('base64url');
+
+/** Eight symbols of the promo-code alphabet (31 symbols: the modulo bias of a byte is immaterial for a code). */
+export function newPromoCode(): string {
+  return Array.from(randomBytes(8), (b) => PROMO_CODE_ALPHABET[b % PROMO_CODE_ALPHABET.length]).join('');
+}
+
+/** The partner's promo code, made on first request; a code another partner drew already is drawn again. */
+export async function promoCodeFor(db: Db, partnerId: string): Promise<{ code: string; created: boolean }> {
+  for (;;) {
+    const found = await repo.findOrCreatePromoCode(db, { code: newPromoCode(), partnerId });
+    if (found) return found;
+  }
+}
+
+/**
+ * The partner whose promo code the client typed (billing's `referral.code`), or null when the code is nobody's:
+ * a mistyped code, or a promotion of the vendor's own that no partner owns.
+ */
+export async function partnerOfTypedCode(db: Db, typed: string): Promise<string | null> {
+  const code = normalizePromoCode(typed);
+  return PROMO_CODE.test(code) ? repo.partnerOfPromoCode(db, code) : null;
+}
+
+export { findPromoCodeOf } from './link.repository';
 export const newVisitorId = (): string => `vis_${randomBytes(16).toString('base64url')}`;
 
 export function linkUrl(publicUrl: string, code: string): string {

@@ -197,7 +197,7 @@ export async function evaluateAttributedPayment(
   db: Db,
   p: {
     partnerId: string;
-    attribution: { via: 'pin' | 'link'; since: Date };
+    attribution: { via: 'pin' | 'link' | 'code'; since: Date };
     clientAccountId: number;
     grossMinor: bigint;
     channel: Channel;

@@ -14,6 +14,7 @@ import * as m016 from './016_evaluation_facts';
 import * as m017 from './017_record_link_clicks';
 import * as m018 from './018_amo_rate_windows';
 import * as m019 from './019_payment_order';
+import * as m020 from './020_promo_codes';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '017_record_link_clicks': m017,
   '018_amo_rate_windows': m018,
   '019_payment_order': m019,
+  '020_promo_codes': m020,
 };
