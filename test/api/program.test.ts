@@ -63,6 +63,22 @@ describe('the program document', () => {
     expect((await getProgram()).body.inForce.version).toBe(1);
   });
 
+  test("a client's side or a referrer's share, which payments cannot post yet, is refused naming the rule", async () => {
+    const document = structuredClone(loadPreset('leadsender')) as any;
+    document.rewards.push({
+      id: 'friend',
+      title: { ru: 'Баллы другу' },
+      on: 'first_payment',
+      beneficiary: 'client',
+      amount: { kind: 'fixed', amountMinor: 40_000 },
+      form: 'points',
+    });
+    const res = await putProgram(document);
+    expect(res.status).toBe(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['rewards.1.beneficiary']);
+    expect((await getProgram()).body.inForce.version).toBe(1);
+  });
+
   test('a version cannot start in the past', async () => {
     const res = await putProgram({ preset: 'cloudlessons', effectiveFrom: '2020-01-01T00:00:00Z' });
     expect(res.status).toBe(400);

@@ -10,6 +10,7 @@ import {
   chooseClick,
   evaluatePayment,
   levelFor,
+  pointsRedeemableMinor,
   selfPurchaseMatch,
   versionInForce,
   type EvaluationInput,
@@ -428,7 +429,9 @@ describe('the building blocks of a program document', () => {
     expect(old.lines).toHaveLength(1);
   });
 
-  test('only partner-side rules make lines; rules limited to channels apply only there', () => {
+  // Until issue 15 only partner-side rules made lines; the client's side is now a line of its own, after the
+  // partner's lines.
+  test("rules limited to channels apply only there; the client's side is a line after the partner's", () => {
     const doc = program((d) => {
       d.rewards = [
         rule({ id: 'net-only', amount: at10, channels: ['partner_net'] }),
@@ -438,8 +441,8 @@ describe('the building blocks of a program document', () => {
     });
     const ids = (channel: Channel) =>
       evaluatePayment(input({ program: doc, channel })).lines.map((l) => l.ruleId);
-    expect(ids('vendor_direct')).toEqual(['everywhere']);
-    expect(ids('partner_net')).toEqual(['net-only', 'everywhere']);
+    expect(ids('vendor_direct')).toEqual(['everywhere', 'client-side']);
+    expect(ids('partner_net')).toEqual(['net-only', 'everywhere', 'client-side']);
   });
 
   test("a first-payment rule in a lifetime program earns on the client's first payment only", () => {
@@ -588,5 +591,230 @@ describe('versionInForce with versions effective on the same date', () => {
       { version: 8, effectiveFrom: new Date('2026-01-15T00:00:00Z') },
     ];
     expect(versionInForce(versions, day)?.version).toBe(2);
+  });
+});
+
+/**
+ * Seed 002's article examples, each written as a program document, evaluated by the one engine (issue 15 item
+ * 5). Amounts are kopecks; a point is a rouble, so 400 points are 40 000. The partner is the referrer (a
+ * regular customer in the article), the client the friend who used its code.
+ */
+describe('referral programs of the seed 002 article as documents', () => {
+  const payout = leadsender.document.policies.payout;
+  type Rule = ProgramDocument['rewards'][number];
+  const words = (ru: string) => ({ ru });
+  function referral(
+    rewards: Rule[],
+    extra: { binding?: ProgramDocument['binding']; policies?: Partial<ProgramDocument['policies']> } = {},
+  ): ProgramVersion {
+    const document = ProgramDocument.parse({
+      name: 'article',
+      title: words('Пример из статьи'),
+      currency: 'RUB',
+      timeZone: 'Europe/Moscow',
+      attribution: { via: 'code' },
+      binding: extra.binding ?? { earns: 'first_order' },
+      rewards,
+      policies: { payout, ...extra.policies },
+    });
+    return { version: 1, effectiveFrom: new Date(0), document };
+  }
+  const points = (
+    id: string,
+    beneficiary: 'partner' | 'client',
+    amountMinor: number,
+    more: Partial<Rule> = {},
+  ): Rule =>
+    ({
+      id,
+      title: words(beneficiary === 'partner' ? 'Баллы за друга' : 'Баллы другу'),
+      on: 'first_payment',
+      beneficiary,
+      amount: { kind: 'fixed', amountMinor },
+      form: 'points',
+      levelMultiplier: false,
+      ...more,
+    }) as Rule;
+  /** The lines of a first order of `grossMinor` through the partner's code, as [beneficiary, form, amount]. */
+  function lines(
+    program: ProgramVersion,
+    grossMinor: bigint,
+    more: { paidOrdersBefore?: number; paidAt?: string; uplines?: EvaluationPartner[] } = {},
+  ) {
+    const result = evaluatePayment({
+      ...input({
+        program,
+        grossMinor,
+        via: 'code',
+        paidOrdersBefore: more.paidOrdersBefore,
+        paidAt: more.paidAt,
+      }),
+      uplines: more.uplines,
+    });
+    return result.lines.map((l) => [
+      l.beneficiary,
+      l.partnerId ?? `client ${l.clientAccountId}`,
+      l.form,
+      Number(l.amountMinor),
+    ]);
+  }
+
+  test('Burger King: 400 points to both when the friend’s first order is 699 ₽ or more', () => {
+    const minimum = { when: { minGrossMinor: 69_900 } };
+    const program = referral([
+      points('referrer', 'partner', 40_000, minimum),
+      points('friend', 'client', 40_000, minimum),
+    ]);
+    expect(lines(program, 69_900n)).toEqual([
+      ['partner', 'ptn_a', 'points', 40_000],
+      ['client', 'client 5005', 'points', 40_000],
+    ]);
+    expect(lines(program, 69_899n)).toEqual([]);
+    // The friend's second order: the program rewards the first one only.
+    expect(lines(program, 69_900n, { paidOrdersBefore: 1 })).toEqual([]);
+  });
+
+  test('Sportmaster: 500 bonuses each from an order of 1 000 ₽', () => {
+    const minimum = { when: { minGrossMinor: 100_000 } };
+    const program = referral([
+      points('referrer', 'partner', 50_000, minimum),
+      points('friend', 'client', 50_000, minimum),
+    ]);
+    expect(lines(program, 100_000n).map((l) => l[3])).toEqual([50_000, 50_000]);
+    expect(lines(program, 99_999n)).toEqual([]);
+  });
+
+  test('Zenden: 500 bonuses to both for every used code; bonuses pay at most 20 % of a purchase', () => {
+    const program = referral([points('referrer', 'partner', 50_000), points('friend', 'client', 50_000)], {
+      policies: { pointsMaxShareBps: 2000 },
+    });
+    expect(lines(program, 10_000n)).toEqual([
+      ['partner', 'ptn_a', 'points', 50_000],
+      ['client', 'client 5005', 'points', 50_000],
+    ]);
+    // The friend's 500 bonuses on a 1 000 ₽ purchase pay 200 ₽; on 5 000 ₽ all 500; 20 % of 999,99 ₽ rounds down.
+    const redeemable = (balance: bigint, purchase: bigint) =>
+      pointsRedeemableMinor(program.document.policies, balance, purchase);
+    expect(redeemable(50_000n, 100_000n)).toBe(20_000n);
+    expect(redeemable(50_000n, 500_000n)).toBe(50_000n);
+    expect(redeemable(50_000n, 99_999n)).toBe(19_999n);
+    expect(redeemable(0n, 100_000n)).toBe(0n);
+    // Without the policy, points may pay a whole purchase but never more than it.
+    expect(pointsRedeemableMinor({}, 50_000n, 30_000n)).toBe(30_000n);
+  });
+
+  test('MIF: 500 bonuses to the referrer, and the friend’s first purchase 30 % off', () => {
+    const program = referral([
+      points('referrer', 'partner', 50_000),
+      {
+        id: 'first-purchase',
+        title: words('Скидка на первую покупку'),
+        on: 'first_payment',
+        beneficiary: 'client',
+        amount: { kind: 'percent', rateBps: 3000 },
+        form: 'one_time_discount',
+        levelMultiplier: false,
+      },
+    ]);
+    const result = evaluatePayment({ ...input({ program, grossMinor: 200_000n, via: 'code' }) });
+    expect(result.lines.map((l) => [l.beneficiary, l.form, Number(l.amountMinor), l.payable])).toEqual([
+      ['partner', 'points', 50_000, false],
+      ['client', 'one_time_discount', 60_000, false],
+    ]);
+    expect(result.lines[1]!.calculation).toBe(`2${NBSP}000,00${NBSP}₽ × 30${NBSP}% = 600,00${NBSP}₽`);
+  });
+
+  test('Apteka.ru: 100 bonuses for a recommendation that led to a purchase within a month; 100 welcome bonuses', () => {
+    const month = { when: { withinDaysOfAttribution: 30 } };
+    const program = referral(
+      [points('referrer', 'partner', 10_000, month), points('welcome', 'client', 10_000)],
+      { binding: { earns: 'lifetime' } },
+    );
+    // Attributed on 1 March (the code's first use): a purchase on 31 March is within the month, 1 April not.
+    expect(lines(program, 50_000n, { paidAt: '2026-03-31T00:00:00Z' }).map((l) => l[0])).toEqual([
+      'partner',
+      'client',
+    ]);
+    expect(lines(program, 50_000n, { paidAt: '2026-04-01T00:00:01Z' }).map((l) => l[0])).toEqual(['client']);
+  });
+
+  describe('multi-level: the referrer’s referrers share the referrer’s reward up to the depth', () => {
+    const upline = (id: string): EvaluationPartner => partner({ id });
+    const chain = [upline('ptn_b'), upline('ptn_c'), upline('ptn_d')];
+    const withUplines = (policies: Partial<ProgramDocument['policies']>, capMinor?: number) =>
+      referral(
+        [
+          { ...points('referrer', 'partner', 40_000), form: 'payout' },
+          {
+            id: 'upline',
+            title: words('Вторая линия'),
+            on: 'first_payment',
+            beneficiary: 'upline',
+            amount: { kind: 'share_of_rule', rule: 'referrer', shareBps: 500 },
+            form: 'payout',
+            levelMultiplier: false,
+            ...(capMinor === undefined ? {} : { capMinor }),
+          },
+        ],
+        { policies },
+      );
+
+    test('the referral preset’s second level: 5 % of the referrer’s 400 ₽, one level up only', () => {
+      const program = withUplines({ multiLevel: { depth: 2, shareBps: [500] } });
+      const result = evaluatePayment({
+        ...input({ program, grossMinor: 69_900n, via: 'code' }),
+        uplines: chain,
+      });
+      expect(result.lines.map((l) => [l.partnerId, l.uplineDepth, Number(l.amountMinor)])).toEqual([
+        ['ptn_a', null, 40_000],
+        ['ptn_b', 1, 2_000],
+      ]);
+      expect(result.lines[1]!.calculation).toBe(
+        `Вторая линия (2-й уровень): 5${NBSP}% от вознаграждения 400,00${NBSP}₽ = 20,00${NBSP}₽`,
+      );
+    });
+
+    test('a three-level chain with a cap: 5 % and 2 %, each at most 15 ₽; the fourth partner gets nothing', () => {
+      const program = withUplines({ multiLevel: { depth: 3, shareBps: [500, 200] } }, 1_500);
+      expect(lines(program, 69_900n, { uplines: chain }).map((l) => [l[1], l[3]])).toEqual([
+        ['ptn_a', 40_000],
+        ['ptn_b', 1_500],
+        ['ptn_c', 800],
+      ]);
+    });
+
+    test('without a referrer, or without the program’s multi-level policy, only the depth-2 default applies', () => {
+      expect(lines(withUplines({}), 69_900n).map((l) => l[1])).toEqual(['ptn_a']);
+      // No multiLevel policy: depth 2, the rule's own 5 %.
+      expect(lines(withUplines({}), 69_900n, { uplines: chain }).map((l) => [l[1], l[3]])).toEqual([
+        ['ptn_a', 40_000],
+        ['ptn_b', 2_000],
+      ]);
+    });
+
+    test('a blocked referrer’s line is kept but not payable; a referrer without a contract likewise', () => {
+      const program = withUplines({ multiLevel: { depth: 3, shareBps: [500, 200] } });
+      const result = evaluatePayment({
+        ...input({ program, grossMinor: 69_900n, via: 'code' }),
+        uplines: [
+          partner({ id: 'ptn_b', status: 'blocked' }),
+          partner({ id: 'ptn_c', contractSignedAt: null }),
+        ],
+      });
+      expect(result.lines.slice(1).map((l) => [l.partnerId, l.payable, l.reason])).toEqual([
+        ['ptn_b', false, 'partner_blocked'],
+        ['ptn_c', false, 'contract_not_signed'],
+      ]);
+    });
+
+    test('a self-purchase by the referrer gives its referrers nothing either', () => {
+      const program = withUplines({ multiLevel: { depth: 2, shareBps: [500] } });
+      const result = evaluatePayment({
+        ...input({ program, grossMinor: 69_900n, via: 'code', payer: { accountId: 1001 } }),
+        uplines: chain,
+      });
+      expect(result.lines).toEqual([]);
+      expect(result.noReward?.reason).toBe('self_purchase');
+    });
   });
 });

@@ -49,13 +49,23 @@ export interface EvaluationInput {
   /** The partner this payment is attributed to, and since when (pin valid-from, or the click's time). */
   attribution: { via: 'pin' | 'link' | 'code'; since: Date } | null;
   partner: EvaluationPartner | null;
+  /** The attributed partner's referrers, nearest first (multi-level programs); absent or empty otherwise. */
+  uplines?: PayablePartner[];
   client: { accountId: number; paidOrdersBefore: number };
 }
+
+/** What decides whether a partner's payout line may be paid (DOMAIN.md rules 3–4), and whose it is. */
+export type PayablePartner = Pick<EvaluationPartner, 'id' | 'kind' | 'status' | 'contractSignedAt'>;
 
 export interface RewardLine {
   ruleId: string;
   beneficiary: RewardRule['beneficiary'];
-  partnerId: string;
+  /** The partner the line is for: the attributed partner, or a referrer up the chain; null for the client. */
+  partnerId: string | null;
+  /** The paying client account, for the client's side of a two-sided program; null otherwise. */
+  clientAccountId: number | null;
+  /** For a referrer's line: how far up from the attributed partner (1: its referrer); null otherwise. */
+  uplineDepth: number | null;
   form: RewardRule['form'];
   /** The effective rate, level multiplier included, rounded to a basis point for display and storage. */
   rateBps: number;
@@ -189,53 +199,63 @@ function ratioWords(numerator: number, denominator: number): string {
   return denominator === 1 ? `×${numerator}` : `×${numerator}/${denominator}`;
 }
 
-/** One rule's line for the attributed partner, or null when the rule does not apply to this payment. */
-function evaluateRule(
-  rule: RewardRule,
-  input: EvaluationInput,
-  partner: EvaluationPartner,
-): RewardLine | null {
-  const { payment, program } = input;
-  const doc = program.document;
-  if (rule.beneficiary !== 'partner') return null; // Client, upline and manager sides come with their presets.
-  if (rule.channels && !rule.channels.includes(payment.channel)) return null;
-  if (rule.on === 'first_payment' && input.client.paidOrdersBefore > 0) return null;
+/** Whether a rule's event, channels and conditions (`on`, `channels`, `when`) take in this payment. */
+function ruleApplies(rule: RewardRule, input: EvaluationInput): boolean {
+  const { payment } = input;
+  if (rule.channels && !rule.channels.includes(payment.channel)) return false;
+  if (rule.on === 'first_payment' && input.client.paidOrdersBefore > 0) return false;
   if (rule.when?.minGrossMinor !== undefined && payment.grossMinor < BigInt(rule.when.minGrossMinor))
-    return null;
+    return false;
   if (
     rule.when?.withinDaysOfAttribution !== undefined &&
     input.attribution &&
     payment.paidAt.getTime() - input.attribution.since.getTime() > rule.when.withinDaysOfAttribution * DAY_MS
   )
-    return null;
+    return false;
+  return true;
+}
 
-  const level = rule.levelMultiplier && doc.levels ? levelFor(doc.levels, partner.levelMeasureBefore) : null;
+/** A rule's cap, applied once to the rounded amount, with the words the statement shows for it. */
+function capped(rule: RewardRule, amountMinor: bigint, calculation: string) {
+  if (rule.capMinor === undefined || amountMinor <= BigInt(rule.capMinor))
+    return { amountMinor, calculation };
+  const cap = BigInt(rule.capMinor);
+  return { amountMinor: cap, calculation: `${calculation}, но не более ${formatRub(cap)}` };
+}
+
+/**
+ * The amount of a percent or fixed rule on this payment: the rate (with the partner's level multiplier when the
+ * rule takes it), rounded once, then capped; null for a rule whose amount is not of these kinds.
+ */
+function ruleAmount(
+  rule: RewardRule,
+  input: EvaluationInput,
+  level: { multiplier: { numerator: number; denominator: number }; title: { ru: string } } | null,
+): { amountMinor: bigint; rateBps: number; calculation: string } | null {
+  const { payment } = input;
+  if (rule.amount.kind === 'fixed') {
+    const amountMinor = BigInt(rule.amount.amountMinor);
+    return {
+      amountMinor,
+      rateBps: 0,
+      calculation: `${rule.title.ru}: фиксированно ${formatRub(amountMinor)}`,
+    };
+  }
+  const base = baseRateBps(rule, input);
+  if (base === null) return null;
   const numerator = BigInt(level?.multiplier.numerator ?? 1);
   const denominator = BigInt(level?.multiplier.denominator ?? 1);
+  const amountMinor = divideRounded(payment.grossMinor * BigInt(base) * numerator, BPS * denominator);
+  const rateBps = Number(divideRounded(BigInt(base) * numerator, denominator));
+  const levelPart = level
+    ? ` ${ratioWords(level.multiplier.numerator, level.multiplier.denominator)} (уровень «${level.title.ru}»)`
+    : '';
+  const calculation = `${formatRub(payment.grossMinor)} × ${formatPercent(base)}${levelPart} = ${formatRub(amountMinor)}`;
+  return { rateBps, ...capped(rule, amountMinor, calculation) };
+}
 
-  let amountMinor: bigint;
-  let rateBps: number;
-  let calculation: string;
-  if (rule.amount.kind === 'fixed') {
-    amountMinor = BigInt(rule.amount.amountMinor);
-    rateBps = 0;
-    calculation = `${rule.title.ru}: фиксированно ${formatRub(amountMinor)}`;
-  } else {
-    const base = baseRateBps(rule, input);
-    if (base === null) return null;
-    amountMinor = divideRounded(payment.grossMinor * BigInt(base) * numerator, BPS * denominator);
-    rateBps = Number(divideRounded(BigInt(base) * numerator, denominator));
-    const levelPart = level
-      ? ` ${ratioWords(level.multiplier.numerator, level.multiplier.denominator)} (уровень «${level.title.ru}»)`
-      : '';
-    calculation = `${formatRub(payment.grossMinor)} × ${formatPercent(base)}${levelPart} = ${formatRub(amountMinor)}`;
-  }
-  if (rule.capMinor !== undefined && amountMinor > BigInt(rule.capMinor)) {
-    amountMinor = BigInt(rule.capMinor);
-    calculation += `, но не более ${formatRub(amountMinor)}`;
-  }
-
-  const form = rule.formByChannel?.[payment.channel] ?? rule.form;
+/** Why a line of `form` may not be paid out to `partner`, and whether it may: only a payout is ever paid. */
+function payability(doc: ProgramDocument, form: RewardRule['form'], partner: PayablePartner) {
   // A kept reward is already in the partner's hands (rule 15); only a payout may be paid, and only to an
   // eligible partner (rules 3–4). Discounts and points are applied by billing, not paid.
   const reason =
@@ -244,18 +264,107 @@ function evaluateRule(
       : form === 'payout'
         ? notPayableReason(doc.policies.payout, partner)
         : null;
+  return { payable: form === 'payout' && reason === null, reason };
+}
+
+/** One partner rule's line for the attributed partner, or null when the rule does not apply to this payment. */
+function partnerLine(
+  rule: RewardRule,
+  input: EvaluationInput,
+  partner: EvaluationPartner,
+): RewardLine | null {
+  const doc = input.program.document;
+  if (!ruleApplies(rule, input)) return null;
+  const level = rule.levelMultiplier && doc.levels ? levelFor(doc.levels, partner.levelMeasureBefore) : null;
+  const amount = ruleAmount(rule, input, level);
+  if (!amount) return null;
+  const form = rule.formByChannel?.[input.payment.channel] ?? rule.form;
   return {
     ruleId: rule.id,
-    beneficiary: rule.beneficiary,
+    beneficiary: 'partner',
     partnerId: partner.id,
+    clientAccountId: null,
+    uplineDepth: null,
     form,
-    rateBps,
-    amountMinor,
-    payable: form === 'payout' && reason === null,
-    reason,
+    ...amount,
+    ...payability(doc, form, partner),
     levelCode: level?.code ?? null,
-    calculation,
   };
+}
+
+/**
+ * The new client's side of a two-sided program (seed 002: points, a first-purchase discount, a welcome bonus):
+ * a line for the paying account, never paid out; billing applies it (points through `/api/v1/points`).
+ */
+function clientLine(rule: RewardRule, input: EvaluationInput): RewardLine | null {
+  if (!ruleApplies(rule, input)) return null;
+  const amount = ruleAmount(rule, input, null);
+  if (!amount) return null;
+  return {
+    ruleId: rule.id,
+    beneficiary: 'client',
+    partnerId: null,
+    clientAccountId: input.client.accountId,
+    uplineDepth: null,
+    form: rule.form,
+    ...amount,
+    payable: false,
+    reason: null,
+    levelCode: null,
+  };
+}
+
+/**
+ * Multi-level (seed 002): the attributed partner's referrer, and its referrer, up to the program's depth, each
+ * earn a share of the partner's line of the rule named by `share_of_rule`. The referrer at distance d takes
+ * `policies.multiLevel.shareBps[d - 1]` when the program lists it, else the rule's own `shareBps`; the depth
+ * counts the attributed partner too (depth 2: one referrer), and is 2 when the program sets none.
+ */
+function uplineLines(rule: RewardRule, input: EvaluationInput, partnerLines: RewardLine[]): RewardLine[] {
+  const { amount } = rule;
+  if (amount.kind !== 'share_of_rule' || !ruleApplies(rule, input)) return [];
+  const base = partnerLines.find((line) => line.ruleId === amount.rule);
+  if (!base) return [];
+  const doc = input.program.document;
+  const multiLevel = doc.policies.multiLevel;
+  const reach = (multiLevel?.depth ?? 2) - 1;
+  return (input.uplines ?? []).slice(0, reach).map((upline, index) => {
+    const depth = index + 1;
+    const shareBps = multiLevel?.shareBps[index] ?? amount.shareBps;
+    const raw = divideRounded(base.amountMinor * BigInt(shareBps), BPS);
+    const words =
+      `${rule.title.ru} (${depth + 1}-й уровень): ${formatPercent(shareBps)} от вознаграждения ` +
+      `${formatRub(base.amountMinor)} = ${formatRub(raw)}`;
+    const form = rule.formByChannel?.[input.payment.channel] ?? rule.form;
+    return {
+      ruleId: rule.id,
+      beneficiary: 'upline' as const,
+      partnerId: upline.id,
+      clientAccountId: null,
+      uplineDepth: depth,
+      form,
+      rateBps: shareBps,
+      ...capped(rule, raw, words),
+      ...payability(doc, form, upline),
+      levelCode: null,
+    };
+  });
+}
+
+/**
+ * The most of a purchase an account's points may pay (seed 002: Zenden's bonuses pay at most 20 % of a
+ * purchase): the balance, but no more than the program's share of the purchase, rounded down so the share is
+ * never exceeded, and never more than the purchase itself.
+ */
+export function pointsRedeemableMinor(
+  policies: Pick<ProgramDocument['policies'], 'pointsMaxShareBps'>,
+  balanceMinor: bigint,
+  purchaseMinor: bigint,
+): bigint {
+  const shareBps = BigInt(policies.pointsMaxShareBps ?? 10_000);
+  const limit = (purchaseMinor * shareBps) / BPS;
+  const most = balanceMinor < limit ? balanceMinor : limit;
+  return most > 0n ? most : 0n;
 }
 
 /** Whether the program's binding lets this payment of an attributed client earn at all. */
@@ -294,10 +403,20 @@ export function evaluatePayment(input: EvaluationInput): Evaluation {
   const refused = bindingRefusal(doc, input);
   if (refused) return none(program, refused);
 
-  const lines = doc.rewards
-    .map((rule) => evaluateRule(rule, input, partner))
+  const byBeneficiary = (b: RewardRule['beneficiary']) => doc.rewards.filter((r) => r.beneficiary === b);
+  const partnerLines = byBeneficiary('partner')
+    .map((rule) => partnerLine(rule, input, partner))
     .filter((line): line is RewardLine => line !== null);
-  return { programVersion: program.version, lines, noReward: null };
+  const clientLines = byBeneficiary('client')
+    .map((rule) => clientLine(rule, input))
+    .filter((line): line is RewardLine => line !== null);
+  const uplines = byBeneficiary('upline').flatMap((rule) => uplineLines(rule, input, partnerLines));
+  // The sales manager's bonus (seed 004) comes with its preset (issue 14): no line for it yet.
+  return {
+    programVersion: program.version,
+    lines: [...partnerLines, ...clientLines, ...uplines],
+    noReward: null,
+  };
 }
 
 /** The version in force at `at`: the newest whose effective date is not later (versions in any order). */

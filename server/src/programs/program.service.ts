@@ -109,7 +109,27 @@ export async function saveProgram(
   }
   const { preset, effectiveFrom: _ignored, ...rest } = body;
   const document = preset ? loadPreset(preset) : ProgramDocument.parse(rest);
+  refuseUnpostedRules(document);
   return toVersion(await repo.appendVersion(trx, { document, effectiveFrom, createdBy }));
+}
+
+/**
+ * The engine computes the client's side and the referrers' shares of a payment (seed 002; the preview shows
+ * them), but the payment path posts only the attributed partner's line so far (issue 15): a program whose
+ * payments would silently leave lines unposted is refused rather than stored.
+ */
+function refuseUnpostedRules(document: ProgramDocument): void {
+  const index = document.rewards.findIndex((rule) => rule.beneficiary !== 'partner');
+  if (index < 0) return;
+  const beneficiary = document.rewards[index]!.beneficiary;
+  throw new AppError('validation_failed', 'This program has rewards that payments cannot post yet', [
+    {
+      path: `rewards.${index}.beneficiary`,
+      message: `rewards for "${beneficiary}" are evaluated in previews but not yet posted with payments`,
+      messageRu:
+        'Такие вознаграждения (клиенту, вышестоящему партнёру, менеджеру) пока не начисляются по платежам',
+    },
+  ]);
 }
 
 /**

@@ -295,7 +295,9 @@ export type PreviewBody = z.infer<typeof PreviewBody>;
 const LineOut = z.object({
   ruleId: z.string(),
   beneficiary: z.string(),
-  partnerId: z.string(),
+  partnerId: z.string().nullable(),
+  clientAccountId: z.number().nullable(),
+  uplineDepth: z.number().nullable(),
   form: z.string(),
   rateBps: z.number(),
   amountMinor: z.number(),
