@@ -6,6 +6,7 @@
  * Under leadsender (pins) there are no links.
  */
 import { type Locator } from 'playwright-core';
+import { loadPreset } from '../../server/src/programs/program.presets';
 import { paymentBody } from '../support/fixtures';
 import { registerPartner, signContract } from '../support/steps';
 import { e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash } from './support';
@@ -127,6 +128,44 @@ test('where the page may not use the Clipboard API, the copy button still copies
   ]);
   // The helper textarea is gone again.
   await expect(page.locator('textarea').count()).resolves.toBe(0);
+});
+
+test('a code program: the partner sees its promo code and copies it, and no links section', async () => {
+  const { context, page } = e2e.session;
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: e2e.app.url });
+  const document = structuredClone(loadPreset('cloudlessons')) as Record<string, unknown>;
+  document.attribution = { via: 'code' };
+  const saved = await e2e.app.call('PUT', '/api/v1/admin/program', {
+    token: e2e.app.adminToken(),
+    body: document,
+  });
+  expect(saved.status).toBe(201);
+  const root = await openProgram();
+  await expect(root.locator('[data-section="links"]').count()).resolves.toBe(0);
+  const section = root.locator('[data-section="promo-code"]');
+  // The partner made a link above, so its code exists already: the section shows it at once.
+  const shown = section.locator('[data-promo-code]');
+  await shown.waitFor();
+  const code = (await shown.textContent())!;
+  expect(code).toMatch(/^[A-HJKMNP-Z2-9]{8}$/);
+  const listed = await e2e.app.call('GET', '/api/v1/links', { token: e2e.app.partnerToken(PARTNER.account) });
+  expect(listed.body.promoCode).toBe(code);
+  await section.getByRole('button', { name: 'Скопировать' }).click();
+  await section.getByText('Скопировано').waitFor();
+  await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(code);
+  expect(squash(await section.textContent())).toContain('Клиент вводит его при оплате');
+});
+
+test('a partner with no link yet asks for its promo code with a button', async () => {
+  const other = { ...PARTNER, account: 30222444, user: 5202, subdomain: 'code-agency', name: 'Кира Кодова' };
+  await signContract(e2e.app, await registerPartner(e2e.app, other.account, SOLE_PROPRIETOR), 'Л-2');
+  const root = await openWidget(e2e, 'advanced_settings', other);
+  await root.getByRole('tab', { name: 'Программа' }).click();
+  const section = root.locator('[data-section="promo-code"]');
+  await section.getByRole('button', { name: 'Получить промокод' }).click();
+  await section.locator('[data-promo-code]').waitFor();
+  const listed = await e2e.app.call('GET', '/api/v1/links', { token: e2e.app.partnerToken(other.account) });
+  await expect(section.locator('[data-promo-code]').textContent()).resolves.toBe(listed.body.promoCode);
 });
 
 test('leadsender: the program tab shows 40 % and no links section', async () => {

@@ -39,6 +39,45 @@ function CopyButton({ text }: { text: string }) {
   );
 }
 
+/**
+ * The partner's personal promo code (code programs, seed 002): the client types it at checkout and billing
+ * passes it on. The code comes with the partner's first link, so asking for it is `POST /api/v1/links`.
+ */
+export function PromoCodeSection() {
+  const { t, api } = useCtx();
+  const links = useLoad(
+    (signal) => api.get<{ promoCode: string | null }>('/api/v1/links', { signal }),
+    [api],
+  );
+  const create = usePost<{ promoCode: string }>('/api/v1/links');
+  return (
+    <Section title={t('aff.promo_code')} data-section="promo-code">
+      <Loaded load={links}>
+        {(data) =>
+          data.promoCode ? (
+            <p>
+              <code data-promo-code={data.promoCode}>{data.promoCode}</code>{' '}
+              <CopyButton text={data.promoCode} />
+              <br />
+              <span class="amop-muted amop-small">{t('aff.promo_hint')}</span>
+            </p>
+          ) : (
+            <Form
+              name="promo-code"
+              onSubmit={async () => {
+                if (await create.run({})) links.reload();
+              }}
+            >
+              <SubmitRow small label={t('aff.get_promo_code')} busy={create.busy} />
+              {create.error && <ErrorBox error={create.error} />}
+            </Form>
+          )
+        }
+      </Loaded>
+    </Section>
+  );
+}
+
 export function LinksSection() {
   const { t, lang, api } = useCtx();
   const links = useLoad((signal) => api.get<{ items: PartnerLink[] }>('/api/v1/links', { signal }), [api]);

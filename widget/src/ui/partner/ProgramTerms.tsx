@@ -1,14 +1,14 @@
 /**
  * The «Программа» tab: the program's terms in words (rates, which orders earn, payouts) and the partner's
  * level with the progress to the next, all as `GET /api/v1/program` sends them; under a link program,
- * the partner's links below.
+ * the partner's links below, under a code program its promo code.
  */
 import type { ComponentChildren } from 'preact';
 import { formatBps } from '../../format';
 import type { ProgramTerms as Terms } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
 import { Loaded, Money, Section } from '../kit';
-import { LinksSection } from './Links';
+import { LinksSection, PromoCodeSection } from './Links';
 
 /** «3 заказа», «9 заказов», «1 заказ»: the Russian plural of `aff.orders_<form>`. */
 export function ordersWord(t: (k: string) => string, n: number): string {
@@ -95,6 +95,7 @@ export function ProgramTab() {
             <Rates terms={data} />
           </Section>
           {data.attribution.via === 'link' && <LinksSection />}
+          {data.attribution.via === 'code' && <PromoCodeSection />}
         </>
       )}
     </Loaded>
