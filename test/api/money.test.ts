@@ -633,3 +633,37 @@ describe('the client list', () => {
     expect(client.paidUntil).toBe('2027-11-29T21:00:00.000Z');
   });
 });
+
+describe('what measures read from a payment (issue 14): the category and the price before the discount', () => {
+  it('stores both; a list price below what was paid is refused naming listMinor, and nothing is written', async () => {
+    const client = 82000901;
+    const ok = await pay(client, 2_000_000, {
+      externalId: 'measure-1',
+      productCategory: 'vps',
+      listMinor: 2_500_000,
+    });
+    expect(ok.status).toBe(201);
+    const row = await t.db.db
+      .selectFrom('payments')
+      .select(['product_category', 'list_minor', 'gross_minor'])
+      .where('external_id', '=', 'measure-1')
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ product_category: 'vps', list_minor: 2_500_000n, gross_minor: 2_000_000n });
+
+    const below = await pay(client, 2_000_000, { externalId: 'measure-2', listMinor: 1_999_999 });
+    expect(below.status).toBe(400);
+    expect(below.body.errors.map((e: { path: string }) => e.path)).toEqual(['listMinor']);
+    const badCategory = await pay(client, 2_000_000, {
+      externalId: 'measure-3',
+      productCategory: 'VPS серверы',
+    });
+    expect(badCategory.status).toBe(400);
+    expect(badCategory.body.errors.map((e: { path: string }) => e.path)).toEqual(['productCategory']);
+    const written = await t.db.db
+      .selectFrom('payments')
+      .select('external_id')
+      .where('external_id', 'in', ['measure-2', 'measure-3'])
+      .execute();
+    expect(written).toEqual([]);
+  });
+});

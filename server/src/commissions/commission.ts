@@ -11,49 +11,65 @@ const Currency = z
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
   .default('RUB');
 
-export const PaymentBody = z.strictObject({
-  externalId: z.string().trim().min(1).max(200),
-  clientAccountId: AccountId,
-  grossMinor: Money,
-  currency: Currency,
-  channel: z.enum(['vendor_direct', 'partner_net']),
-  paidAt: PastInstant,
-  productCode: z.string().trim().min(1).max(100).optional(),
-  /**
-   * Billing's order this payment pays. Optional; when given, a later payment of the same order (paid twice by
-   * mistake) earns nothing, while the first payment of it is not refunded in full.
-   */
-  orderId: z.string().trim().min(1).max(200).optional(),
-  periodEnd: PlannedInstant.optional(),
-  netInvoiceId: idOf('inv').optional(),
-  /**
-   * Who referred the client: the visitor id the partner link's landing passed on (link programs, seed 000), or
-   * the partner's promo code the client typed (code programs, seed 002).
-   */
-  referral: z
-    .strictObject({
-      visitorId: z.string().regex(VISITOR_ID, 'must be an amop_visitor id').optional(),
-      /** The promo code the client typed at checkout, as typed (seed 002): case, spaces and dashes are ignored. */
-      code: z.string().trim().min(1).max(40).optional(),
-    })
-    .refine((r) => r.visitorId !== undefined || r.code !== undefined, {
-      message: 'give visitorId, code, or both',
-      params: { ru: 'укажите visitorId или code' },
-    })
-    .optional(),
-  /**
-   * Who paid, for the self-purchase check against the partner's own identities (PROGRAMS.md). Used for the
-   * check only and never stored or logged: it is personal data.
-   */
-  payer: z
-    .strictObject({
-      email: z.string().trim().max(200).optional(),
-      phone: z.string().trim().max(40).optional(),
-      cardHash: z.string().trim().max(200).optional(),
-      ip: z.string().trim().max(100).optional(),
-    })
-    .optional(),
-});
+export const PaymentBody = z
+  .strictObject({
+    externalId: z.string().trim().min(1).max(200),
+    clientAccountId: AccountId,
+    grossMinor: Money,
+    currency: Currency,
+    channel: z.enum(['vendor_direct', 'partner_net']),
+    paidAt: PastInstant,
+    productCode: z.string().trim().min(1).max(100).optional(),
+    /** The product's category (VPS, Dedic, SSL, …): tiers and measures filter by it (seeds 003, 004). */
+    productCategory: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'a lowercase category code: letters, digits, "_", "-", "."')
+      .optional(),
+    /**
+     * The price before the partner's discount, when the reward is a discount (`grossMinor` stays what was paid);
+     * measures of revenue before discount sum it (seed 004).
+     */
+    listMinor: Money.optional(),
+    /**
+     * Billing's order this payment pays. Optional; when given, a later payment of the same order (paid twice by
+     * mistake) earns nothing, while the first payment of it is not refunded in full.
+     */
+    orderId: z.string().trim().min(1).max(200).optional(),
+    periodEnd: PlannedInstant.optional(),
+    netInvoiceId: idOf('inv').optional(),
+    /**
+     * Who referred the client: the visitor id the partner link's landing passed on (link programs, seed 000), or
+     * the partner's promo code the client typed (code programs, seed 002).
+     */
+    referral: z
+      .strictObject({
+        visitorId: z.string().regex(VISITOR_ID, 'must be an amop_visitor id').optional(),
+        /** The promo code the client typed at checkout, as typed (seed 002): case, spaces and dashes are ignored. */
+        code: z.string().trim().min(1).max(40).optional(),
+      })
+      .refine((r) => r.visitorId !== undefined || r.code !== undefined, {
+        message: 'give visitorId, code, or both',
+        params: { ru: 'укажите visitorId или code' },
+      })
+      .optional(),
+    /**
+     * Who paid, for the self-purchase check against the partner's own identities (PROGRAMS.md). Used for the
+     * check only and never stored or logged: it is personal data.
+     */
+    payer: z
+      .strictObject({
+        email: z.string().trim().max(200).optional(),
+        phone: z.string().trim().max(40).optional(),
+        cardHash: z.string().trim().max(200).optional(),
+        ip: z.string().trim().max(100).optional(),
+      })
+      .optional(),
+  })
+  .refine((p) => p.listMinor === undefined || p.listMinor >= p.grossMinor, {
+    path: ['listMinor'],
+    message: 'the price before the discount cannot be below what was paid (grossMinor)',
+    params: { ru: 'цена до скидки не может быть меньше оплаченной суммы' },
+  });
 export type PaymentBody = z.infer<typeof PaymentBody>;
 
 export const CommissionSummary = z.object({

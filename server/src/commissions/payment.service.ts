@@ -97,6 +97,8 @@ export async function recordPayment(
     paid_at: paidAt,
     product_code: body.productCode ?? null,
     order_id: body.orderId ?? null,
+    product_category: body.productCategory ?? null,
+    list_minor: body.listMinor === undefined ? null : BigInt(body.listMinor),
     period_end: body.periodEnd ? new Date(body.periodEnd) : null,
     net_invoice_id: body.netInvoiceId ?? null,
   });

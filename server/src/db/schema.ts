@@ -235,6 +235,9 @@ export interface PaymentsTable {
   net_invoice_id: string | null;
   /** Billing's order the payment pays, when billing says: a second payment of the same order earns nothing. */
   order_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Kopecks: the price before the partner's discount, when billing says (measures of revenue before discount). */
+  list_minor: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
+  product_category: ColumnType<string | null, string | null | undefined, string | null>;
   refunded_minor: ColumnType<bigint, bigint | undefined, bigint>;
   /** A payment attributed to a partner that the program gave nothing: the partner, and why. */
   no_reward_partner_id: ColumnType<string | null, string | null | undefined, string | null>;

@@ -90,7 +90,7 @@ describe('CSV rows as payment bodies', () => {
   ]);
 
   it('knows the number columns from the payment schema', () => {
-    expect([...NUMBER_COLUMNS].sort()).toEqual(['clientAccountId', 'grossMinor']);
+    expect([...NUMBER_COLUMNS].sort()).toEqual(['clientAccountId', 'grossMinor', 'listMinor']);
   });
 
   it.each([

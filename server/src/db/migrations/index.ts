@@ -15,6 +15,7 @@ import * as m017 from './017_record_link_clicks';
 import * as m018 from './018_amo_rate_windows';
 import * as m019 from './019_payment_order';
 import * as m020 from './020_promo_codes';
+import * as m021 from './021_payment_measures';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '018_amo_rate_windows': m018,
   '019_payment_order': m019,
   '020_promo_codes': m020,
+  '021_payment_measures': m021,
 };
