@@ -197,6 +197,7 @@ export async function startServerProcesses(databaseUrl: string, processes: numbe
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const secrets = { clientId: randomUUID(), clientSecret: randomBytes(32).toString('base64url') };
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'amop-bench-cluster-'));
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/src/main.js')], {
     env: {
       ...process.env,
@@ -204,7 +205,7 @@ export async function startServerProcesses(databaseUrl: string, processes: numbe
       WEB_CONCURRENCY: String(processes),
       PORT: String(port),
       DATABASE_URL: databaseUrl,
-      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'amop-bench-cluster-')),
+      DATA_DIR: dataDir,
       AMO_CLIENT_ID: secrets.clientId,
       AMO_CLIENT_SECRET: secrets.clientSecret,
       AMO_REDIRECT_URI: `${url}/amo/oauth/callback`,
@@ -227,6 +228,7 @@ export async function startServerProcesses(databaseUrl: string, processes: numbe
     }
     if (Date.now() - started > 60_000) {
       child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
       throw new Error('the server processes did not come up');
     }
     await sleep(200);
@@ -241,6 +243,7 @@ export async function startServerProcesses(databaseUrl: string, processes: numbe
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
