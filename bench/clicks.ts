@@ -6,13 +6,8 @@
  * latency at that load; the goal is the issue's ≥ 2 000 redirects/s on this machine. Every phase's clicks are
  * checked against the rows written, so a fast answer that lost its INSERT would show.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { freePort } from '../server/src/db/free-port';
 import { newLinkCode } from '../server/src/links/link.service';
 import { loadPreset } from '../server/src/programs/program.presets';
 import {
@@ -25,6 +20,7 @@ import {
   runLoad,
   startBenchApp,
   startCpuMeter,
+  startServerProcesses,
   yesNo,
 } from './support';
 
@@ -67,12 +63,12 @@ export async function benchClicks(pg: BenchPostgres): Promise<{ rows: ResultRow[
 
     log('clicks: warm-up');
     await runLoad({ kind: 'clicks', url: app.url, codes, connections: 8, durationSeconds: SMALL ? 1 : 2 });
-    const measure = async (target: string, label: string) => {
+    const measure = async (target: string, label: string, serverPid?: number) => {
       const phases = [];
       for (let i = 1; i <= 2; i++) {
         log(`clicks: max throughput, ${label}, ${CONNECTIONS} connections, ${SECONDS} s, phase ${i}`);
         const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM link_clicks`.execute(db);
-        const meter = startCpuMeter(pg.clusterDir);
+        const meter = startCpuMeter(pg.clusterDir, serverPid);
         const load = await runLoad({
           kind: 'clicks',
           url: target,
@@ -96,12 +92,12 @@ export async function benchClicks(pg: BenchPostgres): Promise<{ rows: ResultRow[
     };
     const one = await measure(app.url, 'one process');
     // The same clicks through the real server with every core (WEB_CONCURRENCY, issue 16): `npm start`'s entry
-    // point as a child process on the same database. Its processes' CPU shows as "other" in the split.
+    // point as a child process on the same database. Its processes' CPU counts as "node" in the split.
     const cluster = await startServerProcesses(url, PROCESSES);
     let all;
     try {
       await runLoad({ kind: 'clicks', url: cluster.url, codes, connections: 8, durationSeconds: 1 });
-      all = await measure(cluster.url, `${PROCESSES} processes`);
+      all = await measure(cluster.url, `${PROCESSES} processes`, cluster.pid);
     } finally {
       await cluster.stop();
     }
@@ -140,49 +136,4 @@ export async function benchClicks(pg: BenchPostgres): Promise<{ rows: ResultRow[
     await app.close();
     await pg.dropDatabase(DATABASE);
   }
-}
-
-/** `node dist/server/src/main.js` with WEB_CONCURRENCY on the bench database; resolves once it answers. */
-async function startServerProcesses(databaseUrl: string, processes: number) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../server/src/main.js')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      WEB_CONCURRENCY: String(processes),
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'amop-bench-cluster-')),
-      AMO_CLIENT_ID: randomUUID(),
-      AMO_CLIENT_SECRET: randomBytes(32).toString('base64url'),
-      AMO_REDIRECT_URI: `http://127.0.0.1:${port}/amo/oauth/callback`,
-      AMO_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
-      VENDOR_ACCOUNT_ID: '1000001',
-      BILLING_API_KEY: randomBytes(24).toString('base64url'),
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'info',
-    },
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const started = Date.now();
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() - started > 60_000) throw new Error('the server processes did not come up');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  // The first process answers health before the others listen: give them the few seconds a start takes.
-  await new Promise((resolve) => setTimeout(resolve, 5_000));
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }

@@ -13,6 +13,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../server/src/db/pool';
 import { checkLedger } from '../server/src/ledger/ledger.service';
+import { DEFAULT_PRESET } from '../server/src/programs/program';
+import { payoutPolicyInForce } from '../server/src/programs/program.service';
 import type { PayoutChildResult } from './payout-child';
 import { SMALL, type BenchPostgres, type ResultRow, fmt, forkForResult, log, yesNo } from './support';
 
@@ -104,13 +106,15 @@ export async function seed(client: pg.Client, payments: number): Promise<void> {
   for (const statement of statements) await client.query(statement);
 }
 
-/** What the run must invoice: per partner, payable minus rewards in the hold, if at least the minimum. */
-async function expectedTotal(client: pg.Client, asOf: string): Promise<string> {
-  const settings = await client.query(
-    `SELECT (SELECT (value #>> '{}')::int FROM program_settings WHERE key = 'hold_days') AS hold_days,
-            (SELECT (value #>> '{}')::bigint FROM program_settings WHERE key = 'min_payout_minor') AS min_minor`,
+/**
+ * What the run must invoice: per partner, payable minus rewards in the hold, if at least the minimum. The hold
+ * and the minimum are the program's in force (its payout policy), as runPayouts reads them.
+ */
+async function expectedTotal(client: pg.Client, url: string, asOf: string): Promise<string> {
+  const handle = createDb(url);
+  const { holdDays, minMinor } = await payoutPolicyInForce(handle.db, new Date(), DEFAULT_PRESET).finally(
+    () => handle.close(),
   );
-  const { hold_days: holdDays, min_minor: minMinor } = settings.rows[0];
   // The same cut-off as runPayouts: the end of asOf in Moscow, minus the hold.
   const cutoff = new Date(`${asOf}T23:59:59.999+03:00`);
   const holdFrom = new Date(cutoff.getTime() - holdDays * 24 * 3600 * 1000);
@@ -118,7 +122,7 @@ async function expectedTotal(client: pg.Client, asOf: string): Promise<string> {
     `SELECT coalesce(sum(eligible) FILTER (WHERE eligible >= $2 AND eligible > 0), 0)::text AS total
        FROM (SELECT sum(commission_minor - reversed_minor) FILTER (WHERE accrued_at <= $1) AS eligible
                FROM commissions WHERE payable GROUP BY partner_id) per`,
-    [holdFrom, minMinor],
+    [holdFrom, String(minMinor)],
   );
   return rows[0].total;
 }
@@ -160,7 +164,7 @@ async function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeR
     }
 
     const asOf = todayMoscow();
-    const expected = await expectedTotal(client, asOf);
+    const expected = await expectedTotal(client, url, asOf);
     log(`payout: running runPayouts(${asOf}) in a child process`);
     const child = await runChild(url, asOf);
     log(

@@ -10,8 +10,12 @@
  * account id joined with its partner — on its own pg Pool of the same size, answering the same JSON shape.
  * Everything the real endpoint adds (Express, access log, token verification, the staff-role look-up, zod,
  * two queries instead of one join, the response schema shaping) is what the ratio measures.
+ *
+ * With every core (issue 16 item 4): the maximum throughput through the real entry point with
+ * `WEB_CONCURRENCY=<cores>` server processes against the same entry point with one, A-B-B-A.
  */
 import http from 'node:http';
+import os from 'node:os';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../server/src/db/pool';
@@ -30,6 +34,7 @@ import {
   runLoad,
   startBenchApp,
   startCpuMeter,
+  startServerProcesses,
   yesNo,
 } from './support';
 
@@ -42,6 +47,9 @@ const FIXED_SECONDS = SMALL ? 3 : 8;
 const MAX_SECONDS = SMALL ? 3 : 6;
 const BURST_SECONDS = SMALL ? 3 : 6;
 const MAX_CONNECTIONS = 16;
+/** Issue 16: the look-up with one server process per core (`WEB_CONCURRENCY`), against one process. */
+const CORES = os.availableParallelism();
+const ALL_CORES_GOAL = 1.6;
 
 async function seed(db: Db): Promise<void> {
   await sql`
@@ -122,9 +130,18 @@ interface Measured {
 
 async function measure(
   clusterDir: string,
-  spec: { url: string; token: string; connections: number; seconds: number; rate?: number; paced?: boolean },
+  spec: {
+    url: string;
+    token: string;
+    connections: number;
+    seconds: number;
+    rate?: number;
+    paced?: boolean;
+    /** Server processes started by startServerProcesses: their CPU counts as "node". */
+    serverPid?: number;
+  },
 ): Promise<Measured> {
-  const meter = startCpuMeter(clusterDir);
+  const meter = startCpuMeter(clusterDir, spec.serverPid);
   const load = await runLoad({
     kind: 'staff',
     url: spec.url,
@@ -181,6 +198,7 @@ export async function benchStaff(pg: BenchPostgres): Promise<{ rows: ResultRow[]
     // The fixed load that decides the goal: evenly paced, open loop (load.ts says why not autocannon's rate).
     log(`staff: fixed load ${FIXED_RATE} req/s paced, A-B-B-A, ${FIXED_SECONDS} s each`);
     const fixed = await abba(
+      ['app', 'bare'],
       (side) =>
         measure(dir, {
           url: side === 'app' ? app.url : bare.url,
@@ -202,6 +220,7 @@ export async function benchStaff(pg: BenchPostgres): Promise<{ rows: ResultRow[]
 
     log(`staff: max throughput, ${MAX_CONNECTIONS} connections, A-B-B-A, ${MAX_SECONDS} s each`);
     const max = await abba(
+      ['app', 'bare'],
       (side) =>
         measure(dir, {
           url: side === 'app' ? app.url : bare.url,
@@ -211,6 +230,41 @@ export async function benchStaff(pg: BenchPostgres): Promise<{ rows: ResultRow[]
         }),
       (side, i, m) => notes.push(describe(`staff ${side} max, phase ${i}`, m)),
     );
+
+    // Issue 16 item 4: the same look-up through the real entry point (`dist/server/src/main.js`) with one server
+    // process per core, against the same entry point with one process, on the same database. On this machine
+    // the cores are shared with PostgreSQL and the load generator, so the split says where the CPU went.
+    log(
+      `staff: max throughput, 1 vs ${CORES} server processes (WEB_CONCURRENCY), A-B-B-A, ${MAX_SECONDS} s each`,
+    );
+    const servers = {
+      one: await startServerProcesses(url, 1),
+      all: await startServerProcesses(url, CORES),
+    };
+    let processes;
+    try {
+      const target = (side: 'one' | 'all') => ({
+        url: servers[side].url,
+        token: servers[side].staffToken(),
+        serverPid: servers[side].pid,
+      });
+      for (const side of ['one', 'all'] as const)
+        await measure(dir, { ...target(side), connections: 8, seconds: SMALL ? 1 : 2 });
+      processes = await abba(
+        ['one', 'all'],
+        (side) => measure(dir, { ...target(side), connections: MAX_CONNECTIONS, seconds: MAX_SECONDS }),
+        (side, i, m) =>
+          notes.push(
+            describe(
+              `staff max, ${side === 'one' ? 'one server process' : `${CORES} server processes`}, phase ${i}`,
+              m,
+            ),
+          ),
+      );
+    } finally {
+      await servers.one.stop();
+      await servers.all.stop();
+    }
     for (const n of notes) log(n);
 
     // Noise from other users of the machine only ever lowers throughput and adds latency: each side's figure
@@ -221,6 +275,9 @@ export async function benchStaff(pg: BenchPostgres): Promise<{ rows: ResultRow[]
     const bareMax = bestRps(max.bare);
     const appP99 = bestP(fixed.app, 'p99');
     const bareP99 = bestP(fixed.bare, 'p99');
+    const oneMax = bestRps(processes.one);
+    const allMax = bestRps(processes.all);
+    const perProcess = allMax / CORES / bareMax;
     const okFixed = fixed.app.every(
       (m) => m.load.non2xx + m.load.errors === 0 && m.load.rps >= FIXED_RATE * 0.95,
     );
@@ -234,6 +291,25 @@ export async function benchStaff(pg: BenchPostgres): Promise<{ rows: ResultRow[]
           ratio: pct(appMax / bareMax),
           goal: '≥ 60 % of bare',
           met: yesNo(appMax / bareMax >= 0.6),
+        },
+        {
+          benchmark: `staff look-up max, ${CORES} processes`,
+          figure: `${fmt(allMax)} /s`,
+          baseline: `${fmt(oneMax)} /s 1 process`,
+          ratio: `${(allMax / oneMax).toFixed(2)}×`,
+          goal: `≥ ${ALL_CORES_GOAL}× 1 process`,
+          met: yesNo(
+            allMax / oneMax >= ALL_CORES_GOAL &&
+              processes.all.every((m) => m.load.non2xx + m.load.errors === 0),
+          ),
+        },
+        {
+          benchmark: `staff look-up max, per process of ${CORES}`,
+          figure: `${fmt(allMax / CORES)} /s`,
+          baseline: `${fmt(bareMax)} /s bare`,
+          ratio: pct(perProcess),
+          goal: '≥ 60 % of bare',
+          met: yesNo(perProcess >= 0.6),
         },
         {
           benchmark: `staff @${FIXED_RATE}/s paced p50`,

@@ -7,8 +7,9 @@
  * Benchmarks print figures; nothing here fails a build. Every figure that matters is a ratio against a
  * baseline measured in the same run, because the machine (2 cores) is shared and noisy.
  */
-import { fork } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import pg from 'pg';
 import { mintAmoToken } from '../server/src/auth/amo-token';
 import type { Config } from '../server/src/config';
 import { startEmbeddedPostgres } from '../server/src/db/embedded';
+import { freePort } from '../server/src/db/free-port';
 import { migrateToLatest } from '../server/src/db/migrate';
 import { createDb, type DbHandle } from '../server/src/db/pool';
 import { createApp } from '../server/src/http/app';
@@ -163,18 +165,85 @@ export async function startBenchApp(
     config,
     handle,
     context,
-    staffToken: () =>
-      mintAmoToken(
-        {
-          clientId: config.amo.clientId,
-          clientSecret: config.amo.clientSecret,
-          audience: config.amo.tokenAudience,
-        },
-        { accountId: VENDOR_ACCOUNT_ID, userId: STAFF_USER_ID, subdomain: 'vendor' },
-      ),
+    staffToken: () => staffToken(config.amo.clientId, config.amo.clientSecret, config.amo.tokenAudience),
     async close() {
       await listening.close();
       await handle.close();
+    },
+  };
+}
+
+/** A widget token of the vendor's staff user (not admin) for a server with these amoCRM integration secrets. */
+function staffToken(clientId: string, clientSecret: string, audience: string): string {
+  return mintAmoToken(
+    { clientId, clientSecret, audience },
+    { accountId: VENDOR_ACCOUNT_ID, userId: STAFF_USER_ID, subdomain: 'vendor' },
+  );
+}
+
+export interface ServerProcesses {
+  url: string;
+  /** The entry point's process (the cluster primary with WEB_CONCURRENCY > 1), for `startCpuMeter`. */
+  pid: number;
+  staffToken(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real server as `npm start` runs it — `node dist/server/src/main.js` with WEB_CONCURRENCY server
+ * processes — on a bench database, as a child process; resolves once every process can answer.
+ */
+export async function startServerProcesses(databaseUrl: string, processes: number): Promise<ServerProcesses> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const secrets = { clientId: randomUUID(), clientSecret: randomBytes(32).toString('base64url') };
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'amop-bench-cluster-'));
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/server/src/main.js')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      WEB_CONCURRENCY: String(processes),
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      AMO_CLIENT_ID: secrets.clientId,
+      AMO_CLIENT_SECRET: secrets.clientSecret,
+      AMO_REDIRECT_URI: `${url}/amo/oauth/callback`,
+      AMO_WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
+      VENDOR_ACCOUNT_ID: String(VENDOR_ACCOUNT_ID),
+      BILLING_API_KEY: randomBytes(24).toString('base64url'),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'info',
+    },
+    // The access log goes nowhere, as the in-process app's goes to /dev/null: its cost stays in the figures.
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const started = Date.now();
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 60_000) {
+      child.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+      throw new Error('the server processes did not come up');
+    }
+    await sleep(200);
+  }
+  // The first process answers health before the others listen: give them the few seconds a start takes.
+  if (processes > 1) await sleep(5_000);
+  return {
+    url,
+    pid: child.pid!,
+    // The token audience is the origin of AMO_REDIRECT_URI (config.ts).
+    staffToken: () => staffToken(secrets.clientId, secrets.clientSecret, url),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -198,20 +267,27 @@ function procTimes(pid: number): { ppid: number; own: number; children: number }
   }
 }
 
-/** CPU seconds used so far by the PostgreSQL server: the postmaster, its live children and reaped ones. */
-function postgresCpuSeconds(clusterDir: string): number {
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return 0;
-  const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  const main = procTimes(postmaster);
+/**
+ * CPU seconds used so far by a process and its children: its own, its reaped children's, and its live direct
+ * children's (PostgreSQL's backends; a cluster primary's server processes).
+ */
+function treeCpuSeconds(root: number): number {
+  const main = procTimes(root);
   if (!main) return 0;
   let ticks = main.own + main.children;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const t = procTimes(Number(entry));
-    if (t && t.ppid === postmaster) ticks += t.own;
+    if (t && t.ppid === root) ticks += t.own;
   }
   return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds used so far by the PostgreSQL server: the postmaster, its live children and reaped ones. */
+function postgresCpuSeconds(clusterDir: string): number {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return 0;
+  return treeCpuSeconds(Number(readFileSync(pidFile, 'utf8').split('\n')[0]));
 }
 
 /** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
@@ -233,17 +309,25 @@ export interface CpuSplit {
   other: number;
 }
 
-/** Measures who used the CPU during one phase; `loadGeneratorSeconds` is reported by the load child. */
-export function startCpuMeter(clusterDir: string): { stop(loadGeneratorSeconds?: number): CpuSplit } {
+/**
+ * Measures who used the CPU during one phase; `loadGeneratorSeconds` is reported by the load child. With
+ * `serverPid` (server processes started by `startServerProcesses`), that process tree counts as "node" too.
+ */
+export function startCpuMeter(
+  clusterDir: string,
+  serverPid?: number,
+): { stop(loadGeneratorSeconds?: number): CpuSplit } {
   const t0 = process.hrtime.bigint();
   const self0 = process.cpuUsage();
+  const servers0 = serverPid ? treeCpuSeconds(serverPid) : 0;
   const pg0 = postgresCpuSeconds(clusterDir);
   const all0 = machineBusySeconds();
   return {
     stop(loadGeneratorSeconds = 0) {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       const self = process.cpuUsage(self0);
-      const node = (self.user + self.system) / 1e6;
+      const servers = serverPid ? treeCpuSeconds(serverPid) - servers0 : 0;
+      const node = (self.user + self.system) / 1e6 + servers;
       const pgs = postgresCpuSeconds(clusterDir) - pg0;
       const all = machineBusySeconds() - all0;
       const other = Math.max(0, all - node - pgs - loadGeneratorSeconds);
@@ -452,12 +536,13 @@ export function formatTable(rows: ResultRow[]): string {
  * Runs two sides of a comparison in the order A, B, B, A, so that drift on the shared machine (and growth of
  * the tables) falls on both equally; `report` sees every phase as it finishes.
  */
-export async function abba<T>(
-  run: (side: 'app' | 'bare') => Promise<T>,
-  report: (side: 'app' | 'bare', phase: number, result: T) => void,
-): Promise<{ app: T[]; bare: T[] }> {
-  const out: { app: T[]; bare: T[] } = { app: [], bare: [] };
-  for (const [i, side] of (['app', 'bare', 'bare', 'app'] as const).entries()) {
+export async function abba<S extends string, T>(
+  sides: readonly [S, S],
+  run: (side: S) => Promise<T>,
+  report: (side: S, phase: number, result: T) => void,
+): Promise<Record<S, T[]>> {
+  const out = { [sides[0]]: [], [sides[1]]: [] } as unknown as Record<S, T[]>;
+  for (const [i, side] of [sides[0], sides[1], sides[1], sides[0]].entries()) {
     const result = await run(side);
     out[side].push(result);
     report(side, i + 1, result);

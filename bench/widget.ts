@@ -1,6 +1,6 @@
 /**
  * Benchmark 4 — the widget: `dist/widget/script.js` gzipped (level 9, as the CI budget test measures it)
- * against the 40 KB budget, and the time from the host page adding the script to the first element inside
+ * against the CI budget (48 KB, `test/widget/widget-archive.test.ts`), and the time from the host page adding the script to the first element inside
  * `.amop-root`, in Chromium (test/support/browser.ts) driven by playwright-core on the dev host page (widget/host), which
  * loads the widget the way amoCRM does (AMD, render → init → bind_actions).
  *
@@ -35,7 +35,8 @@ import {
 
 const WIDGET_DIR = path.join(ROOT, 'dist', 'widget');
 const HOST_DIR = path.join(ROOT, 'widget', 'host');
-const BUDGET_GZIP_BYTES = 40 * 1024;
+/** The CI budget test's (`BUNDLE_BUDGET_GZIP_BYTES`, 40 KB until issue 13's program pages). */
+const BUDGET_GZIP_BYTES = 48 * 1024;
 const REPEATS = SMALL ? 4 : 10;
 
 /** Builds the widget when dist/widget/script.js is missing or older than its sources. */
@@ -214,7 +215,7 @@ export async function benchWidget(pg: BenchPostgres): Promise<{ rows: ResultRow[
           figure: `${(gzipped / 1024).toFixed(1)} KB`,
           baseline: `${BUDGET_GZIP_BYTES / 1024} KB budget`,
           ratio: pct(gzipped / BUDGET_GZIP_BYTES),
-          goal: '≤ 40 KB (CI budget)',
+          goal: `≤ ${BUDGET_GZIP_BYTES / 1024} KB (CI budget)`,
           met: yesNo(gzipped <= BUDGET_GZIP_BYTES),
         },
         {
