@@ -1,9 +1,15 @@
+import { z } from 'zod';
 import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { programDate } from '../payouts/payout.rules';
+import { AccountIdParam } from '../pins/pin';
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import {
   AdminProgramResult,
   DEFAULT_PRESET,
+  DiscountsQuery,
+  DiscountsView,
   PartnerTerms,
   PreviewBody,
   PreviewResult,
@@ -12,6 +18,7 @@ import {
   type ProgramVersion,
 } from './program';
 import {
+  discountsOn,
   partnerLevelNow,
   previewPayment,
   programHistory,
@@ -119,6 +126,34 @@ export const programRoutes = [
           level,
         },
       };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/discounts/:accountId',
+    summary:
+      "Billing: the account's discount per product category in force on a day (reseller tiers), and whether it excludes other promotions",
+    tag: 'billing',
+    auth: 'billing',
+    params: z.strictObject({ accountId: AccountIdParam }),
+    query: DiscountsQuery,
+    responses: {
+      200: { description: 'The discounts (none for an account that has none)', schema: DiscountsView },
+    },
+    async handler({ db, params, query, app }) {
+      const today = programDate(new Date());
+      const on = query.on ?? today;
+      // A day's turnover is only known once the day has come.
+      if (on > today)
+        throw new AppError('validation_failed', 'Discounts are known up to today', [
+          {
+            path: 'query.on',
+            message: 'must not be later than today (Moscow time)',
+            messageRu: 'дата не позже сегодняшней (по Москве)',
+          },
+        ]);
+      return { status: 200, body: await discountsOn(db, params.accountId, on, presetOf(app)) };
     },
   }),
 ];

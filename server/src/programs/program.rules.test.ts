@@ -11,6 +11,7 @@ import {
   evaluatePayment,
   levelFor,
   pointsRedeemableMinor,
+  tierFor,
   selfPurchaseMatch,
   versionInForce,
   type EvaluationInput,
@@ -816,5 +817,55 @@ describe('referral programs of the seed 002 article as documents', () => {
       expect(result.lines).toEqual([]);
       expect(result.noReward?.reason).toBe('self_purchase');
     });
+  });
+});
+
+describe('reseller tiers (seed 003): the band a rolling-month turnover reaches', () => {
+  const tiers = loadPreset('reseller-tiers').tiers!;
+  const percents = (turnoverRub: number) => {
+    const band = tierFor(tiers.bands, BigInt(turnoverRub * 100));
+    return band && [band.valuesBps.vps! / 100, band.valuesBps.dedic! / 100, band.valuesBps.ssl! / 100];
+  };
+
+  // The seed's table, lower bounds in roubles: at each bound the band starts, a kopeck below it the band before.
+  test.each([
+    [500, [3, 1, 1]],
+    [3_000, [5, 1, 1]],
+    [5_000, [7, 1, 1]],
+    [10_000, [9, 2, 1]],
+    [15_000, [11, 3, 3]],
+    [20_000, [13, 4, 3]],
+    [30_000, [15, 5, 3]],
+    [40_000, [17, 6, 3]],
+    [50_000, [19, 7, 3]],
+    [100_000, [21, 8, 5]],
+    [150_000, [23, 9, 5]],
+    [200_000, [25, 10, 5]],
+    [300_000, [27, 11, 5]],
+    [400_000, [29, 12, 5]],
+    [500_000, [31, 13, 10]],
+    [700_000, [33, 14, 10]],
+    [1_000_000, [35, 15, 10]],
+  ])('from %i ₽: VPS / Dedic / SSL %j', (fromRub, expected) => {
+    expect(percents(fromRub)).toEqual(expected);
+    const below = tierFor(tiers.bands, BigInt(fromRub * 100 - 1));
+    const previous = tiers.bands.filter((b) => b.minMinor < fromRub * 100).at(-1) ?? null;
+    expect(below).toBe(previous);
+  });
+
+  test('the worked example: 52 000 ₽ → 19 / 7 / 3 %; the next day 49 000 ₽ → 17 / 6 / 3 %; under 500 ₽ none', () => {
+    expect(percents(52_000)).toEqual([19, 7, 3]);
+    expect(percents(49_000)).toEqual([17, 6, 3]);
+    // The seed's «149000» upper bound of Partner #9 is a typo: lower bounds decide, so 149 500 ₽ is still #9.
+    expect(percents(149_500)).toEqual([21, 8, 5]);
+    expect(percents(499)).toBeNull();
+    expect(tierFor(tiers.bands, 0n)).toBeNull();
+    expect(percents(50_000_000)).toEqual([35, 15, 10]);
+  });
+
+  test('bands in any order give the same answer', () => {
+    const shuffled = [...tiers.bands].reverse();
+    for (const rub of [499, 500, 2_999, 52_000, 1_000_000])
+      expect(tierFor(shuffled, BigInt(rub * 100))).toBe(tierFor(tiers.bands, BigInt(rub * 100)));
   });
 });

@@ -352,6 +352,19 @@ function uplineLines(rule: RewardRule, input: EvaluationInput, partnerLines: Rew
 }
 
 /**
+ * The band of a tier table a measure reaches (seed 003): the one with the highest `minMinor` not above it — lower
+ * bounds decide, `min` inclusive, nothing carries over — or null below the lowest band.
+ */
+export function tierFor<B extends { minMinor: number }>(bands: readonly B[], measureMinor: bigint): B | null {
+  let best: B | null = null;
+  for (const band of bands) {
+    if (BigInt(band.minMinor) <= measureMinor && (best === null || band.minMinor > best.minMinor))
+      best = band;
+  }
+  return best;
+}
+
+/**
  * The most of a purchase an account's points may pay (seed 002: Zenden's bonuses pay at most 20 % of a
  * purchase): the balance, but no more than the program's share of the purchase, rounded down so the share is
  * never exceeded, and never more than the purchase itself.

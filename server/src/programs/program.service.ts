@@ -2,9 +2,13 @@ import type { z } from 'zod';
 import type { Db, Tx } from '../db/pool';
 import type { Channel } from '../db/schema';
 import { AppError } from '../errors';
+import { findPartnerByAccountId } from '../partners/partner.service';
+import { measureByPartner } from './measure.repository';
+import { measureWindow, windowInstants } from './measure.rules';
 import {
   DEFAULT_PRESET,
   ProgramDocument,
+  type DiscountsView,
   type PartnerTerms,
   type PresetName,
   type PreviewBody,
@@ -16,6 +20,7 @@ import * as repo from './program.repository';
 import {
   evaluatePayment,
   levelFor,
+  tierFor,
   type Evaluation,
   type EvaluationInput,
   type PayerIdentity,
@@ -297,4 +302,65 @@ export function rewardLevelCode(
   const ids = ruleId.split('+');
   const levelled = doc.rewards.some((rule) => ids.includes(rule.id) && rule.levelMultiplier);
   return levelled ? levelFor(doc.levels, measureBefore).code : null;
+}
+
+/**
+ * The discounts in force for `accountId` on the Moscow date `on` (seed 003, `GET /api/v1/discounts/:accountId`):
+ * under a program whose partners pay for themselves (`attribution: self`) and whose rewards come from a tier
+ * table, the tier the account's partner reached with its measure over the window ending that day — computed from
+ * the payments and refunds as they stood on that day, so any past day answers as it did then. No discount for an
+ * account that is no active partner, or under a program without tiers.
+ */
+export async function discountsOn(
+  db: Db,
+  accountId: number,
+  on: string,
+  preset: PresetName,
+): Promise<DiscountsView> {
+  const endOfDay = new Date(windowInstants({ fromDate: on, toDate: on }).until.getTime() - 1);
+  const program = await programInForce(db, endOfDay, preset);
+  const doc = program.document;
+  const none: DiscountsView = {
+    accountId,
+    on,
+    programVersion: program.version,
+    discounts: [],
+    reason: null,
+    excludesOtherPromotions: false,
+  };
+  const tiers = doc.tiers;
+  if (!tiers || doc.attribution.via !== 'self') return none;
+  const partner = await findPartnerByAccountId(db, accountId);
+  if (!partner || partner.status !== 'active') return none;
+  const measured = await measureByPartner(db, {
+    measure: tiers.measure,
+    subject: 'own_payments',
+    asOf: on,
+    partnerIds: [partner.id],
+  });
+  const measureMinor = measured.get(partner.id) ?? 0n;
+  const band = tierFor(tiers.bands, measureMinor);
+  const next = tiers.bands
+    .filter((b) => BigInt(b.minMinor) > measureMinor)
+    .sort((a, b) => a.minMinor - b.minMinor)[0];
+  const nextView = next
+    ? { minMinor: next.minMinor, remainingMinor: Number(BigInt(next.minMinor) - measureMinor) }
+    : null;
+  if (!band) return none;
+  return {
+    ...none,
+    discounts: tiers.categories.map((category) => ({
+      category,
+      discountBps: band.valuesBps[category] ?? 0,
+    })),
+    reason: {
+      kind: 'tier',
+      partnerId: partner.id,
+      measureMinor: Number(measureMinor),
+      window: measureWindow(tiers.measure.window, on),
+      bandMinMinor: band.minMinor,
+      next: nextView,
+    },
+    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
+  };
 }

@@ -232,7 +232,7 @@ export interface ProgramVersion {
 }
 
 /** The presets shipped in `presets/`; PROGRAMS.md names three more, which follow with their issues. */
-export const PRESET_NAMES = ['leadsender', 'cloudlessons'] as const;
+export const PRESET_NAMES = ['leadsender', 'cloudlessons', 'reseller-tiers'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 /** The program of seed 001, run when nothing else is configured. */
 export const DEFAULT_PRESET: PresetName = 'leadsender';
@@ -323,6 +323,35 @@ export const AdminProgramResult = z.object({
   /** Every version, newest effective date first, scheduled ones included. */
   versions: z.array(ProgramVersionOut),
 });
+
+/** `GET /api/v1/discounts/:accountId?on=`: the day to ask for, today (Moscow) when absent; never a future day. */
+export const DiscountsQuery = z.strictObject({
+  on: z.iso.date().optional(),
+});
+
+/**
+ * The discounts in force for an account on a day, per product category, for the vendor's billing to apply
+ * (seed 003): with why (the tier its turnover reached) and whether they replace every other promotion.
+ */
+export const DiscountsView = z.object({
+  accountId: z.number(),
+  on: z.string(),
+  programVersion: z.number(),
+  discounts: z.array(z.object({ category: z.string(), discountBps: z.number() })),
+  reason: z
+    .object({
+      kind: z.literal('tier'),
+      partnerId: z.string(),
+      measureMinor: z.number(),
+      window: z.object({ fromDate: z.string(), toDate: z.string() }).nullable(),
+      bandMinMinor: z.number(),
+      /** The next band's lower bound, and how much more the window needs today to reach it. */
+      next: z.object({ minMinor: z.number(), remainingMinor: z.number() }).nullable(),
+    })
+    .nullable(),
+  excludesOtherPromotions: z.boolean(),
+});
+export type DiscountsView = z.infer<typeof DiscountsView>;
 
 /** The partner's view of the program (`GET /api/v1/program`). */
 export const PartnerTerms = z.object({
