@@ -1,38 +1,16 @@
 import { VENDOR_ACCOUNT_ID } from '../support/app';
-import { allDelivered, companyClientIds, startAmoTest, waitFor, type AmoTestEnv } from './support/harness';
-import { startHoldingProxy, startWorkerProcess, type WorkerProcess } from './support/processes';
+import { allDelivered, companyClientIds, waitFor } from './support/harness';
+import { startHoldingProxy, startProcessTest, type ProcessTestEnv } from './support/processes';
 
-let env: AmoTestEnv;
+let env: ProcessTestEnv;
 const PARTNER = 33000001;
 const CLIENTS = [70000001, 70000002, 70000003];
-const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   // No workers in this process: the deliveries run in separate worker processes that the test kills.
-  env = await startAmoTest({
-    workers: false,
-    vendor: true,
-    partner: { accountId: PARTNER, name: 'Партнёр Устойчивый', subdomain: 'steady' },
-  });
+  env = await startProcessTest({ accountId: PARTNER, name: 'Партнёр Устойчивый', subdomain: 'steady' });
 });
-afterAll(async () => {
-  for (const worker of workers) await worker.kill('SIGKILL');
-  await env.close();
-});
-
-function settings(apiOrigin: string, name: string) {
-  return {
-    databaseUrl: env.db.url,
-    apiOrigin,
-    clientId: env.config.amo.clientId,
-    clientSecret: env.config.amo.clientSecret,
-    redirectUri: env.config.amo.redirectUri,
-    vendorAccountId: VENDOR_ACCOUNT_ID,
-    encryptionKey: env.config.encryptionKey.toString('base64'),
-    leaseMs: 1_500,
-    name,
-  };
-}
+afterAll(() => env.close());
 
 it('a worker killed mid-delivery and restarted leaves each company and each task in amoCRM once', async () => {
   for (const client of CLIENTS) expect((await env.pin(PARTNER, client)).body.status).toBe('pinned');
@@ -50,8 +28,7 @@ it('a worker killed mid-delivery and restarted leaves each company and each task
     env.fake.url,
     (method, path) => method === 'POST' && (path === '/api/v4/companies' || path === '/api/v4/tasks'),
   );
-  const first = await startWorkerProcess(settings(proxy.url, 'worker-1'));
-  workers.push(first);
+  const first = await env.startWorker({ apiOrigin: proxy.url, name: 'worker-1', leaseMs: 1_500 });
   await proxy.held(2);
   await first.kill('SIGKILL');
   await proxy.close();
@@ -62,8 +39,7 @@ it('a worker killed mid-delivery and restarted leaves each company and each task
   expect(stuck.every((r) => r.status === 'pending' && r.attempts === 1)).toBe(true);
 
   // A new process takes over once the dead one's leases run out, and finds what amoCRM already has.
-  const second = await startWorkerProcess(settings(env.fake.url, 'worker-2'));
-  workers.push(second);
+  const second = await env.startWorker({ apiOrigin: env.fake.url, name: 'worker-2', leaseMs: 1_500 });
   await waitFor(
     () => allDelivered(env),
     `deliveries after the restart (worker said: ${second.stderr()})`,

@@ -1,28 +1,20 @@
 import { VENDOR_ACCOUNT_ID } from '../support/app';
-import { allDelivered, companyClientIds, startAmoTest, waitFor, type AmoTestEnv } from './support/harness';
-import { startWorkerProcess, type WorkerProcess } from './support/processes';
+import { allDelivered, companyClientIds, waitFor } from './support/harness';
+import { startProcessTest, type ProcessTestEnv } from './support/processes';
 
 /**
  * Three server processes' background work on one database (issue 16, WEB_CONCURRENCY): every outbox effect
  * reaches amoCRM exactly once (the delivery leases), and together they keep amoCRM's 7 requests per second per
  * account (the throttle shared through PostgreSQL).
  */
-let env: AmoTestEnv;
+let env: ProcessTestEnv;
 const PARTNER = 33100001;
 const CLIENTS = Array.from({ length: 12 }, (_, i) => 71000001 + i);
-const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  env = await startAmoTest({
-    workers: false,
-    vendor: true,
-    partner: { accountId: PARTNER, name: 'Партнёр Многопроцессный', subdomain: 'many' },
-  });
+  env = await startProcessTest({ accountId: PARTNER, name: 'Партнёр Многопроцессный', subdomain: 'many' });
 });
-afterAll(async () => {
-  for (const worker of workers) await worker.kill('SIGKILL');
-  await env.close();
-});
+afterAll(() => env.close());
 
 it('three worker processes deliver each company and each task once, within 7 requests per second', async () => {
   for (const client of CLIENTS) expect((await env.pin(PARTNER, client)).body.status).toBe('pinned');
@@ -34,20 +26,7 @@ it('three worker processes deliver each company and each task once, within 7 req
     expect(question.status).toBe(201);
   }
   for (const name of ['web-1', 'web-2', 'web-3']) {
-    workers.push(
-      await startWorkerProcess({
-        databaseUrl: env.db.url,
-        apiOrigin: env.fake.url,
-        clientId: env.config.amo.clientId,
-        clientSecret: env.config.amo.clientSecret,
-        redirectUri: env.config.amo.redirectUri,
-        vendorAccountId: VENDOR_ACCOUNT_ID,
-        encryptionKey: env.config.encryptionKey.toString('base64'),
-        leaseMs: 5_000,
-        name,
-        sharedThrottle: true,
-      }),
-    );
+    await env.startWorker({ apiOrigin: env.fake.url, name, leaseMs: 5_000, sharedThrottle: true });
   }
   await waitFor(() => allDelivered(env), 'every delivery', 60_000);
 

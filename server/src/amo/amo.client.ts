@@ -320,7 +320,23 @@ export class AmoApi {
     return ids;
   }
 
+  /** One batch endpoint as a method: answers request_id → entity id, like `batch`. */
+  private batchWrite(method: 'POST' | 'PATCH', path: string, key: string) {
+    return (accountId: number, items: BatchItem[], options?: CallOptions): Promise<Map<string, number>> =>
+      this.batch(accountId, method, path, key, items, options);
+  }
+
   // --- the endpoints ------------------------------------------------------------------------------------
+
+  readonly createCompanies = this.batchWrite('POST', '/api/v4/companies', 'companies');
+  readonly updateCompanies = this.batchWrite('PATCH', '/api/v4/companies', 'companies');
+  readonly createCompanyCustomFields = this.batchWrite(
+    'POST',
+    '/api/v4/companies/custom_fields',
+    'custom_fields',
+  );
+  readonly createCompanyNotes = this.batchWrite('POST', '/api/v4/companies/notes', 'notes');
+  readonly createTasks = this.batchWrite('POST', '/api/v4/tasks', 'tasks');
 
   getAccount(accountId: number, options?: CallOptions): Promise<AmoAccount | null> {
     return this.call(accountId, { method: 'GET', path: '/api/v4/account', schema: AmoAccount }, options);
@@ -349,22 +365,6 @@ export class AmoApi {
     }
   }
 
-  createCompanies(
-    accountId: number,
-    items: BatchItem[],
-    options?: CallOptions,
-  ): Promise<Map<string, number>> {
-    return this.batch(accountId, 'POST', '/api/v4/companies', 'companies', items, options);
-  }
-
-  updateCompanies(
-    accountId: number,
-    items: BatchItem[],
-    options?: CallOptions,
-  ): Promise<Map<string, number>> {
-    return this.batch(accountId, 'PATCH', '/api/v4/companies', 'companies', items, options);
-  }
-
   listCompanyCustomFields(accountId: number, options?: CallOptions): Promise<AmoCustomField[]> {
     return this.list(
       accountId,
@@ -374,22 +374,6 @@ export class AmoApi {
       { limit: 50 },
       options,
     );
-  }
-
-  createCompanyCustomFields(
-    accountId: number,
-    items: BatchItem[],
-    options?: CallOptions,
-  ): Promise<Map<string, number>> {
-    return this.batch(accountId, 'POST', '/api/v4/companies/custom_fields', 'custom_fields', items, options);
-  }
-
-  createCompanyNotes(
-    accountId: number,
-    items: BatchItem[],
-    options?: CallOptions,
-  ): Promise<Map<string, number>> {
-    return this.batch(accountId, 'POST', '/api/v4/companies/notes', 'notes', items, options);
   }
 
   listCompanyNotes(
@@ -405,10 +389,6 @@ export class AmoApi {
       { limit: 250 },
       options,
     );
-  }
-
-  createTasks(accountId: number, items: BatchItem[], options?: CallOptions): Promise<Map<string, number>> {
-    return this.batch(accountId, 'POST', '/api/v4/tasks', 'tasks', items, options);
   }
 
   /** Tasks, newest first, until `stop` says the pages seen reach back far enough. */

@@ -265,40 +265,28 @@ export class AmoIntegration {
 
   /** The integration's background jobs, for `startJobs` (intervals are shortened in tests). */
   jobs(intervals: Partial<Record<keyof typeof AMO_JOBS, number | string>> = {}): JobDefinition[] {
+    // A job is named by its key in AMO_JOBS, so a test's shorter interval can only reach the job it names.
+    const job = (
+      key: keyof typeof AMO_JOBS,
+      every: string,
+      work: (signal: AbortSignal) => Promise<unknown>,
+    ): JobDefinition => ({
+      name: AMO_JOBS[key],
+      every: intervals[key] ?? every,
+      run: async ({ signal }) => void (await work(signal)),
+    });
     return [
+      job('deliver', '15 seconds', (signal) => this.deliverOutbox(signal)),
+      job('installs', '30 seconds', (signal) => this.processInstalls(signal)),
+      job('webhooks', '30 seconds', (signal) => this.processWebhooks(signal)),
+      job('pendingChecks', '1 minute', (signal) => this.decidePendingChecks(signal)),
+      job('maintain', '5 minutes', (signal) => this.maintainConnections(signal)),
       {
-        name: AMO_JOBS.deliver,
-        every: intervals.deliver ?? '15 seconds',
-        run: async ({ signal }) => void (await this.deliverOutbox(signal)),
-      },
-      {
-        name: AMO_JOBS.installs,
-        every: intervals.installs ?? '30 seconds',
-        run: async ({ signal }) => void (await this.processInstalls(signal)),
-      },
-      {
-        name: AMO_JOBS.webhooks,
-        every: intervals.webhooks ?? '30 seconds',
-        run: async ({ signal }) => void (await this.processWebhooks(signal)),
-      },
-      {
-        name: AMO_JOBS.pendingChecks,
-        every: intervals.pendingChecks ?? '1 minute',
-        run: async ({ signal }) => void (await this.decidePendingChecks(signal)),
-      },
-      {
-        name: AMO_JOBS.maintain,
-        every: intervals.maintain ?? '5 minutes',
-        run: ({ signal }) => this.maintainConnections(signal),
-      },
-      {
-        name: AMO_JOBS.renewals,
-        every: intervals.renewals ?? '0 6 * * *',
-        timezone: 'Europe/Moscow',
-        run: async () => {
+        ...job('renewals', '0 6 * * *', async () => {
           const queued = await this.enqueueRenewals();
           this.log.info({ queued }, 'renewal reminders queued');
-        },
+        }),
+        timezone: 'Europe/Moscow',
       },
     ];
   }

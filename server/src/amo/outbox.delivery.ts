@@ -241,14 +241,8 @@ export class OutboxDelivery {
         }
         notes.push({ row, companyId, text });
       }
-      const size = this.writeBatchSize(vendor);
-      for (let i = 0; i < notes.length; i += size) {
-        const chunk = notes.slice(i, i + size);
-        await repo.mergeOutboxResult(
-          db,
-          chunk.map((n) => n.row.id),
-          { noteStartedAt: Math.floor(Date.now() / 1000) },
-        );
+      for (const chunk of chunksOf(notes, this.writeBatchSize(vendor))) {
+        await noteWriteStarted(db, chunk, 'noteStartedAt');
         const created = await api.createCompanyNotes(
           vendor,
           chunk.map((n) => ({
@@ -308,8 +302,7 @@ export class OutboxDelivery {
 
     const toUpdate = clients.filter((c) => ids.has(c));
     const size = this.writeBatchSize(vendor);
-    for (let i = 0; i < toUpdate.length; i += size) {
-      const chunk = toUpdate.slice(i, i + size);
+    for (const chunk of chunksOf(toUpdate, size)) {
       const write = (list: number[]) =>
         api.updateCompanies(
           vendor,
@@ -342,8 +335,7 @@ export class OutboxDelivery {
     }
 
     const toCreate = clients.filter((c) => !ids.has(c));
-    for (let i = 0; i < toCreate.length; i += size) {
-      const chunk = toCreate.slice(i, i + size);
+    for (const chunk of chunksOf(toCreate, size)) {
       // Noted before the request leaves (and committed): see the class comment.
       await repo.markCompanyCreateStarted(db, chunk);
       const created = await api.createCompanies(
@@ -412,14 +404,8 @@ export class OutboxDelivery {
       }
     }
 
-    const size = this.writeBatchSize(target);
-    for (let i = 0; i < tasks.length; i += size) {
-      const chunk = tasks.slice(i, i + size);
-      await repo.mergeOutboxResult(
-        db,
-        chunk.map((t) => t.row.id),
-        { taskStartedAt: Math.floor(Date.now() / 1000) },
-      );
+    for (const chunk of chunksOf(tasks, this.writeBatchSize(target))) {
+      await noteWriteStarted(db, chunk, 'taskStartedAt');
       const created = await api.createTasks(
         target,
         chunk.map((t) => t.body),
@@ -432,6 +418,27 @@ export class OutboxDelivery {
       }
     }
   }
+}
+
+/** `items` in consecutive slices of at most `size`, in order. */
+function* chunksOf<T>(items: T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/**
+ * Notes on the writes' rows, before their create request leaves (and committed), when it left in seconds: a
+ * retry of a row carrying it looks in amoCRM for what the lost answer would have named, from a little before.
+ */
+async function noteWriteStarted(
+  db: Db,
+  writes: Array<{ row: repo.OutboxRow }>,
+  key: 'noteStartedAt' | 'taskStartedAt',
+): Promise<void> {
+  await repo.mergeOutboxResult(
+    db,
+    writes.map((w) => w.row.id),
+    { [key]: Math.floor(Date.now() / 1000) },
+  );
 }
 
 /** The client's pins, read now: who holds it, who held it before, its subdomain. */

@@ -1,6 +1,3 @@
-import os from 'node:os';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { InvoiceDocument } from './document';
 import { netInvoice, rewardInvoice, selfEmployed, vendor } from './fixtures.testing';
 import {
@@ -10,7 +7,7 @@ import {
   rewardInvoiceLine,
   validateInvoice,
 } from './invoice.pdf';
-import { extractPdf, normalizeSpaces } from './pdf-text.testing';
+import { extractPdf, normalizeSpaces, rendersTheSameBytes, writeSamplePdf } from './pdf-text.testing';
 
 describe('computeInvoiceTotals', () => {
   test.each([
@@ -177,28 +174,18 @@ describe('renderInvoicePdf', () => {
   });
 
   test('the same input renders the same bytes', async () => {
-    const [first, second] = await Promise.all([
-      renderInvoicePdf(rewardInvoice),
-      renderInvoicePdf(rewardInvoice),
-    ]);
-    expect(first.equals(second)).toBe(true);
+    expect(await rendersTheSameBytes(() => renderInvoicePdf(rewardInvoice))).toBe(true);
   });
 
   test('invalid input is rejected before rendering', () => {
     expect(() => renderInvoicePdf({ ...rewardInvoice, lines: [] })).toThrow(RangeError);
   });
 
-  // Set DOCUMENTS_SAMPLE_DIR to look at the documents: pdftoppm -png -r 60 <dir>/invoice-sample.pdf …
-  // Samples go to DOCUMENTS_SAMPLE_DIR (or the temp folder) for a visual check: pdftoppm -png -r 60 <file> out
-  const sampleDir = process.env.DOCUMENTS_SAMPLE_DIR ?? os.tmpdir();
   test('writes sample invoices for a visual check, and they read back whole', async () => {
-    const dir = sampleDir;
-    fs.writeFileSync(path.join(dir, 'invoice-sample.pdf'), await renderInvoicePdf(rewardInvoice));
-    fs.writeFileSync(path.join(dir, 'invoice-net-sample.pdf'), await renderInvoicePdf(netInvoice));
-    const reward = await extractPdf(fs.readFileSync(path.join(dir, 'invoice-sample.pdf')));
+    const reward = await writeSamplePdf('invoice-sample.pdf', await renderInvoicePdf(rewardInvoice));
     expect(reward.pageCount).toBe(1);
     expect(reward.text).toContain('Счёт на оплату № П-15 от 1 декабря 2026 г.');
-    const net = await extractPdf(fs.readFileSync(path.join(dir, 'invoice-net-sample.pdf')));
+    const net = await writeSamplePdf('invoice-net-sample.pdf', await renderInvoicePdf(netInvoice));
     expect(net.pageCount).toBe(1);
     expect(net.text).toContain('Счёт на оплату № НС-2026-0042');
   });

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PDFParse } from 'pdf-parse';
 
@@ -49,4 +51,19 @@ export async function extractPdf(pdf: Buffer): Promise<ExtractedPdf> {
 /** Collapses whitespace the same way as `extractPdf`, for expected strings built with formatters. */
 export function normalizeSpaces(text: string): string {
   return text.replace(/\s+/gu, ' ').trim();
+}
+
+/** Renders the document twice at once: equal bytes mean no clock, randomness or shared state leaks in. */
+export async function rendersTheSameBytes(render: () => Promise<Buffer>): Promise<boolean> {
+  const [first, second] = await Promise.all([render(), render()]);
+  return first.equals(second);
+}
+
+/** Samples go to DOCUMENTS_SAMPLE_DIR (or the temp folder) for a visual check: pdftoppm -png -r 60 <file> out */
+export const SAMPLE_DIR = process.env.DOCUMENTS_SAMPLE_DIR ?? os.tmpdir();
+
+/** Writes a sample PDF into SAMPLE_DIR as `name` and reads the file back, as a reader would open it. */
+export async function writeSamplePdf(name: string, pdf: Buffer): Promise<ExtractedPdf> {
+  fs.writeFileSync(path.join(SAMPLE_DIR, name), pdf);
+  return extractPdf(fs.readFileSync(path.join(SAMPLE_DIR, name)));
 }

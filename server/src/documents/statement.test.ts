@@ -1,9 +1,8 @@
-import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StatementDocument, StatementRow } from './document';
 import { statement } from './fixtures.testing';
-import { extractPdf } from './pdf-text.testing';
+import { extractPdf, rendersTheSameBytes, SAMPLE_DIR, writeSamplePdf } from './pdf-text.testing';
 import {
   STATEMENT_CSV_HEADER,
   describeSettlement,
@@ -301,22 +300,17 @@ describe('renderStatementPdf', () => {
   });
 
   test('the same input renders the same bytes', async () => {
-    const [first, second] = await Promise.all([renderStatementPdf(statement), renderStatementPdf(statement)]);
-    expect(first.equals(second)).toBe(true);
+    expect(await rendersTheSameBytes(() => renderStatementPdf(statement))).toBe(true);
   });
 
-  // Samples go to DOCUMENTS_SAMPLE_DIR (or the temp folder) for a visual check: pdftoppm -png -r 60 <file> out
-  const sampleDir = process.env.DOCUMENTS_SAMPLE_DIR ?? os.tmpdir();
   test('writes sample statements for a visual check, and they read back whole', async () => {
-    const dir = sampleDir;
-    fs.writeFileSync(path.join(dir, 'statement-sample.pdf'), await renderStatementPdf(statement));
+    const dir = SAMPLE_DIR;
     fs.writeFileSync(path.join(dir, 'statement-sample.csv'), renderStatementCsv(statement));
     const long = { ...statement, rows: Array.from({ length: 40 }, () => statement.rows).flat() };
-    fs.writeFileSync(path.join(dir, 'statement-long-sample.pdf'), await renderStatementPdf(long));
-    const sample = await extractPdf(fs.readFileSync(path.join(dir, 'statement-sample.pdf')));
+    const sample = await writeSamplePdf('statement-sample.pdf', await renderStatementPdf(statement));
     expect(sample.pageCount).toBe(1);
     expect(sample.text).toContain('Остаток к выплате на конец периода 3 600,00 ₽');
-    const longSample = await extractPdf(fs.readFileSync(path.join(dir, 'statement-long-sample.pdf')));
+    const longSample = await writeSamplePdf('statement-long-sample.pdf', await renderStatementPdf(long));
     expect(longSample.pageCount).toBeGreaterThan(1);
     expect(longSample.text).toContain(`страница ${longSample.pageCount} из ${longSample.pageCount}`);
     expect(fs.readFileSync(path.join(dir, 'statement-sample.csv'), 'utf8')).toContain(

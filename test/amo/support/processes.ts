@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { startAmoTest, VENDOR_ACCOUNT_ID, type AmoTestEnv } from './harness';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -36,6 +37,54 @@ export async function startWorkerProcess(settings: Record<string, unknown>): Pro
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
+    },
+  };
+}
+
+/** What a test decides about one worker process; the rest of its settings are the environment's own. */
+export interface WorkerOptions {
+  /** The fake amoCRM, or a proxy in front of it. */
+  apiOrigin: string;
+  name: string;
+  leaseMs: number;
+  /** The throttle shared through PostgreSQL, as the server runs it (default: per process). */
+  sharedThrottle?: boolean;
+}
+
+export interface ProcessTestEnv extends AmoTestEnv {
+  /** Starts a worker process on this environment's database and amoCRM app; `close()` kills it if still running. */
+  startWorker(options: WorkerOptions): Promise<WorkerProcess>;
+}
+
+/**
+ * An amoCRM test environment whose background work runs only in the worker processes the test starts (and may
+ * kill): none runs in this process, so what the test sees in the database is the processes' doing alone.
+ */
+export async function startProcessTest(partner: {
+  accountId: number;
+  name: string;
+  subdomain: string;
+}): Promise<ProcessTestEnv> {
+  const env = await startAmoTest({ workers: false, vendor: true, partner });
+  const workers: WorkerProcess[] = [];
+  return {
+    ...env,
+    async startWorker(options) {
+      const worker = await startWorkerProcess({
+        databaseUrl: env.db.url,
+        clientId: env.config.amo.clientId,
+        clientSecret: env.config.amo.clientSecret,
+        redirectUri: env.config.amo.redirectUri,
+        vendorAccountId: VENDOR_ACCOUNT_ID,
+        encryptionKey: env.config.encryptionKey.toString('base64'),
+        ...options,
+      });
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      for (const worker of workers) await worker.kill('SIGKILL');
+      await env.close();
     },
   };
 }

@@ -514,10 +514,10 @@ export function ContactLinks({ contacts }: { contacts: Contacts }) {
   );
 }
 
-interface ListLike {
+interface ListLike<T = unknown> {
   state: 'loading' | 'ok' | 'error';
   error?: ApiError;
-  items: unknown[];
+  items: T[];
   next: string | null;
   reload(): void;
   loadMore(): Promise<void>;
@@ -561,18 +561,15 @@ export type Column = string | { key: string; num: true };
  * column this table leaves out); `actions` adds a last column for buttons, its heading for screen
  * readers only.
  */
-export function DataTable({
-  name,
-  columns,
-  actions,
-  children,
-}: {
+interface DataTableProps {
   /** Becomes `data-table`, which tests select on. */
   name: string;
   columns: Array<Column | null>;
   actions?: boolean;
   children: ComponentChildren;
-}) {
+}
+
+export function DataTable({ name, columns, actions, children }: DataTableProps) {
   const { t } = useCtx();
   return (
     <table class="amop-table" data-table={name}>
@@ -598,6 +595,27 @@ export function DataTable({
       </thead>
       <tbody>{children}</tbody>
     </table>
+  );
+}
+
+/**
+ * A paged list shown as a table, one `row(item)` per item: the list's loading, error, empty and "show more"
+ * states (ListState) around the DataTable, as every paged table of the widget shows them.
+ */
+export function ListTable<T>({
+  list,
+  empty,
+  row,
+  ...table
+}: {
+  list: ListLike<T>;
+  empty: ComponentChildren;
+  row(item: T): ComponentChildren;
+} & Omit<DataTableProps, 'children'>) {
+  return (
+    <ListState list={list} empty={empty}>
+      <DataTable {...table}>{list.items.map((item) => row(item))}</DataTable>
+    </ListState>
   );
 }
 

@@ -17,6 +17,7 @@ import {
   fieldErrors,
   Form,
   ListState,
+  ListTable,
   Loaded,
   Money,
   Notice,
@@ -64,42 +65,41 @@ function PartnersTab({ partners }: { partners: ReturnType<typeof usePaged<Partne
   const { t, lang } = useCtx();
   return (
     <Section title={t('admin.partners_title')} data-section="admin-partners">
-      <ListState list={partners} empty={t('admin.partners_empty')}>
-        <DataTable
-          name="partners"
-          columns={['admin.partner', 'partner.kind', 'clients.status', 'partner.contract']}
-        >
-          {partners.items.map((p) => (
-            <tr key={p.id} data-partner-id={p.id}>
-              <td>
-                <strong>{p.name}</strong>
-                <div class="amop-muted amop-small">
-                  {t('admin.account', { accountId: p.accountId })} · {formatDate(p.createdAt, lang)}
-                </div>
-              </td>
-              <td>{t(`kind.${p.kind}`)}</td>
-              <td>
-                <PartnerStatusBadge partner={p} />
-                <div class="amop-muted amop-small">
-                  {p.payoutEligible ? t('admin.payout_yes') : t('admin.payout_no')}
-                </div>
-              </td>
-              <td>
-                {p.contract ? (
-                  t('partner.contract_value', {
-                    number: p.contract.number,
-                    date: formatDate(p.contract.signedAt, lang),
-                  })
-                ) : p.kind === 'individual' ? (
-                  <span class="amop-muted">{t('admin.no_contract_individual')}</span>
-                ) : (
-                  <ContractForm partner={p} onDone={partners.reload} />
-                )}
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      </ListState>
+      <ListTable
+        list={partners}
+        empty={t('admin.partners_empty')}
+        name="partners"
+        columns={['admin.partner', 'partner.kind', 'clients.status', 'partner.contract']}
+        row={(p) => (
+          <tr key={p.id} data-partner-id={p.id}>
+            <td>
+              <strong>{p.name}</strong>
+              <div class="amop-muted amop-small">
+                {t('admin.account', { accountId: p.accountId })} · {formatDate(p.createdAt, lang)}
+              </div>
+            </td>
+            <td>{t(`kind.${p.kind}`)}</td>
+            <td>
+              <PartnerStatusBadge partner={p} />
+              <div class="amop-muted amop-small">
+                {p.payoutEligible ? t('admin.payout_yes') : t('admin.payout_no')}
+              </div>
+            </td>
+            <td>
+              {p.contract ? (
+                t('partner.contract_value', {
+                  number: p.contract.number,
+                  date: formatDate(p.contract.signedAt, lang),
+                })
+              ) : p.kind === 'individual' ? (
+                <span class="amop-muted">{t('admin.no_contract_individual')}</span>
+              ) : (
+                <ContractForm partner={p} onDone={partners.reload} />
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </Section>
   );
 }
@@ -129,20 +129,23 @@ function RequestsTab({ names }: { names: Map<string, string> }) {
   return (
     <Section title={t('admin.requests_title')} data-section="admin-requests">
       <p class="amop-muted amop-small">{t('admin.requests_intro')}</p>
-      <ListState list={list} empty={t('admin.requests_empty')}>
-        <DataTable name="requests" columns={['clients.account', 'admin.partner', 'admin.asked']} actions>
-          {list.items.map((pin) => (
-            <tr key={pin.id} data-pin-id={pin.id}>
-              <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
-              <td>{names.get(pin.partnerId) ?? pin.partnerId}</td>
-              <td>{formatDate(pin.createdAt, lang)}</td>
-              <td>
-                <ClientRequestAction pin={pin} onDone={list.reload} />
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      </ListState>
+      <ListTable
+        list={list}
+        empty={t('admin.requests_empty')}
+        name="requests"
+        columns={['clients.account', 'admin.partner', 'admin.asked']}
+        actions
+        row={(pin) => (
+          <tr key={pin.id} data-pin-id={pin.id}>
+            <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
+            <td>{names.get(pin.partnerId) ?? pin.partnerId}</td>
+            <td>{formatDate(pin.createdAt, lang)}</td>
+            <td>
+              <ClientRequestAction pin={pin} onDone={list.reload} />
+            </td>
+          </tr>
+        )}
+      />
     </Section>
   );
 }

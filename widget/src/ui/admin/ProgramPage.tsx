@@ -16,7 +16,7 @@ import {
   ErrorBox,
   fieldErrors,
   Form,
-  ListState,
+  ListTable,
   Loaded,
   Money,
   Notice,
@@ -342,30 +342,29 @@ export function FraudTab({ names }: { names: Map<string, string> }) {
   const list = usePaged<SelfPurchase>('/api/v1/admin/fraud-queue', { limit: 100 });
   return (
     <Section title={t('prog.tab_fraud')} data-section="fraud-queue">
-      <ListState list={list} empty={t('prog.fraud_empty')}>
-        <DataTable
-          name="fraud"
-          columns={[
-            'money.date',
-            'admin.partner',
-            'clients.account',
-            { key: 'inv.amount_col', num: true },
-            'prog.reason',
-          ]}
-        >
-          {list.items.map((p) => (
-            <tr key={p.paymentId} data-payment-id={p.paymentId}>
-              <td>{formatDate(p.paidAt, lang, 'time')}</td>
-              <td>{names.get(p.partnerId) ?? p.partnerId}</td>
-              <ClientAccountCell accountId={p.clientAccountId} />
-              <td class="amop-num">
-                <Money minor={p.grossMinor} currency={p.currency} />
-              </td>
-              <td>{t('prog.self_purchase')}</td>
-            </tr>
-          ))}
-        </DataTable>
-      </ListState>
+      <ListTable
+        list={list}
+        empty={t('prog.fraud_empty')}
+        name="fraud"
+        columns={[
+          'money.date',
+          'admin.partner',
+          'clients.account',
+          { key: 'inv.amount_col', num: true },
+          'prog.reason',
+        ]}
+        row={(p) => (
+          <tr key={p.paymentId} data-payment-id={p.paymentId}>
+            <td>{formatDate(p.paidAt, lang, 'time')}</td>
+            <td>{names.get(p.partnerId) ?? p.partnerId}</td>
+            <ClientAccountCell accountId={p.clientAccountId} />
+            <td class="amop-num">
+              <Money minor={p.grossMinor} currency={p.currency} />
+            </td>
+            <td>{t('prog.self_purchase')}</td>
+          </tr>
+        )}
+      />
     </Section>
   );
 }

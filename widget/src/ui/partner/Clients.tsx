@@ -12,11 +12,10 @@ import {
   Badge,
   Button,
   ClientAccountCell,
-  DataTable,
   ErrorBox,
   fieldErrors,
   Form,
-  ListState,
+  ListTable,
   Notice,
   Section,
   SubmitRow,
@@ -204,40 +203,39 @@ export function ClientsTab({ onDispute }: { onDispute(pin: Pin): void }) {
         <PinForm onPinned={() => list.reload()} onDispute={onDispute} />
       </Section>
       <Section title={t('clients.title')} data-section="clients">
-        <ListState list={list} empty={t('clients.empty')}>
-          <DataTable
-            name="clients"
-            columns={[
-              'clients.account',
-              'clients.status',
-              'clients.since',
-              'clients.products',
-              'clients.paid_until',
-            ]}
-            actions
-          >
-            {list.items.map((pin) => (
-              <tr key={pin.id} data-pin-id={pin.id} data-client={pin.clientAccountId}>
-                <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
-                <td>
-                  <PinStatusBadge status={pin.status} />
-                  {pin.reason && <div class="amop-muted amop-small">{pinReasonText(t, pin.reason)}</div>}
-                </td>
-                <td>{formatDate(pin.since, lang)}</td>
-                <td>{products(pin)}</td>
-                <td>{formatDate(pin.paidUntil, lang)}</td>
-                <td class="amop-cell-actions">
-                  {pin.status === 'pending_client_request' && <ConfirmationLink pin={pin} />}
-                  {pin.status === 'rejected' && pin.reason === 'already_pinned' && (
-                    <Button small onClick={() => onDispute(pin)}>
-                      {t('pin.dispute')}
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </DataTable>
-        </ListState>
+        <ListTable
+          list={list}
+          empty={t('clients.empty')}
+          name="clients"
+          columns={[
+            'clients.account',
+            'clients.status',
+            'clients.since',
+            'clients.products',
+            'clients.paid_until',
+          ]}
+          actions
+          row={(pin) => (
+            <tr key={pin.id} data-pin-id={pin.id} data-client={pin.clientAccountId}>
+              <ClientAccountCell accountId={pin.clientAccountId} subdomain={pin.clientSubdomain} />
+              <td>
+                <PinStatusBadge status={pin.status} />
+                {pin.reason && <div class="amop-muted amop-small">{pinReasonText(t, pin.reason)}</div>}
+              </td>
+              <td>{formatDate(pin.since, lang)}</td>
+              <td>{products(pin)}</td>
+              <td>{formatDate(pin.paidUntil, lang)}</td>
+              <td class="amop-cell-actions">
+                {pin.status === 'pending_client_request' && <ConfirmationLink pin={pin} />}
+                {pin.status === 'rejected' && pin.reason === 'already_pinned' && (
+                  <Button small onClick={() => onDispute(pin)}>
+                    {t('pin.dispute')}
+                  </Button>
+                )}
+              </td>
+            </tr>
+          )}
+        />
       </Section>
     </>
   );

@@ -7,7 +7,7 @@ import type { ComponentChildren } from 'preact';
 import { formatBps, formatDate } from '../../format';
 import type { Order, OrderSummary } from '../../types';
 import { useCtx, useLoad, usePaged } from '../ctx';
-import { DataTable, ListState, Loaded, Money, Section } from '../kit';
+import { ListTable, Loaded, Money, Section } from '../kit';
 import { LevelLine } from './ProgramTerms';
 
 function Summary({ s }: { s: OrderSummary }) {
@@ -99,22 +99,19 @@ export function OrdersTab() {
         <Loaded load={summary}>{(s) => <Summary s={s} />}</Loaded>
       </Section>
       <Section title={t('aff.orders_title')} data-section="orders">
-        <ListState list={list} empty={t('aff.no_orders')}>
-          <DataTable
-            name="orders"
-            columns={[
-              'money.date',
-              'aff.order',
-              { key: 'money.gross', num: true },
-              { key: 'money.commission', num: true },
-              'aff.calculation',
-            ]}
-          >
-            {list.items.map((o) => (
-              <OrderRow key={o.paymentId} o={o} />
-            ))}
-          </DataTable>
-        </ListState>
+        <ListTable
+          list={list}
+          empty={t('aff.no_orders')}
+          name="orders"
+          columns={[
+            'money.date',
+            'aff.order',
+            { key: 'money.gross', num: true },
+            { key: 'money.commission', num: true },
+            'aff.calculation',
+          ]}
+          row={(o) => <OrderRow key={o.paymentId} o={o} />}
+        />
       </Section>
     </>
   );
