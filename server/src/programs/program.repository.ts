@@ -22,16 +22,23 @@ export async function listVersions(db: Db): Promise<ProgramVersionRow[]> {
     .execute();
 }
 
-/** The version in force at `at`, or undefined when none is (no program stored yet). */
-export async function findVersionInForce(db: Db, at: Date): Promise<ProgramVersionRow | undefined> {
-  return db
-    .selectFrom('program_versions')
-    .selectAll()
-    .where('effective_from', '<=', at)
-    .orderBy('effective_from', 'desc')
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+/**
+ * The version in force at `at` without its document (undefined when no program is stored yet): its number,
+ * date and the document's digest. A payment needs the version on every call, and the document (kilobytes of
+ * JSON to send, parse and validate) only when this process has not seen that digest yet; versions are
+ * append-only and never edited, so a digest names one document for good.
+ */
+export async function findVersionHeadInForce(
+  db: Db,
+  at: Date,
+): Promise<{ version: number; effective_from: Date; digest: string } | undefined> {
+  const { rows } = await sql<{ version: number; effective_from: Date; digest: string }>`
+    SELECT version, effective_from, md5(document::text) AS digest
+      FROM program_versions
+     WHERE effective_from <= ${at}
+     ORDER BY effective_from DESC, version DESC
+     LIMIT 1`.execute(db);
+  return rows[0];
 }
 
 export async function findVersion(db: Db, version: number): Promise<ProgramVersionRow | undefined> {

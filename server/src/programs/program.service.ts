@@ -54,15 +54,38 @@ export async function ensureProgram(db: Db, preset: PresetName): Promise<void> {
   });
 }
 
+/**
+ * Validated documents by the digest of their stored JSON: every payment asks for the version in force, and
+ * reading, parsing and validating its document each time was most of the reward engine's cost. A digest names
+ * one document for good (versions are never edited), so the cache is right across databases and processes;
+ * the documents are frozen, so no caller can change what the next one reads.
+ */
+const documentsByDigest = new Map<string, ProgramDocument>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /** The program version in force at `at`, seeding the default preset first if the database has none. */
 export async function programInForce(db: Db, at: Date, preset: PresetName): Promise<ProgramVersion> {
-  let row = await repo.findVersionInForce(db, at);
-  if (!row) {
+  let head = await repo.findVersionHeadInForce(db, at);
+  if (!head) {
     await ensureProgram(db, preset);
-    row = await repo.findVersionInForce(db, at);
+    head = await repo.findVersionHeadInForce(db, at);
   }
-  if (!row) throw new AppError('unprocessable', `No program version is in force at ${at.toISOString()}`);
-  return toVersion(row);
+  if (!head) throw new AppError('unprocessable', `No program version is in force at ${at.toISOString()}`);
+  let document = documentsByDigest.get(head.digest);
+  if (!document) {
+    const row = await repo.findVersion(db, head.version);
+    if (!row) throw new AppError('unprocessable', `Program version ${head.version} disappeared`);
+    document = deepFreeze(toVersion(row).document);
+    documentsByDigest.set(head.digest, document);
+  }
+  return { version: head.version, effectiveFrom: head.effective_from, document };
 }
 
 /**
