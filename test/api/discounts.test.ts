@@ -117,6 +117,25 @@ describe("billing asks for a reseller's discount on a day", () => {
     expect(anonymous.status).toBe(401);
   });
 
+  test('the reseller sees its turnover, discount and what the next tier needs today in its program terms', async () => {
+    // Today's window has only the 29 000 ₽ of the first day asked, less the 20 000 ₽ refunded: 9 000 ₽.
+    const terms = await t.call('GET', '/api/v1/program', { token: t.partnerToken(RESELLER) });
+    expect(terms.status).toBe(200);
+    expect(terms.body.level).toBeNull();
+    expect(terms.body.tier).toEqual({
+      measureMinor: 900_000,
+      window: measureWindow('rolling_month', programDate(new Date())),
+      discounts: [
+        { category: 'vps', discountBps: 700 },
+        { category: 'dedic', discountBps: 100 },
+        { category: 'ssl', discountBps: 100 },
+      ],
+      next: { minMinor: 1_000_000, remainingMinor: 100_000 },
+    });
+    // Billing is told the same discount for today.
+    expect(percents((await discounts(RESELLER)).body)).toEqual({ vps: 7, dedic: 1, ssl: 1 });
+  });
+
   test("the reseller's own payments earn it no commission: the reward is the discount", async () => {
     const commissions = await t.call('GET', '/api/v1/commissions', { token: t.partnerToken(RESELLER) });
     expect(commissions.body.items).toEqual([]);

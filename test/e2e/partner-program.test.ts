@@ -168,6 +168,23 @@ test('a partner with no link yet asks for its promo code with a button', async (
   await expect(section.locator('[data-promo-code]').textContent()).resolves.toBe(listed.body.promoCode);
 });
 
+test('reseller tiers: the partner sees its turnover, its discount and what the next discount needs today', async () => {
+  await usePreset('reseller-tiers');
+  const paid = await e2e.app.call('POST', '/api/v1/payments', {
+    billing: true,
+    body: paymentBody('e2e-reseller-1', PARTNER.account, 5_200_000, new Date(), { productCategory: 'vps' }),
+  });
+  expect(paid.status).toBe(201);
+  const root = await openProgram();
+  const tier = root.locator('[data-section="program"] [data-tier]');
+  await tier.waitFor();
+  const text = squash(await tier.textContent());
+  expect(text).toContain('52 000,00 ₽');
+  expect(text).toContain('Ваша скидка: VPS 19 %, DEDIC 7 %, SSL 3 %');
+  expect(text).toContain('Сегодня до следующей скидки не хватает 48 000,00 ₽');
+  await screenshot(e2e.session.page, 'partner-reseller-tier');
+});
+
 test('leadsender: the program tab shows 40 % and no links section', async () => {
   await usePreset('leadsender');
   const root = await openProgram();

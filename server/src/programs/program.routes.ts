@@ -24,6 +24,7 @@ import {
   programHistory,
   programInForce,
   saveProgram,
+  tierStanding,
 } from './program.service';
 
 /** The preset a database with no program starts with (`PROGRAM_PRESET`). */
@@ -96,7 +97,8 @@ export const programRoutes = [
   definePartnerRoute({
     method: 'get',
     path: '/api/v1/program',
-    summary: "Partner: the program's terms for this partner, with its level and the progress to the next",
+    summary:
+      "Partner: the program's terms for this partner, with its level or tier and the progress to the next",
     tag: 'program',
     responses: { 200: { description: 'Terms', schema: PartnerTerms } },
     async handler({ db, partner, app }) {
@@ -109,6 +111,10 @@ export const programRoutes = [
         doc,
         now,
       );
+      const standing =
+        doc.tiers && doc.attribution.via === 'self'
+          ? await tierStanding(db, partner.id, doc.tiers, programDate(now))
+          : null;
       return {
         status: 200,
         body: {
@@ -124,6 +130,12 @@ export const programRoutes = [
             holdDays: doc.policies.payout.holdDays,
           },
           level,
+          tier: standing && {
+            measureMinor: standing.measureMinor,
+            window: standing.window,
+            discounts: standing.discounts,
+            next: standing.next,
+          },
         },
       };
     },

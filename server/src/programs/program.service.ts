@@ -351,39 +351,57 @@ export async function discountsOn(
     reason: null,
     excludesOtherPromotions: false,
   };
-  const tiers = doc.tiers;
-  if (!tiers || doc.attribution.via !== 'self') return none;
+  if (!doc.tiers || doc.attribution.via !== 'self') return none;
   const partner = await findPartnerByAccountId(db, accountId);
   if (!partner || partner.status !== 'active') return none;
+  const standing = await tierStanding(db, partner.id, doc.tiers, on);
+  if (!standing.band) return none;
+  return {
+    ...none,
+    discounts: standing.discounts,
+    reason: {
+      kind: 'tier',
+      partnerId: partner.id,
+      measureMinor: standing.measureMinor,
+      window: standing.window,
+      bandMinMinor: standing.band.minMinor,
+      next: standing.next,
+    },
+    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
+  };
+}
+
+/**
+ * Where a partner stands in the program's tier table on the Moscow date `on`: its measure over the window that
+ * ends that day, the band it reached (null below the lowest) with the discount per category, and the next band
+ * with how much more the window needs for it.
+ */
+export async function tierStanding(
+  db: Db,
+  partnerId: string,
+  tiers: NonNullable<ProgramDocument['tiers']>,
+  on: string,
+) {
   const measured = await measureByPartner(db, {
     measure: tiers.measure,
     subject: 'own_payments',
     asOf: on,
-    partnerIds: [partner.id],
+    partnerIds: [partnerId],
   });
-  const measureMinor = measured.get(partner.id) ?? 0n;
+  const measureMinor = measured.get(partnerId) ?? 0n;
   const band = tierFor(tiers.bands, measureMinor);
   const next = tiers.bands
     .filter((b) => BigInt(b.minMinor) > measureMinor)
     .sort((a, b) => a.minMinor - b.minMinor)[0];
-  const nextView = next
-    ? { minMinor: next.minMinor, remainingMinor: Number(BigInt(next.minMinor) - measureMinor) }
-    : null;
-  if (!band) return none;
   return {
-    ...none,
-    discounts: tiers.categories.map((category) => ({
-      category,
-      discountBps: band.valuesBps[category] ?? 0,
-    })),
-    reason: {
-      kind: 'tier',
-      partnerId: partner.id,
-      measureMinor: Number(measureMinor),
-      window: measureWindow(tiers.measure.window, on),
-      bandMinMinor: band.minMinor,
-      next: nextView,
-    },
-    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
+    measureMinor: Number(measureMinor),
+    window: measureWindow(tiers.measure.window, on),
+    band,
+    discounts: band
+      ? tiers.categories.map((category) => ({ category, discountBps: band.valuesBps[category] ?? 0 }))
+      : [],
+    next: next
+      ? { minMinor: next.minMinor, remainingMinor: Number(BigInt(next.minMinor) - measureMinor) }
+      : null,
   };
 }

@@ -370,4 +370,16 @@ export const PartnerTerms = z.object({
       next: z.object({ code: z.string(), title: words, min: z.number(), remaining: z.number() }).nullable(),
     })
     .nullable(),
+  /**
+   * Under a tier program (seed 003): the partner's measure over the window ending today, its discount per
+   * category (none below the lowest band), and how much more the window needs today for the next band.
+   */
+  tier: z
+    .object({
+      measureMinor: z.number(),
+      window: z.object({ fromDate: z.string(), toDate: z.string() }).nullable(),
+      discounts: z.array(z.object({ category: z.string(), discountBps: z.number() })),
+      next: z.object({ minMinor: z.number(), remainingMinor: z.number() }).nullable(),
+    })
+    .nullable(),
 });

@@ -4,7 +4,7 @@
  * the partner's links below, under a code program its promo code.
  */
 import type { ComponentChildren } from 'preact';
-import { formatBps } from '../../format';
+import { formatBps, formatDate } from '../../format';
 import type { ProgramTerms as Terms } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
 import { Loaded, Money, Section } from '../kit';
@@ -30,20 +30,27 @@ function Rates({ terms }: { terms: Terms }) {
       rows.push([title, formatBps(a.defaultBps)]);
       for (const [product, bps] of Object.entries(a.productsBps)) rows.push([product, formatBps(bps)]);
     } else if (a.kind === 'fixed') rows.push([title, <Money minor={a.amountMinor} />]);
+    else if (a.kind === 'tier') rows.push([title, t('aff.by_turnover')]);
     else rows.push([title, '']);
   }
   const p = terms.payout;
-  rows.push(
-    [
-      t('aff.earns'),
-      t(`aff.binding_${terms.binding.earns}`, {
-        months: terms.binding.earns === 'first_months' ? terms.binding.months : 0,
-      }),
-    ],
-    [t('aff.payout_days'), p.daysOfMonth.join(', ')],
-    [t('aff.payout_min'), <Money minor={p.minMinor} />],
-    [t('aff.hold'), p.holdDays ? t('aff.days', { n: p.holdDays }) : t('aff.no_hold')],
+  // A program whose partner rewards are all discounts (seed 003) pays nothing out: its payout terms would
+  // only confuse, and which of the client's orders earn is moot when the partner is the one paying.
+  const paysOut = terms.rewards.some(
+    (r) => r.beneficiary === 'partner' && (r.form !== 'discount' || r.formByChannel !== undefined),
   );
+  if (paysOut)
+    rows.push(
+      [
+        t('aff.earns'),
+        t(`aff.binding_${terms.binding.earns}`, {
+          months: terms.binding.earns === 'first_months' ? terms.binding.months : 0,
+        }),
+      ],
+      [t('aff.payout_days'), p.daysOfMonth.join(', ')],
+      [t('aff.payout_min'), <Money minor={p.minMinor} />],
+      [t('aff.hold'), p.holdDays ? t('aff.days', { n: p.holdDays }) : t('aff.no_hold')],
+    );
   if (terms.attribution.via === 'link')
     rows.push([t('aff.window'), t('aff.days', { n: terms.attribution.windowDays })]);
   return (
@@ -83,6 +90,37 @@ export function LevelLine({ level }: { level: NonNullable<Terms['level']> }) {
   );
 }
 
+/**
+ * Under a tier program (seed 003): the turnover of the window that ends today, the discount it gives per
+ * category, and how much more today's window needs for the next discount — as the server computed them.
+ */
+export function TierLine({ tier }: { tier: NonNullable<Terms['tier']> }) {
+  const { t, lang } = useCtx();
+  const day = (date: string) => formatDate(`${date}T12:00:00+03:00`, lang);
+  return (
+    <div data-tier={tier.measureMinor}>
+      {tier.window && (
+        <p>
+          {t('aff.turnover_window', { from: day(tier.window.fromDate), to: day(tier.window.toDate) })}{' '}
+          <Money minor={tier.measureMinor} />
+        </p>
+      )}
+      <p data-tier-discounts>
+        {tier.discounts.length
+          ? `${t('aff.tier_discounts')} ${tier.discounts
+              .map((d) => `${d.category.toUpperCase()} ${formatBps(d.discountBps)}`)
+              .join(', ')}`
+          : t('aff.tier_none')}
+      </p>
+      {tier.next && (
+        <p class="amop-muted" data-tier-remaining={tier.next.remainingMinor}>
+          {t('aff.to_next_tier')} <Money minor={tier.next.remainingMinor} />
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function ProgramTab() {
   const { lang, api } = useCtx();
   const terms = useLoad((signal) => api.get<Terms>('/api/v1/program', { signal }), [api]);
@@ -92,6 +130,7 @@ export function ProgramTab() {
         <>
           <Section title={(lang === 'en' && data.title.en) || data.title.ru} data-section="program">
             {data.level && <LevelLine level={data.level} />}
+            {data.tier && <TierLine tier={data.tier} />}
             <Rates terms={data} />
           </Section>
           {data.attribution.via === 'link' && <LinksSection />}
