@@ -8,6 +8,7 @@ import type { AppContext } from './context';
 import { allRoutes } from './http/routes';
 import { createAmoIntegration, startAmoWorkers } from './amo';
 import { payoutJobs } from './payouts/payout.jobs';
+import { programJobs } from './programs/program.jobs';
 import { sealPlainPersonInns } from './partners/partner.service';
 import { devHostRouter } from './devhost/devhost.routes';
 import path from 'node:path';
@@ -80,7 +81,11 @@ export async function startServer(
   const workers =
     options.workers === false
       ? undefined
-      : await startAmoWorkers(amo, { databaseUrl, log, extraJobs: payoutJobs(context) });
+      : await startAmoWorkers(amo, {
+          databaseUrl,
+          log,
+          extraJobs: [...payoutJobs(context), ...programJobs(context)],
+        });
 
   return {
     url: `http://localhost:${port}`,

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 /**
  * Reseller tiers through billing's API (issue 14 item 2, seed 003): the vendor runs the `reseller-tiers` preset,
  * billing reports the reseller's own payments (`clientAccountId` = the partner's account) and asks for the
@@ -6,6 +7,7 @@
  */
 import { measureWindow } from '../../server/src/programs/measure.rules';
 import { programDate } from '../../server/src/payouts/payout.rules';
+import { programJobs } from '../../server/src/programs/program.jobs';
 import { startTestApp, type TestApp } from '../support/app';
 import { paymentBody, soleProprietor } from '../support/fixtures';
 import { registerPartner, signContract } from '../support/steps';
@@ -134,6 +136,52 @@ describe("billing asks for a reseller's discount on a day", () => {
     });
     // Billing is told the same discount for today.
     expect(percents((await discounts(RESELLER)).body)).toEqual({ vps: 7, dedic: 1, ssl: 1 });
+  });
+
+  test('settling a day records every partner’s tier of that day; settling it again changes nothing', async () => {
+    const settle = (asOfDate: string, token = t.adminToken()) =>
+      t.call('POST', '/api/v1/admin/program/settle', { token, body: { asOf: asOfDate } });
+    const first = await settle(asOf);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ asOf, tiersRecorded: 1 });
+    const recorded = () =>
+      t.db.db
+        .selectFrom('partner_tier_days')
+        .select(['partner_id', 'measure_minor', 'band_min_minor', 'discounts'])
+        .where('partner_id', '=', partnerId)
+        .orderBy('recorded_at')
+        .execute();
+    const once = await recorded();
+    expect(once.map((r) => [Number(r.measure_minor), Number(r.band_min_minor), r.discounts])).toEqual([
+      [
+        5_200_000,
+        5_000_000,
+        [
+          { category: 'vps', discountBps: 1900 },
+          { category: 'dedic', discountBps: 700 },
+          { category: 'ssl', discountBps: 300 },
+        ],
+      ],
+    ]);
+    expect((await settle(asOf)).body.tiersRecorded).toBe(1);
+    expect(await recorded()).toEqual(once);
+    // The day after, as recorded by the daily job: 49 000 ₽ less the refund made that day.
+    await settle(nextDay);
+    expect((await recorded()).map((r) => Number(r.measure_minor))).toEqual([5_200_000, 2_900_000]);
+    // Only admins, and only a day that has come.
+    expect((await settle(asOf, t.partnerToken(RESELLER))).status).toBe(403);
+    const future = await settle(programDate(new Date(Date.now() + 2 * DAY)));
+    expect(future.status).toBe(400);
+    expect(future.body.errors.map((e: { path: string }) => e.path)).toEqual(['asOf']);
+  });
+
+  test('the daily job records the day that just ended', async () => {
+    const job = programJobs(t.context, () => new Date(noon(nextDay).getTime() + DAY))[0]!;
+    await t.db.db.deleteFrom('partner_tier_days').execute();
+    await job.run({ data: {}, signal: new AbortController().signal });
+    const { rows } = await sql<{ on_date: string; measure_minor: string }>`
+      SELECT on_date::text, measure_minor::text FROM partner_tier_days`.execute(t.db.db);
+    expect(rows).toEqual([{ on_date: nextDay, measure_minor: '2900000' }]);
   });
 
   test("the reseller's own payments earn it no commission: the reward is the discount", async () => {

@@ -278,6 +278,10 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
     path: '/api/v1/admin/program',
     body: { ...loadPreset('cloudlessons'), effectiveFrom: new Date(Date.now() + 86_400_000).toISOString() },
   }),
+  'POST /api/v1/admin/program/settle': async () => ({
+    path: '/api/v1/admin/program/settle',
+    body: { asOf: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10) },
+  }),
   'POST /api/v1/admin/program/preview': async () => {
     const pin = await newPin(main);
     return {

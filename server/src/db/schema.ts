@@ -420,6 +420,17 @@ export interface PartnerLinksTable {
   created_at: CreatedAt;
 }
 
+/** A partner's tier on one day (seed 003), recorded by the daily job or an admin's settle. */
+export interface PartnerTierDaysTable {
+  partner_id: string;
+  on_date: ColumnType<Date, string, string>;
+  program_version: number;
+  measure_minor: bigint;
+  band_min_minor: bigint | null;
+  discounts: ColumnType<unknown, string, string>;
+  recorded_at: CreatedAt;
+}
+
 /** A partner's personal promo code (seed 002), one per partner. */
 export interface PartnerPromoCodesTable {
   code: string;
@@ -467,5 +478,6 @@ export interface Database {
   program_versions: ProgramVersionsTable;
   partner_links: PartnerLinksTable;
   partner_promo_codes: PartnerPromoCodesTable;
+  partner_tier_days: PartnerTierDaysTable;
   link_clicks: LinkClicksTable;
 }

@@ -141,3 +141,29 @@ export async function evaluationFacts(
       : null;
   return { partner, attributedSince: r.since, clientPaidOrdersBefore: r.client_paid_before };
 }
+
+/**
+ * Records each partner's tier of one day, replacing what an earlier run of the same day recorded: a day's
+ * measure never changes once the day is over, so a rerun writes the same values, and a day computed while it
+ * was still going is brought up to date. One statement for every partner.
+ */
+export async function upsertTierDays(
+  trx: Tx,
+  onDate: string,
+  programVersion: number,
+  rows: Array<{ partnerId: string; measureMinor: bigint; bandMinMinor: number | null; discounts: unknown }>,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await sql`
+    INSERT INTO partner_tier_days (partner_id, on_date, program_version, measure_minor, band_min_minor, discounts)
+    SELECT r.partner_id, ${onDate}::date, ${programVersion}, r.measure_minor, r.band_min_minor, r.discounts
+      FROM unnest(${rows.map((r) => r.partnerId)}::text[], ${rows.map((r) => String(r.measureMinor))}::bigint[],
+                  ${rows.map((r) => r.bandMinMinor)}::bigint[], ${rows.map((r) => JSON.stringify(r.discounts))}::jsonb[])
+           AS r(partner_id, measure_minor, band_min_minor, discounts)
+    ON CONFLICT (partner_id, on_date) DO UPDATE
+       SET program_version = EXCLUDED.program_version, measure_minor = EXCLUDED.measure_minor,
+           band_min_minor = EXCLUDED.band_min_minor, discounts = EXCLUDED.discounts, recorded_at = now()`.execute(
+    trx,
+  );
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { AppError } from '../errors';
 import { programDate } from '../payouts/payout.rules';
 import { AccountIdParam } from '../pins/pin';
 import { definePartnerRoute } from '../http/partner-route';
@@ -10,6 +9,8 @@ import {
   DEFAULT_PRESET,
   DiscountsQuery,
   DiscountsView,
+  SettleBody,
+  SettleResult,
   PartnerTerms,
   PreviewBody,
   PreviewResult,
@@ -23,6 +24,7 @@ import {
   previewPayment,
   programHistory,
   programInForce,
+  recordTiers,
   saveProgram,
   tierStanding,
 } from './program.service';
@@ -154,18 +156,24 @@ export const programRoutes = [
       200: { description: 'The discounts (none for an account that has none)', schema: DiscountsView },
     },
     async handler({ db, params, query, app }) {
-      const today = programDate(new Date());
-      const on = query.on ?? today;
-      // A day's turnover is only known once the day has come.
-      if (on > today)
-        throw new AppError('validation_failed', 'Discounts are known up to today', [
-          {
-            path: 'query.on',
-            message: 'must not be later than today (Moscow time)',
-            messageRu: 'дата не позже сегодняшней (по Москве)',
-          },
-        ]);
+      const on = query.on ?? programDate(new Date());
       return { status: 200, body: await discountsOn(db, params.accountId, on, presetOf(app)) };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/program/settle',
+    summary:
+      "Admin: run the program's daily computations for a day up to today (the partners' tiers), idempotently",
+    tag: 'program',
+    auth: 'admin',
+    body: SettleBody,
+    responses: { 200: { description: 'What was recorded for that day', schema: SettleResult } },
+    async handler({ db, body, app, audit }) {
+      const tiersRecorded = await recordTiers(db, body.asOf, presetOf(app));
+      await audit('program.settled', { type: 'program', id: body.asOf }, { tiersRecorded });
+      return { status: 200, body: { asOf: body.asOf, tiersRecorded } };
     },
   }),
 ];

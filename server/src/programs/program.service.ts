@@ -405,3 +405,30 @@ export async function tierStanding(
       : null,
   };
 }
+
+/**
+ * Records every partner's tier on the Moscow date `on` (seed 003: "recomputed daily"): the measure over the window
+ * that ends that day for all partners in one statement, the band each reached, written in one statement. Run by
+ * the daily job for the day that just ended and by `POST /api/v1/admin/program/settle` for any past day; a rerun
+ * for the same day changes nothing once the day is over. Partners with nothing in the window get no row (no
+ * tier). Returns how many partners were recorded; 0 under a program without tiers.
+ */
+export async function recordTiers(trx: Tx, on: string, preset: PresetName): Promise<number> {
+  const endOfDay = new Date(windowInstants({ fromDate: on, toDate: on }).until.getTime() - 1);
+  const program = await programInForce(trx, endOfDay, preset);
+  const tiers = program.document.tiers;
+  if (!tiers || program.document.attribution.via !== 'self') return 0;
+  const measured = await measureByPartner(trx, { measure: tiers.measure, subject: 'own_payments', asOf: on });
+  const rows = [...measured].map(([partnerId, measureMinor]) => {
+    const band = tierFor(tiers.bands, measureMinor);
+    return {
+      partnerId,
+      measureMinor,
+      bandMinMinor: band?.minMinor ?? null,
+      discounts: band
+        ? tiers.categories.map((category) => ({ category, discountBps: band.valuesBps[category] ?? 0 }))
+        : [],
+    };
+  });
+  return repo.upsertTierDays(trx, on, program.version, rows);
+}

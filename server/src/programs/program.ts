@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { PlannedInstant } from '../instants';
+import { programDate } from '../payouts/payout.rules';
 
 const code = z
   .string()
@@ -324,9 +325,26 @@ export const AdminProgramResult = z.object({
   versions: z.array(ProgramVersionOut),
 });
 
+/**
+ * A Moscow date the program has a past for: from 2000-01-01, when the first version starts, up to today — a
+ * day's measures are known only once the day has come.
+ */
+const PastProgramDay = z.iso.date().refine(
+  // A malformed date has its own error from iso.date; the range speaks only of well-formed ones.
+  (d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || (d >= '2000-01-01' && d <= programDate(new Date())),
+  {
+    message: 'must be a date from 2000-01-01 up to today (Moscow time)',
+    params: { ru: 'дата не раньше 2000-01-01 и не позже сегодняшней (по Москве)' },
+  },
+);
+
+/** `POST /api/v1/admin/program/settle`: run the program's daily computations for a day that has come. */
+export const SettleBody = z.strictObject({ asOf: PastProgramDay });
+export const SettleResult = z.object({ asOf: z.string(), tiersRecorded: z.number() });
+
 /** `GET /api/v1/discounts/:accountId?on=`: the day to ask for, today (Moscow) when absent; never a future day. */
 export const DiscountsQuery = z.strictObject({
-  on: z.iso.date().optional(),
+  on: PastProgramDay.optional(),
 });
 
 /**
