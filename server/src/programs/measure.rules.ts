@@ -73,3 +73,8 @@ export function windowInstants(window: DateWindow): { from: Date; until: Date } 
     until: new Date(`${next.toISOString().slice(0, 10)}T00:00:00${MOSCOW_OFFSET}`),
   };
 }
+
+/** The last instant of a Moscow date: what is "in force that day" is what is in force at its end. */
+export function endOfDay(date: string): Date {
+  return new Date(windowInstants({ fromDate: date, toDate: date }).until.getTime() - 1);
+}

@@ -27,6 +27,7 @@ import {
   recordTiers,
   saveProgram,
   tierStanding,
+  tiersOf,
 } from './program.service';
 
 /** The preset a database with no program starts with (`PROGRAM_PRESET`). */
@@ -113,10 +114,8 @@ export const programRoutes = [
         doc,
         now,
       );
-      const standing =
-        doc.tiers && doc.attribution.via === 'self'
-          ? await tierStanding(db, partner.id, doc.tiers, programDate(now))
-          : null;
+      const tiers = tiersOf(doc);
+      const standing = tiers ? await tierStanding(db, partner.id, tiers, programDate(now)) : null;
       return {
         status: 200,
         body: {

@@ -4,7 +4,7 @@ import type { Channel } from '../db/schema';
 import { AppError } from '../errors';
 import { findPartnerByAccountId } from '../partners/partner.service';
 import { measureByPartner } from './measure.repository';
-import { measureWindow, windowInstants } from './measure.rules';
+import { endOfDay, measureWindow } from './measure.rules';
 import {
   DEFAULT_PRESET,
   ProgramDocument,
@@ -340,8 +340,7 @@ export async function discountsOn(
   on: string,
   preset: PresetName,
 ): Promise<DiscountsView> {
-  const endOfDay = new Date(windowInstants({ fromDate: on, toDate: on }).until.getTime() - 1);
-  const program = await programInForce(db, endOfDay, preset);
+  const program = await programInForce(db, endOfDay(on), preset);
   const doc = program.document;
   const none: DiscountsView = {
     accountId,
@@ -351,10 +350,11 @@ export async function discountsOn(
     reason: null,
     excludesOtherPromotions: false,
   };
-  if (!doc.tiers || doc.attribution.via !== 'self') return none;
+  const tiers = tiersOf(doc);
+  if (!tiers) return none;
   const partner = await findPartnerByAccountId(db, accountId);
   if (!partner || partner.status !== 'active') return none;
-  const standing = await tierStanding(db, partner.id, doc.tiers, on);
+  const standing = await tierStanding(db, partner.id, tiers, on);
   if (!standing.band) return none;
   return {
     ...none,
@@ -369,6 +369,11 @@ export async function discountsOn(
     },
     excludesOtherPromotions: doc.policies.excludesOtherPromotions,
   };
+}
+
+/** The tier table of a program whose partners pay for themselves (seed 003), or null for any other program. */
+export function tiersOf(doc: ProgramDocument): NonNullable<ProgramDocument['tiers']> | null {
+  return doc.tiers && doc.attribution.via === 'self' ? doc.tiers : null;
 }
 
 /**
@@ -414,10 +419,9 @@ export async function tierStanding(
  * tier). Returns how many partners were recorded; 0 under a program without tiers.
  */
 export async function recordTiers(trx: Tx, on: string, preset: PresetName): Promise<number> {
-  const endOfDay = new Date(windowInstants({ fromDate: on, toDate: on }).until.getTime() - 1);
-  const program = await programInForce(trx, endOfDay, preset);
-  const tiers = program.document.tiers;
-  if (!tiers || program.document.attribution.via !== 'self') return 0;
+  const program = await programInForce(trx, endOfDay(on), preset);
+  const tiers = tiersOf(program.document);
+  if (!tiers) return 0;
   const measured = await measureByPartner(trx, { measure: tiers.measure, subject: 'own_payments', asOf: on });
   const rows = [...measured].map(([partnerId, measureMinor]) => {
     const band = tierFor(tiers.bands, measureMinor);
