@@ -14,8 +14,12 @@ export const ID_PREFIXES = {
   pay: 'payment',
   /** refunds of payments */
   rfd: 'refund',
-  /** commissions, one per payment at most */
+  /** commissions: the attributed partner's, one per payment at most, and each referrer's share of it */
   com: 'commission',
+  /** the new client's side of a two-sided reward (points, a discount) */
+  crw: 'client reward',
+  /** points a client spent on a purchase */
+  ptr: 'point redemption',
   /** net and reward invoices */
   inv: 'invoice',
   /** payout runs */

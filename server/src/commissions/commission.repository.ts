@@ -52,7 +52,9 @@ export async function lockCommissionByPayment(
 
 export async function insertCommission(
   db: Db,
-  row: Omit<CommissionRowDb, 'created_at' | 'reversed_minor'>,
+  row: Omit<CommissionRowDb, 'created_at' | 'reversed_minor' | 'upline_depth'> & {
+    upline_depth?: number | null;
+  },
 ): Promise<CommissionRowDb> {
   return db.insertInto('commissions').values(row).returningAll().executeTakeFirstOrThrow();
 }

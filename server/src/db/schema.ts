@@ -27,6 +27,8 @@ export interface PartnersTable {
   contacts: JSONColumnType<PartnerContacts>;
   contract_number: string | null;
   contract_signed_at: Date | null;
+  /** The partner whose code or link referred this one at registration (multi-level programs, seed 002). */
+  referred_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -266,7 +268,45 @@ export interface CommissionsTable {
   program_version: number | null;
   rule_id: string | null;
   calculation: string | null;
+  /** A referrer's share of the attributed partner's reward: 1 for its referrer, 2 above; NULL for the partner. */
+  upline_depth: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
+}
+
+/** What one refund reversed of one commission of the payment (the partner's, and each referrer's share). */
+export interface CommissionReversalsTable {
+  refund_id: string;
+  commission_id: string;
+  reversal_minor: bigint;
+}
+
+/** The new client's side of a two-sided reward (seed 002): points, a first-purchase discount, a bonus. */
+export interface ClientRewardsTable {
+  id: string;
+  payment_id: string;
+  client_account_id: bigint;
+  partner_id: string;
+  rule_id: string;
+  form: 'points' | 'discount' | 'one_time_discount';
+  amount_minor: bigint;
+  reversed_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  currency: string;
+  calculation: string;
+  program_version: number;
+  accrued_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+/** Points a client spent on a purchase, as billing reported it (idempotent by `external_id`). */
+export interface PointRedemptionsTable {
+  id: string;
+  external_id: string;
+  request_hash: string;
+  client_account_id: bigint;
+  amount_minor: bigint;
+  purchase_minor: bigint | null;
+  currency: string;
+  redeemed_at: Timestamp;
 }
 
 export interface RefundsTable {
@@ -467,6 +507,9 @@ export interface Database {
   payments: PaymentsTable;
   commissions: CommissionsTable;
   refunds: RefundsTable;
+  commission_reversals: CommissionReversalsTable;
+  client_rewards: ClientRewardsTable;
+  point_redemptions: PointRedemptionsTable;
   payout_runs: PayoutRunsTable;
   invoices: InvoicesTable;
   certificates: CertificatesTable;

@@ -17,6 +17,7 @@ import * as m019 from './019_payment_order';
 import * as m020 from './020_promo_codes';
 import * as m021 from './021_payment_measures';
 import * as m022 from './022_partner_tier_days';
+import * as m023 from './023_referrals';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '020_promo_codes': m020,
   '021_payment_measures': m021,
   '022_partner_tier_days': m022,
+  '023_referrals': m023,
 };
