@@ -63,15 +63,15 @@ describe('the program document', () => {
     expect((await getProgram()).body.inForce.version).toBe(1);
   });
 
-  test("a client's side or a referrer's share, which payments cannot post yet, is refused naming the rule", async () => {
+  test("the sales manager's bonus, which payments cannot post yet, is refused naming the rule", async () => {
     const document = structuredClone(loadPreset('leadsender')) as any;
     document.rewards.push({
-      id: 'friend',
-      title: { ru: 'Баллы другу' },
+      id: 'manager',
+      title: { ru: 'Бонус менеджеру' },
       on: 'first_payment',
-      beneficiary: 'client',
+      beneficiary: 'sales_manager',
       amount: { kind: 'fixed', amountMinor: 40_000 },
-      form: 'points',
+      form: 'payout',
     });
     const res = await putProgram(document);
     expect(res.status).toBe(400);

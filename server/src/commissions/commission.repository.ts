@@ -26,7 +26,12 @@ export async function findCommissionByPayment(
   db: Db,
   paymentId: string,
 ): Promise<CommissionRowDb | undefined> {
-  return db.selectFrom('commissions').selectAll().where('payment_id', '=', paymentId).executeTakeFirst();
+  return db
+    .selectFrom('commissions')
+    .selectAll()
+    .where('payment_id', '=', paymentId)
+    .where('upline_depth', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function lockPaymentByExternalId(trx: Tx, externalId: string): Promise<PaymentRow | undefined> {
@@ -38,22 +43,40 @@ export async function lockPaymentByExternalId(trx: Tx, externalId: string): Prom
     .executeTakeFirst();
 }
 
-export async function lockCommissionByPayment(
-  trx: Tx,
-  paymentId: string,
-): Promise<CommissionRowDb | undefined> {
+/** A payment's commissions, locked: the attributed partner's first, then the referrers' shares by depth. */
+export async function lockCommissionsOfPayment(trx: Tx, paymentId: string): Promise<CommissionRowDb[]> {
   return trx
     .selectFrom('commissions')
     .selectAll()
     .where('payment_id', '=', paymentId)
+    .orderBy(sql`upline_depth NULLS FIRST`)
     .forUpdate()
-    .executeTakeFirst();
+    .execute();
+}
+
+/** What a refund reversed of one commission: the running total on the commission, and the refund's part. */
+export async function recordReversal(
+  trx: Tx,
+  refundId: string,
+  commission: Pick<CommissionRowDb, 'id' | 'reversed_minor'>,
+  reversalMinor: bigint,
+): Promise<void> {
+  await trx
+    .updateTable('commissions')
+    .set({ reversed_minor: commission.reversed_minor + reversalMinor })
+    .where('id', '=', commission.id)
+    .execute();
+  await trx
+    .insertInto('commission_reversals')
+    .values({ refund_id: refundId, commission_id: commission.id, reversal_minor: reversalMinor })
+    .execute();
 }
 
 export async function insertCommission(
   db: Db,
-  row: Omit<CommissionRowDb, 'created_at' | 'reversed_minor' | 'upline_depth'> & {
+  row: Omit<CommissionRowDb, 'created_at' | 'reversed_minor' | 'upline_depth' | 'points_account_id'> & {
     upline_depth?: number | null;
+    points_account_id?: bigint | null;
   },
 ): Promise<CommissionRowDb> {
   return db.insertInto('commissions').values(row).returningAll().executeTakeFirstOrThrow();
@@ -162,9 +185,11 @@ export async function listStatementLines(
       FROM commissions c JOIN payments p ON p.id = c.payment_id
      WHERE c.partner_id = ${partnerId} AND p.paid_at >= ${from} AND p.paid_at < ${to}
     UNION ALL
-    SELECT 'refund', r.refunded_at, p.external_id, p.client_account_id, c.channel, r.amount_minor, c.rate_bps, r.reversal_minor, c.payable, c.reason,
+    SELECT 'refund', r.refunded_at, p.external_id, p.client_account_id, c.channel, r.amount_minor, c.rate_bps,
+           coalesce(cr.reversal_minor, 0), c.payable, c.reason,
            c.gross_minor, c.commission_minor, c.calculation, c.program_version, c.rule_id
       FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN commissions c ON c.payment_id = p.id
+      LEFT JOIN commission_reversals cr ON cr.refund_id = r.id AND cr.commission_id = c.id
      WHERE c.partner_id = ${partnerId} AND r.refunded_at >= ${from} AND r.refunded_at < ${to}
      ORDER BY 2`.execute(db);
   return rows;
@@ -318,7 +343,7 @@ export async function listPartnerOrders(
            m.currency, m.refunded_minor, m.no_reward_reason, m.commission_id, m.commission_minor,
            m.reversed_minor, m.rate_bps, m.calculation, m.program_version, m.rule_id, m.payable, m.reason,
            CASE WHEN m.commission_id IS NULL THEN NULL ELSE (SELECT count(*)::int FROM commissions c2
-             WHERE c2.partner_id = ${partnerId} AND c2.accrued_at < m.accrued_at
+             WHERE c2.partner_id = ${partnerId} AND c2.accrued_at < m.accrued_at AND c2.upline_depth IS NULL
                AND c2.reversed_minor < c2.commission_minor) END AS level_measure
       FROM merged m ORDER BY m.paid_at DESC, m.payment_id DESC`.execute(db);
   return rows;

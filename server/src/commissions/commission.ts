@@ -157,6 +157,8 @@ export const NO_REWARD_WORDS_RU: Record<string, string> = {
   attribution_expired: 'переход по ссылке раньше окна атрибуции',
   not_first_order: 'не первый заказ клиента',
   order_paid_twice: 'повторная оплата уже оплаченного заказа',
+  below_minimum: 'сумма заказа меньше минимальной',
+  conditions_not_met: 'платёж не подходит под условия программы',
   unknown_code: 'промокод не принадлежит ни одному партнёру',
   outside_binding: 'вне срока, за который начисляется вознаграждение',
   self_purchase: 'покупка по собственной ссылке',

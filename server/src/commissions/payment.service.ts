@@ -11,6 +11,8 @@ import { partnerOfTypedCode, winningClick } from '../links/link.service';
 import { WAITING_STATUSES } from '../pins/pin.rules';
 import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from '../pins/pin.service';
 import { DEFAULT_PRESET, type PresetName, type ProgramVersion } from '../programs/program';
+import type { RewardLine } from '../programs/program.rules';
+import { accrueClientRewards, reverseClientRewards } from '../points/points.service';
 import {
   evaluateAttributedPayment,
   guaranteeDaysOf,
@@ -238,10 +240,12 @@ async function attributionOf(
 }
 
 /**
- * The commission of one payment, as the program in force on the payment date says (the reward engine,
- * `programs/program.rules.ts`): the partner's lines of that evaluation become the payment's one commission
- * row, which records the program version, the rule and the calculation in words. Null when the program
- * gives this payment nothing (a first-order program on a repeat order, say).
+ * The rewards of one payment, as the program in force on the payment date says (the reward engine,
+ * `programs/program.rules.ts`): the attributed partner's lines become the payment's commission, each referrer's
+ * share (multi-level, seed 002) a commission of its own marked with its depth, and the new client's side (points,
+ * a discount) a client reward — each row recording the program version, the rule and the calculation in words,
+ * each posted in the ledger. Returns the attributed partner's commission; undefined when the program gives this
+ * payment nothing (a first-order program on a repeat order, say).
  */
 async function accrueCommission(
   db: Tx,
@@ -265,39 +269,95 @@ async function accrueCommission(
     orderPaidBefore: facts.orderPaidBefore,
     program,
   });
-  const lines = evaluation.lines.filter((line) => line.partnerId === partnerId);
+  const clientLines = evaluation.lines.filter((line) => line.beneficiary === 'client');
+  if (clientLines.length > 0)
+    await accrueClientRewards(
+      db,
+      {
+        paymentId: payment.id,
+        clientAccountId: Number(payment.client_account_id),
+        partnerId,
+        currency: payment.currency,
+        at: payment.paid_at,
+        programVersion: evaluation.programVersion,
+        lines: clientLines,
+      },
+      deferredPostings,
+    );
+  const lines = evaluation.lines.filter((line) => line.beneficiary === 'partner');
   if (lines.length === 0) {
     // Recorded with the reason, for the partner's statistics and, for a self-purchase, the fraud queue.
     if (evaluation.noReward) await repo.setNoReward(db, payment.id, partnerId, evaluation.noReward.reason);
     return undefined;
   }
+  const write = (owner: string, ownLines: RewardLine[], uplineDepth: number | null) =>
+    writeCommission(db, payment, source, evaluation.programVersion, {
+      partnerId: owner,
+      lines: ownLines,
+      uplineDepth,
+      deferredPostings,
+    });
+  const commission = await write(partnerId, lines, null);
+  const uplines = evaluation.lines.filter((line) => line.beneficiary === 'upline' && line.amountMinor > 0n);
+  for (const depth of new Set(uplines.map((line) => line.uplineDepth!))) {
+    const ofDepth = uplines.filter((line) => line.uplineDepth === depth);
+    await write(ofDepth[0]!.partnerId!, ofDepth, depth);
+  }
+  return commission;
+}
+
+/**
+ * The account a commission in points is credited to. The program document keeps one partner's lines of one
+ * payment either all in points or all in money (`refuseUnpostedRules`), so the first line decides.
+ */
+function pointsAccountOf(lines: readonly RewardLine[]): bigint | null {
+  const account = lines[0]?.pointsAccountId;
+  return account === null || account === undefined ? null : BigInt(account);
+}
+
+/** One commission row of a payment — the attributed partner's, or a referrer's share — and its ledger posting. */
+async function writeCommission(
+  db: Tx,
+  payment: repo.PaymentRow,
+  source: AttributionSource,
+  programVersion: number,
+  c: {
+    partnerId: string;
+    lines: RewardLine[];
+    uplineDepth: number | null;
+    deferredPostings?: PostingInput[];
+  },
+): Promise<repo.CommissionRowDb> {
   const commission = await repo.insertCommission(db, {
     id: createId('com'),
     payment_id: payment.id,
-    partner_id: partnerId,
+    partner_id: c.partnerId,
     pin_id: source.pinId,
     link_click_id: source.clickId,
     promo_code: source.promoCode,
     channel: payment.channel,
     gross_minor: payment.gross_minor,
-    ...commissionColumns(oneCommission(lines, payment.gross_minor)),
+    ...commissionColumns(oneCommission(c.lines, payment.gross_minor)),
     currency: payment.currency,
     accrued_at: payment.paid_at,
-    program_version: evaluation.programVersion,
+    program_version: programVersion,
+    upline_depth: c.uplineDepth,
+    points_account_id: pointsAccountOf(c.lines),
   });
   if (commission.commission_minor > 0n) {
     const posting = commissionAccrued({
       commissionId: commission.id,
       paymentId: payment.id,
       clientAccountId: Number(payment.client_account_id),
-      partnerId,
+      partnerId: c.partnerId,
       channel: payment.channel,
       payable: commission.payable,
+      pointsAccountId: commission.points_account_id === null ? null : Number(commission.points_account_id),
       amountMinor: commission.commission_minor,
       currency: payment.currency,
       at: payment.paid_at,
     });
-    if (deferredPostings) deferredPostings.push(posting);
+    if (c.deferredPostings) c.deferredPostings.push(posting);
     else await post(db, posting);
   }
   return commission;
@@ -353,21 +413,25 @@ export async function recordRefund(
     );
   }
   const refundedAt = new Date(body.refundedAt);
-  const commission = await repo.lockCommissionByPayment(db, payment.id);
-  const reversal = commission
-    ? reversalFor({
-        commissionMinor: commission.commission_minor,
-        grossMinor: payment.gross_minor,
-        refundedBeforeMinor: payment.refunded_minor,
-        refundMinor: amount,
-        reversedBeforeMinor: commission.reversed_minor,
-        inFull: withinGuarantee(
-          payment.paid_at,
-          refundedAt,
-          await guaranteeDaysOf(db, commission.program_version),
-        ),
-      })
-    : 0n;
+  // The attributed partner's commission comes first, then each referrer's share (multi-level programs).
+  const commissions = await repo.lockCommissionsOfPayment(db, payment.id);
+  const inFull = withinGuarantee(
+    payment.paid_at,
+    refundedAt,
+    await guaranteeDaysOf(db, commissions[0]?.program_version ?? null),
+  );
+  const reversals = commissions.map((commission) => ({
+    commission,
+    reversal: reversalFor({
+      commissionMinor: commission.commission_minor,
+      grossMinor: payment.gross_minor,
+      refundedBeforeMinor: payment.refunded_minor,
+      refundMinor: amount,
+      reversedBeforeMinor: commission.reversed_minor,
+      inFull,
+    }),
+  }));
+  const reversal = reversals.find((r) => r.commission.upline_depth === null)?.reversal ?? 0n;
   const refund = await db
     .insertInto('refunds')
     .values({
@@ -386,12 +450,9 @@ export async function recordRefund(
     .set({ refunded_minor: payment.refunded_minor + amount })
     .where('id', '=', payment.id)
     .execute();
-  if (commission && reversal > 0n) {
-    await db
-      .updateTable('commissions')
-      .set({ reversed_minor: commission.reversed_minor + reversal })
-      .where('id', '=', commission.id)
-      .execute();
+  for (const { commission, reversal: amountReversed } of reversals) {
+    if (amountReversed <= 0n) continue;
+    await repo.recordReversal(db, refund.id, commission, amountReversed);
     await post(
       db,
       commissionReversed({
@@ -401,12 +462,23 @@ export async function recordRefund(
         partnerId: commission.partner_id,
         channel: commission.channel,
         payable: commission.payable,
-        amountMinor: reversal,
+        uplineDepth: commission.upline_depth,
+        pointsAccountId: commission.points_account_id === null ? null : Number(commission.points_account_id),
+        amountMinor: amountReversed,
         currency: commission.currency,
         at: refundedAt,
       }),
     );
   }
+  await reverseClientRewards(db, {
+    refundId: refund.id,
+    paymentId: payment.id,
+    grossMinor: payment.gross_minor,
+    refundedBeforeMinor: payment.refunded_minor,
+    refundMinor: amount,
+    inFull,
+    at: refundedAt,
+  });
   return { result: { id: refund.id, reversalMinor: Number(reversal) }, replayed: false };
 }
 

@@ -270,6 +270,8 @@ export interface CommissionsTable {
   calculation: string | null;
   /** A referrer's share of the attributed partner's reward: 1 for its referrer, 2 above; NULL for the partner. */
   upline_depth: ColumnType<number | null, number | null | undefined, number | null>;
+  /** A reward paid in points: the partner's amoCRM account they are credited to (never paid out in money). */
+  points_account_id: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
   created_at: CreatedAt;
 }
 

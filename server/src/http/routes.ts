@@ -11,6 +11,7 @@ import { documentRoutes } from '../certificates/certificate.routes';
 import { disputeRoutes } from '../disputes/dispute.routes';
 import { partnerRoutes } from '../partners/partner.routes';
 import { programRoutes } from '../programs/program.routes';
+import { pointsRoutes } from '../points/points.routes';
 import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
 import { questionRoutes } from '../questions/question.routes';
 import type { RouteSpec } from './route';
@@ -32,5 +33,6 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...whoamiRoutes,
   ...amoRoutes,
   ...programRoutes,
+  ...pointsRoutes,
   ...linkRoutes,
 ];

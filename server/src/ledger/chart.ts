@@ -9,6 +9,8 @@ import type { AccountRef } from './ledger';
  * - `partner:<id>:kept` (memo): partner_net rewards the partner kept by paying the net invoice; never paid out.
  * - `partner:<id>:invoiced` (liability): rewards on an issued reward invoice, awaiting the vendor's payment.
  * - `partner:<id>:receivable` (asset): net invoices the partner owes the vendor.
+ * - `client:<accountId>:<form>` (liability): the new client's side of a two-sided reward (seed 002) — points it
+ *   may spend on purchases, or a discount owed — until billing reports it used; a refund claws it back.
  * - `vendor:*`: the vendor's side of each posting.
  */
 const partnerAccount =
@@ -27,6 +29,13 @@ export const accounts = {
   netSales: { code: 'vendor:net_sales' } as AccountRef,
   /** Rewards a partner blocked for a violation lost (income of the vendor; seed 000). */
   forfeitedRewards: { code: 'vendor:forfeited_rewards' } as AccountRef,
+  /** What the vendor gave new clients as their side of a referral (points, discounts; seed 002). */
+  clientRewardExpense: { code: 'vendor:client_reward_expense' } as AccountRef,
+  /** Purchases paid with points: revenue the vendor did not take in money. */
+  pointsRedeemed: { code: 'vendor:points_redeemed' } as AccountRef,
+  clientReward: (clientAccountId: number, form: 'points' | 'discount' | 'one_time_discount'): AccountRef => ({
+    code: `client:${clientAccountId}:${form}`,
+  }),
   partnerPayable: partnerAccount('payable'),
   partnerNotPayable: partnerAccount('not_payable'),
   partnerKept: partnerAccount('kept'),

@@ -4,7 +4,10 @@ import {
   commissionAccrued,
   commissionReversed,
   balanceForfeited,
+  clientRewardAccrued,
+  clientRewardReversed,
   disputeCompensated,
+  pointsRedeemed,
   invoicePaid,
   netInvoiceIssued,
   POSTING_KINDS,
@@ -233,6 +236,79 @@ const cases: Array<[string, PostingInput, { key: string; kind: string; lines: st
         `partner:${P}:invoiced debit 300000`,
         'vendor:forfeited_rewards credit 300000',
       ],
+    },
+  ],
+  [
+    // Seed 002's referral preset: a first order of 699 ₽ gives the new client 400 ₽ in points.
+    'client reward: points for the new client',
+    clientRewardAccrued({
+      clientRewardId: 'crw_1',
+      paymentId: 'pay_9',
+      clientAccountId: 91000009,
+      form: 'points',
+      amountMinor: 40_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'client_reward:crw_1',
+      kind: 'client_reward',
+      lines: ['vendor:client_reward_expense debit 40000', 'client:91000009:points credit 40000'],
+    },
+  ],
+  [
+    // The 699 ₽ order refunded in full takes the 400 ₽ back.
+    'client reward reversed by a refund',
+    clientRewardReversed({
+      clientRewardId: 'crw_1',
+      refundId: 'rfd_9',
+      clientAccountId: 91000009,
+      form: 'points',
+      amountMinor: 40_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'refund:rfd_9:client_reward:crw_1',
+      kind: 'client_reward_reversal',
+      lines: ['client:91000009:points debit 40000', 'vendor:client_reward_expense credit 40000'],
+    },
+  ],
+  [
+    // Points pay at most 20 % of a 1 000 ₽ purchase: 200 ₽.
+    'points redeemed on a purchase',
+    pointsRedeemed({
+      redemptionId: 'ptr_1',
+      clientAccountId: 91000009,
+      amountMinor: 20_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'points_redemption:ptr_1',
+      kind: 'points_redeemed',
+      lines: ['client:91000009:points debit 20000', 'vendor:points_redeemed credit 20000'],
+    },
+  ],
+  [
+    // A referrer's 5 % share (20 ₽ of a 400 ₽ reward) reversed by the same refund: keyed by its commission.
+    "commission reversal of a referrer's share",
+    commissionReversed({
+      refundId: 'rfd_9',
+      paymentId: 'pay_9',
+      commissionId: 'com_9',
+      partnerId: P,
+      channel: 'vendor_direct',
+      payable: true,
+      uplineDepth: 1,
+      amountMinor: 2_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'refund:rfd_9:reversal:com_9',
+      kind: 'commission_reversal',
+      lines: [`partner:${P}:payable debit 2000`, `vendor:commission_expense:${P} credit 2000`],
     },
   ],
 ];

@@ -24,6 +24,12 @@ export const POSTING_KINDS = [
   'dispute_compensation',
   /** A partner blocked for a violation loses what it was still owed (seed 000, `forfeitOnBlock`). */
   'balance_forfeited',
+  /** The new client's side of a two-sided reward: points or a discount owed to the client (seed 002). */
+  'client_reward',
+  /** (Part of) a client's reward taken back by a refund of the payment that earned it. */
+  'client_reward_reversal',
+  /** The client paid part of a purchase with its points (billing's redemption report). */
+  'points_redeemed',
 ] as const;
 export type PostingKind = (typeof POSTING_KINDS)[number];
 
@@ -45,18 +51,20 @@ function pair(debit: AccountRef, credit: AccountRef, money: Money): EntryInput[]
   ];
 }
 
-/** Where a commission is credited: payable rewards, memo rewards not payable, or rewards the partner kept. */
-function commissionAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
-  if (channel === 'partner_net') return accounts.partnerKept(partnerId);
-  return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
-}
-
 /**
- * Where a reversal is debited. A kept partner_net reward is money the partner already has, like a paid-out
- * reward, so its reversal is clawed back from the payable balance (rule 17), netting against later rewards.
+ * Where a commission is credited (`on: 'accrual'`): points on the partner's own account (seed 002), rewards the
+ * partner kept (partner_net), payable rewards, or memo rewards not payable. A reversal is debited from the same
+ * account, but for a kept reward: that is money the partner already has, like a paid-out reward, so its reversal
+ * is clawed back from the payable balance (rule 17), netting against later rewards.
  */
-function reversalAccount(partnerId: string, channel: Channel, payable: boolean): AccountRef {
-  if (channel === 'partner_net') return accounts.partnerPayable(partnerId);
+function commissionAccount(
+  event: Pick<CommissionFacts, 'partnerId' | 'channel' | 'payable' | 'pointsAccountId'>,
+  on: 'accrual' | 'reversal',
+): AccountRef {
+  const { partnerId, channel, payable, pointsAccountId } = event;
+  if (pointsAccountId) return accounts.clientReward(pointsAccountId, 'points');
+  if (channel === 'partner_net')
+    return on === 'accrual' ? accounts.partnerKept(partnerId) : accounts.partnerPayable(partnerId);
   return payable ? accounts.partnerPayable(partnerId) : accounts.partnerNotPayable(partnerId);
 }
 
@@ -67,6 +75,8 @@ interface CommissionFacts extends Money {
   partnerId: string;
   channel: Channel;
   payable: boolean;
+  /** A reward in points: the partner's amoCRM account credited (and debited by a reversal) instead of money. */
+  pointsAccountId?: number | null;
   at: Date;
 }
 
@@ -80,25 +90,23 @@ export function commissionAccrued(event: CommissionFacts & { clientAccountId: nu
       clientAccountId: event.clientAccountId,
     },
     effectiveAt: event.at,
-    entries: pair(
-      accounts.commissionExpense(event.partnerId),
-      commissionAccount(event.partnerId, event.channel, event.payable),
-      event,
-    ),
+    entries: pair(accounts.commissionExpense(event.partnerId), commissionAccount(event, 'accrual'), event),
   };
 }
 
-export function commissionReversed(event: CommissionFacts & { refundId: string }): PostingInput {
+/**
+ * A refund's reversal of one commission. The attributed partner's keeps the key it always had; a referrer's share
+ * on the same payment (`uplineDepth`) is keyed by its commission too, so one refund posts one reversal each.
+ */
+export function commissionReversed(
+  event: CommissionFacts & { refundId: string; uplineDepth?: number | null },
+): PostingInput {
   return {
-    key: `refund:${event.refundId}:reversal`,
+    key: `refund:${event.refundId}:reversal${event.uplineDepth ? `:${event.commissionId}` : ''}`,
     kind: 'commission_reversal',
     reason: { refundId: event.refundId, paymentId: event.paymentId, commissionId: event.commissionId },
     effectiveAt: event.at,
-    entries: pair(
-      reversalAccount(event.partnerId, event.channel, event.payable),
-      accounts.commissionExpense(event.partnerId),
-      event,
-    ),
+    entries: pair(commissionAccount(event, 'reversal'), accounts.commissionExpense(event.partnerId), event),
   };
 }
 
@@ -196,5 +204,66 @@ export function balanceForfeited(event: {
       .flatMap(([account, amountMinor]) =>
         pair(account, accounts.forfeitedRewards, { amountMinor, currency: event.currency }),
       ),
+  };
+}
+
+type ClientRewardForm = 'points' | 'discount' | 'one_time_discount';
+
+/** Seed 002: the new client's side of a referral, owed to the client's account until billing reports it used. */
+export function clientRewardAccrued(
+  event: Money & {
+    clientRewardId: string;
+    paymentId: string;
+    clientAccountId: number;
+    form: ClientRewardForm;
+    at: Date;
+  },
+): PostingInput {
+  return {
+    key: `client_reward:${event.clientRewardId}`,
+    kind: 'client_reward',
+    reason: { paymentId: event.paymentId, clientRewardId: event.clientRewardId },
+    effectiveAt: event.at,
+    entries: pair(
+      accounts.clientRewardExpense,
+      accounts.clientReward(event.clientAccountId, event.form),
+      event,
+    ),
+  };
+}
+
+/** A refund of the payment that earned a client reward takes back its share; spent points go below zero. */
+export function clientRewardReversed(
+  event: Money & {
+    clientRewardId: string;
+    refundId: string;
+    clientAccountId: number;
+    form: ClientRewardForm;
+    at: Date;
+  },
+): PostingInput {
+  return {
+    key: `refund:${event.refundId}:client_reward:${event.clientRewardId}`,
+    kind: 'client_reward_reversal',
+    reason: { refundId: event.refundId, clientRewardId: event.clientRewardId },
+    effectiveAt: event.at,
+    entries: pair(
+      accounts.clientReward(event.clientAccountId, event.form),
+      accounts.clientRewardExpense,
+      event,
+    ),
+  };
+}
+
+/** Billing reports that a client paid part of a purchase with its points. */
+export function pointsRedeemed(
+  event: Money & { redemptionId: string; clientAccountId: number; at: Date },
+): PostingInput {
+  return {
+    key: `points_redemption:${event.redemptionId}`,
+    kind: 'points_redeemed',
+    reason: { redemptionId: event.redemptionId, clientAccountId: event.clientAccountId },
+    effectiveAt: event.at,
+    entries: pair(accounts.clientReward(event.clientAccountId, 'points'), accounts.pointsRedeemed, event),
   };
 }

@@ -37,7 +37,7 @@ export async function measureByPartner(
   const payments =
     q.subject === 'own_payments'
       ? sql`JOIN payments p ON p.client_account_id = pt.account_id`
-      : sql`JOIN commissions c ON c.partner_id = pt.id JOIN payments p ON p.id = c.payment_id`;
+      : sql`JOIN commissions c ON c.partner_id = pt.id AND c.upline_depth IS NULL JOIN payments p ON p.id = c.payment_id`;
   const { rows } = await sql<{ partner_id: string; value: string }>`
     SELECT pt.id AS partner_id, coalesce(${value}, 0)::text AS value
       FROM partners pt

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Channel } from '../db/schema';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
-import type { EvaluationPartner } from './program.rules';
+import type { EvaluationPartner, PayablePartner } from './program.rules';
 import type { Db, Tx } from '../db/pool';
 
 export interface ProgramVersionRow {
@@ -140,6 +140,37 @@ export async function evaluationFacts(
         }
       : null;
   return { partner, attributedSince: r.since, clientPaidOrdersBefore: r.client_paid_before };
+}
+
+/**
+ * The referrers above a partner (multi-level programs, seed 002), nearest first, at most `reach` of them: who
+ * each is and what decides whether its share may be paid. One recursive look-up by primary key per level; the
+ * depth bound also stops a chain that an operator's hand-edit might have closed on itself.
+ */
+export async function uplinesOf(db: Db, partnerId: string, reach: number): Promise<PayablePartner[]> {
+  if (reach < 1) return [];
+  const { rows } = await sql<{
+    id: string;
+    kind: PartnerKind;
+    status: PartnerStatus;
+    contract_signed_at: Date | null;
+    account_id: bigint;
+  }>`
+    WITH RECURSIVE up (id, depth) AS (
+      SELECT referred_by, 1 FROM partners WHERE id = ${partnerId} AND referred_by IS NOT NULL
+      UNION ALL
+      SELECT p.referred_by, up.depth + 1 FROM up JOIN partners p ON p.id = up.id
+       WHERE p.referred_by IS NOT NULL AND up.depth < ${reach}
+    )
+    SELECT p.id, p.kind, p.status, p.contract_signed_at, p.account_id FROM up JOIN partners p ON p.id = up.id
+     ORDER BY up.depth`.execute(db);
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    contractSignedAt: r.contract_signed_at,
+    accountId: Number(r.account_id),
+  }));
 }
 
 /**

@@ -775,6 +775,29 @@ describe('referral programs of the seed 002 article as documents', () => {
       );
     });
 
+    test('the shipped referral preset (PROGRAMS.md §002): 699 ₽ → 400 points each side and 20 to the referrer; 698 ₽ → nothing', () => {
+      const program = { version: 1, effectiveFrom: new Date(0), document: loadPreset('referral') };
+      const referrer = { id: 'ptn_b', kind: 'sole_proprietor', status: 'active', accountId: 2002 } as const;
+      const evaluate = (grossMinor: bigint, paidOrdersBefore = 0) =>
+        evaluatePayment({
+          ...input({ program, grossMinor, via: 'code', paidOrdersBefore }),
+          uplines: [{ ...referrer, contractSignedAt: null }, upline('ptn_c')],
+        });
+      const first = evaluate(69_900n);
+      // Points land on amoCRM accounts: the client's, the partner's own (1001) and the referrer's (2002).
+      expect(
+        first.lines.map((l) => [l.beneficiary, l.form, Number(l.amountMinor), l.pointsAccountId, l.payable]),
+      ).toEqual([
+        ['partner', 'points', 40_000, 1001, false],
+        ['client', 'points', 40_000, 5005, false],
+        ['upline', 'points', 2_000, 2002, false],
+      ]);
+      expect(first.lines[0]!.reason).toBe('paid_in_points');
+      expect(evaluate(69_800n)).toMatchObject({ lines: [], noReward: { reason: 'below_minimum' } });
+      expect(evaluate(69_900n, 1)).toMatchObject({ lines: [], noReward: { reason: 'not_first_order' } });
+      expect(program.document.policies.pointsMaxShareBps).toBe(2000);
+    });
+
     test('a three-level chain with a cap: 5 % and 2 %, each at most 15 ₽; the fourth partner gets nothing', () => {
       const program = withUplines({ multiLevel: { depth: 3, shareBps: [500, 200] } }, 1_500);
       expect(lines(program, 69_900n, { uplines: chain }).map((l) => [l[1], l[3]])).toEqual([

@@ -55,7 +55,10 @@ export interface EvaluationInput {
 }
 
 /** What decides whether a partner's payout line may be paid (DOMAIN.md rules 3–4), and whose it is. */
-export type PayablePartner = Pick<EvaluationPartner, 'id' | 'kind' | 'status' | 'contractSignedAt'>;
+export type PayablePartner = Pick<EvaluationPartner, 'id' | 'kind' | 'status' | 'contractSignedAt'> & {
+  /** The partner's own amoCRM account, which a reward in points is credited to. */
+  accountId?: number;
+};
 
 export interface RewardLine {
   ruleId: string;
@@ -66,6 +69,11 @@ export interface RewardLine {
   clientAccountId: number | null;
   /** For a referrer's line: how far up from the attributed partner (1: its referrer); null otherwise. */
   uplineDepth: number | null;
+  /**
+   * A line in points: the amoCRM account they are credited to — the paying client's, or the partner's own (seed
+   * 002 gives the referrer points too, which it spends on its own purchases); null for any other form.
+   */
+  pointsAccountId: number | null;
   form: RewardRule['form'];
   /** The effective rate, level multiplier included, rounded to a basis point for display and storage. */
   rateBps: number;
@@ -84,7 +92,9 @@ export type NoRewardReason =
   | 'not_first_order'
   | 'outside_binding'
   | 'self_purchase'
-  | 'order_paid_twice';
+  | 'order_paid_twice'
+  | 'below_minimum'
+  | 'conditions_not_met';
 
 export interface Evaluation {
   programVersion: number;
@@ -100,6 +110,8 @@ const NO_REWARD_WORDS: Record<NoRewardReason, string> = {
   outside_binding: 'Платёж вне срока, за который программа начисляет вознаграждение',
   self_purchase: 'Покупка самим партнёром (совпадают данные плательщика): вознаграждение не начисляется',
   order_paid_twice: 'Заказ уже оплачен: за ошибочную повторную оплату вознаграждение не начисляется',
+  below_minimum: 'Сумма заказа меньше минимальной, с которой программа начисляет вознаграждение',
+  conditions_not_met: 'Платёж не подходит под условия правил программы (событие, канал или срок)',
 };
 
 function none(program: ProgramVersion, reason: NoRewardReason): Evaluation {
@@ -254,17 +266,26 @@ function ruleAmount(
   return { rateBps, ...capped(rule, amountMinor, calculation) };
 }
 
-/** Why a line of `form` may not be paid out to `partner`, and whether it may: only a payout is ever paid. */
+/**
+ * Why a line of `form` may not be paid out to `partner`, whether it may (only a payout is ever paid), and where
+ * points go: the partner's own account.
+ */
 function payability(doc: ProgramDocument, form: RewardRule['form'], partner: PayablePartner) {
   // A kept reward is already in the partner's hands (rule 15); only a payout may be paid, and only to an
-  // eligible partner (rules 3–4). Discounts and points are applied by billing, not paid.
+  // eligible partner (rules 3–4). Points are credited to the partner's account; discounts billing applies.
   const reason =
     form === 'kept'
       ? 'kept_by_partner'
       : form === 'payout'
         ? notPayableReason(doc.policies.payout, partner)
-        : null;
-  return { payable: form === 'payout' && reason === null, reason };
+        : form === 'points'
+          ? 'paid_in_points'
+          : null;
+  return {
+    payable: form === 'payout' && reason === null,
+    reason,
+    pointsAccountId: form === 'points' ? (partner.accountId ?? null) : null,
+  };
 }
 
 /** One partner rule's line for the attributed partner, or null when the rule does not apply to this payment. */
@@ -287,7 +308,7 @@ function partnerLine(
     uplineDepth: null,
     form,
     ...amount,
-    ...payability(doc, form, partner),
+    ...payability(doc, form, { ...partner, accountId: partner.identity.accountId }),
     levelCode: level?.code ?? null,
   };
 }
@@ -310,6 +331,7 @@ function clientLine(rule: RewardRule, input: EvaluationInput): RewardLine | null
     ...amount,
     payable: false,
     reason: null,
+    pointsAccountId: rule.form === 'points' ? input.client.accountId : null,
     levelCode: null,
   };
 }
@@ -423,6 +445,14 @@ export function evaluatePayment(input: EvaluationInput): Evaluation {
   const clientLines = byBeneficiary('client')
     .map((rule) => clientLine(rule, input))
     .filter((line): line is RewardLine => line !== null);
+  if (partnerLines.length === 0 && clientLines.length === 0) {
+    // Seed 002: a first order of 698 ₽ under a 699 ₽ threshold earns nothing, and says why.
+    const belowMinimum = byBeneficiary('partner').some(
+      (rule) =>
+        rule.when?.minGrossMinor !== undefined && input.payment.grossMinor < BigInt(rule.when.minGrossMinor),
+    );
+    return none(program, belowMinimum ? 'below_minimum' : 'conditions_not_met');
+  }
   const uplines = byBeneficiary('upline').flatMap((rule) => uplineLines(rule, input, partnerLines));
   // The sales manager's bonus (seed 004) comes with its preset (issue 14): no line for it yet.
   return {

@@ -142,22 +142,49 @@ export async function saveProgram(
 }
 
 /**
- * The engine computes the client's side and the referrers' shares of a payment (seed 002; the preview shows
- * them), but the payment path posts only the attributed partner's line so far (issue 15): a program whose
- * payments would silently leave lines unposted is refused rather than stored.
+ * What the payment path cannot post is refused rather than stored, each problem naming its rule:
+ * - the sales manager's bonus of seed 004, which no line computes yet (issue 14);
+ * - a client's side paid out or kept: a client holds points or a discount, never a partner's money;
+ * - one partner's rules mixing points with money: its lines of a payment are one commission, in one or the other.
  */
 function refuseUnpostedRules(document: ProgramDocument): void {
-  const index = document.rewards.findIndex((rule) => rule.beneficiary !== 'partner');
-  if (index < 0) return;
-  const beneficiary = document.rewards[index]!.beneficiary;
-  throw new AppError('validation_failed', 'This program has rewards that payments cannot post yet', [
-    {
-      path: `rewards.${index}.beneficiary`,
-      message: `rewards for "${beneficiary}" are evaluated in previews but not yet posted with payments`,
-      messageRu:
-        'Такие вознаграждения (клиенту, вышестоящему партнёру, менеджеру) пока не начисляются по платежам',
-    },
-  ]);
+  const problems: Array<{ path: string; message: string; messageRu: string }> = [];
+  document.rewards.forEach((rule, index) => {
+    if (rule.beneficiary === 'sales_manager')
+      problems.push({
+        path: `rewards.${index}.beneficiary`,
+        message: 'rewards for "sales_manager" are not yet posted with payments',
+        messageRu: 'Вознаграждение менеджеру по продажам пока не начисляется по платежам',
+      });
+    if (rule.beneficiary === 'client' && (rule.form === 'payout' || rule.form === 'kept'))
+      problems.push({
+        path: `rewards.${index}.form`,
+        message: "a client's reward is points, a discount or a one-time discount",
+        messageRu: 'Клиенту начисляются баллы или скидка, а не выплата',
+      });
+  });
+  for (const beneficiary of ['partner', 'upline'] as const) {
+    const rules = document.rewards.filter((rule) => rule.beneficiary === beneficiary);
+    const inPoints = rules.filter((rule) => rule.form === 'points');
+    if (inPoints.length > 0 && inPoints.length < rules.length)
+      problems.push({
+        path: `rewards.${document.rewards.indexOf(inPoints[0]!)}.form`,
+        message: `the "${beneficiary}" rules must all be in points or none`,
+        messageRu: 'Правила одного получателя начисляют либо только баллы, либо только деньги',
+      });
+  }
+  if (problems.length > 0)
+    throw new AppError('validation_failed', 'This program has rewards that payments cannot post', problems);
+}
+
+/**
+ * The referrers a program's upline rules reach above `partnerId` (multi-level, seed 002), nearest first; none
+ * under a program without upline rules, so single-level programs pay no look-up for them. The depth counts the
+ * attributed partner too (depth 2: its referrer only), 2 when the program sets none.
+ */
+async function uplinesFor(db: Db, doc: ProgramDocument, partnerId: string) {
+  if (!doc.rewards.some((rule) => rule.beneficiary === 'upline')) return [];
+  return repo.uplinesOf(db, partnerId, (doc.policies.multiLevel?.depth ?? 2) - 1);
 }
 
 /**
@@ -222,6 +249,7 @@ export async function previewPayment(
     },
     attribution: facts.partner ? { via: 'pin', since: facts.attributedSince ?? paidAt } : null,
     partner: facts.partner,
+    uplines: facts.partner ? await uplinesFor(db, program.document, facts.partner.id) : [],
     client: { accountId: payment.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
   };
   return { partnerId: facts.partner?.id ?? null, evaluation: evaluatePayment(input) };
@@ -279,6 +307,7 @@ export async function evaluateAttributedPayment(
     },
     attribution: p.attribution,
     partner: facts.partner,
+    uplines: await uplinesFor(db, program.document, p.partnerId),
     client: { accountId: p.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
   });
 }

@@ -232,8 +232,8 @@ export interface ProgramVersion {
   document: ProgramDocument;
 }
 
-/** The presets shipped in `presets/`; PROGRAMS.md names three more, which follow with their issues. */
-export const PRESET_NAMES = ['leadsender', 'cloudlessons', 'reseller-tiers'] as const;
+/** The presets shipped in `presets/`; PROGRAMS.md names one more (`oblakoteka`), which follows with issue 14. */
+export const PRESET_NAMES = ['leadsender', 'cloudlessons', 'referral', 'reseller-tiers'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 /** The program of seed 001, run when nothing else is configured. */
 export const DEFAULT_PRESET: PresetName = 'leadsender';
@@ -299,6 +299,7 @@ const LineOut = z.object({
   partnerId: z.string().nullable(),
   clientAccountId: z.number().nullable(),
   uplineDepth: z.number().nullable(),
+  pointsAccountId: z.number().nullable(),
   form: z.string(),
   rateBps: z.number(),
   amountMinor: z.number(),

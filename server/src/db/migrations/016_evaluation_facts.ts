@@ -6,9 +6,14 @@
 // `program.repository.ts` › `evaluationFacts` in step.
 import { sql, type Kysely } from 'kysely';
 
-export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`
-    CREATE FUNCTION program_evaluation_facts(
+/**
+ * The function as this migration made it, or (`ownOrdersOnly`, migration 023) counting in a partner's level only
+ * the orders attributed to it, not its referrers' shares of its downline's orders. Only SQL fragments are
+ * interpolated, never parameters: the body is a string constant to PostgreSQL.
+ */
+export function evaluationFactsFunction(ownOrdersOnly: boolean) {
+  return sql`
+    CREATE OR REPLACE FUNCTION program_evaluation_facts(
       p_client bigint, p_partner text, p_channel text, p_at timestamptz, p_level boolean, p_history boolean
     ) RETURNS TABLE (
       partner_id text, kind text, status text, contract_signed_at timestamptz, account_id bigint,
@@ -33,14 +38,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                WHERE r.partner_id = who.id AND r.channel = p_channel AND r.effective_from <= p_at
                ORDER BY r.effective_from DESC LIMIT 1)::integer,
              CASE WHEN p_level THEN (SELECT count(*)::int FROM commissions c
-               WHERE c.partner_id = who.id AND c.accrued_at < p_at
+               WHERE c.partner_id = who.id AND c.accrued_at < p_at ${ownOrdersOnly ? sql`AND c.upline_depth IS NULL` : sql``}
                  AND c.reversed_minor < c.commission_minor) ELSE 0 END,
              CASE WHEN p_history THEN (SELECT count(*)::int FROM payments pay
                WHERE pay.client_account_id = p_client AND pay.paid_at < p_at) ELSE 0 END
       FROM (SELECT 1) one LEFT JOIN who ON true;
     END
     $$;
-  `.execute(db);
+  `;
+}
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await evaluationFactsFunction(false).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

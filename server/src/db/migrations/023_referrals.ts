@@ -5,6 +5,7 @@
 // reversal is recorded per commission. The new client's side of a two-sided reward (points, a first-purchase
 // discount, a bonus) is a client reward; points are redeemed by billing, idempotently by its id.
 import { sql, type Kysely } from 'kysely';
+import * as m016 from './016_evaluation_facts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -17,6 +18,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
     ALTER TABLE commissions
       ADD COLUMN upline_depth smallint CHECK (upline_depth BETWEEN 1 AND 9),
+      -- A reward paid in points (seed 002: 400 points to the referrer too): the amoCRM account they are credited
+      -- to, the partner's own; such a commission is never paid out in money.
+      ADD COLUMN points_account_id bigint CHECK (points_account_id IS NULL OR NOT payable),
       DROP CONSTRAINT commissions_payment_id_key,
       ADD CONSTRAINT commissions_payment_partner UNIQUE (payment_id, partner_id);
     CREATE UNIQUE INDEX commissions_one_attributed ON commissions (payment_id) WHERE upline_depth IS NULL;
@@ -63,9 +67,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     CREATE INDEX point_redemptions_account ON point_redemptions (client_account_id, redeemed_at);
   `.execute(db);
+  // A partner's level counts the orders attributed to it, not its referrers' shares of its downline's orders.
+  await m016.evaluationFactsFunction(true).execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await m016.evaluationFactsFunction(false).execute(db);
   await sql`
     DROP TABLE point_redemptions;
     DROP TABLE client_rewards;
@@ -75,6 +82,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE commissions
       DROP CONSTRAINT commissions_payment_partner,
       ADD CONSTRAINT commissions_payment_id_key UNIQUE (payment_id),
+      DROP COLUMN points_account_id,
       DROP COLUMN upline_depth;
     DROP INDEX partners_referred_by;
     ALTER TABLE partners DROP CONSTRAINT partners_not_own_referrer, DROP COLUMN referred_by;

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { defineRoute } from '../http/route';
+import { requestHash } from '../idempotency/idempotency';
+import { AccountIdParam } from '../pins/pin';
+import { DEFAULT_PRESET } from '../programs/program';
+import { PointsQuery, PointsView, RedemptionBody, RedemptionResult } from './points';
+import { pointsOf, redeemPoints } from './points.service';
+
+const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
+
+/** Billing's side of the client's points (seed 002's two-sided rewards). */
+export const pointsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/points/:accountId',
+    summary:
+      "Billing: a client account's points, and the most of a purchase of `purchaseMinor` they may pay under the program",
+    tag: 'billing',
+    auth: 'billing',
+    params: z.strictObject({ accountId: AccountIdParam }),
+    query: PointsQuery,
+    responses: { 200: { description: 'The balance (0 for an account with none)', schema: PointsView } },
+    async handler({ db, params, query, app }) {
+      return {
+        status: 200,
+        body: await pointsOf(db, params.accountId, query.purchaseMinor, presetOf(app)),
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/points/redemptions',
+    summary:
+      'Billing: a client paid part of a purchase with points; idempotent by externalId, refused beyond the balance or the share cap',
+    tag: 'billing',
+    auth: 'billing',
+    body: RedemptionBody,
+    responses: {
+      201: { description: 'Redeemed', schema: RedemptionResult },
+      200: { description: 'The same redemption again: the first result', schema: RedemptionResult },
+      409: { description: 'The same externalId with other data' },
+      422: { description: 'More than the balance, or more than the program lets points pay of the purchase' },
+    },
+    async handler({ db, body, app, audit }) {
+      const { result, replayed } = await redeemPoints(
+        db,
+        body,
+        requestHash('points_redemption', '', body),
+        presetOf(app),
+      );
+      if (!replayed)
+        await audit(
+          'points.redeemed',
+          { type: 'point_redemption', id: result.id },
+          { externalId: body.externalId, amountMinor: body.amountMinor },
+        );
+      return { status: replayed ? 200 : 201, body: result };
+    },
+  }),
+];
