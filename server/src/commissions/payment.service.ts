@@ -267,6 +267,7 @@ async function accrueCommission(
     productCode: payment.product_code,
     payer: facts.payer,
     orderPaidBefore: facts.orderPaidBefore,
+    listMinor: payment.list_minor,
     program,
   });
   const clientLines = evaluation.lines.filter((line) => line.beneficiary === 'client');

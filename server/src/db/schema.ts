@@ -289,7 +289,7 @@ export interface ClientRewardsTable {
   client_account_id: bigint;
   partner_id: string;
   rule_id: string;
-  form: 'points' | 'discount' | 'one_time_discount';
+  form: 'points' | 'discount';
   amount_minor: bigint;
   reversed_minor: ColumnType<bigint, bigint | undefined, bigint>;
   currency: string;

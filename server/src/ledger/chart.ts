@@ -9,8 +9,8 @@ import type { AccountRef } from './ledger';
  * - `partner:<id>:kept` (memo): partner_net rewards the partner kept by paying the net invoice; never paid out.
  * - `partner:<id>:invoiced` (liability): rewards on an issued reward invoice, awaiting the vendor's payment.
  * - `partner:<id>:receivable` (asset): net invoices the partner owes the vendor.
- * - `client:<accountId>:<form>` (liability): the new client's side of a two-sided reward (seed 002) — points it
- *   may spend on purchases, or a discount owed — until billing reports it used; a refund claws it back.
+ * - `client:<accountId>:points` (liability): points of an amoCRM account — the new client's side of a two-sided
+ *   reward, or a referrer's reward in points (seed 002) — until billing reports them spent; a refund claws back.
  * - `vendor:*`: the vendor's side of each posting.
  */
 const partnerAccount =
@@ -33,7 +33,9 @@ export const accounts = {
   clientRewardExpense: { code: 'vendor:client_reward_expense' } as AccountRef,
   /** Purchases paid with points: revenue the vendor did not take in money. */
   pointsRedeemed: { code: 'vendor:points_redeemed' } as AccountRef,
-  clientReward: (clientAccountId: number, form: 'points' | 'discount' | 'one_time_discount'): AccountRef => ({
+  /** Friends' first-purchase discounts given (seed 002's MIF): revenue the vendor gave up on those purchases. */
+  referralDiscountsGiven: { code: 'vendor:referral_discounts_given' } as AccountRef,
+  clientReward: (clientAccountId: number, form: 'points'): AccountRef => ({
     code: `client:${clientAccountId}:${form}`,
   }),
   partnerPayable: partnerAccount('payable'),

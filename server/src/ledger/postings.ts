@@ -207,9 +207,12 @@ export function balanceForfeited(event: {
   };
 }
 
-type ClientRewardForm = 'points' | 'discount' | 'one_time_discount';
+type ClientRewardForm = 'points' | 'discount';
 
-/** Seed 002: the new client's side of a referral, owed to the client's account until billing reports it used. */
+/**
+ * Seed 002: the new client's side of a referral. Points are owed to the client's account until billing reports
+ * them spent; a discount was given on the purchase that earned it, so it is the vendor's revenue given up.
+ */
 export function clientRewardAccrued(
   event: Money & {
     clientRewardId: string;
@@ -224,12 +227,14 @@ export function clientRewardAccrued(
     kind: 'client_reward',
     reason: { paymentId: event.paymentId, clientRewardId: event.clientRewardId },
     effectiveAt: event.at,
-    entries: pair(
-      accounts.clientRewardExpense,
-      accounts.clientReward(event.clientAccountId, event.form),
-      event,
-    ),
+    entries: pair(accounts.clientRewardExpense, clientRewardAccount(event), event),
   };
+}
+
+function clientRewardAccount(event: { clientAccountId: number; form: ClientRewardForm }): AccountRef {
+  return event.form === 'points'
+    ? accounts.clientReward(event.clientAccountId, 'points')
+    : accounts.referralDiscountsGiven;
 }
 
 /** A refund of the payment that earned a client reward takes back its share; spent points go below zero. */
@@ -247,11 +252,7 @@ export function clientRewardReversed(
     kind: 'client_reward_reversal',
     reason: { refundId: event.refundId, clientRewardId: event.clientRewardId },
     effectiveAt: event.at,
-    entries: pair(
-      accounts.clientReward(event.clientAccountId, event.form),
-      accounts.clientRewardExpense,
-      event,
-    ),
+    entries: pair(clientRewardAccount(event), accounts.clientRewardExpense, event),
   };
 }
 

@@ -50,3 +50,14 @@ export async function findRedemption(db: Db, externalId: string) {
 export async function insertRedemption(trx: Tx, row: Insertable<PointRedemptionsTable>): Promise<void> {
   await trx.insertInto('point_redemptions').values(row).execute();
 }
+
+/** Whether billing ever reported a payment of this account (a first-purchase discount is for a first purchase). */
+export async function hasPaid(db: Db, clientAccountId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('payments')
+    .select('id')
+    .where('client_account_id', '=', BigInt(clientAccountId))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

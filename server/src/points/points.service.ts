@@ -6,19 +6,23 @@ import type { PostingInput } from '../ledger/ledger';
 import { balances, creditBalance, post } from '../ledger/ledger.service';
 import { clientRewardAccrued, clientRewardReversed, pointsRedeemed } from '../ledger/postings';
 import { reversalFor } from '../commissions/commission.rules';
-import type { PresetName } from '../programs/program';
+import { partnerOfTypedCode } from '../links/link.service';
+import { findPartnerByAccountId } from '../partners/partner.service';
+import type { DiscountsView, PresetName } from '../programs/program';
+import { endOfDay } from '../programs/measure.rules';
 import { programInForce } from '../programs/program.service';
 import { pointsRedeemableMinor, type RewardLine } from '../programs/program.rules';
 import type { PointsView, RedemptionBody, RedemptionResult } from './points';
 import * as repo from './points.repository';
 
-type ClientForm = 'points' | 'discount' | 'one_time_discount';
-const CLIENT_FORMS: readonly string[] = ['points', 'discount', 'one_time_discount'] satisfies ClientForm[];
+type ClientForm = 'points' | 'discount';
+const CLIENT_FORMS: readonly string[] = ['points', 'discount'] satisfies ClientForm[];
 
 /**
  * The new client's side of a referral (seed 002), from the engine's client lines of one payment: a row each, and
- * a posting each onto the client account's points or discount (`client:<account>:<form>`). A line of nothing, or
- * of a form a client cannot hold, writes nothing (the program document refuses such forms for clients).
+ * a posting each — points onto the client account's points, a discount billing gave on this purchase as revenue
+ * given up. A line of nothing, or of a form a client cannot hold, writes nothing (the program document refuses
+ * such forms for clients).
  */
 export async function accrueClientRewards(
   trx: Tx,
@@ -218,5 +222,50 @@ export async function redeemPoints(
       balanceAfterMinor: Number(balance - amount),
     },
     replayed: false,
+  };
+}
+
+/**
+ * `GET /api/v1/discounts/:accountId?code=`: the friend's discount on a first purchase through a partner's promo
+ * code (seed 002's MIF: 30 % off), for billing to apply at checkout. None unless the program in force that day
+ * attributes by code and gives the client a discount, the code is a partner's, the account is not that partner's
+ * own (a self-purchase) and, for a first-purchase rule, the account has not paid before.
+ */
+export async function friendDiscountOn(
+  db: Db,
+  accountId: number,
+  on: string,
+  code: string,
+  preset: PresetName,
+): Promise<DiscountsView> {
+  const program = await programInForce(db, endOfDay(on), preset);
+  const doc = program.document;
+  const none: DiscountsView = {
+    accountId,
+    on,
+    programVersion: program.version,
+    discounts: [],
+    reason: null,
+    excludesOtherPromotions: false,
+  };
+  const rule = doc.rewards.find(
+    (r) => r.beneficiary === 'client' && r.form === 'discount' && r.amount.kind === 'percent',
+  );
+  const rateBps = rule?.amount.kind === 'percent' ? rule.amount.rateBps : undefined;
+  if (doc.attribution.via !== 'code' || !rule || rateBps === undefined) return none;
+  const partnerId = await partnerOfTypedCode(db, code);
+  if (!partnerId || (await findPartnerByAccountId(db, accountId))?.id === partnerId) return none;
+  const firstOnly = rule.on === 'first_payment' || doc.binding.earns === 'first_order';
+  if (firstOnly && (await repo.hasPaid(db, accountId))) return none;
+  return {
+    ...none,
+    discounts: [{ category: '*', discountBps: rateBps }],
+    reason: {
+      kind: 'referral',
+      partnerId,
+      ruleId: rule.id,
+      minPurchaseMinor: rule.when?.minGrossMinor ?? null,
+    },
+    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
   };
 }

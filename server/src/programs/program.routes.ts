@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { programDate } from '../payouts/payout.rules';
 import { AccountIdParam } from '../pins/pin';
+import { friendDiscountOn } from '../points/points.service';
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import {
@@ -146,7 +147,7 @@ export const programRoutes = [
     method: 'get',
     path: '/api/v1/discounts/:accountId',
     summary:
-      "Billing: the account's discount per product category in force on a day (reseller tiers), and whether it excludes other promotions",
+      "Billing: the account's discount per product category in force on a day (reseller tiers; with `code`, a friend's first-purchase discount), and whether it excludes other promotions",
     tag: 'billing',
     auth: 'billing',
     params: z.strictObject({ accountId: AccountIdParam }),
@@ -156,7 +157,10 @@ export const programRoutes = [
     },
     async handler({ db, params, query, app }) {
       const on = query.on ?? programDate(new Date());
-      return { status: 200, body: await discountsOn(db, params.accountId, on, presetOf(app)) };
+      const view = query.code
+        ? await friendDiscountOn(db, params.accountId, on, query.code, presetOf(app))
+        : await discountsOn(db, params.accountId, on, presetOf(app));
+      return { status: 200, body: view };
     },
   }),
 

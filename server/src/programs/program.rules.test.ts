@@ -704,7 +704,7 @@ describe('referral programs of the seed 002 article as documents', () => {
     expect(pointsRedeemableMinor({}, 50_000n, 30_000n)).toBe(30_000n);
   });
 
-  test('MIF: 500 bonuses to the referrer, and the friend’s first purchase 30 % off', () => {
+  test('MIF: 500 bonuses to the referrer, and the friend’s first purchase 30 % off the list price', () => {
     const program = referral([
       points('referrer', 'partner', 50_000),
       {
@@ -713,14 +713,16 @@ describe('referral programs of the seed 002 article as documents', () => {
         on: 'first_payment',
         beneficiary: 'client',
         amount: { kind: 'percent', rateBps: 3000 },
-        form: 'one_time_discount',
+        form: 'discount',
         levelMultiplier: false,
       },
     ]);
-    const result = evaluatePayment({ ...input({ program, grossMinor: 200_000n, via: 'code' }) });
+    // Billing applied the discount: 2 000 ₽ listed, 1 400 ₽ paid.
+    const paid = input({ program, grossMinor: 140_000n, via: 'code' });
+    const result = evaluatePayment({ ...paid, payment: { ...paid.payment, listMinor: 200_000n } });
     expect(result.lines.map((l) => [l.beneficiary, l.form, Number(l.amountMinor), l.payable])).toEqual([
       ['partner', 'points', 50_000, false],
-      ['client', 'one_time_discount', 60_000, false],
+      ['client', 'discount', 60_000, false],
     ]);
     expect(result.lines[1]!.calculation).toBe(`2${NBSP}000,00${NBSP}₽ × 30${NBSP}% = 600,00${NBSP}₽`);
   });

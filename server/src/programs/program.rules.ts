@@ -45,6 +45,8 @@ export interface EvaluationInput {
     payer?: PayerIdentity;
     /** Billing's order of this payment was already paid by an earlier payment not refunded in full. */
     orderPaidBefore?: boolean;
+    /** The price before a discount billing applied (`listMinor`): a client's discount is a share of it. */
+    listMinor?: bigint | null;
   };
   /** The partner this payment is attributed to, and since when (pin valid-from, or the click's time). */
   attribution: { via: 'pin' | 'link' | 'code'; since: Date } | null;
@@ -243,8 +245,8 @@ function ruleAmount(
   rule: RewardRule,
   input: EvaluationInput,
   level: { multiplier: { numerator: number; denominator: number }; title: { ru: string } } | null,
+  baseMinor: bigint = input.payment.grossMinor,
 ): { amountMinor: bigint; rateBps: number; calculation: string } | null {
-  const { payment } = input;
   if (rule.amount.kind === 'fixed') {
     const amountMinor = BigInt(rule.amount.amountMinor);
     return {
@@ -257,12 +259,12 @@ function ruleAmount(
   if (base === null) return null;
   const numerator = BigInt(level?.multiplier.numerator ?? 1);
   const denominator = BigInt(level?.multiplier.denominator ?? 1);
-  const amountMinor = divideRounded(payment.grossMinor * BigInt(base) * numerator, BPS * denominator);
+  const amountMinor = divideRounded(baseMinor * BigInt(base) * numerator, BPS * denominator);
   const rateBps = Number(divideRounded(BigInt(base) * numerator, denominator));
   const levelPart = level
     ? ` ${ratioWords(level.multiplier.numerator, level.multiplier.denominator)} (уровень «${level.title.ru}»)`
     : '';
-  const calculation = `${formatRub(payment.grossMinor)} × ${formatPercent(base)}${levelPart} = ${formatRub(amountMinor)}`;
+  const calculation = `${formatRub(baseMinor)} × ${formatPercent(base)}${levelPart} = ${formatRub(amountMinor)}`;
   return { rateBps, ...capped(rule, amountMinor, calculation) };
 }
 
@@ -319,7 +321,10 @@ function partnerLine(
  */
 function clientLine(rule: RewardRule, input: EvaluationInput): RewardLine | null {
   if (!ruleApplies(rule, input)) return null;
-  const amount = ruleAmount(rule, input, null);
+  // A discount the client got on this purchase (MIF: the first purchase 30 % off) is a share of the price before
+  // it, which billing sends as `listMinor`; without it the paid price is all there is to go by.
+  const base = rule.form === 'discount' ? (input.payment.listMinor ?? input.payment.grossMinor) : undefined;
+  const amount = ruleAmount(rule, input, null, base);
   if (!amount) return null;
   return {
     ruleId: rule.id,

@@ -144,7 +144,8 @@ export async function saveProgram(
 /**
  * What the payment path cannot post is refused rather than stored, each problem naming its rule:
  * - the sales manager's bonus of seed 004, which no line computes yet (issue 14);
- * - a client's side paid out or kept: a client holds points or a discount, never a partner's money;
+ * - a client's side other than points or a discount on the purchase itself: a client holds no partner's money,
+ *   and no endpoint lets billing spend a one-time discount kept for a later purchase;
  * - one partner's rules mixing points with money: its lines of a payment are one commission, in one or the other.
  */
 function refuseUnpostedRules(document: ProgramDocument): void {
@@ -156,11 +157,12 @@ function refuseUnpostedRules(document: ProgramDocument): void {
         message: 'rewards for "sales_manager" are not yet posted with payments',
         messageRu: 'Вознаграждение менеджеру по продажам пока не начисляется по платежам',
       });
-    if (rule.beneficiary === 'client' && (rule.form === 'payout' || rule.form === 'kept'))
+    if (rule.beneficiary === 'client' && rule.form !== 'points' && rule.form !== 'discount')
       problems.push({
         path: `rewards.${index}.form`,
-        message: "a client's reward is points, a discount or a one-time discount",
-        messageRu: 'Клиенту начисляются баллы или скидка, а не выплата',
+        message:
+          "a client's reward is points or a discount on the purchase that earns it (billing asks /api/v1/discounts with the code)",
+        messageRu: 'Клиенту начисляются баллы или скидка на покупку, за которую он получает вознаграждение',
       });
   });
   for (const beneficiary of ['partner', 'upline'] as const) {
@@ -281,6 +283,8 @@ export async function evaluateAttributedPayment(
     productCode: string | null;
     payer?: PayerIdentity;
     orderPaidBefore?: boolean;
+    /** The price before billing's discount, when it applied one. */
+    listMinor?: bigint | null;
     /** The version in force when the caller has read it already; else it is read (seeding `preset`). */
     program?: ProgramVersion;
     preset?: PresetName;
@@ -304,6 +308,7 @@ export async function evaluateAttributedPayment(
       // The paying account is part of who paid: the partner's own account is a self-purchase.
       payer: { ...p.payer, accountId: p.clientAccountId },
       orderPaidBefore: p.orderPaidBefore,
+      listMinor: p.listMinor,
     },
     attribution: p.attribution,
     partner: facts.partner,

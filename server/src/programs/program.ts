@@ -346,6 +346,11 @@ export const SettleResult = z.object({ asOf: z.string(), tiersRecorded: z.number
 /** `GET /api/v1/discounts/:accountId?on=`: the day to ask for, today (Moscow) when absent; never a future day. */
 export const DiscountsQuery = z.strictObject({
   on: PastProgramDay.optional(),
+  /**
+   * The promo code the client typed at checkout (seed 002): under a code program with a first-purchase discount
+   * for the friend, the discount that code gives this account.
+   */
+  code: z.string().min(1).max(64).optional(),
 });
 
 /**
@@ -358,15 +363,28 @@ export const DiscountsView = z.object({
   programVersion: z.number(),
   discounts: z.array(z.object({ category: z.string(), discountBps: z.number() })),
   reason: z
-    .object({
-      kind: z.literal('tier'),
-      partnerId: z.string(),
-      measureMinor: z.number(),
-      window: z.object({ fromDate: z.string(), toDate: z.string() }).nullable(),
-      bandMinMinor: z.number(),
-      /** The next band's lower bound, and how much more the window needs today to reach it. */
-      next: z.object({ minMinor: z.number(), remainingMinor: z.number() }).nullable(),
-    })
+    .discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('tier'),
+        partnerId: z.string(),
+        measureMinor: z.number(),
+        window: z.object({ fromDate: z.string(), toDate: z.string() }).nullable(),
+        bandMinMinor: z.number(),
+        /** The next band's lower bound, and how much more the window needs today to reach it. */
+        next: z.object({ minMinor: z.number(), remainingMinor: z.number() }).nullable(),
+      }),
+      /**
+       * A friend's discount on its first purchase through a partner's code (seed 002's MIF): category `*` is every
+       * category; the purchase must be at least `minPurchaseMinor` when the rule sets one. Billing reports the
+       * payment with `referral.code` and `listMinor`, and the discount is recorded as the client's side.
+       */
+      z.object({
+        kind: z.literal('referral'),
+        partnerId: z.string(),
+        ruleId: z.string(),
+        minPurchaseMinor: z.number().nullable(),
+      }),
+    ])
     .nullable(),
   excludesOtherPromotions: z.boolean(),
 });

@@ -42,7 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       -- The partner whose code or link brought the client.
       partner_id text NOT NULL REFERENCES partners (id),
       rule_id text NOT NULL,
-      form text NOT NULL CHECK (form IN ('points', 'discount', 'one_time_discount')),
+      form text NOT NULL CHECK (form IN ('points', 'discount')),
       amount_minor bigint NOT NULL CHECK (amount_minor > 0),
       reversed_minor bigint NOT NULL DEFAULT 0 CHECK (reversed_minor BETWEEN 0 AND amount_minor),
       currency char(3) NOT NULL,
