@@ -8,7 +8,10 @@ export type CommissionRowDb = Selectable<CommissionsTable>;
 
 export async function insertPayment(
   db: Db,
-  row: Omit<PaymentRow, 'created_at' | 'refunded_minor' | 'no_reward_partner_id' | 'no_reward_reason'>,
+  row: Omit<
+    PaymentRow,
+    'created_at' | 'refunded_minor' | 'no_reward_partner_id' | 'no_reward_reason' | 'promo_code'
+  >,
 ): Promise<PaymentRow | undefined> {
   return db
     .insertInto('payments')
@@ -41,6 +44,33 @@ export async function lockPaymentByExternalId(trx: Tx, externalId: string): Prom
     .where('external_id', '=', externalId)
     .forUpdate()
     .executeTakeFirst();
+}
+
+/**
+ * The promo code that binds a client to a partner (seed 002): the code of the client's earliest payment, up to
+ * `at`, that came with a partner's code — with its partner and when it was first used.
+ */
+export async function firstPromoCodeOf(
+  db: Db,
+  clientAccountId: number,
+  at: Date,
+  exceptPaymentId: string,
+): Promise<{ code: string; partnerId: string; since: Date } | undefined> {
+  return db
+    .selectFrom('payments as p')
+    .innerJoin('partner_promo_codes as pc', 'pc.code', 'p.promo_code')
+    .select(['pc.code', 'pc.partner_id as partnerId', 'p.paid_at as since'])
+    .where('p.client_account_id', '=', BigInt(clientAccountId))
+    .where('p.paid_at', '<=', at)
+    .where('p.id', '!=', exceptPaymentId)
+    .orderBy('p.paid_at')
+    .orderBy('p.id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function setPaymentPromoCode(trx: Tx, paymentId: string, code: string): Promise<void> {
+  await trx.updateTable('payments').set({ promo_code: code }).where('id', '=', paymentId).execute();
 }
 
 /** A payment's commissions, locked: the attributed partner's first, then the referrers' shares by depth. */

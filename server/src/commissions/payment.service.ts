@@ -152,7 +152,7 @@ export async function recordPayment(
   const program = settings.programAt
     ? await settings.programAt(paidAt)
     : await programInForce(db, paidAt, settings.programPreset ?? DEFAULT_PRESET);
-  const source = await attributionOf(db, program, body, paidAt);
+  const source = await attributionOf(db, program, body, paidAt, payment.id);
   if (!source) {
     // A code nobody owns, under a program that attributes by code: recorded, so billing's question «why did
     // this order earn nobody anything?» has an answer.
@@ -185,8 +185,8 @@ interface AttributionSource {
 /**
  * Under a link program, the visitor's winning click (billing's `referral.visitorId`; the last click in the
  * window wins, seed 000) attributes the payment, even over a pin: the client came through that link for this
- * order. Under a code program, the partner whose promo code the client typed (billing's `referral.code`, seed
- * 002), as of the payment. Otherwise, and under a pin program always, the client's pin earning on the payment
+ * order. Under a code program, the partner whose promo code the client first paid with (billing's
+ * `referral.code`, seed 002), from that first payment on. Otherwise, and under a pin program always, the client's pin earning on the payment
  * date.
  */
 async function attributionOf(
@@ -194,6 +194,7 @@ async function attributionOf(
   program: ProgramVersion,
   body: PaymentBody,
   paidAt: Date,
+  paymentId: string,
 ): Promise<AttributionSource | null> {
   const rules = program.document.attribution;
   const visitorId = body.referral?.visitorId;
@@ -214,17 +215,22 @@ async function attributionOf(
         promoCode: null,
       };
   }
-  const typed = body.referral?.code;
-  if (rules.via === 'code' && typed) {
-    const partnerId = await partnerOfTypedCode(db, typed);
-    if (partnerId)
+  if (rules.via === 'code') {
+    const typed = body.referral?.code;
+    const partnerId = typed ? await partnerOfTypedCode(db, typed) : null;
+    if (partnerId) await repo.setPaymentPromoCode(db, paymentId, normalizePromoCode(typed!));
+    // The first code a client paid with binds it to that partner from then on (the window of `withinDays`,
+    // a first-months binding and «an order within N days of the code» count from it); a later code of
+    // another partner does not take the client over.
+    const bound = await repo.firstPromoCodeOf(db, body.clientAccountId, paidAt, paymentId);
+    if (bound || partnerId)
       return {
         via: 'code',
-        partnerId,
-        since: paidAt,
+        partnerId: bound?.partnerId ?? partnerId!,
+        since: bound?.since ?? paidAt,
         pinId: null,
         clickId: null,
-        promoCode: normalizePromoCode(typed),
+        promoCode: bound?.code ?? normalizePromoCode(typed!),
       };
   }
   const pin = await findEarningPinOn(db, body.clientAccountId, paidAt);

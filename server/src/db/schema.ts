@@ -244,6 +244,8 @@ export interface PaymentsTable {
   /** A payment attributed to a partner that the program gave nothing: the partner, and why. */
   no_reward_partner_id: ColumnType<string | null, string | null | undefined, string | null>;
   no_reward_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The partner's promo code the payment came with; the client's first one binds it to that partner. */
+  promo_code: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

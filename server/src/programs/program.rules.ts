@@ -107,7 +107,7 @@ export interface Evaluation {
 
 const NO_REWARD_WORDS: Record<NoRewardReason, string> = {
   not_attributed: 'Платёж не привязан ни к одному партнёру',
-  attribution_expired: 'Переход по ссылке был раньше, чем окно атрибуции',
+  attribution_expired: 'Переход по ссылке или первая покупка по промокоду были раньше, чем окно атрибуции',
   not_first_order: 'Вознаграждение начисляется только за первый оплаченный заказ клиента',
   outside_binding: 'Платёж вне срока, за который программа начисляет вознаграждение',
   self_purchase: 'Покупка самим партнёром (совпадают данные плательщика): вознаграждение не начисляется',
@@ -427,10 +427,17 @@ export function evaluatePayment(input: EvaluationInput): Evaluation {
   const { program, partner, attribution } = input;
   const doc = program.document;
   if (!partner || !attribution) return none(program, 'not_attributed');
+  // A link's click counts for `windowDays` (seed 000); a code binds its client for `withinDays` when set (seed 002).
+  const windowDays =
+    doc.attribution.via === 'link'
+      ? doc.attribution.windowDays
+      : doc.attribution.via === 'code'
+        ? doc.attribution.withinDays
+        : undefined;
   if (
-    doc.attribution.via === 'link' &&
-    attribution.via === 'link' &&
-    input.payment.paidAt.getTime() - attribution.since.getTime() > doc.attribution.windowDays * DAY_MS
+    windowDays !== undefined &&
+    attribution.via === doc.attribution.via &&
+    input.payment.paidAt.getTime() - attribution.since.getTime() > windowDays * DAY_MS
   )
     return none(program, 'attribution_expired');
   if (

@@ -2,7 +2,8 @@
 // (`referred_by`); the referrer and its referrers up to the program's depth earn a share of the partner's
 // reward, each as a commission row of its own on the same payment (`upline_depth` 1, 2, …; NULL for the
 // attributed partner, who stays one per payment). A refund reverses each of a payment's commissions, so each
-// reversal is recorded per commission. The new client's side of a two-sided reward (points, a first-purchase
+// reversal is recorded per commission. A payment keeps the promo code it came with: the client's first code binds
+// it to that partner. The new client's side of a two-sided reward (points, a first-purchase
 // discount, a bonus) is a client reward; points are redeemed by billing, idempotently by its id.
 import { sql, type Kysely } from 'kysely';
 import * as m016 from './016_evaluation_facts';
@@ -24,6 +25,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       DROP CONSTRAINT commissions_payment_id_key,
       ADD CONSTRAINT commissions_payment_partner UNIQUE (payment_id, partner_id);
     CREATE UNIQUE INDEX commissions_one_attributed ON commissions (payment_id) WHERE upline_depth IS NULL;
+
+    -- The partner's promo code a payment came with (seed 002): the first code a client pays with binds it to that
+    -- partner, so its later payments (within the program's window) are attributed without the code.
+    ALTER TABLE payments ADD COLUMN promo_code text REFERENCES partner_promo_codes (code);
+    CREATE INDEX payments_promo_code_client ON payments (client_account_id, paid_at) WHERE promo_code IS NOT NULL;
 
     CREATE TABLE commission_reversals (
       refund_id text NOT NULL REFERENCES refunds (id),
@@ -77,6 +83,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     DROP TABLE point_redemptions;
     DROP TABLE client_rewards;
     DROP TABLE commission_reversals;
+    ALTER TABLE payments DROP COLUMN promo_code;
     DELETE FROM commissions WHERE upline_depth IS NOT NULL;
     DROP INDEX commissions_one_attributed;
     ALTER TABLE commissions
