@@ -34,11 +34,13 @@ beforeAll(async () => {
       levelMultiplier: false,
     },
   ];
-  await appendVersion(t.db.db, {
-    document,
-    effectiveFrom: new Date('2000-01-02T00:00:00Z'),
-    createdBy: 'test:apteka',
-  });
+  await t.db.db.transaction().execute((trx) =>
+    appendVersion(trx, {
+      document,
+      effectiveFrom: new Date('2000-01-02T00:00:00Z'),
+      createdBy: 'test:apteka',
+    }),
+  );
   for (const account of [FIRST, SECOND]) {
     await signContract(t, await registerPartner(t, account), `А-${account}`);
     codes[account] = (
