@@ -9,8 +9,7 @@ import { reversalFor } from '../commissions/commission.rules';
 import { partnerOfTypedCode } from '../links/link.service';
 import { findPartnerByAccountId } from '../partners/partner.service';
 import type { DiscountsView, PresetName } from '../programs/program';
-import { endOfDay } from '../programs/measure.rules';
-import { programInForce } from '../programs/program.service';
+import { noDiscountsOn, programInForce } from '../programs/program.service';
 import { pointsRedeemableMinor, type RewardLine } from '../programs/program.rules';
 import type { PointsView, RedemptionBody, RedemptionResult } from './points';
 import * as repo from './points.repository';
@@ -238,16 +237,8 @@ export async function friendDiscountOn(
   code: string,
   preset: PresetName,
 ): Promise<DiscountsView> {
-  const program = await programInForce(db, endOfDay(on), preset);
+  const { program, none } = await noDiscountsOn(db, accountId, on, preset);
   const doc = program.document;
-  const none: DiscountsView = {
-    accountId,
-    on,
-    programVersion: program.version,
-    discounts: [],
-    reason: null,
-    excludesOtherPromotions: false,
-  };
   const rule = doc.rewards.find(
     (r) => r.beneficiary === 'client' && r.form === 'discount' && r.amount.kind === 'percent',
   );

@@ -374,16 +374,8 @@ export async function discountsOn(
   on: string,
   preset: PresetName,
 ): Promise<DiscountsView> {
-  const program = await programInForce(db, endOfDay(on), preset);
+  const { program, none } = await noDiscountsOn(db, accountId, on, preset);
   const doc = program.document;
-  const none: DiscountsView = {
-    accountId,
-    on,
-    programVersion: program.version,
-    discounts: [],
-    reason: null,
-    excludesOtherPromotions: false,
-  };
   const tiers = tiersOf(doc);
   if (!tiers) return none;
   const partner = await findPartnerByAccountId(db, accountId);
@@ -403,6 +395,20 @@ export async function discountsOn(
     },
     excludesOtherPromotions: doc.policies.excludesOtherPromotions,
   };
+}
+
+/** The program in force on the Moscow date `on`, and the answer to billing when it gives `accountId` nothing. */
+export async function noDiscountsOn(db: Db, accountId: number, on: string, preset: PresetName) {
+  const program = await programInForce(db, endOfDay(on), preset);
+  const none: DiscountsView = {
+    accountId,
+    on,
+    programVersion: program.version,
+    discounts: [],
+    reason: null,
+    excludesOtherPromotions: false,
+  };
+  return { program, none };
 }
 
 /** The tier table of a program whose partners pay for themselves (seed 003), or null for any other program. */
