@@ -20,6 +20,10 @@ export const ID_PREFIXES = {
   crw: 'client reward',
   /** points a client spent on a purchase */
   ptr: 'point redemption',
+  /** a partner's settlement of one period (a rebate) */
+  stl: 'settlement',
+  /** a bounty recorded for a partner's publication */
+  bty: 'bounty',
   /** net and reward invoices */
   inv: 'invoice',
   /** payout runs */

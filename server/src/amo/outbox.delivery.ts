@@ -27,6 +27,7 @@ import {
 } from './amo.rules';
 import * as repo from './amo.repository';
 import type { AmoVendorDirectory, VendorCompanyField } from './vendor-directory';
+import { chunksOf } from '../chunks';
 
 export const VENDOR_COMPANY_SYNC = 'vendor_company.sync';
 export const PARTNER_TASK_KINDS = ['partner_task.question', 'partner_task.renewal'];
@@ -418,11 +419,6 @@ export class OutboxDelivery {
       }
     }
   }
-}
-
-/** `items` in consecutive slices of at most `size`, in order. */
-function* chunksOf<T>(items: T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
 /**

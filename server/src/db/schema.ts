@@ -313,6 +313,41 @@ export interface PointRedemptionsTable {
   redeemed_at: Timestamp;
 }
 
+/** A partner's settlement of one period (seed 004: a rebate, the growth rebate), revised in place on recompute. */
+export interface PartnerSettlementsTable {
+  id: string;
+  partner_id: string;
+  settlement_id: string;
+  kind: 'rebate' | 'growth';
+  period_from: string;
+  period_to: string;
+  measure_minor: bigint;
+  previous_minor: bigint | null;
+  amount_minor: bigint;
+  form: 'payout' | 'one_time_discount';
+  payable: boolean;
+  reason: string | null;
+  calculation: string;
+  program_version: number;
+  revision: ColumnType<number, number | undefined, number>;
+  settled_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** A bounty an admin recorded for a partner's publication (seed 004: a case study, a Telegram comment). */
+export interface PartnerBountiesTable {
+  id: string;
+  partner_id: string;
+  bounty_id: string;
+  amount_minor: bigint;
+  published_at: Timestamp;
+  payable: boolean;
+  reason: string | null;
+  recorded_by: string;
+  request_hash: string;
+  program_version: number;
+  created_at: CreatedAt;
+}
+
 export interface RefundsTable {
   id: string;
   external_id: string;
@@ -514,6 +549,8 @@ export interface Database {
   commission_reversals: CommissionReversalsTable;
   client_rewards: ClientRewardsTable;
   point_redemptions: PointRedemptionsTable;
+  partner_settlements: PartnerSettlementsTable;
+  partner_bounties: PartnerBountiesTable;
   payout_runs: PayoutRunsTable;
   invoices: InvoicesTable;
   certificates: CertificatesTable;

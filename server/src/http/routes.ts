@@ -12,6 +12,7 @@ import { disputeRoutes } from '../disputes/dispute.routes';
 import { partnerRoutes } from '../partners/partner.routes';
 import { programRoutes } from '../programs/program.routes';
 import { pointsRoutes } from '../points/points.routes';
+import { settlementRoutes } from '../settlements/settlement.routes';
 import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
 import { questionRoutes } from '../questions/question.routes';
 import type { RouteSpec } from './route';
@@ -34,5 +35,6 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...amoRoutes,
   ...programRoutes,
   ...pointsRoutes,
+  ...settlementRoutes,
   ...linkRoutes,
 ];

@@ -9,6 +9,8 @@ import type { AccountRef } from './ledger';
  * - `partner:<id>:kept` (memo): partner_net rewards the partner kept by paying the net invoice; never paid out.
  * - `partner:<id>:invoiced` (liability): rewards on an issued reward invoice, awaiting the vendor's payment.
  * - `partner:<id>:receivable` (asset): net invoices the partner owes the vendor.
+ * - `partner:<id>:discount_credit` (liability): one-time discounts owed to a partner that pays for itself (seed
+ *   004: a White Label partner's rebates), for the vendor's billing to apply.
  * - `client:<accountId>:points` (liability): points of an amoCRM account — the new client's side of a two-sided
  *   reward, or a referrer's reward in points (seed 002) — until billing reports them spent; a refund claws back.
  * - `vendor:*`: the vendor's side of each posting.
@@ -38,6 +40,10 @@ export const accounts = {
   clientReward: (clientAccountId: number, form: 'points'): AccountRef => ({
     code: `client:${clientAccountId}:${form}`,
   }),
+  /** Rebates per partner, like commissions: one global row would serialise a settlement run's postings. */
+  settlementExpense: (partnerId: string): AccountRef => ({ code: `vendor:settlement_expense:${partnerId}` }),
+  bountyExpense: { code: 'vendor:bounty_expense' } as AccountRef,
+  partnerDiscountCredit: partnerAccount('discount_credit'),
   partnerPayable: partnerAccount('payable'),
   partnerNotPayable: partnerAccount('not_payable'),
   partnerKept: partnerAccount('kept'),

@@ -7,7 +7,9 @@ import {
   clientRewardAccrued,
   clientRewardReversed,
   disputeCompensated,
+  bountyRecorded,
   pointsRedeemed,
+  settlementPosted,
   invoicePaid,
   netInvoiceIssued,
   POSTING_KINDS,
@@ -309,6 +311,61 @@ const cases: Array<[string, PostingInput, { key: string; kind: string; lines: st
       key: 'refund:rfd_9:reversal:com_9',
       kind: 'commission_reversal',
       lines: [`partner:${P}:payable debit 2000`, `vendor:commission_expense:${P} credit 2000`],
+    },
+  ],
+  [
+    // Seed 004's growth rebate: Q1 200 000 ₽ → Q2 260 000 ₽, 30 % of the 60 000 ₽ growth, paid out (Agent).
+    'settlement: a growth rebate paid out',
+    settlementPosted({
+      settlementRowId: 'stl_1',
+      revision: 1,
+      partnerId: P,
+      form: 'payout',
+      payable: true,
+      deltaMinor: 1_800_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'settlement:stl_1:1',
+      kind: 'settlement',
+      lines: [`vendor:settlement_expense:${P} debit 1800000`, `partner:${P}:payable credit 1800000`],
+    },
+  ],
+  [
+    // A back-dated refund lowered the half-year: the recompute takes 2 000 ₽ back from a White Label's discount.
+    'settlement revised down, as a one-time discount',
+    settlementPosted({
+      settlementRowId: 'stl_2',
+      revision: 2,
+      partnerId: P,
+      form: 'one_time_discount',
+      payable: false,
+      deltaMinor: -200_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'settlement:stl_2:2',
+      kind: 'settlement',
+      lines: [`partner:${P}:discount_credit debit 200000`, `vendor:settlement_expense:${P} credit 200000`],
+    },
+  ],
+  [
+    // Seed 004: a published case study, 40 000 ₽.
+    'bounty for a published case',
+    bountyRecorded({
+      bountyRowId: 'bty_1',
+      partnerId: P,
+      payable: true,
+      amountMinor: 4_000_000n,
+      currency: RUB,
+      at,
+    }),
+    {
+      key: 'bounty:bty_1',
+      kind: 'bounty',
+      lines: ['vendor:bounty_expense debit 4000000', `partner:${P}:payable credit 4000000`],
     },
   ],
 ];

@@ -30,6 +30,10 @@ export const POSTING_KINDS = [
   'client_reward_reversal',
   /** The client paid part of a purchase with its points (billing's redemption report). */
   'points_redeemed',
+  /** A partner's settlement of a period (seed 004's rebates), or the difference a recompute found. */
+  'settlement',
+  /** A bounty for a partner's publication, recorded by an admin (seed 004). */
+  'bounty',
 ] as const;
 export type PostingKind = (typeof POSTING_KINDS)[number];
 
@@ -266,5 +270,62 @@ export function pointsRedeemed(
     reason: { redemptionId: event.redemptionId, clientAccountId: event.clientAccountId },
     effectiveAt: event.at,
     entries: pair(accounts.clientReward(event.clientAccountId, 'points'), accounts.pointsRedeemed, event),
+  };
+}
+
+/** Where a partner's settlement or bounty goes: money owed (payable or not), or a one-time discount credit. */
+function partnerRewardAccount(event: {
+  partnerId: string;
+  form: 'payout' | 'one_time_discount';
+  payable: boolean;
+}): AccountRef {
+  if (event.form === 'one_time_discount') return accounts.partnerDiscountCredit(event.partnerId);
+  return event.payable
+    ? accounts.partnerPayable(event.partnerId)
+    : accounts.partnerNotPayable(event.partnerId);
+}
+
+/**
+ * Seed 004: a rebate or growth rebate of one period, or — when an operator's recompute of the period found
+ * another amount — the difference (`deltaMinor` below zero takes back what was too much). Keyed by the
+ * settlement row and its revision, so a rerun that finds the same amount posts nothing.
+ */
+export function settlementPosted(event: {
+  settlementRowId: string;
+  revision: number;
+  partnerId: string;
+  form: 'payout' | 'one_time_discount';
+  payable: boolean;
+  deltaMinor: bigint;
+  currency: string;
+  at: Date;
+}): PostingInput {
+  const owed = partnerRewardAccount(event);
+  const money = {
+    amountMinor: event.deltaMinor < 0n ? -event.deltaMinor : event.deltaMinor,
+    currency: event.currency,
+  };
+  return {
+    key: `settlement:${event.settlementRowId}:${event.revision}`,
+    kind: 'settlement',
+    reason: { settlementRowId: event.settlementRowId, revision: event.revision },
+    effectiveAt: event.at,
+    entries:
+      event.deltaMinor >= 0n
+        ? pair(accounts.settlementExpense(event.partnerId), owed, money)
+        : pair(owed, accounts.settlementExpense(event.partnerId), money),
+  };
+}
+
+/** Seed 004: a bounty for a published case study or comment, owed to the partner. */
+export function bountyRecorded(
+  event: Money & { bountyRowId: string; partnerId: string; payable: boolean; at: Date },
+): PostingInput {
+  return {
+    key: `bounty:${event.bountyRowId}`,
+    kind: 'bounty',
+    reason: { bountyRowId: event.bountyRowId },
+    effectiveAt: event.at,
+    entries: pair(accounts.bountyExpense, partnerRewardAccount({ ...event, form: 'payout' }), event),
   };
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { programDate } from '../payouts/payout.rules';
 import { AccountIdParam } from '../pins/pin';
 import { friendDiscountOn } from '../points/points.service';
+import { settleDue } from '../settlements/settlement.service';
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import {
@@ -168,15 +169,22 @@ export const programRoutes = [
     method: 'post',
     path: '/api/v1/admin/program/settle',
     summary:
-      "Admin: run the program's daily computations for a day up to today (the partners' tiers), idempotently",
+      "Admin: run the program's computations due by a day up to today — the partners' tiers of that day, the settlements (rebates) of the periods whose run date has come in the twelve months up to it — idempotently",
     tag: 'program',
     auth: 'admin',
     body: SettleBody,
     responses: { 200: { description: 'What was recorded for that day', schema: SettleResult } },
     async handler({ db, body, app, audit }) {
       const tiersRecorded = await recordTiers(db, body.asOf, presetOf(app));
-      await audit('program.settled', { type: 'program', id: body.asOf }, { tiersRecorded });
-      return { status: 200, body: { asOf: body.asOf, tiersRecorded } };
+      const settled = await settleDue(db, body.asOf, presetOf(app));
+      const result = {
+        asOf: body.asOf,
+        tiersRecorded,
+        settlementsRecorded: settled.recorded,
+        settlementsRevised: settled.revised,
+      };
+      await audit('program.settled', { type: 'program', id: body.asOf }, result);
+      return { status: 200, body: result };
     },
   }),
 ];

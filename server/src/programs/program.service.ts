@@ -26,6 +26,9 @@ import {
   type PayerIdentity,
 } from './program.rules';
 
+// The measures other domains sum over (settlements' rebates): one statement for many partners.
+export { measureByPartner } from './measure.repository';
+
 /**
  * The first version covers all history, like the program's first rate schedule (2000-01-01): payments
  * reported with old dates are evaluated under it.

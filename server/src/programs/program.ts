@@ -153,23 +153,39 @@ export const Tiers = z.strictObject({
     .max(100),
 });
 
+/**
+ * A scheduled computation per partner and period (seed 004): `rebate` is `rateBps` of the measure over the period;
+ * `growth` is `rateBps` of its increase over the period before, when it grew. It runs on the 1st of each of
+ * `runMonths` for the calendar period (`measure.window`: month, quarter or half) that ended the day before.
+ */
 export const Settlement = z.strictObject({
   id: code,
   title: words,
   kind: z.enum(['rebate', 'growth']),
-  measure: Measure,
+  measure: Measure.refine((m) => ['month', 'quarter', 'half'].includes(m.window), {
+    message: 'a settlement is over a calendar period: month, quarter or half',
+    path: ['window'],
+  }),
   rateBps: bps,
   /** Months (1–12) in which the settlement runs for the period that just ended. */
   runMonths: z.array(z.number().int().min(1).max(12)).min(1).max(12),
   form: z.enum(['payout', 'one_time_discount']),
 });
+export type Settlement = z.infer<typeof Settlement>;
 
-export const Bounty = z.strictObject({
-  id: code,
-  title: words,
-  minMinor: minor,
-  maxMinor: minor,
-});
+/** A reward for a publication (seed 004: a case study 40 000 ₽; a Telegram comment 10 000–30 000 ₽). */
+export const Bounty = z
+  .strictObject({
+    id: code,
+    title: words,
+    minMinor: minor.min(1),
+    maxMinor: minor.min(1),
+  })
+  .refine((b) => b.minMinor <= b.maxMinor, {
+    message: 'minMinor must not exceed maxMinor',
+    path: ['maxMinor'],
+  });
+export type Bounty = z.infer<typeof Bounty>;
 
 export const Allowance = z.strictObject({
   id: code,
@@ -341,7 +357,13 @@ const PastProgramDay = z.iso.date().refine(
 
 /** `POST /api/v1/admin/program/settle`: run the program's daily computations for a day that has come. */
 export const SettleBody = z.strictObject({ asOf: PastProgramDay });
-export const SettleResult = z.object({ asOf: z.string(), tiersRecorded: z.number() });
+export const SettleResult = z.object({
+  asOf: z.string(),
+  tiersRecorded: z.number(),
+  /** Settlements (rebates) of periods due by `asOf` recorded for the first time, and revised by a recompute. */
+  settlementsRecorded: z.number(),
+  settlementsRevised: z.number(),
+});
 
 /** `GET /api/v1/discounts/:accountId?on=`: the day to ask for, today (Moscow) when absent; never a future day. */
 export const DiscountsQuery = z.strictObject({

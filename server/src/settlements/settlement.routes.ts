@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { definePartnerRoute } from '../http/partner-route';
+import { defineRoute } from '../http/route';
+import { requestHash } from '../idempotency/idempotency';
+import { PartnerIdParams } from '../partners/partner';
+import { DEFAULT_PRESET } from '../programs/program';
+import { BountyBody, BountyView, ExtraRewardList } from './settlement';
+import * as repo from './settlement.repository';
+import { recordBounty } from './settlement.service';
+
+const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
+
+/** Seed 004's rebates and bounties: the admin records publications, the partner reads what it got and why. */
+export const settlementRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/admin/partners/:id/bounties',
+    summary:
+      "Admin: a partner's case study or comment was published; the program's bounty is owed (fixed, or an amount within its range)",
+    tag: 'program',
+    auth: 'admin',
+    params: PartnerIdParams,
+    body: BountyBody,
+    responses: {
+      201: { description: 'Recorded and owed to the partner', schema: BountyView },
+      200: { description: 'The same publication again: the first record', schema: BountyView },
+      409: { description: 'The same publication recorded with another amount' },
+      422: { description: 'No such bounty in the program, or an amount outside its range' },
+    },
+    async handler({ db, params, body, caller, app, audit }) {
+      const { result, replayed } = await recordBounty(
+        db,
+        params.id,
+        body,
+        `amo:${caller.accountId}:${caller.userId}`,
+        requestHash('bounty', params.id, body),
+        presetOf(app),
+      );
+      if (!replayed)
+        await audit(
+          'bounty.recorded',
+          { type: 'partner', id: params.id },
+          { bountyId: body.bountyId, amountMinor: result.amountMinor },
+        );
+      return { status: replayed ? 200 : 201, body: result };
+    },
+  }),
+
+  definePartnerRoute({
+    method: 'get',
+    path: '/api/v1/settlements',
+    summary: 'Partner: its rebates, growth rebates and bounties, newest first, each with its calculation',
+    tag: 'money',
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+    responses: { 200: { description: 'Extra rewards', schema: ExtraRewardList } },
+    async handler({ db, partner, query }) {
+      const rows = await repo.listPartnerExtras(db, partner.id, query.limit);
+      return {
+        status: 200,
+        body: {
+          items: rows.map((r) => ({
+            kind: r.kind,
+            id: r.id,
+            ruleId: r.rule_id,
+            period: r.period_from && r.period_to ? { fromDate: r.period_from, toDate: r.period_to } : null,
+            at: r.at.toISOString(),
+            amountMinor: Number(r.amount_minor),
+            form: r.form,
+            payable: r.payable,
+            reason: r.reason,
+            calculation: r.calculation,
+          })),
+        },
+      };
+    },
+  }),
+];

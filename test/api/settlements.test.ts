@@ -1,0 +1,204 @@
+/**
+ * Seed 004's rebates and bounties through the API (issue 14 items 3–4): the partner's own payments back-dated
+ * through 2026, `POST /api/v1/admin/program/settle` run for a day after the periods, and the seed's worked
+ * example: Q1 200 000 ₽ → Q2 260 000 ₽ gives an 18 000 ₽ growth rebate, Q3 240 000 ₽ gives nothing; the KVM
+ * rebate is 10 % of the half-year. A rerun changes nothing; a back-dated refund revises the half-year by the
+ * difference only. Bounties: a case study 40 000 ₽, a Telegram comment within 10 000–30 000 ₽.
+ */
+import { checkLedger } from '../../server/src/ledger/ledger.service';
+import { loadPreset } from '../../server/src/programs/program.presets';
+import { appendVersion } from '../../server/src/programs/program.repository';
+import { startTestApp, type TestApp } from '../support/app';
+import { paymentBody } from '../support/fixtures';
+import { registerPartner, signContract } from '../support/steps';
+
+let t: TestApp;
+const PARTNER = 91800001;
+let partnerId = '';
+
+beforeAll(async () => {
+  t = await startTestApp();
+  // Payments and settlements here are back-dated through 2026, and the API never lets a version start in the
+  // past: the fixture appends, through the repository, a version in force since 2000 with seed 004's settlements.
+  const document = structuredClone(loadPreset('leadsender'));
+  document.settlements = [
+    {
+      id: 'kvm',
+      title: { ru: 'Рибейт за ElasticCloud KVM' },
+      kind: 'rebate',
+      measure: { of: 'revenue_after_discount', window: 'half', productCategories: ['kvm'] },
+      rateBps: 1000,
+      runMonths: [1, 7],
+      form: 'payout',
+    },
+    {
+      id: 'growth',
+      title: { ru: 'Рибейт за рост выручки' },
+      kind: 'growth',
+      measure: { of: 'revenue_after_discount', window: 'quarter', productCategories: ['main'] },
+      rateBps: 3000,
+      runMonths: [1, 4, 7, 10],
+      form: 'payout',
+    },
+  ];
+  document.bounties = [
+    { id: 'case', title: { ru: 'Бонус за кейс' }, minMinor: 4_000_000, maxMinor: 4_000_000 },
+    {
+      id: 'telegram',
+      title: { ru: 'Бонус за комментарий в Telegram' },
+      minMinor: 1_000_000,
+      maxMinor: 3_000_000,
+    },
+  ];
+  await t.db.db.transaction().execute((trx) =>
+    appendVersion(trx, {
+      document,
+      effectiveFrom: new Date('2000-01-02T00:00:00Z'),
+      createdBy: 'test:oblakoteka',
+    }),
+  );
+  partnerId = await registerPartner(t, PARTNER);
+  await signContract(t, partnerId, 'О-1');
+  // The partner pays for itself (White Label, Agent's own use): clientAccountId is its own account.
+  const payments: Array<[string, number, string, string]> = [
+    ['q1-main', 20_000_000, '2026-02-15', 'main'],
+    ['q2-main', 26_000_000, '2026-05-15', 'main'],
+    ['q3-main', 24_000_000, '2026-08-15', 'main'],
+    ['h1-kvm-a', 10_000_000, '2026-03-10', 'kvm'],
+    ['h1-kvm-b', 5_000_000, '2026-05-10', 'kvm'],
+  ];
+  for (const [externalId, grossMinor, date, productCategory] of payments) {
+    const res = await t.call('POST', '/api/v1/payments', {
+      billing: true,
+      body: paymentBody(externalId, PARTNER, grossMinor, new Date(`${date}T12:00:00+03:00`), {
+        productCategory,
+      }),
+    });
+    expect(res.status).toBe(201);
+  }
+});
+afterAll(() => t.close());
+
+const settle = (asOf: string) =>
+  t.call('POST', '/api/v1/admin/program/settle', { token: t.adminToken(), body: { asOf } });
+const extras = async () =>
+  (await t.call('GET', '/api/v1/settlements', { token: t.partnerToken(PARTNER) })).body.items as Array<{
+    kind: string;
+    ruleId: string;
+    period: { fromDate: string } | null;
+    amountMinor: number;
+    calculation: string | null;
+  }>;
+const payable = async () =>
+  (await t.call('GET', '/api/v1/balance', { token: t.partnerToken(PARTNER) })).body.payableMinor as number;
+const byPeriod = (items: Awaited<ReturnType<typeof extras>>) =>
+  Object.fromEntries(
+    items.filter((i) => i.period).map((i) => [`${i.ruleId} ${i.period!.fromDate}`, i.amountMinor]),
+  );
+
+describe('settlements', () => {
+  test("settled on 30 September 2026: Q1 is the base, Q2's growth is 18 000 ₽; KVM's first half 15 000 ₽", async () => {
+    const res = await settle('2026-09-30');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ asOf: '2026-09-30', settlementsRecorded: 3, settlementsRevised: 0 });
+    expect(byPeriod(await extras())).toEqual({
+      'growth 2026-01-01': 0,
+      'growth 2026-04-01': 1_800_000,
+      'kvm 2026-01-01': 1_500_000,
+    });
+    expect((await extras()).find((i) => i.amountMinor === 1_800_000)!.calculation).toMatch(
+      /^Рибейт за рост выручки за 01\.04\.2026–30\.06\.2026: \(260\s000,00\s₽ − 200\s000,00\s₽\) × 30\s% = 18\s000,00\s₽$/,
+    );
+    expect(await payable()).toBe(3_300_000);
+  });
+
+  test('settling the same day again changes nothing', async () => {
+    expect((await settle('2026-09-30')).body).toMatchObject({
+      settlementsRecorded: 0,
+      settlementsRevised: 0,
+    });
+    expect(await payable()).toBe(3_300_000);
+  });
+
+  test('Q3 240 000 ₽ against Q2 260 000 ₽ gives nothing once October has come', async () => {
+    // The October run settles July–September; a settle on any later day looks back and records it too.
+    expect((await settle('2026-11-15')).body).toMatchObject({
+      settlementsRecorded: 1,
+      settlementsRevised: 0,
+    });
+    expect(byPeriod(await extras())['growth 2026-07-01']).toBe(0);
+    expect(await payable()).toBe(3_300_000);
+  });
+
+  test('a back-dated refund revises the half-year by the difference only', async () => {
+    const refund = await t.call('POST', '/api/v1/refunds', {
+      billing: true,
+      body: {
+        externalId: 'h1-kvm-b-back',
+        paymentExternalId: 'h1-kvm-b',
+        amountMinor: 5_000_000,
+        refundedAt: '2026-06-01T12:00:00+03:00',
+      },
+    });
+    expect(refund.status).toBe(201);
+    expect((await settle('2026-11-15')).body).toMatchObject({
+      settlementsRecorded: 0,
+      settlementsRevised: 1,
+    });
+    expect(byPeriod(await extras())['kvm 2026-01-01']).toBe(1_000_000);
+    expect(await payable()).toBe(2_800_000);
+    expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+});
+
+describe('bounties', () => {
+  const record = (body: object, token = t.adminToken()) =>
+    t.call('POST', `/api/v1/admin/partners/${partnerId}/bounties`, { token, body });
+
+  test('a published case study earns its 40 000 ₽ once', async () => {
+    const body = { bountyId: 'case', publishedAt: '2026-11-02T10:00:00+03:00' };
+    const first = await record(body);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ bountyId: 'case', amountMinor: 4_000_000, payable: true });
+    const again = await record(body);
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    expect(await payable()).toBe(6_800_000);
+  });
+
+  test('a Telegram comment needs an amount within 10 000–30 000 ₽; an unknown bounty names bountyId', async () => {
+    const publishedAt = '2026-11-03T10:00:00+03:00';
+    const none = await record({ bountyId: 'telegram', publishedAt });
+    expect(none.status).toBe(422);
+    expect(none.body.errors[0].path).toBe('amountMinor');
+    const tooMuch = await record({ bountyId: 'telegram', publishedAt, amountMinor: 3_500_000 });
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body.errors[0].path).toBe('amountMinor');
+    const ok = await record({ bountyId: 'telegram', publishedAt, amountMinor: 2_000_000 });
+    expect(ok.status).toBe(201);
+    const changed = await record({ bountyId: 'telegram', publishedAt, amountMinor: 2_500_000 });
+    expect(changed.status).toBe(409);
+    const unknown = await record({ bountyId: 'podcast', publishedAt });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors[0].path).toBe('bountyId');
+    expect((await extras()).filter((i) => i.kind === 'bounty').map((i) => i.amountMinor)).toEqual([
+      2_000_000, 4_000_000,
+    ]);
+    expect(await payable()).toBe(8_800_000);
+  });
+
+  test('only an admin records a bounty; a publication in the future is refused', async () => {
+    const partner = await record(
+      { bountyId: 'case', publishedAt: '2026-11-05T10:00:00+03:00' },
+      t.partnerToken(PARTNER),
+    );
+    expect(partner.status).toBe(403);
+    const future = await record({
+      bountyId: 'case',
+      publishedAt: new Date(Date.now() + 5 * 86_400_000).toISOString(),
+    });
+    expect(future.status).toBe(400);
+    expect(future.body.errors[0].path).toBe('publishedAt');
+    expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+});
