@@ -14,6 +14,7 @@ import { programRoutes } from '../programs/program.routes';
 import { pointsRoutes } from '../points/points.routes';
 import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
 import { questionRoutes } from '../questions/question.routes';
+import { referralRoutes } from '../referrals/referral.routes';
 import type { RouteSpec } from './route';
 
 /** Every API route, in one list: mounted by the app and published as OpenAPI from the same specs. */
@@ -35,4 +36,5 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...programRoutes,
   ...pointsRoutes,
   ...linkRoutes,
+  ...referralRoutes,
 ];

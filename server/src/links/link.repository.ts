@@ -71,6 +71,16 @@ export async function partnerOfPromoCode(db: Db, code: string): Promise<string |
   return row?.partner_id ?? null;
 }
 
+/** The partner a link code belongs to (the code of `/r/<code>`), or null. */
+export async function partnerOfLinkCode(db: Db, code: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('partner_links')
+    .select('partner_id')
+    .where('code', '=', code)
+    .executeTakeFirst();
+  return row?.partner_id ?? null;
+}
+
 /** The partner's links with their click and distinct-visitor counts, newest first. */
 export async function listLinksWithCounts(
   db: Db,

@@ -42,6 +42,19 @@ export async function partnerOfTypedCode(db: Db, typed: string): Promise<string 
   return PROMO_CODE.test(code) ? repo.partnerOfPromoCode(db, code) : null;
 }
 
+/**
+ * The partner a new partner names as its referrer at registration (`referredBy`): its promo code as typed (any
+ * case, with spaces or dashes), the code of one of its links, or the link itself pasted whole (`…/r/<code>`).
+ * Null when the text names nobody. A link code is tried first and as is: its case is part of it, and at 22
+ * characters it can never be mistaken for an 8-character promo code.
+ */
+export async function partnerOfReferralCode(db: Db, typed: string): Promise<string | null> {
+  const text = typed.trim();
+  const linkCode = /\/r\/([A-Za-z0-9_-]{22})\/?$/.exec(text)?.[1] ?? text;
+  if (LINK_CODE.test(linkCode)) return repo.partnerOfLinkCode(db, linkCode);
+  return partnerOfTypedCode(db, text);
+}
+
 export { findPromoCodeOf } from './link.repository';
 export const newVisitorId = (): string => `vis_${randomBytes(16).toString('base64url')}`;
 
