@@ -5,12 +5,12 @@
  *
  * The tree: A ← B ← C (B referred by A's promo code, C by B's link), A ← D (A's code typed in lower case),
  * E ← G (E blocked before G registered), and F on its own. C's client X and B's client Z pay; what the
- * referrers earn on those payments and X's side of a two-sided reward are fixture rows (see `insertShare`).
+ * referrers earn on those payments and X's side of a two-sided reward are fixture rows
+ * (`test/support/referrals.ts`).
  */
-import { sql } from 'kysely';
-import { createId } from '../../server/src/ids';
 import { startTestApp, type TestApp } from '../support/app';
 import { paymentBody } from '../support/fixtures';
+import { insertClientReward, insertShare } from '../support/referrals';
 import { pinClient } from '../support/steps';
 
 let t: TestApp;
@@ -44,46 +44,6 @@ async function pinAndPay(partner: number, client: number, externalId: string): P
   expect(res.status).toBe(201);
   expect(res.body.commission).toMatchObject({ commissionMinor: 400_000 });
   return res.body.id;
-}
-
-/**
- * FIXTURE, not the public API: a referrer's share of a payment, as the engine's upline lines record it (a
- * commission of its own on the payment, `upline_depth` 1 for the referrer, 2 above). The payment path that
- * writes these is being built separately (issue 15); the tree only reads them, so they are inserted here.
- */
-async function insertShare(paymentId: string, partnerId: string, depth: number, minor: number, reversed = 0) {
-  await sql`
-    INSERT INTO commissions (id, payment_id, partner_id, pin_id, link_click_id, promo_code, channel, gross_minor,
-                             rate_bps, commission_minor, currency, payable, reason, reversed_minor, accrued_at,
-                             upline_depth)
-    SELECT ${createId('com')}, payment_id, ${partnerId}, pin_id, link_click_id, promo_code, channel, gross_minor,
-           500, ${minor}, currency, payable, NULL, ${reversed}, accrued_at, ${depth}
-      FROM commissions WHERE payment_id = ${paymentId} AND upline_depth IS NULL
-  `.execute(t.db.db);
-}
-
-/** FIXTURE, not the public API: the client's side of a two-sided reward, as the engine's client lines record it. */
-async function insertClientReward(
-  paymentId: string,
-  q: { client: number; partnerId: string; ruleId: string; minor: number; reversed: number; at: string },
-) {
-  await t.db.db
-    .insertInto('client_rewards')
-    .values({
-      id: createId('crw'),
-      payment_id: paymentId,
-      client_account_id: BigInt(q.client),
-      partner_id: q.partnerId,
-      rule_id: q.ruleId,
-      form: 'points',
-      amount_minor: BigInt(q.minor),
-      reversed_minor: BigInt(q.reversed),
-      currency: 'RUB',
-      calculation: 'фикстура',
-      program_version: 1,
-      accrued_at: q.at,
-    })
-    .execute();
 }
 
 const level = (account: number, query = '') =>
@@ -188,26 +148,29 @@ describe('the tree, one level at a time', () => {
     paymentX = await pinAndPay(C, X, 'ref-x-1');
     const paymentZ = await pinAndPay(B, Z, 'ref-z-1');
     // X's payment was attributed to C: B (its referrer) and A (two levels up) have shares, B's partly reversed.
-    await insertShare(paymentX, id.B!, 1, 20_000, 5_000);
-    await insertShare(paymentX, id.A!, 2, 4_000);
+    await insertShare(t, {
+      paymentId: paymentX,
+      partnerId: id.B!,
+      depth: 1,
+      minor: 20_000,
+      reversedMinor: 5_000,
+    });
+    await insertShare(t, { paymentId: paymentX, partnerId: id.A!, depth: 2, minor: 4_000 });
     // Z's payment was attributed to B: A has the referrer's share.
-    await insertShare(paymentZ, id.A!, 1, 10_000);
+    await insertShare(t, { paymentId: paymentZ, partnerId: id.A!, depth: 1, minor: 10_000 });
     // X got its own side through C's code: 400 ₽ of points, and a bonus reversed in full.
-    const at = '2026-03-01T10:00:00.000Z';
-    await insertClientReward(paymentX, {
-      client: X,
-      partnerId: id.C!,
+    const reward = { paymentId: paymentX, clientAccountId: X, partnerId: id.C! };
+    await insertClientReward(t, {
+      ...reward,
       ruleId: 'points',
       minor: 40_000,
-      reversed: 0,
-      at,
+      at: '2026-03-01T10:00:00.000Z',
     });
-    await insertClientReward(paymentX, {
-      client: X,
-      partnerId: id.C!,
+    await insertClientReward(t, {
+      ...reward,
       ruleId: 'bonus',
       minor: 10_000,
-      reversed: 10_000,
+      reversedMinor: 10_000,
       at: '2026-03-02T10:00:00.000Z',
     });
   });
