@@ -39,7 +39,7 @@ export async function promoCodeFor(db: Db, partnerId: string): Promise<{ code: s
  */
 export async function partnerOfTypedCode(db: Db, typed: string): Promise<string | null> {
   const code = normalizePromoCode(typed);
-  return PROMO_CODE.test(code) ? repo.partnerOfPromoCode(db, code) : null;
+  return PROMO_CODE.test(code) ? repo.partnerOfCode(db, 'partner_promo_codes', code) : null;
 }
 
 /**
@@ -51,7 +51,7 @@ export async function partnerOfTypedCode(db: Db, typed: string): Promise<string 
 export async function partnerOfReferralCode(db: Db, typed: string): Promise<string | null> {
   const text = typed.trim();
   const linkCode = /\/r\/([A-Za-z0-9_-]{22})\/?$/.exec(text)?.[1] ?? text;
-  if (LINK_CODE.test(linkCode)) return repo.partnerOfLinkCode(db, linkCode);
+  if (LINK_CODE.test(linkCode)) return repo.partnerOfCode(db, 'partner_links', linkCode);
   return partnerOfTypedCode(db, text);
 }
 
