@@ -1,7 +1,8 @@
 /**
  * FIXTURES, not the public API, for the referral-tree tests: the rows the payment path writes for a referral
- * program's other lines (a referrer's share of a payment, the new client's side of a two-sided reward). That
- * path is being built separately (issue 15); the tree only reads these rows, so the tests insert them here.
+ * program's other lines (a referrer's share of a payment, the new client's side of a two-sided reward), for
+ * trees the tests' programs would not make (three levels, partial reversals). `test/api/referrals-posted.test.ts`
+ * reads the rows the payment path itself writes.
  */
 import { sql } from 'kysely';
 import { createId } from '../../server/src/ids';
