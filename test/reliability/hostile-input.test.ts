@@ -245,6 +245,17 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
       body: { items: [payment, { ...payment, externalId: `bill-${next()}`, clientAccountId: pin.client }] },
     };
   },
+  // A client with no points: the valid sample reaches the balance check (422 naming amountMinor), past validation.
+  'POST /api/v1/points/redemptions': async () => ({
+    path: '/api/v1/points/redemptions',
+    as: { billing: true },
+    body: {
+      externalId: `redeem-${next()}`,
+      clientAccountId: newClient(),
+      amountMinor: 100,
+      purchaseMinor: 1000,
+    },
+  }),
   'POST /api/v1/refunds': async () => {
     const pin = await newPin(main);
     await sql`UPDATE pins SET valid_from = now() - interval '90 days' WHERE id = ${pin.id}`.execute(t.db.db);
