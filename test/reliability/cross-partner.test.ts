@@ -43,6 +43,7 @@ beforeAll(async () => {
       contacts: { email: 'a@example.ru' },
     },
   });
+  a.partner = regA.body.id;
   await t.call('POST', `/api/v1/admin/partners/${regA.body.id}/contract`, {
     token: t.adminToken(),
     body: { contractNumber: 'A-1', signedAt: '2026-01-01T00:00:00Z' },
@@ -231,6 +232,13 @@ const probes: Record<string, () => Promise<void>> = {
     expect(res.status).toBe(200);
     expect(res.body.name).toBe('leadsender');
     expect(res.text).not.toContain(String(A));
+  },
+  'GET /api/v1/referrals': async () => {
+    // B's own level shows nothing of A's, and A's level is not B's to open: 404, as for an id that does not exist.
+    const own = await expectStatus(await asB('GET', '/api/v1/referrals'), 200);
+    expect(own.text).not.toContain(a.partner);
+    expect(own.text).not.toContain('Партнёр А');
+    await notFound('GET', `/api/v1/referrals?of=${a.partner}`);
   },
   'GET /api/v1/orders': async () => expect((await ok('GET', '/api/v1/orders')).items).toEqual([]),
   'GET /api/v1/orders/summary': async () =>

@@ -53,6 +53,28 @@ async function newPartner(signed = true): Promise<Partner> {
   return { accountId, id: res.body.id, token };
 }
 
+/** An individual partner registered with `main`'s promo code as its referrer. */
+async function newReferredPartner(): Promise<{ id: string }> {
+  const accountId = 77_000_000 + next();
+  const res = await t.call('POST', '/api/v1/partner', {
+    token: t.partnerToken(accountId),
+    body: {
+      kind: 'individual',
+      name: `Приглашённый ${accountId}`,
+      contacts: {},
+      referredBy: await mainPromoCode(),
+    },
+  });
+  expect(res.status).toBe(201);
+  return { id: res.body.id };
+}
+
+/** `main`'s promo code (made with its first link). */
+async function mainPromoCode(): Promise<string> {
+  const res = await t.call('POST', '/api/v1/links', { token: main.token, body: {} });
+  return res.body.promoCode;
+}
+
 const newClient = () => 77_500_000 + next();
 
 async function newPin(partner: Partner, known = false): Promise<{ id: string; client: number }> {
@@ -98,12 +120,16 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
           telegram: '@anna_p',
           site: 'https://anna.example.ru',
         },
+        referredBy: await mainPromoCode(),
       },
     };
   },
   'POST /api/v1/admin/partners/:id/contract': async () => ({
     path: `/api/v1/admin/partners/${(await newPartner(false)).id}/contract`,
     body: { contractNumber: 'П-100', signedAt: '2026-01-01T00:00:00+03:00' },
+  }),
+  'DELETE /api/v1/admin/partners/:id/referrer': async () => ({
+    path: `/api/v1/admin/partners/${(await newReferredPartner()).id}/referrer`,
   }),
   'POST /api/v1/admin/partners/:id/status': async () => ({
     path: `/api/v1/admin/partners/${(await newPartner(false)).id}/status`,
@@ -219,6 +245,17 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
       body: { items: [payment, { ...payment, externalId: `bill-${next()}`, clientAccountId: pin.client }] },
     };
   },
+  // A client with no points: the valid sample reaches the balance check (422 naming amountMinor), past validation.
+  'POST /api/v1/points/redemptions': async () => ({
+    path: '/api/v1/points/redemptions',
+    as: { billing: true },
+    body: {
+      externalId: `redeem-${next()}`,
+      clientAccountId: newClient(),
+      amountMinor: 100,
+      purchaseMinor: 1000,
+    },
+  }),
   'POST /api/v1/refunds': async () => {
     const pin = await newPin(main);
     await sql`UPDATE pins SET valid_from = now() - interval '90 days' WHERE id = ${pin.id}`.execute(t.db.db);

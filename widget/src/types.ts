@@ -32,6 +32,7 @@ import type {
 } from '../../server/src/pins/pin';
 import type { AdminProgramResult, PresetName, PreviewResult } from '../../server/src/programs/program';
 import type { QuestionView } from '../../server/src/questions/question';
+import type { ReferralLevelView } from '../../server/src/referrals/referral';
 
 export type WhoAmI = z.infer<typeof WhoAmIView>;
 export type Role = WhoAmI['role'];
@@ -82,6 +83,10 @@ export type ProgramPreview = z.infer<typeof PreviewResult>;
 export type { PresetName };
 /** `GET /api/v1/admin/fraud-queue`: a payment refused as the partner's own purchase. */
 export type SelfPurchase = z.infer<typeof SelfPurchaseView>;
+
+/** `GET /api/v1/referrals`, `GET /api/v1/admin/referrals`: one level of a referral tree. */
+export type ReferralLevel = z.infer<typeof ReferralLevelView>;
+export type ReferredPartner = ReferralLevel['partners']['items'][number];
 
 /** A page of a list answer (API.md, "Lists"). */
 export interface Page<T> {

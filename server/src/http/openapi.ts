@@ -58,6 +58,7 @@ export function buildOpenApi(
     paths[path] ??= {};
     paths[path][spec.method] = {
       summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
       tags: [spec.tag],
       security: securityFor(spec.auth),
       parameters,

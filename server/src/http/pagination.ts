@@ -17,16 +17,18 @@ export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/** The cursor's value, or a 400 naming the query parameter (`name`) it came in when it is not one of ours. */
 export function decodeCursor<T extends Record<string, string | number>>(
   cursor: string | undefined,
   shape: z.ZodType<T>,
+  name = 'cursor',
 ): T | undefined {
   if (cursor === undefined) return undefined;
   try {
     return shape.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
     throw new AppError('validation_failed', 'Invalid cursor', [
-      { path: 'query.cursor', message: 'not a cursor this API returned' },
+      { path: `query.${name}`, message: 'not a cursor this API returned' },
     ]);
   }
 }

@@ -77,6 +77,8 @@ export interface RouteDeclaration<B = unknown, Q = unknown, P = unknown, M exten
   /** Express path with `:param` segments. */
   path: string;
   summary: string;
+  /** Longer words for the OpenAPI document, where the summary line is not enough. */
+  description?: string;
   tag: string;
   body?: ZodType<B>;
   query?: ZodType<Q>;

@@ -15,6 +15,7 @@ import { pointsRoutes } from '../points/points.routes';
 import { settlementRoutes } from '../settlements/settlement.routes';
 import { confirmPageRoute, pinRoutes } from '../pins/pin.routes';
 import { questionRoutes } from '../questions/question.routes';
+import { referralRoutes } from '../referrals/referral.routes';
 import type { RouteSpec } from './route';
 
 /** Every API route, in one list: mounted by the app and published as OpenAPI from the same specs. */
@@ -37,4 +38,5 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...pointsRoutes,
   ...settlementRoutes,
   ...linkRoutes,
+  ...referralRoutes,
 ];

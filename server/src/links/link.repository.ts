@@ -61,13 +61,13 @@ export async function findPromoCodeOf(db: Db, partnerId: string): Promise<string
   return row?.code ?? null;
 }
 
-/** The partner a promo code belongs to (as stored: normalised by the caller), or null. */
-export async function partnerOfPromoCode(db: Db, code: string): Promise<string | null> {
-  const row = await db
-    .selectFrom('partner_promo_codes')
-    .select('partner_id')
-    .where('code', '=', code)
-    .executeTakeFirst();
+/** The partner a promo code (as stored: normalised by the caller) or a link code belongs to, or null. */
+export async function partnerOfCode(
+  db: Db,
+  kind: 'partner_promo_codes' | 'partner_links',
+  code: string,
+): Promise<string | null> {
+  const row = await db.selectFrom(kind).select('partner_id').where('code', '=', code).executeTakeFirst();
   return row?.partner_id ?? null;
 }
 

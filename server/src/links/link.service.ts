@@ -39,7 +39,20 @@ export async function promoCodeFor(db: Db, partnerId: string): Promise<{ code: s
  */
 export async function partnerOfTypedCode(db: Db, typed: string): Promise<string | null> {
   const code = normalizePromoCode(typed);
-  return PROMO_CODE.test(code) ? repo.partnerOfPromoCode(db, code) : null;
+  return PROMO_CODE.test(code) ? repo.partnerOfCode(db, 'partner_promo_codes', code) : null;
+}
+
+/**
+ * The partner a new partner names as its referrer at registration (`referredBy`): its promo code as typed (any
+ * case, with spaces or dashes), the code of one of its links, or the link itself pasted whole (`…/r/<code>`).
+ * Null when the text names nobody. A link code is tried first and as is: its case is part of it, and at 22
+ * characters it can never be mistaken for an 8-character promo code.
+ */
+export async function partnerOfReferralCode(db: Db, typed: string): Promise<string | null> {
+  const text = typed.trim();
+  const linkCode = /\/r\/([A-Za-z0-9_-]{22})\/?$/.exec(text)?.[1] ?? text;
+  if (LINK_CODE.test(linkCode)) return repo.partnerOfCode(db, 'partner_links', linkCode);
+  return partnerOfTypedCode(db, text);
 }
 
 export { findPromoCodeOf } from './link.repository';

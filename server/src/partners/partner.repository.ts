@@ -36,6 +36,8 @@ export async function insertPartner(
     innMasked?: string | null;
     bank: BankRequisites | null;
     contacts: PartnerContacts;
+    /** The referrer, resolved from the code the new partner typed. */
+    referredBy?: string | null;
   },
 ): Promise<PartnerRow | undefined> {
   return db
@@ -55,6 +57,7 @@ export async function insertPartner(
       inn_masked: row.innMasked ?? null,
       bank: JSON.stringify(row.bank),
       contacts: JSON.stringify(row.contacts),
+      referred_by: row.referredBy ?? null,
       updated_at: new Date(),
     })
     .onConflict((oc) => oc.column('account_id').doNothing())
@@ -103,4 +106,19 @@ export async function listPartners(
   let query = db.selectFrom('partners').selectAll().orderBy('id').limit(options.limit);
   if (options.afterId) query = query.where('id', '>', options.afterId);
   return query.execute();
+}
+
+/** Breaks the partner's link to its referrer; guarded on the referrer read under the lock. */
+export async function clearReferrer(
+  trx: Tx,
+  id: string,
+  formerReferrerId: string,
+): Promise<PartnerRow | undefined> {
+  return trx
+    .updateTable('partners')
+    .set({ referred_by: null, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('referred_by', '=', formerReferrerId)
+    .returningAll()
+    .executeTakeFirst();
 }

@@ -10,7 +10,8 @@ import {
 } from './partner';
 import { forfeitOnBlock } from '../payouts/payout.service';
 import * as repo from './partner.repository';
-import { registerPartner, setPartnerStatus, signContract, toProfile } from './partner.service';
+import { referrerOfCode } from '../referrals/referral.service';
+import { clearReferrer, registerPartner, setPartnerStatus, signContract, toProfile } from './partner.service';
 
 const tag = 'partners';
 
@@ -39,13 +40,15 @@ export const partnerRoutes = [
     responses: {
       201: { description: 'Registered', schema: PartnerProfile },
       409: { description: 'partner_already_registered' },
+      422: { description: '`referredBy` names no partner (unprocessable, naming `referredBy`)' },
     },
     async handler({ db, caller, body, app, audit }) {
-      const partner = await registerPartner(db, caller, body, app.config.encryptionKey);
+      const referredBy = body.referredBy === undefined ? null : await referrerOfCode(db, body.referredBy);
+      const partner = await registerPartner(db, caller, body, app.config.encryptionKey, referredBy);
       await audit(
         'partner.registered',
         { type: 'partner', id: partner.id },
-        { kind: partner.kind, name: partner.name },
+        { kind: partner.kind, name: partner.name, ...(referredBy && { referredBy }) },
       );
       return { status: 201, body: toProfile(partner) };
     },
@@ -120,6 +123,29 @@ export const partnerRoutes = [
           }),
         },
       );
+      return { status: 200, body: toProfile(partner) };
+    },
+  }),
+
+  defineRoute({
+    method: 'delete',
+    path: '/api/v1/admin/partners/:id/referrer',
+    summary: 'Admin: break the link between a partner and its referrer',
+    description:
+      'Sets the partner’s referrer to none and audits it with the former referrer. Past commissions are not ' +
+      'rewritten: the break affects only payments made after it, whose referrer shares no longer go to the ' +
+      'former referrer or those above it. A referrer is set only at registration, so there is no endpoint to set one.',
+    tag,
+    auth: 'admin',
+    params: PartnerIdParams,
+    responses: {
+      200: { description: 'The partner, now without a referrer', schema: PartnerProfile },
+      404: { description: 'No such partner (not_found)' },
+      409: { description: 'The partner has no referrer (conflict)' },
+    },
+    async handler({ db, params, audit }) {
+      const { partner, formerReferrerId } = await clearReferrer(db, params.id);
+      await audit('partner.referrer_removed', { type: 'partner', id: partner.id }, { formerReferrerId });
       return { status: 200, body: toProfile(partner) };
     },
   }),

@@ -71,6 +71,7 @@ export function toProfile(row: repo.PartnerRow): PartnerProfile {
       row.contract_number && contractSignedAt
         ? { number: row.contract_number, signedAt: contractSignedAt.toISOString() }
         : null,
+    referredBy: row.referred_by,
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -95,11 +96,18 @@ export async function getActivePartnerOrThrow(db: Db, accountId: number): Promis
   return partner;
 }
 
+/**
+ * Registers the caller's account. `referredBy` is the referrer's id, already resolved from the code the new
+ * partner typed (`referral.service` › `referrerOfCode`). This is the only place a referrer is ever set: the
+ * partner being created has no referrals of its own yet, so the new edge cannot close a cycle, and afterwards
+ * an admin may only clear it (`clearReferrer`). There is deliberately no way to set or change a referrer later.
+ */
 export async function registerPartner(
   db: Db,
   caller: AccountCaller,
   body: RegisterPartnerBody,
   encryptionKey: Buffer,
+  referredBy: string | null = null,
 ): Promise<repo.PartnerRow> {
   const id = createId('ptn');
   const passport = body.kind === 'self_employed' ? body.passport : null;
@@ -121,6 +129,7 @@ export async function registerPartner(
     passportMasked: passport ? maskPassport(passport.series, passport.number) : null,
     bank: 'bank' in body ? body.bank : null,
     contacts: body.contacts,
+    referredBy,
   });
   if (!row)
     throw new AppError(
@@ -170,4 +179,23 @@ export async function setPartnerStatus(
   const partner = await repo.setPartnerStatus(trx, partnerId, status);
   if (!partner) throw new AppError('not_found', 'No such partner');
   return { partner, from: current.status };
+}
+
+/**
+ * An admin breaks the link between a partner and its referrer (the only change a referrer ever sees after
+ * registration). 404 for an unknown partner, 409 `conflict` when it has no referrer (already broken, or never
+ * referred): the admin's screen was stale, and nothing is done twice. Past commissions are not rewritten: the
+ * break only keeps the former referrer (and those above it) out of the shares of later payments.
+ */
+export async function clearReferrer(
+  trx: Tx,
+  partnerId: string,
+): Promise<{ partner: repo.PartnerRow; formerReferrerId: string }> {
+  const current = await repo.lockPartner(trx, partnerId);
+  if (!current) throw new AppError('not_found', 'No such partner');
+  if (current.referred_by === null)
+    throw new AppError('conflict', 'This partner has no referrer: there is no link to break');
+  const partner = await repo.clearReferrer(trx, partnerId, current.referred_by);
+  if (!partner) throw new AppError('conflict', 'The partner changed meanwhile; retry');
+  return { partner, formerReferrerId: current.referred_by };
 }

@@ -57,6 +57,13 @@ const Bank = z
 
 const Name = z.string().trim().min(2).max(300);
 
+/**
+ * The partner that referred this one (multi-level programs, seed 002): its promo code as the new partner types
+ * it (any case, spaces and dashes allowed), one of its link codes (`/r/<code>`), or that link pasted whole.
+ * Resolved to the partner at registration; a code that names nobody is a 422 naming `referredBy`.
+ */
+const ReferredBy = z.string().trim().min(1).max(300).optional();
+
 /** Registration body (API.md): requisites required per kind, check digits verified, unknown fields refused. */
 export const RegisterPartnerBody = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -67,6 +74,7 @@ export const RegisterPartnerBody = z.discriminatedUnion('kind', [
     ogrn: requisite(check.validateOgrn),
     bank: Bank,
     contacts: Contacts,
+    referredBy: ReferredBy,
   }),
   z.strictObject({
     kind: z.literal('sole_proprietor'),
@@ -75,6 +83,7 @@ export const RegisterPartnerBody = z.discriminatedUnion('kind', [
     ogrn: requisite(check.validateOgrnip),
     bank: Bank,
     contacts: Contacts,
+    referredBy: ReferredBy,
   }),
   z.strictObject({
     kind: z.literal('self_employed'),
@@ -86,11 +95,13 @@ export const RegisterPartnerBody = z.discriminatedUnion('kind', [
     }),
     bank: Bank,
     contacts: Contacts,
+    referredBy: ReferredBy,
   }),
   z.strictObject({
     kind: z.literal('individual'),
     name: Name,
     contacts: Contacts,
+    referredBy: ReferredBy,
   }),
 ]);
 export type RegisterPartnerBody = z.infer<typeof RegisterPartnerBody>;
@@ -112,6 +123,8 @@ export const PartnerProfile = z.object({
     .nullable(),
   contacts: Contacts,
   contract: z.object({ number: z.string(), signedAt: z.string() }).nullable(),
+  /** The partner that referred this one at registration; null when none, or after an admin broke the link. */
+  referredBy: z.string().nullable(),
   createdAt: z.string(),
 });
 export type PartnerProfile = z.infer<typeof PartnerProfile>;

@@ -34,6 +34,7 @@ import {
 import { DisputeItem } from '../partner/Inbox';
 import { InvoiceTable } from '../partner/Invoices';
 import { PartnerStatusBadge } from '../partner/PartnerPage';
+import { AdminReferralsTab } from '../partner/Referrals';
 import { ClientCheck } from '../staff/StaffScreens';
 import { FraudTab, ProgramTab } from './ProgramPage';
 
@@ -424,6 +425,7 @@ export function AdminPage({ userName }: { userName: string | null }) {
           { id: 'invoices', label: t('admin.tab.invoices') },
           { id: 'program', label: t('prog.tab') },
           { id: 'fraud', label: t('prog.tab_fraud') },
+          { id: 'referrals', label: t('ref.tab') },
         ]}
       >
         {(tab) => (
@@ -440,6 +442,7 @@ export function AdminPage({ userName }: { userName: string | null }) {
             {tab === 'invoices' && <InvoicesTab names={names} />}
             {tab === 'program' && <ProgramTab />}
             {tab === 'fraud' && <FraudTab names={names} />}
+            {tab === 'referrals' && <AdminReferralsTab />}
           </>
         )}
       </Tabs>

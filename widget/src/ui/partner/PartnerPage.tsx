@@ -1,11 +1,11 @@
 /**
  * Partner mode on the widget's own page: the profile header, then tabs for clients (pin + list),
- * earnings, the program (terms, level, links), per-order statistics, invoices, questions, disputes, the
- * certificate and the requisites.
+ * earnings, the program (terms, level, links), per-order statistics, referrals (under a program that has
+ * them), invoices, questions, disputes, the certificate and the requisites.
  */
 import { useState } from 'preact/hooks';
 import { formatDate } from '../../format';
-import type { Page, Partner, Pin, Question } from '../../types';
+import type { Page, Partner, Pin, ProgramTerms, Question } from '../../types';
 import { itemsOf } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
 import { Badge, ErrorBox, Loading, Notice, Section, Tabs } from '../kit';
@@ -15,6 +15,7 @@ import { DisputesTab, QuestionsTab } from './Inbox';
 import { CertificateTab, InvoicesTab } from './Invoices';
 import { OrdersTab } from './Orders';
 import { ProgramTab } from './ProgramTerms';
+import { hasReferrals, ReferralsTab } from './Referrals';
 
 const PARTNER_TONE: Record<string, string> = { active: 'ok', pending_contract: 'warn', blocked: 'error' };
 
@@ -86,6 +87,8 @@ export function PartnerPage() {
       api.get<Page<Question>>('/api/v1/questions', { signal, query: { answered: 'false', limit: 100 } }),
     [api],
   );
+  // The «Рефералы» tab only under a program with referrals (codes, referrer shares, the client's side).
+  const terms = useLoad((signal) => api.get<ProgramTerms>('/api/v1/program', { signal }), [api]);
   const [tab, setTab] = useState('clients');
   const [disputePin, setDisputePin] = useState<string | null>(null);
 
@@ -130,6 +133,7 @@ export function PartnerPage() {
           { id: 'earnings', label: t('tab.earnings') },
           { id: 'program', label: t('aff.tab_program') },
           { id: 'orders', label: t('aff.tab_orders') },
+          ...(terms.data && hasReferrals(terms.data) ? [{ id: 'referrals', label: t('ref.tab') }] : []),
           { id: 'invoices', label: t('tab.invoices') },
           { id: 'questions', label: t('tab.questions'), count: unanswered },
           { id: 'disputes', label: t('tab.disputes') },
@@ -142,6 +146,7 @@ export function PartnerPage() {
             {tab === 'clients' && <ClientsTab onDispute={dispute} />}
             {tab === 'program' && <ProgramTab />}
             {tab === 'orders' && <OrdersTab />}
+            {tab === 'referrals' && <ReferralsTab />}
             {tab === 'earnings' && <EarningsTab />}
             {tab === 'invoices' && <InvoicesTab />}
             {tab === 'questions' && <QuestionsTab onChanged={open.reload} />}
