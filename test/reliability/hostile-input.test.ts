@@ -124,6 +124,11 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
       },
     };
   },
+  // The default program names no bounties: the valid sample reaches the bounty check (422 naming bountyId).
+  'POST /api/v1/admin/partners/:id/bounties': async () => ({
+    path: `/api/v1/admin/partners/${(await newPartner(false)).id}/bounties`,
+    body: { bountyId: 'case', publishedAt: '2026-11-02T10:00:00+03:00' },
+  }),
   'POST /api/v1/admin/partners/:id/contract': async () => ({
     path: `/api/v1/admin/partners/${(await newPartner(false)).id}/contract`,
     body: { contractNumber: 'П-100', signedAt: '2026-01-01T00:00:00+03:00' },
