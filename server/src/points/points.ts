@@ -15,7 +15,7 @@ export const PointsQuery = z.strictObject({
 export const PointsView = z.object({
   accountId: z.number(),
   currency: z.literal('RUB'),
-  /** Points left, in kopecks (1 point = 1 kopeck of the price); below zero after a refund clawed back spent points. */
+  /** Points left in kopecks: a point is worth 1 ₽, so 40 000 is 400 points; below zero after a refund clawed back spent points. */
   balanceMinor: z.number(),
   /** The most of `purchaseMinor` points may pay; null when no purchase was named. */
   purchaseMinor: z.number().nullable(),
