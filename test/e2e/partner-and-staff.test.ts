@@ -73,6 +73,13 @@ describe('partner mode', () => {
     await screenshot(e2e.page, 'visitor-register-errors');
 
     await field(form, 'contacts.telegram').fill(SOLE_PROPRIETOR.contacts.telegram);
+    // A referrer's code that names no partner comes back under its field (422 naming referredBy).
+    await field(form, 'referredBy').fill('ZZZZ-2222');
+    await form.getByRole('button', { name: 'Зарегистрироваться' }).click();
+    const referredError = errorUnder(form, 'referredBy');
+    await referredError.waitFor();
+    await expect(referredError.textContent()).resolves.toContain('нет партнёра с таким промокодом');
+    await field(form, 'referredBy').fill('');
     await form.getByRole('button', { name: 'Зарегистрироваться' }).click();
     // The widget asks who we are again and switches to partner mode.
     await root.and(e2e.page.locator('[data-role="partner"]')).waitFor();

@@ -32,6 +32,8 @@ function fieldsFor(kind: PartnerKind): string[] {
 }
 
 const CONTACTS = ['contacts.email', 'contacts.phone', 'contacts.telegram', 'contacts.site'];
+/** Optional: the code or link of the partner that invited this one (multi-level programs). */
+const REFERRED_BY = 'referredBy';
 const DIGIT_FIELDS = new Set([
   'inn',
   'kpp',
@@ -97,7 +99,7 @@ export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner)
       return;
     }
     const body: Record<string, unknown> = { kind };
-    for (const path of [...fieldsFor(kind), ...CONTACTS]) {
+    for (const path of [...fieldsFor(kind), ...CONTACTS, REFERRED_BY]) {
       const raw = (values[path] ?? '').trim();
       const value = DIGIT_FIELDS.has(path) ? digits(raw) : raw;
       if (!value) continue;
@@ -126,7 +128,7 @@ export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner)
     />
   );
   const digitsInput = { inputMode: 'numeric', autoComplete: 'off' };
-  const shown = [...fieldsFor(kind), ...CONTACTS];
+  const shown = [...fieldsFor(kind), ...CONTACTS, REFERRED_BY];
   const unplaced = register.error ? otherErrors(server, shown) : [];
 
   return (
@@ -151,6 +153,8 @@ export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner)
         {field('contacts.telegram', { placeholder: '@username' })}
         {field('contacts.site', { type: 'url', placeholder: 'https://' })}
       </div>
+      <div class="amop-grid">{field(REFERRED_BY, { autoComplete: 'off' })}</div>
+      <p class="amop-muted amop-small">{t('reg.referred_note')}</p>
       {kind === 'self_employed' && <p class="amop-muted amop-small">{t('reg.passport_note')}</p>}
       {register.error && <ErrorBox error={register.error} />}
       {unplaced.length > 0 && (
