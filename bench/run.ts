@@ -5,12 +5,13 @@
  * benchmark crashed (its row says "failed") or when something it started is still running afterwards.
  *
  *   BENCH_SCALE=small          a quick run (fewer rows, shorter phases)
- *   BENCH_ONLY=payments,staff  run only some of: payments, staff, payout, widget, clicks
+ *   BENCH_ONLY=payments,staff  run only some of: payments, staff, payout, widget, clicks, programs
  */
 import os from 'node:os';
 import { benchClicks } from './clicks';
 import { benchPayments } from './payments';
 import { benchPayout } from './payout';
+import { benchPrograms } from './programs';
 import { benchStaff } from './staff';
 import {
   SMALL,
@@ -32,6 +33,7 @@ const BENCHMARKS: Array<[string, Bench]> = [
   ['payout', benchPayout],
   ['widget', benchWidget],
   ['clicks', benchClicks],
+  ['programs', benchPrograms],
 ];
 
 function machine(pgVersion: string): string[] {

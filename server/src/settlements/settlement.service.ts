@@ -57,6 +57,9 @@ export async function settleDue(
   return result;
 }
 
+/** How many partners a settlement run writes at a time: memory stays flat in the partner count. */
+const CHUNK_PARTNERS = 1000;
+
 async function settlePeriod(
   trx: Tx,
   doc: ProgramDocument,
@@ -66,83 +69,87 @@ async function settlePeriod(
   const { settlement, period, previous } = due;
   const measures = await measureOfPeriod(trx, settlement.measure, period.toDate);
   const before = previous ? await measureOfPeriod(trx, settlement.measure, previous.toDate) : new Map();
-  const partnerIds = [...new Set([...measures.keys(), ...before.keys()])];
+  const partnerIds = [...new Set([...measures.keys(), ...before.keys()])].sort();
   const existing = await repo.lockSettlementsOfPeriod(trx, settlement.id, period.fromDate);
-  const facts = await repo.partnerFacts(
-    trx,
-    partnerIds.filter((id) => !existing.has(id)),
-  );
-  const fresh: repo.NewSettlement[] = [];
-  const postings: PostingInput[] = [];
-  let revised = 0;
   const at = endOfDay(period.toDate);
-  for (const partnerId of partnerIds) {
-    const measureMinor = measures.get(partnerId) ?? 0n;
-    const previousMinor = previous ? (before.get(partnerId) ?? 0n) : null;
-    const { amountMinor, calculation } = settlementAmount(due, measureMinor, previousMinor);
-    const row = existing.get(partnerId);
-    if (row) {
-      if (row.amount_minor === amountMinor) continue;
-      const revision = row.revision + 1;
-      await repo.reviseSettlement(trx, row.id, {
+  const result: SettleResult = { recorded: 0, revised: 0 };
+  for (const chunk of chunksOf(partnerIds, CHUNK_PARTNERS)) {
+    const facts = await repo.partnerFacts(
+      trx,
+      chunk.filter((id) => !existing.has(id)),
+    );
+    const fresh: repo.NewSettlement[] = [];
+    const postings: PostingInput[] = [];
+    for (const partnerId of chunk) {
+      const measureMinor = measures.get(partnerId) ?? 0n;
+      const previousMinor = previous ? (before.get(partnerId) ?? 0n) : null;
+      const { amountMinor, calculation } = settlementAmount(due, measureMinor, previousMinor);
+      const row = existing.get(partnerId);
+      if (row) {
+        if (row.amount_minor === amountMinor) continue;
+        const revision = row.revision + 1;
+        await repo.reviseSettlement(trx, row.id, {
+          measureMinor,
+          previousMinor,
+          amountMinor,
+          calculation,
+          programVersion,
+          revision,
+        });
+        postings.push(
+          settlementPosted({
+            settlementRowId: row.id,
+            revision,
+            partnerId,
+            form: row.form,
+            payable: row.payable,
+            deltaMinor: amountMinor - row.amount_minor,
+            currency: 'RUB',
+            at,
+          }),
+        );
+        result.revised += 1;
+        continue;
+      }
+      const reason =
+        settlement.form === 'payout' ? notPayableReason(doc.policies.payout, facts.get(partnerId)!) : null;
+      const payable = settlement.form === 'payout' && reason === null;
+      const id = createId('stl');
+      fresh.push({
+        id,
+        partnerId,
+        settlementId: settlement.id,
+        kind: settlement.kind,
+        periodFrom: period.fromDate,
+        periodTo: period.toDate,
         measureMinor,
         previousMinor,
         amountMinor,
+        form: settlement.form,
+        payable,
+        reason,
         calculation,
         programVersion,
-        revision,
       });
-      postings.push(
-        settlementPosted({
-          settlementRowId: row.id,
-          revision,
-          partnerId,
-          form: row.form,
-          payable: row.payable,
-          deltaMinor: amountMinor - row.amount_minor,
-          currency: 'RUB',
-          at,
-        }),
-      );
-      revised += 1;
-      continue;
+      if (amountMinor > 0n)
+        postings.push(
+          settlementPosted({
+            settlementRowId: id,
+            revision: 1,
+            partnerId,
+            form: settlement.form,
+            payable,
+            deltaMinor: amountMinor,
+            currency: 'RUB',
+            at,
+          }),
+        );
     }
-    const partner = facts.get(partnerId)!;
-    const reason = settlement.form === 'payout' ? notPayableReason(doc.policies.payout, partner) : null;
-    const id = createId('stl');
-    fresh.push({
-      id,
-      partnerId,
-      settlementId: settlement.id,
-      kind: settlement.kind,
-      periodFrom: period.fromDate,
-      periodTo: period.toDate,
-      measureMinor,
-      previousMinor,
-      amountMinor,
-      form: settlement.form,
-      payable: settlement.form === 'payout' && reason === null,
-      reason,
-      calculation,
-      programVersion,
-    });
-    if (amountMinor > 0n)
-      postings.push(
-        settlementPosted({
-          settlementRowId: id,
-          revision: 1,
-          partnerId,
-          form: settlement.form,
-          payable: settlement.form === 'payout' && reason === null,
-          deltaMinor: amountMinor,
-          currency: 'RUB',
-          at,
-        }),
-      );
+    await repo.insertSettlements(trx, fresh);
+    await postMany(trx, postings);
+    result.recorded += fresh.length;
   }
-  await repo.insertSettlements(trx, fresh);
-  for (const chunk of chunksOf(postings, 1000)) await postMany(trx, chunk);
-  return { recorded: fresh.length, revised };
+  return result;
 }
 
 /**
