@@ -1,10 +1,13 @@
 import type { AppContext } from '../context';
+import type { Tx } from '../db/pool';
 import type { JobDefinition } from '../jobs/scheduler';
 import { programDate } from '../payouts/payout.rules';
 import { DEFAULT_PRESET } from './program';
+import { reviewLevels } from './level.service';
 import { recordTiers } from './program.service';
 
 export const TIERS_JOB = 'programs.daily-tiers';
+export const LEVELS_JOB = 'programs.level-review';
 
 /**
  * The daily computations of a program (seed 003: the tier "recomputed daily"): at 00:30 Moscow time, each
@@ -15,18 +18,38 @@ export function programJobs(
   context: Pick<AppContext, 'db' | 'log' | 'config'>,
   now: () => Date = () => new Date(),
 ): JobDefinition[] {
-  return [
-    {
-      name: TIERS_JOB,
-      every: '30 0 * * *',
-      timezone: 'Europe/Moscow',
-      async run() {
-        const yesterday = programDate(new Date(now().getTime() - 24 * 3600 * 1000));
-        const recorded = await context.db
-          .transaction()
-          .execute((trx) => recordTiers(trx, yesterday, context.config.programPreset ?? DEFAULT_PRESET));
-        if (recorded > 0) context.log.info({ on: yesterday, partners: recorded }, 'daily tiers recorded');
-      },
+  const preset = context.config.programPreset ?? DEFAULT_PRESET;
+  /** A job at `every` (Moscow) that runs `work` in one transaction for the Moscow day that just ended. */
+  const nightly = (
+    name: string,
+    every: string,
+    work: (trx: Tx, day: string) => Promise<number>,
+    logged: (count: number, day: string) => void,
+  ): JobDefinition => ({
+    name,
+    every,
+    timezone: 'Europe/Moscow',
+    async run() {
+      const yesterday = programDate(new Date(now().getTime() - 24 * 3600 * 1000));
+      const count = await context.db.transaction().execute((trx) => work(trx, yesterday));
+      if (count > 0) logged(count, yesterday);
     },
+  });
+  return [
+    nightly(
+      TIERS_JOB,
+      '30 0 * * *',
+      (trx, day) => recordTiers(trx, day, preset),
+      (partners, on) => context.log.info({ on, partners }, 'daily tiers recorded'),
+    ),
+    // The monthly level review (seed 004), run every night for the day that ended: on the last day of a month it
+    // reviews the month just over (a demotion or a return from the 1st), on other days it finds nothing new but
+    // exams recorded late. Idempotent, so a rerun or a second process writes nothing twice.
+    nightly(
+      LEVELS_JOB,
+      '40 0 * * *',
+      (trx, day) => reviewLevels(trx, day, preset),
+      (changes, asOf) => context.log.info({ asOf, changes }, 'levels reviewed'),
+    ),
   ];
 }

@@ -30,6 +30,8 @@ import {
   tierStanding,
   tiersOf,
 } from './program.service';
+import { levelRoutes } from './level.routes';
+import { partnerLevelTerms, reviewLevels } from './level.service';
 
 /** The preset a database with no program starts with (`PROGRAM_PRESET`). */
 const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
@@ -117,6 +119,7 @@ export const programRoutes = [
       );
       const tiers = tiersOf(doc);
       const standing = tiers ? await tierStanding(db, partner.id, tiers, programDate(now)) : null;
+      const { levelKeep, model } = await partnerLevelTerms(db, partner.id, program, now, presetOf(app));
       return {
         status: 200,
         body: {
@@ -138,6 +141,8 @@ export const programRoutes = [
             discounts: standing.discounts,
             next: standing.next,
           },
+          levelKeep,
+          model,
         },
       };
     },
@@ -168,15 +173,18 @@ export const programRoutes = [
     method: 'post',
     path: '/api/v1/admin/program/settle',
     summary:
-      "Admin: run the program's daily computations for a day up to today (the partners' tiers), idempotently",
+      "Admin: run the program's computations due up to a day (the partners' tiers of that day, their level reviews of every month up to it), idempotently",
     tag: 'program',
     auth: 'admin',
     body: SettleBody,
     responses: { 200: { description: 'What was recorded for that day', schema: SettleResult } },
     async handler({ db, body, app, audit }) {
       const tiersRecorded = await recordTiers(db, body.asOf, presetOf(app));
-      await audit('program.settled', { type: 'program', id: body.asOf }, { tiersRecorded });
-      return { status: 200, body: { asOf: body.asOf, tiersRecorded } };
+      const levelChanges = await reviewLevels(db, body.asOf, presetOf(app));
+      await audit('program.settled', { type: 'program', id: body.asOf }, { tiersRecorded, levelChanges });
+      return { status: 200, body: { asOf: body.asOf, tiersRecorded, levelChanges } };
     },
   }),
+
+  ...levelRoutes,
 ];
