@@ -143,7 +143,13 @@ describe("billing asks for a reseller's discount on a day", () => {
       t.call('POST', '/api/v1/admin/program/settle', { token, body: { asOf: asOfDate } });
     const first = await settle(asOf);
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ asOf, tiersRecorded: 1, settlementsRecorded: 0, settlementsRevised: 0 });
+    expect(first.body).toEqual({
+      asOf,
+      tiersRecorded: 1,
+      levelChanges: 0,
+      settlementsRecorded: 0,
+      settlementsRevised: 0,
+    });
     const recorded = () =>
       t.db.db
         .selectFrom('partner_tier_days')

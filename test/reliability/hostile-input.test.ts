@@ -129,6 +129,15 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
     path: `/api/v1/admin/partners/${(await newPartner(false)).id}/bounties`,
     body: { bountyId: 'case', publishedAt: '2026-11-02T10:00:00+03:00' },
   }),
+  'POST /api/v1/admin/partners/:id/exam': async () => ({
+    path: `/api/v1/admin/partners/${(await newPartner()).id}/exam`,
+    body: { passedAt: '2026-11-02' },
+  }),
+  // The default program has no models: the valid sample reaches the program's check (422 naming model).
+  'POST /api/v1/admin/partners/:id/model': async () => ({
+    path: `/api/v1/admin/partners/${(await newPartner()).id}/model`,
+    body: { model: 'agent' },
+  }),
   'POST /api/v1/admin/partners/:id/contract': async () => ({
     path: `/api/v1/admin/partners/${(await newPartner(false)).id}/contract`,
     body: { contractNumber: 'П-100', signedAt: '2026-01-01T00:00:00+03:00' },
@@ -139,6 +148,12 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
   'POST /api/v1/admin/partners/:id/status': async () => ({
     path: `/api/v1/admin/partners/${(await newPartner(false)).id}/status`,
     body: { status: 'blocked', reason: 'нарушение правил программы' },
+  }),
+  // No model under the default program: the valid sample reaches the model's check (422).
+  'PUT /api/v1/clients/:accountId/reward-choice': async () => ({
+    path: `/api/v1/clients/${newClient()}/reward-choice`,
+    as: { token: main.token },
+    body: { choice: 'monthly' },
   }),
   'POST /api/v1/pins': async () => ({
     path: '/api/v1/pins',

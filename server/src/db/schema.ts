@@ -510,6 +510,39 @@ export interface PartnerTierDaysTable {
   recorded_at: CreatedAt;
 }
 
+/** An exam a partner passed (seed 004), one per day. */
+export interface PartnerExamsTable {
+  partner_id: string;
+  passed_on: ColumnType<Date, string, string>;
+  recorded_at: CreatedAt;
+}
+
+/** A change of a partner's level (seed 004) as the monthly review finds it. */
+export interface PartnerLevelsTable {
+  partner_id: string;
+  from_date: ColumnType<Date, string, string>;
+  level_code: string;
+  reason: 'contract' | 'demotion' | 'exam' | 'revenue';
+  program_version: number;
+  recorded_at: CreatedAt;
+}
+
+/** A partner's model (seed 004) from a date on, set by an admin. */
+export interface PartnerModelsTable {
+  partner_id: string;
+  from_date: ColumnType<Date, string, string>;
+  model: string;
+  recorded_at: CreatedAt;
+}
+
+/** A partner's reward choice for one client (seed 004 Referral: monthly or the first month once). */
+export interface PartnerRewardChoicesTable {
+  partner_id: string;
+  client_account_id: bigint;
+  choice: string;
+  chosen_at: CreatedAt;
+}
+
 /** A partner's personal promo code (seed 002), one per partner. */
 export interface PartnerPromoCodesTable {
   code: string;
@@ -563,5 +596,9 @@ export interface Database {
   partner_links: PartnerLinksTable;
   partner_promo_codes: PartnerPromoCodesTable;
   partner_tier_days: PartnerTierDaysTable;
+  partner_exams: PartnerExamsTable;
+  partner_levels: PartnerLevelsTable;
+  partner_models: PartnerModelsTable;
+  partner_reward_choices: PartnerRewardChoicesTable;
   link_clicks: LinkClicksTable;
 }

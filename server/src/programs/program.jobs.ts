@@ -1,40 +1,70 @@
 import type { AppContext } from '../context';
+import type { Tx } from '../db/pool';
 import type { JobDefinition } from '../jobs/scheduler';
 import { programDate } from '../payouts/payout.rules';
 import { DEFAULT_PRESET } from './program';
-import { settleDue } from '../settlements/settlement.service';
+import { reviewLevels } from './level.service';
 import { recordTiers } from './program.service';
+import { settleDue } from '../settlements/settlement.service';
 
 export const TIERS_JOB = 'programs.daily-tiers';
+export const LEVELS_JOB = 'programs.level-review';
+export const SETTLEMENTS_JOB = 'programs.settlements';
 
 /**
- * The daily computations of a program (seed 003: the tier "recomputed daily"; seed 004: the rebates of the
- * periods that ended): at 00:30 Moscow time, each partner's tier of the day that just ended is recorded, then the
- * settlements whose run date is in this month. Idempotent per date, so agenda's at-least-once runs and
+ * The daily computations of a program (seed 003: the tier "recomputed daily"; seed 004: level reviews and
+ * rebates): at 00:30 Moscow time, each partner's tier of the day that just ended is recorded, then its levels are
+ * reviewed and the settlements due are run. Idempotent per date, so agenda's at-least-once runs and
  * several processes record nothing twice; a missed day is recorded by an admin's settle for that date.
  */
 export function programJobs(
   context: Pick<AppContext, 'db' | 'log' | 'config'>,
   now: () => Date = () => new Date(),
 ): JobDefinition[] {
-  return [
-    {
-      name: TIERS_JOB,
-      every: '30 0 * * *',
-      timezone: 'Europe/Moscow',
-      async run() {
-        const preset = context.config.programPreset ?? DEFAULT_PRESET;
-        const today = programDate(now());
-        const yesterday = programDate(new Date(now().getTime() - 24 * 3600 * 1000));
-        const recorded = await context.db.transaction().execute((trx) => recordTiers(trx, yesterday, preset));
-        if (recorded > 0) context.log.info({ on: yesterday, partners: recorded }, 'daily tiers recorded');
-        // Settlements run in their run month (the 1st of January and July for a half-year rebate); looking at this
-        // month's runs only, a back-dated payment in the month still revises them, and a missed month is an
-        // admin's settle away.
-        const settled = await context.db.transaction().execute((trx) => settleDue(trx, today, preset, 1));
-        if (settled.recorded + settled.revised > 0)
-          context.log.info({ on: today, ...settled }, 'settlements recorded');
-      },
+  const preset = context.config.programPreset ?? DEFAULT_PRESET;
+  /** A job at `every` (Moscow) that runs `work` in one transaction for the Moscow day that just ended. */
+  const nightly = (
+    name: string,
+    every: string,
+    work: (trx: Tx, day: string) => Promise<number>,
+    logged: (count: number, day: string) => void,
+  ): JobDefinition => ({
+    name,
+    every,
+    timezone: 'Europe/Moscow',
+    async run() {
+      const yesterday = programDate(new Date(now().getTime() - 24 * 3600 * 1000));
+      const count = await context.db.transaction().execute((trx) => work(trx, yesterday));
+      if (count > 0) logged(count, yesterday);
     },
+  });
+  return [
+    nightly(
+      TIERS_JOB,
+      '30 0 * * *',
+      (trx, day) => recordTiers(trx, day, preset),
+      (partners, on) => context.log.info({ on, partners }, 'daily tiers recorded'),
+    ),
+    // The monthly level review (seed 004), run every night for the day that ended: on the last day of a month it
+    // reviews the month just over (a demotion or a return from the 1st), on other days it finds nothing new but
+    // exams recorded late. Idempotent, so a rerun or a second process writes nothing twice.
+    nightly(
+      LEVELS_JOB,
+      '40 0 * * *',
+      (trx, day) => reviewLevels(trx, day, preset),
+      (changes, asOf) => context.log.info({ asOf, changes }, 'levels reviewed'),
+    ),
+    // Settlements (seed 004's rebates) of the runs in the month of the day that ended: the 1 July run settles
+    // January–June in the night after 1 July, and the nights after it revise it if a back-dated payment changed
+    // the half-year. A missed month is an admin's settle away (it looks back twelve months).
+    nightly(
+      SETTLEMENTS_JOB,
+      '50 0 * * *',
+      async (trx, day) => {
+        const settled = await settleDue(trx, day, preset, 1);
+        return settled.recorded + settled.revised;
+      },
+      (settlements, asOf) => context.log.info({ asOf, settlements }, 'settlements recorded'),
+    ),
   ];
 }

@@ -31,6 +31,8 @@ import {
   tierStanding,
   tiersOf,
 } from './program.service';
+import { levelRoutes } from './level.routes';
+import { partnerLevelTerms, reviewLevels } from './level.service';
 
 /** The preset a database with no program starts with (`PROGRAM_PRESET`). */
 const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
@@ -118,6 +120,7 @@ export const programRoutes = [
       );
       const tiers = tiersOf(doc);
       const standing = tiers ? await tierStanding(db, partner.id, tiers, programDate(now)) : null;
+      const { levelKeep, model } = await partnerLevelTerms(db, partner.id, program, now, presetOf(app));
       return {
         status: 200,
         body: {
@@ -139,6 +142,8 @@ export const programRoutes = [
             discounts: standing.discounts,
             next: standing.next,
           },
+          levelKeep,
+          model,
         },
       };
     },
@@ -169,17 +174,19 @@ export const programRoutes = [
     method: 'post',
     path: '/api/v1/admin/program/settle',
     summary:
-      "Admin: run the program's computations due by a day up to today — the partners' tiers of that day, the settlements (rebates) of the periods whose run date has come in the twelve months up to it — idempotently",
+      "Admin: run the program's computations due by a day up to today — the partners' tiers of that day, their level reviews of every month up to it, the settlements (rebates) of the periods whose run date has come in the twelve months up to it — idempotently",
     tag: 'program',
     auth: 'admin',
     body: SettleBody,
     responses: { 200: { description: 'What was recorded for that day', schema: SettleResult } },
     async handler({ db, body, app, audit }) {
       const tiersRecorded = await recordTiers(db, body.asOf, presetOf(app));
+      const levelChanges = await reviewLevels(db, body.asOf, presetOf(app));
       const settled = await settleDue(db, body.asOf, presetOf(app));
       const result = {
         asOf: body.asOf,
         tiersRecorded,
+        levelChanges,
         settlementsRecorded: settled.recorded,
         settlementsRevised: settled.revised,
       };
@@ -187,4 +194,6 @@ export const programRoutes = [
       return { status: 200, body: result };
     },
   }),
+
+  ...levelRoutes,
 ];

@@ -894,3 +894,49 @@ describe('reseller tiers (seed 003): the band a rolling-month turnover reaches',
       expect(tierFor(shuffled, BigInt(rub * 100))).toBe(tierFor(tiers.bands, BigInt(rub * 100)));
   });
 });
+
+describe('models and per-client choices (seed 004)', () => {
+  const payoutRule = (id: string, rateBps: number, extra: object) => ({
+    ...structuredClone(leadsender.document.rewards[0]!),
+    formByChannel: undefined,
+    id,
+    amount: { kind: 'percent' as const, rateBps },
+    ...extra,
+  });
+  const doc = structuredClone(leadsender.document);
+  doc.models = [
+    { code: 'referral', title: { ru: 'Referral' }, choices: ['monthly', 'first_month'] },
+    { code: 'agent', title: { ru: 'Agent' }, level: 'professional', belowLevel: 'referral' },
+  ];
+  doc.rewards = [
+    payoutRule('referral-monthly', 1000, { models: ['referral'], choice: 'monthly' }),
+    payoutRule('referral-first-month', 10_000, {
+      models: ['referral'],
+      choice: 'first_month',
+      on: 'first_payment',
+    }),
+    payoutRule('agent', 2700, { models: ['agent'] }),
+  ];
+  const program: ProgramVersion = {
+    version: 9,
+    effectiveFrom: new Date(0),
+    document: ProgramDocument.parse(doc),
+  };
+  const evaluate = (model: string | null, rewardChoice: string | null, paidOrdersBefore = 0) => {
+    const base = input({ program, partner: partner({ model }), paidOrdersBefore });
+    return evaluatePayment({ ...base, client: { ...base.client, rewardChoice } });
+  };
+
+  test.each([
+    ['agent', null, 0, ['agent', 324_000n]],
+    ['referral', 'monthly', 0, ['referral-monthly', 120_000n]],
+    ['referral', 'monthly', 3, ['referral-monthly', 120_000n]],
+    ['referral', 'first_month', 0, ['referral-first-month', 1_200_000n]],
+    ['referral', 'first_month', 1, null],
+    [null, null, 0, null],
+  ] as const)('model %s, choice %s, %i earlier payments → %j', (model, choice, before, expected) => {
+    const result = evaluate(model, choice, before);
+    expect(result.lines.map((l) => [l.ruleId, l.amountMinor])).toEqual(expected ? [expected] : []);
+    if (!expected) expect(result.noReward?.reason).toBe('conditions_not_met');
+  });
+});

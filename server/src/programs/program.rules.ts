@@ -33,6 +33,11 @@ export interface EvaluationPartner {
   identity: PayerIdentity;
   /** The level measure before this payment (seed 000: lifetime paid, unrefunded attributed orders). */
   levelMeasureBefore: number;
+  /**
+   * Under a program with models (seed 004): the model whose terms the partner earns on at the payment date, its
+   * level considered (`level.rules.ts` › `effectiveModel`); rules naming `models` apply only to it.
+   */
+  model?: string | null;
 }
 
 export interface EvaluationInput {
@@ -53,7 +58,12 @@ export interface EvaluationInput {
   partner: EvaluationPartner | null;
   /** The attributed partner's referrers, nearest first (multi-level programs); absent or empty otherwise. */
   uplines?: PayablePartner[];
-  client: { accountId: number; paidOrdersBefore: number };
+  client: {
+    accountId: number;
+    paidOrdersBefore: number;
+    /** The partner's reward choice for this client (seed 004 Referral), its model's default when none was made. */
+    rewardChoice?: string | null;
+  };
 }
 
 /** What decides whether a partner's payout line may be paid (DOMAIN.md rules 3–4), and whose it is. */
@@ -217,6 +227,8 @@ function ratioWords(numerator: number, denominator: number): string {
 function ruleApplies(rule: RewardRule, input: EvaluationInput): boolean {
   const { payment } = input;
   if (rule.channels && !rule.channels.includes(payment.channel)) return false;
+  if (rule.models && !rule.models.includes(input.partner?.model ?? '')) return false;
+  if (rule.choice !== undefined && rule.choice !== input.client.rewardChoice) return false;
   if (rule.on === 'first_payment' && input.client.paidOrdersBefore > 0) return false;
   if (rule.when?.minGrossMinor !== undefined && payment.grossMinor < BigInt(rule.when.minGrossMinor))
     return false;

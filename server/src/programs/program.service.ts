@@ -3,6 +3,9 @@ import type { Db, Tx } from '../db/pool';
 import type { Channel } from '../db/schema';
 import { AppError } from '../errors';
 import { findPartnerByAccountId } from '../partners/partner.service';
+import { programDate } from '../payouts/payout.rules';
+import { modelDiscount } from './level.rules';
+import { partnerStandingOn } from './level.standing';
 import { measureByPartner } from './measure.repository';
 import { endOfDay, measureWindow } from './measure.rules';
 import {
@@ -141,6 +144,7 @@ export async function saveProgram(
   const { preset, effectiveFrom: _ignored, ...rest } = body;
   const document = preset ? loadPreset(preset) : ProgramDocument.parse(rest);
   refuseUnpostedRules(document);
+  refuseUnknownNames(document);
   return toVersion(await repo.appendVersion(trx, { document, effectiveFrom, createdBy }));
 }
 
@@ -180,6 +184,52 @@ function refuseUnpostedRules(document: ProgramDocument): void {
   }
   if (problems.length > 0)
     throw new AppError('validation_failed', 'This program has rewards that payments cannot post', problems);
+}
+
+/**
+ * Levels and models name each other (seed 004): a kept level and the level demoted to are levels of the document,
+ * a model needs a level the document has and falls back to a model it has, and a rule names models and choices
+ * that exist. A name that does not resolve would silently give nobody anything, so it is refused, naming the field.
+ */
+function refuseUnknownNames(document: ProgramDocument): void {
+  const problems: Array<{ path: string; message: string; messageRu: string }> = [];
+  const levels = new Set(document.levels?.bands.map((b) => b.code) ?? []);
+  const models = new Map((document.models ?? []).map((m) => [m.code, m]));
+  const unknown = (path: string, what: string, name: string) =>
+    problems.push({
+      path,
+      message: `no ${what} "${name}" in this document`,
+      messageRu: `В документе нет ${what === 'level' ? 'уровня' : what === 'model' ? 'модели' : 'варианта'} «${name}»`,
+    });
+  const keep = document.levels?.keep;
+  if (keep) {
+    if (!levels.has(keep.level)) unknown('levels.keep.level', 'level', keep.level);
+    if (!levels.has(keep.demoteTo)) unknown('levels.keep.demoteTo', 'level', keep.demoteTo);
+    if (document.levels!.measure.window !== 'month')
+      problems.push({
+        path: 'levels.measure.window',
+        message: 'levels kept month by month measure calendar months: "month"',
+        messageRu: 'Уровни с ежемесячной проверкой считают выручку за календарный месяц: "month"',
+      });
+  }
+  (document.models ?? []).forEach((model, index) => {
+    if (model.level !== undefined && !levels.has(model.level))
+      unknown(`models.${index}.level`, 'level', model.level);
+    if (model.belowLevel !== undefined && !models.has(model.belowLevel))
+      unknown(`models.${index}.belowLevel`, 'model', model.belowLevel);
+  });
+  document.rewards.forEach((rule, index) => {
+    rule.models?.forEach((name, at) => {
+      if (!models.has(name)) unknown(`rewards.${index}.models.${at}`, 'model', name);
+    });
+    if (
+      rule.choice !== undefined &&
+      !(rule.models ?? []).some((name) => models.get(name)?.choices?.includes(rule.choice!))
+    )
+      unknown(`rewards.${index}.choice`, 'choice', rule.choice);
+  });
+  if (problems.length > 0)
+    throw new AppError('validation_failed', 'This program names levels or models it does not have', problems);
 }
 
 /**
@@ -243,6 +293,7 @@ export async function previewPayment(
     at: paidAt,
   });
   if (payment.partnerId && !facts.partner) throw new AppError('not_found', 'No such partner');
+  const standing = await modelStanding(db, program.document, facts.partner, paidAt, payment.clientAccountId);
   const input: EvaluationInput = {
     program,
     payment: {
@@ -253,11 +304,31 @@ export async function previewPayment(
       payer: payment.payer,
     },
     attribution: facts.partner ? { via: 'pin', since: facts.attributedSince ?? paidAt } : null,
-    partner: facts.partner,
+    partner: facts.partner && { ...facts.partner, model: standing.model },
     uplines: facts.partner ? await uplinesFor(db, program.document, facts.partner.id) : [],
-    client: { accountId: payment.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
+    client: {
+      accountId: payment.clientAccountId,
+      paidOrdersBefore: facts.clientPaidOrdersBefore,
+      rewardChoice: standing.choice,
+    },
   };
   return { partnerId: facts.partner?.id ?? null, evaluation: evaluatePayment(input) };
+}
+
+/**
+ * Under a program with models (seed 004): the model the partner earns on at the payment's date (its level
+ * considered) and its reward choice for the client, read in one small query; nothing under other programs.
+ */
+async function modelStanding(
+  db: Db,
+  doc: ProgramDocument,
+  partner: { id: string } | null,
+  paidAt: Date,
+  clientAccountId: number,
+): Promise<{ model: string | null; choice: string | null }> {
+  if (!doc.models || !partner) return { model: null, choice: null };
+  const s = await partnerStandingOn(db, doc, partner.id, programDate(paidAt), clientAccountId);
+  return { model: s.earnsAs, choice: s.choice };
 }
 
 /** Which of the costlier facts a program's rules read: the partner's level, the client's earlier orders. */
@@ -301,6 +372,7 @@ export async function evaluateAttributedPayment(
     at: p.paidAt,
     need: factsNeeded(program.document),
   });
+  const standing = await modelStanding(db, program.document, facts.partner, p.paidAt, p.clientAccountId);
   return evaluatePayment({
     program,
     payment: {
@@ -314,9 +386,13 @@ export async function evaluateAttributedPayment(
       listMinor: p.listMinor,
     },
     attribution: p.attribution,
-    partner: facts.partner,
+    partner: facts.partner && { ...facts.partner, model: standing.model },
     uplines: await uplinesFor(db, program.document, p.partnerId),
-    client: { accountId: p.clientAccountId, paidOrdersBefore: facts.clientPaidOrdersBefore },
+    client: {
+      accountId: p.clientAccountId,
+      paidOrdersBefore: facts.clientPaidOrdersBefore,
+      rewardChoice: standing.choice,
+    },
   });
 }
 
@@ -330,7 +406,8 @@ export async function partnerLevelNow(
   doc: ProgramDocument,
   now: Date,
 ): Promise<z.infer<typeof PartnerTerms>['level']> {
-  if (!doc.levels) return null;
+  // Exam-or-revenue levels (seed 004) are not bands of a measure: `levelKeep` of the terms shows them.
+  if (!doc.levels || doc.levels.keep) return null;
   const facts = await repo.evaluationFacts(db, {
     clientAccountId: partner.accountId,
     partnerId: partner.id,
@@ -380,7 +457,7 @@ export async function discountsOn(
   const { program, none } = await noDiscountsOn(db, accountId, on, preset);
   const doc = program.document;
   const tiers = tiersOf(doc);
-  if (!tiers) return none;
+  if (!tiers) return doc.models ? modelDiscountOn(db, doc, accountId, on, none) : none;
   const partner = await findPartnerByAccountId(db, accountId);
   if (!partner || partner.status !== 'active') return none;
   const standing = await tierStanding(db, partner.id, tiers, on);
@@ -395,6 +472,38 @@ export async function discountsOn(
       window: standing.window,
       bandMinMinor: standing.band.minMinor,
       next: standing.next,
+    },
+    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
+  };
+}
+
+/**
+ * The discount a partner's model gives it on its own purchases on the Moscow date `on` (seed 004: a Reseller 12 %, a
+ * White Label 27 %, on every category): the model in force that day, as the partner's level that day makes it (a
+ * White Label demoted to Basic gets the Reseller's). None for an account that is no active partner, or whose model
+ * pays in money.
+ */
+async function modelDiscountOn(
+  db: Db,
+  doc: ProgramDocument,
+  accountId: number,
+  on: string,
+  none: DiscountsView,
+): Promise<DiscountsView> {
+  const partner = await findPartnerByAccountId(db, accountId);
+  if (!partner || partner.status !== 'active') return none;
+  const standing = await partnerStandingOn(db, doc, partner.id, on, null);
+  const discount = modelDiscount(doc.rewards, standing.earnsAs);
+  if (!discount || !standing.earnsAs) return none;
+  return {
+    ...none,
+    discounts: [{ category: '*', discountBps: discount.discountBps }],
+    reason: {
+      kind: 'model',
+      partnerId: partner.id,
+      model: standing.earnsAs,
+      level: standing.level,
+      ruleId: discount.ruleId,
     },
     excludesOtherPromotions: doc.policies.excludesOtherPromotions,
   };

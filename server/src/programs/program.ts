@@ -103,6 +103,16 @@ export const RewardRule = z.strictObject({
     })
     .optional(),
   capMinor: minor.optional(),
+  /**
+   * The partner models this rule is for (seed 004: Referral 10 %, Agent 27 %, …): the partner's model in force on
+   * the payment date, as its level makes it (`models[].belowLevel`); every partner when absent.
+   */
+  models: z.array(code).min(1).max(10).optional(),
+  /**
+   * The per-client choice this rule is (seed 004 Referral: `monthly` 10 %, or `first_month` 100 % once): it applies
+   * only to clients the partner chose it for, or, with no choice made, when it is its model's first choice.
+   */
+  choice: code.optional(),
   /** Whether the partner's level multiplier applies to this rule. */
   levelMultiplier: z.boolean().default(false),
 });
@@ -131,13 +141,29 @@ export const Levels = z.strictObject({
     .refine((bands) => new Set(bands.map((b) => b.min)).size === bands.length, {
       message: 'Two levels start at the same minimum: each level needs its own',
     }),
-  /** Exam-or-revenue levels with a grace period (seed 004). */
+  /**
+   * Exam-or-revenue levels with a grace period (seed 004), reviewed month by month (`level.rules.ts`): `level` is
+   * entered on signing the contract and kept while, in every month, an exam has been passed or the month's
+   * `measure` (calendar `month`) reaches `monthlyMinMinor`; after `graceMonths` such months in a row the partner
+   * is at `demoteTo` from the 1st of the next month, and returns to `level` from the month after a month that
+   * reaches the minimum, or on the date of an exam. `revenueOf`: whose payments the measure sums — the partner's
+   * own (it is the paying customer: reseller, white label) and/or its attributed clients'. `freePerk`: what
+   * `level` gives for free and what becomes paid that many months after a demotion unless the partner returned
+   * (seed 004's «Cloudовка»).
+   */
   keep: z
     .strictObject({
+      level: code,
       monthlyMinMinor: minor,
       examKeeps: z.boolean(),
       graceMonths: z.number().int().min(1).max(24),
       demoteTo: code,
+      revenueOf: z
+        .array(z.enum(['own_payments', 'attributed_payments']))
+        .min(1)
+        .max(2)
+        .refine((s) => new Set(s).size === s.length, { message: 'Each subject once' }),
+      freePerk: z.strictObject({ title: words, paidAfterMonths: z.number().int().min(1).max(24) }).optional(),
     })
     .optional(),
 });
@@ -199,6 +225,24 @@ export const Allowance = z.strictObject({
   notConsecutive: z.boolean().optional(),
 });
 
+/**
+ * A partner model (seed 004: Referral, Reseller, Agent, White Label): how the partner works with its clients,
+ * set per partner by an admin with a history (`POST /api/v1/admin/partners/:id/model`); reward rules name the
+ * models they are for. A model that needs a level (`level`: Agent and White Label are Professional) earns on the
+ * terms of `belowLevel` (Referral, Reseller) while the partner is below it; without `belowLevel`, on no model's.
+ */
+export const PartnerModel = z.strictObject({
+  code,
+  title: words,
+  level: code.optional(),
+  belowLevel: code.optional(),
+  /** The choices a partner makes per client under this model; the first is the default (seed 004 Referral). */
+  choices: z.array(code).min(2).max(5).optional(),
+  /** The free trial a client of this model gets (seed 004: 14 days for Referral and Reseller); informative. */
+  trialDays: z.number().int().min(1).max(365).optional(),
+});
+export type PartnerModel = z.infer<typeof PartnerModel>;
+
 export const Policies = z.strictObject({
   payout: z.strictObject({
     daysOfMonth: z.array(z.number().int().min(1).max(28)).min(1).max(28),
@@ -233,6 +277,7 @@ export const ProgramDocument = z.strictObject({
   binding: Binding,
   rewards: z.array(RewardRule).min(1).max(50),
   levels: Levels.optional(),
+  models: z.array(PartnerModel).min(1).max(10).optional(),
   tiers: Tiers.optional(),
   settlements: z.array(Settlement).max(20).optional(),
   bounties: z.array(Bounty).max(50).optional(),
@@ -360,6 +405,8 @@ export const SettleBody = z.strictObject({ asOf: PastProgramDay });
 export const SettleResult = z.object({
   asOf: z.string(),
   tiersRecorded: z.number(),
+  /** Level history rows (seed 004) the review wrote, changed or removed; 0 when the history was already right. */
+  levelChanges: z.number(),
   /** Settlements (rebates) of periods due by `asOf` recorded for the first time, and revised by a recompute. */
   settlementsRecorded: z.number(),
   settlementsRevised: z.number(),
@@ -406,11 +453,63 @@ export const DiscountsView = z.object({
         ruleId: z.string(),
         minPurchaseMinor: z.number().nullable(),
       }),
+      /**
+       * The discount the partner's model gives on its own purchases (seed 004: Reseller 12 %, White Label 27 %), on
+       * every category (`*`): the model in force that day as the partner's level makes it, and the rule.
+       */
+      z.object({
+        kind: z.literal('model'),
+        partnerId: z.string(),
+        model: z.string(),
+        level: z.string().nullable(),
+        ruleId: z.string(),
+      }),
     ])
     .nullable(),
   excludesOtherPromotions: z.boolean(),
 });
 export type DiscountsView = z.infer<typeof DiscountsView>;
+
+/** Under exam-or-revenue levels (seed 004): where the partner stands today, as the monthly review finds it now. */
+export const LevelKeepView = z.object({
+  /** The level today (null before a contract) and since when. */
+  code: z.string().nullable(),
+  title: words.nullable(),
+  since: z.string().nullable(),
+  /** Every change: the kept level from the contract, demotions, returns by an exam or by revenue. */
+  history: z.array(
+    z.object({
+      level: z.string(),
+      title: words,
+      fromDate: z.string(),
+      reason: z.enum(['contract', 'demotion', 'exam', 'revenue']),
+    }),
+  ),
+  /** This calendar month so far: its revenue against the minimum, and how much more reaches it. */
+  month: z.object({
+    fromDate: z.string(),
+    toDate: z.string(),
+    revenueMinor: z.number(),
+    minMinor: z.number(),
+    remainingMinor: z.number(),
+  }),
+  examsPassedOn: z.array(z.string()),
+  /** Complete months in a row without an exam or the minimum; the months, this one included, left before Basic. */
+  missedMonths: z.number(),
+  monthsLeft: z.number().nullable(),
+  /** The kept level's free perk (Cloudовка), and since when it is paid after a demotion (null: free). */
+  freePerk: z.object({ title: words, paidFrom: z.string().nullable() }).nullable(),
+});
+
+/** Under a program with models (seed 004): the partner's model today, the one it earns on at its level, history. */
+export const ModelView = z.object({
+  code: z.string().nullable(),
+  title: words.nullable(),
+  earnsAs: z.string().nullable(),
+  earnsAsTitle: words.nullable(),
+  since: z.string().nullable(),
+  history: z.array(z.object({ model: z.string(), fromDate: z.string() })),
+});
 
 /** The partner's view of the program (`GET /api/v1/program`). */
 export const PartnerTerms = z.object({
@@ -441,4 +540,57 @@ export const PartnerTerms = z.object({
       next: z.object({ minMinor: z.number(), remainingMinor: z.number() }).nullable(),
     })
     .nullable(),
+  levelKeep: LevelKeepView.nullable(),
+  model: ModelView.nullable(),
+});
+
+/**
+ * A Moscow date (`YYYY-MM-DD`) up to today, or an ISO instant with an offset whose Moscow date is: the day of an
+ * event that has happened (an exam), or from which a change holds (a model).
+ */
+const PastDayOrInstant = z.string().superRefine((value, ctx) => {
+  const day = z.iso.date().safeParse(value).success
+    ? value
+    : z.iso.datetime({ offset: true }).safeParse(value).success
+      ? programDate(new Date(value))
+      : null;
+  if (day === null)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a date (YYYY-MM-DD) or an ISO 8601 instant with an offset',
+      params: { ru: 'нужна дата (ГГГГ-ММ-ДД) или момент времени ISO 8601 со смещением' },
+    });
+  else if (!PastProgramDay.safeParse(day).success)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be from 2000-01-01 up to today (Moscow time)',
+      params: { ru: 'дата не раньше 2000-01-01 и не позже сегодняшней (по Москве)' },
+    });
+});
+
+/** `POST /api/v1/admin/partners/:id/exam`: the exam the partner passed, on a day up to today. */
+export const ExamBody = z.strictObject({ passedAt: PastDayOrInstant });
+export const ExamResult = z.object({
+  partnerId: z.string(),
+  /** The Moscow date of the exam. */
+  passedOn: z.string(),
+  exams: z.array(z.string()),
+  levelChanges: z.number(),
+});
+
+/** `POST /api/v1/admin/partners/:id/model`: the model from a Moscow date on (today by default). */
+export const ModelBody = z.strictObject({ model: code, from: PastDayOrInstant.optional() });
+export const ModelResult = z.object({
+  partnerId: z.string(),
+  model: z.string(),
+  fromDate: z.string(),
+  history: z.array(z.object({ model: z.string(), fromDate: z.string() })),
+});
+
+/** `PUT /api/v1/clients/:accountId/reward-choice`: the partner's reward for this client (seed 004 Referral). */
+export const RewardChoiceBody = z.strictObject({ choice: code });
+export const RewardChoiceResult = z.object({
+  clientAccountId: z.number(),
+  choice: z.string(),
+  model: z.string(),
 });
