@@ -94,15 +94,13 @@ async function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeR
     log(`programs: seeding ${fmt(payments)} payments for ${fmt(payments / 100)} partners`);
     await seed(client, payments);
     const handle = createDb(url);
-    await handle.db
-      .transaction()
-      .execute((trx) =>
-        appendVersion(trx, {
-          document: programDocument(),
-          effectiveFrom: new Date('2000-01-01T00:00:00Z'),
-          createdBy: 'bench',
-        }),
-      );
+    await handle.db.transaction().execute((trx) =>
+      appendVersion(trx, {
+        document: programDocument(),
+        effectiveFrom: new Date('2000-01-01T00:00:00Z'),
+        createdBy: 'bench',
+      }),
+    );
     await handle.close();
     const tiers = await run('tiers', url, TIERS_AS_OF);
     log(`programs: tiers of ${fmt(tiers.recorded)} partners in ${(tiers.wallMs / 1000).toFixed(2)} s`);
