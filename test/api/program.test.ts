@@ -63,19 +63,19 @@ describe('the program document', () => {
     expect((await getProgram()).body.inForce.version).toBe(1);
   });
 
-  test("the sales manager's bonus, which payments cannot post yet, is refused naming the rule", async () => {
+  test("a client's side paid out in money, which a client cannot hold, is refused naming the rule", async () => {
     const document = structuredClone(loadPreset('leadsender')) as any;
     document.rewards.push({
-      id: 'manager',
-      title: { ru: 'Бонус менеджеру' },
+      id: 'friend-cash',
+      title: { ru: 'Деньги другу' },
       on: 'first_payment',
-      beneficiary: 'sales_manager',
+      beneficiary: 'client',
       amount: { kind: 'fixed', amountMinor: 40_000 },
       form: 'payout',
     });
     const res = await putProgram(document);
     expect(res.status).toBe(400);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['rewards.1.beneficiary']);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['rewards.1.form']);
     expect((await getProgram()).body.inForce.version).toBe(1);
   });
 

@@ -291,7 +291,10 @@ async function accrueCommission(
       },
       deferredPostings,
     );
-  const lines = evaluation.lines.filter((line) => line.beneficiary === 'partner');
+  // The partner's own lines and its sales manager's bonus (seed 004), which is paid to the partner.
+  const lines = evaluation.lines.filter(
+    (line) => line.beneficiary === 'partner' || line.beneficiary === 'sales_manager',
+  );
   if (lines.length === 0) {
     // Recorded with the reason, for the partner's statistics and, for a self-purchase, the fraud queue.
     if (evaluation.noReward) await repo.setNoReward(db, payment.id, partnerId, evaluation.noReward.reason);

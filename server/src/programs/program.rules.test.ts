@@ -940,3 +940,54 @@ describe('models and per-client choices (seed 004)', () => {
     if (!expected) expect(result.noReward?.reason).toBe('conditions_not_met');
   });
 });
+
+describe('the oblakoteka preset (seed 004)', () => {
+  const program: ProgramVersion = {
+    version: 1,
+    effectiveFrom: new Date(0),
+    document: loadPreset('oblakoteka'),
+  };
+  const evaluate = (
+    model: string,
+    rewardChoice: string | null,
+    paidOrdersBefore: number,
+    grossMinor = 1_000_000n,
+  ) => {
+    const base = input({ program, grossMinor, partner: partner({ model }), paidOrdersBefore });
+    return evaluatePayment({ ...base, client: { ...base.client, rewardChoice } }).lines.map((l) => [
+      l.ruleId,
+      l.beneficiary,
+      l.form,
+      Number(l.amountMinor),
+    ]);
+  };
+
+  test.each([
+    // An Agent's new client, 10 000 ₽ a month: 27 %, and the sales manager's bonus of one month of service.
+    [
+      'agent',
+      null,
+      0,
+      [
+        ['agent', 'partner', 'payout', 270_000],
+        ['sales-manager', 'sales_manager', 'payout', 1_000_000],
+      ],
+    ],
+    ['agent', null, 1, [['agent', 'partner', 'payout', 270_000]]],
+    ['referral', 'monthly', 4, [['referral-monthly', 'partner', 'payout', 100_000]]],
+    ['referral', 'first_month', 0, [['referral-first-month', 'partner', 'payout', 1_000_000]]],
+    ['reseller', null, 0, [['reseller', 'partner', 'discount', 120_000]]],
+    ['white_label', null, 0, [['white-label', 'partner', 'discount', 270_000]]],
+  ] as const)('model %s, choice %s, %i earlier payments', (model, choice, before, expected) => {
+    expect(evaluate(model, choice, before)).toEqual(expected);
+  });
+
+  test("the manager's bonus says whose it is in the calculation", () => {
+    const base = input({ program, grossMinor: 1_000_000n, partner: partner({ model: 'agent' }) });
+    const line = evaluatePayment(base).lines.find((l) => l.beneficiary === 'sales_manager')!;
+    expect(line.calculation).toBe(
+      `Бонус менеджеру партнёра: месяц работы клиента: 10${NBSP}000,00${NBSP}₽ × 100${NBSP}% = 10${NBSP}000,00${NBSP}₽`,
+    );
+    expect(line.partnerId).toBe('ptn_a');
+  });
+});

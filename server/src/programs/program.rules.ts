@@ -314,14 +314,18 @@ function partnerLine(
   const amount = ruleAmount(rule, input, level);
   if (!amount) return null;
   const form = rule.formByChannel?.[input.payment.channel] ?? rule.form;
+  // Seed 004's bonus for the partner's sales manager is owed to the partner, which hands it on; it is named in
+  // the words so the statement tells it from the partner's own reward on the same payment.
+  const manager = rule.beneficiary === 'sales_manager';
   return {
     ruleId: rule.id,
-    beneficiary: 'partner',
+    beneficiary: manager ? 'sales_manager' : 'partner',
     partnerId: partner.id,
     clientAccountId: null,
     uplineDepth: null,
     form,
     ...amount,
+    calculation: manager ? `${rule.title.ru}: ${amount.calculation}` : amount.calculation,
     ...payability(doc, form, { ...partner, accountId: partner.identity.accountId }),
     levelCode: level?.code ?? null,
   };
@@ -463,7 +467,8 @@ export function evaluatePayment(input: EvaluationInput): Evaluation {
   if (refused) return none(program, refused);
 
   const byBeneficiary = (b: RewardRule['beneficiary']) => doc.rewards.filter((r) => r.beneficiary === b);
-  const partnerLines = byBeneficiary('partner')
+  // The partner's own rules, and its sales manager's bonus (seed 004), which the partner is paid to hand on.
+  const partnerLines = [...byBeneficiary('partner'), ...byBeneficiary('sales_manager')]
     .map((rule) => partnerLine(rule, input, partner))
     .filter((line): line is RewardLine => line !== null);
   const clientLines = byBeneficiary('client')
@@ -478,7 +483,6 @@ export function evaluatePayment(input: EvaluationInput): Evaluation {
     return none(program, belowMinimum ? 'below_minimum' : 'conditions_not_met');
   }
   const uplines = byBeneficiary('upline').flatMap((rule) => uplineLines(rule, input, partnerLines));
-  // The sales manager's bonus (seed 004) comes with its preset (issue 14): no line for it yet.
   return {
     programVersion: program.version,
     lines: [...partnerLines, ...clientLines, ...uplines],

@@ -17,6 +17,7 @@ import {
   type PreviewBody,
   type ProgramPut,
   type ProgramVersion,
+  type RewardRule,
 } from './program';
 import { loadPreset } from './program.presets';
 import * as repo from './program.repository';
@@ -150,20 +151,14 @@ export async function saveProgram(
 
 /**
  * What the payment path cannot post is refused rather than stored, each problem naming its rule:
- * - the sales manager's bonus of seed 004, which no line computes yet (issue 14);
  * - a client's side other than points or a discount on the purchase itself: a client holds no partner's money,
  *   and no endpoint lets billing spend a one-time discount kept for a later purchase;
- * - one partner's rules mixing points with money: its lines of a payment are one commission, in one or the other.
+ * - one partner's rules (its own and its sales manager's bonus) mixing points with money: its lines of a payment
+ *   are one commission row, in one or the other; likewise the referrers' rules.
  */
 function refuseUnpostedRules(document: ProgramDocument): void {
   const problems: Array<{ path: string; message: string; messageRu: string }> = [];
   document.rewards.forEach((rule, index) => {
-    if (rule.beneficiary === 'sales_manager')
-      problems.push({
-        path: `rewards.${index}.beneficiary`,
-        message: 'rewards for "sales_manager" are not yet posted with payments',
-        messageRu: 'Вознаграждение менеджеру по продажам пока не начисляется по платежам',
-      });
     if (rule.beneficiary === 'client' && rule.form !== 'points' && rule.form !== 'discount')
       problems.push({
         path: `rewards.${index}.form`,
@@ -172,13 +167,17 @@ function refuseUnpostedRules(document: ProgramDocument): void {
         messageRu: 'Клиенту начисляются баллы или скидка на покупку, за которую он получает вознаграждение',
       });
   });
-  for (const beneficiary of ['partner', 'upline'] as const) {
-    const rules = document.rewards.filter((rule) => rule.beneficiary === beneficiary);
+  const groups: Array<[string, Array<RewardRule['beneficiary']>]> = [
+    ['partner', ['partner', 'sales_manager']],
+    ['upline', ['upline']],
+  ];
+  for (const [name, beneficiaries] of groups) {
+    const rules = document.rewards.filter((rule) => beneficiaries.includes(rule.beneficiary));
     const inPoints = rules.filter((rule) => rule.form === 'points');
     if (inPoints.length > 0 && inPoints.length < rules.length)
       problems.push({
         path: `rewards.${document.rewards.indexOf(inPoints[0]!)}.form`,
-        message: `the "${beneficiary}" rules must all be in points or none`,
+        message: `the "${name}" rules must all be in points or none`,
         messageRu: 'Правила одного получателя начисляют либо только баллы, либо только деньги',
       });
   }

@@ -196,6 +196,13 @@ export const Settlement = z.strictObject({
   /** Months (1–12) in which the settlement runs for the period that just ended. */
   runMonths: z.array(z.number().int().min(1).max(12)).min(1).max(12),
   form: z.enum(['payout', 'one_time_discount']),
+  /**
+   * The models it is for, by the model each partner earns on at the period's end (seed 004: the KVM and MONT
+   * Office rebates are Agent's and White Label's); every partner when absent.
+   */
+  models: z.array(code).min(1).max(10).optional(),
+  /** The form per model where it differs (seed 004: paid out to an Agent, a one-time discount to a White Label). */
+  formByModel: z.record(code, z.enum(['payout', 'one_time_discount'])).optional(),
 });
 export type Settlement = z.infer<typeof Settlement>;
 
@@ -293,8 +300,8 @@ export interface ProgramVersion {
   document: ProgramDocument;
 }
 
-/** The presets shipped in `presets/`; PROGRAMS.md names one more (`oblakoteka`), which follows with issue 14. */
-export const PRESET_NAMES = ['leadsender', 'cloudlessons', 'referral', 'reseller-tiers'] as const;
+/** The presets shipped in `presets/`: the five programs of PROGRAMS.md. */
+export const PRESET_NAMES = ['leadsender', 'cloudlessons', 'referral', 'reseller-tiers', 'oblakoteka'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 /** The program of seed 001, run when nothing else is configured. */
 export const DEFAULT_PRESET: PresetName = 'leadsender';

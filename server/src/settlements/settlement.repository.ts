@@ -3,25 +3,50 @@ import { chunksOf } from '../chunks';
 import type { Db, Tx } from '../db/pool';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
 
-/** What decides whether a partner's settlement or bounty may be paid out (DOMAIN.md rules 3–4). */
+/**
+ * What decides whether a partner's settlement or bounty may be paid out (DOMAIN.md rules 3–4), and, under a
+ * program with models (seed 004), its model and recorded level on the date asked.
+ */
 export interface PartnerFacts {
   id: string;
   kind: PartnerKind;
   status: PartnerStatus;
   contractSignedAt: Date | null;
+  model: string | null;
+  level: string | null;
 }
 
-export async function partnerFacts(db: Db, ids: readonly string[]): Promise<Map<string, PartnerFacts>> {
+export async function partnerFacts(
+  db: Db,
+  ids: readonly string[],
+  onDate: string,
+): Promise<Map<string, PartnerFacts>> {
   if (ids.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('partners')
-    .select(['id', 'kind', 'status', 'contract_signed_at'])
-    .where('id', '=', sql<string>`ANY(${[...ids]}::text[])`)
-    .execute();
+  const { rows } = await sql<{
+    id: string;
+    kind: PartnerKind;
+    status: PartnerStatus;
+    contract_signed_at: Date | null;
+    model: string | null;
+    level: string | null;
+  }>`
+    SELECT p.id, p.kind, p.status, p.contract_signed_at,
+           (SELECT m.model FROM partner_models m WHERE m.partner_id = p.id AND m.from_date <= ${onDate}::date
+             ORDER BY m.from_date DESC LIMIT 1) AS model,
+           (SELECT l.level_code FROM partner_levels l WHERE l.partner_id = p.id AND l.from_date <= ${onDate}::date
+             ORDER BY l.from_date DESC LIMIT 1) AS level
+      FROM partners p WHERE p.id = ANY(${[...ids]}::text[])`.execute(db);
   return new Map(
     rows.map((r) => [
       r.id,
-      { id: r.id, kind: r.kind, status: r.status, contractSignedAt: r.contract_signed_at },
+      {
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        contractSignedAt: r.contract_signed_at,
+        model: r.model,
+        level: r.level,
+      },
     ]),
   );
 }

@@ -7,6 +7,7 @@ import type { PostingInput } from '../ledger/ledger';
 import { chunksOf } from '../chunks';
 import { endOfDay } from '../programs/measure.rules';
 import type { Measure, PresetName, ProgramDocument } from '../programs/program';
+import { effectiveModel } from '../programs/level.rules';
 import { notPayableReason } from '../programs/program.rules';
 import { measureByPartner, programInForce } from '../programs/program.service';
 import type { BountyBody } from './settlement';
@@ -77,6 +78,7 @@ async function settlePeriod(
     const facts = await repo.partnerFacts(
       trx,
       chunk.filter((id) => !existing.has(id)),
+      period.toDate,
     );
     const fresh: repo.NewSettlement[] = [];
     const postings: PostingInput[] = [];
@@ -111,9 +113,12 @@ async function settlePeriod(
         result.revised += 1;
         continue;
       }
-      const reason =
-        settlement.form === 'payout' ? notPayableReason(doc.policies.payout, facts.get(partnerId)!) : null;
-      const payable = settlement.form === 'payout' && reason === null;
+      const partner = facts.get(partnerId)!;
+      const model = effectiveModel(doc.models ?? [], partner.model, partner.level);
+      if (settlement.models && !settlement.models.includes(model ?? '')) continue;
+      const form = (model !== null ? settlement.formByModel?.[model] : undefined) ?? settlement.form;
+      const reason = form === 'payout' ? notPayableReason(doc.policies.payout, partner) : null;
+      const payable = form === 'payout' && reason === null;
       const id = createId('stl');
       fresh.push({
         id,
@@ -125,7 +130,7 @@ async function settlePeriod(
         measureMinor,
         previousMinor,
         amountMinor,
-        form: settlement.form,
+        form,
         payable,
         reason,
         calculation,
@@ -137,7 +142,7 @@ async function settlePeriod(
             settlementRowId: id,
             revision: 1,
             partnerId,
-            form: settlement.form,
+            form,
             payable,
             deltaMinor: amountMinor,
             currency: 'RUB',
@@ -189,7 +194,9 @@ export async function recordBounty(
         },
       ],
     );
-  const partner = (await repo.partnerFacts(trx, [partnerId])).get(partnerId);
+  const partner = (await repo.partnerFacts(trx, [partnerId], publishedAt.toISOString().slice(0, 10))).get(
+    partnerId,
+  );
   if (!partner) throw new AppError('not_found', 'No such partner');
   const reason = notPayableReason(program.document.policies.payout, partner);
   const id = createId('bty');
