@@ -326,6 +326,51 @@ describe('who may grant what', () => {
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 403, code: 'partner_blocked' });
   });
 
+  test("an admin grants on a partner's behalf, from that partner's quotas, for that partner's clients only", async () => {
+    const partnerU = await t.call('GET', '/api/v1/partner', { token: t.partnerToken(U.account) });
+    const path = `/api/v1/admin/partners/${partnerU.body.id}`;
+    const res = await t.call('POST', `${path}/bonus-codes`, {
+      token: t.adminToken(),
+      body: { clientAccountId: client(U, 3), amountMinor: 30_000 },
+    });
+    expect(res.status).toBe(201);
+    const view = await t.call('GET', '/api/v1/allowances', { token: t.partnerToken(U.account) });
+    expect(view.body.bonusCodes.count).toEqual({ limit: 10, used: 3, left: 7 });
+    expect(view.body.bonusCodes.codes[0].code).toBe(res.body.code);
+    const audit = await t.db.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('entity_id', '=', res.body.id)
+      .executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ action: 'bonus_code.granted', actor_kind: 'admin' });
+    expect(JSON.stringify(audit.details)).not.toContain(res.body.code);
+    expect(audit.details).toMatchObject({ partnerId: partnerU.body.id, clientAccountId: client(U, 3) });
+
+    const month = await t.call('POST', `${path}/free-months`, {
+      token: t.adminToken(),
+      body: { clientAccountId: client(U, 3), month: addMonths(thisMonth(), 2) },
+    });
+    expect(month.status).toBe(201);
+    const foreign = await t.call('POST', `${path}/free-months`, {
+      token: t.adminToken(),
+      body: { clientAccountId: client(P, 12), month: addMonths(thisMonth(), 2) },
+    });
+    expect({ status: foreign.status, path: foreign.body.errors?.[0]?.path }).toEqual({
+      status: 404,
+      path: 'clientAccountId',
+    });
+    const nobody = await t.call('POST', '/api/v1/admin/partners/ptn_0000000000nobody/bonus-codes', {
+      token: t.adminToken(),
+      body: { clientAccountId: client(U, 3), amountMinor: 100 },
+    });
+    expect({ status: nobody.status, code: nobody.body.code }).toEqual({ status: 404, code: 'not_found' });
+    const staff = await t.call('POST', `${path}/bonus-codes`, {
+      token: t.staffToken(),
+      body: { clientAccountId: client(U, 3), amountMinor: 100 },
+    });
+    expect(staff.status).toBe(403);
+  });
+
   test('bad input is a 400 naming each field, and grants nothing', async () => {
     const token = t.partnerToken(P.account);
     const cases: Array<[string, unknown, string[]]> = [

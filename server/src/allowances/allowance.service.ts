@@ -8,7 +8,7 @@ import type { Db, Tx } from '../db/pool';
 import { AppError } from '../errors';
 import { createId } from '../ids';
 import { PROMO_CODE_ALPHABET } from '../links/link';
-import type { PartnerRow } from '../partners/partner.service';
+import { findPartnerById, type PartnerRow } from '../partners/partner.service';
 import { findHoldingPin, listClientPinsWithPartner } from '../pins/pin.service';
 import { EARNING_STATUSES } from '../pins/pin.rules';
 import type { PresetName } from '../programs/program';
@@ -80,6 +80,13 @@ async function ownClientOrThrow(db: Db, partner: PartnerRow, clientAccountId: nu
       messageRu: 'Этот аккаунт не закреплён за вами как клиент',
     },
   ]);
+}
+
+/** The partner an admin grants on behalf of; 404 when there is none. */
+export async function partnerToGrantFor(db: Db, partnerId: string): Promise<PartnerRow> {
+  const partner = await findPartnerById(db, partnerId);
+  if (!partner) throw new AppError('not_found', `No partner ${partnerId}`);
+  return partner;
 }
 
 /**
