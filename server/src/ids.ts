@@ -32,6 +32,8 @@ export const ID_PREFIXES = {
   dsp: 'dispute',
   /** routed client questions */
   qst: 'question',
+  /** allowances a partner granted its client: a bonus code or a free month (seed 004) */
+  alw: 'allowance grant',
   /** ledger postings */
   lpo: 'ledger posting',
 } as const;

@@ -243,6 +243,20 @@ const probes: Record<string, () => Promise<void>> = {
   'GET /api/v1/orders': async () => expect((await ok('GET', '/api/v1/orders')).items).toEqual([]),
   'GET /api/v1/orders/summary': async () =>
     expect(await ok('GET', '/api/v1/orders/summary')).toMatchObject({ orders: 0, rewardMinor: 0 }),
+  // A's client is not B's to give anything: the same 404 as an account nobody pinned, and nothing granted.
+  'POST /api/v1/bonus-codes': async () => {
+    await notFound('POST', '/api/v1/bonus-codes', { clientAccountId: 78100001, amountMinor: 100_000 });
+    expect(await t.db.db.selectFrom('allowance_grants').select('id').execute()).toEqual([]);
+  },
+  'POST /api/v1/free-months': async () => {
+    await notFound('POST', '/api/v1/free-months', { clientAccountId: 78100001, month: '2030-01' });
+    expect(await t.db.db.selectFrom('allowance_grants').select('id').execute()).toEqual([]);
+  },
+  'GET /api/v1/allowances': async () => {
+    const res = await asB('GET', '/api/v1/allowances');
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('78100001');
+  },
 };
 
 describe("a partner never reads or changes another partner's data", () => {

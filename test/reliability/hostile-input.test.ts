@@ -331,6 +331,24 @@ const SAMPLES: Record<string, () => Promise<Sample>> = {
     as: { token: main.token },
     body: { productCode: `course-${next()}` },
   }),
+  'POST /api/v1/bonus-codes': async () => ({
+    path: '/api/v1/bonus-codes',
+    as: { token: main.token },
+    body: { clientAccountId: (await newPin(main)).client, amountMinor: 100_000 },
+  }),
+  'POST /api/v1/free-months': async () => ({
+    path: '/api/v1/free-months',
+    as: { token: main.token },
+    body: { clientAccountId: (await newPin(main)).client, month: '2030-01' },
+  }),
+  'POST /api/v1/admin/partners/:id/bonus-codes': async () => ({
+    path: `/api/v1/admin/partners/${main.id}/bonus-codes`,
+    body: { clientAccountId: (await newPin(main)).client, amountMinor: 100_000 },
+  }),
+  'POST /api/v1/admin/partners/:id/free-months': async () => ({
+    path: `/api/v1/admin/partners/${main.id}/free-months`,
+    body: { clientAccountId: (await newPin(main)).client, month: '2030-01' },
+  }),
   'PUT /api/v1/admin/program': async () => ({
     path: '/api/v1/admin/program',
     body: { ...loadPreset('cloudlessons'), effectiveFrom: new Date(Date.now() + 86_400_000).toISOString() },

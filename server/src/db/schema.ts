@@ -559,6 +559,33 @@ export interface LinkClicksTable {
   clicked_at: Timestamp;
 }
 
+/**
+ * A bonus code or a free month a partner granted its client (seed 004), with its place in the partner's quarter
+ * and the client's grants and the limits it was checked against (migration 024). Append-only.
+ */
+export interface AllowanceGrantsTable {
+  id: string;
+  kind: 'bonus_codes' | 'free_months';
+  allowance_id: string;
+  program_version: number;
+  partner_id: string;
+  client_account_id: bigint;
+  granted_at: Date;
+  quarter: string;
+  partner_ordinal: number;
+  partner_quota: number | null;
+  client_ordinal: number;
+  client_quota: number | null;
+  code: string | null;
+  amount_minor: bigint | null;
+  currency: 'RUB' | null;
+  quarter_total_minor: bigint | null;
+  quarter_quota_minor: bigint | null;
+  /** The month's first day; read it as `to_char(month, 'YYYY-MM')` (a date column parses to a local Date). */
+  month: ColumnType<Date | null, string | null, never>;
+  not_consecutive: boolean | null;
+}
+
 export interface Database {
   partners: PartnersTable;
   audit_log: AuditLogTable;
@@ -601,4 +628,5 @@ export interface Database {
   partner_models: PartnerModelsTable;
   partner_reward_choices: PartnerRewardChoicesTable;
   link_clicks: LinkClicksTable;
+  allowance_grants: AllowanceGrantsTable;
 }

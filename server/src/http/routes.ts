@@ -1,3 +1,4 @@
+import { allowanceRoutes } from '../allowances/allowance.routes';
 import { amoRoutes } from '../amo';
 import { roleRoutes } from '../auth/roles.routes';
 import { whoamiRoutes } from '../auth/whoami.routes';
@@ -39,4 +40,5 @@ export const allRoutes: RouteSpec<any, any, any>[] = [
   ...settlementRoutes,
   ...linkRoutes,
   ...referralRoutes,
+  ...allowanceRoutes,
 ];

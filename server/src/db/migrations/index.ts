@@ -18,6 +18,7 @@ import * as m020 from './020_promo_codes';
 import * as m021 from './021_payment_measures';
 import * as m022 from './022_partner_tier_days';
 import * as m023 from './023_referrals';
+import * as m024 from './024_allowances';
 import * as m025 from './025_levels';
 import * as m026 from './026_settlements';
 
@@ -45,6 +46,7 @@ export const migrations: Record<string, Migration> = {
   '021_payment_measures': m021,
   '022_partner_tier_days': m022,
   '023_referrals': m023,
+  '024_allowances': m024,
   '025_levels': m025,
   '026_settlements': m026,
 };
