@@ -252,6 +252,39 @@ const probes: Record<string, () => Promise<void>> = {
     await notFound('POST', '/api/v1/free-months', { clientAccountId: 78100001, month: '2030-01' });
     expect(await t.db.db.selectFrom('allowance_grants').select('id').execute()).toEqual([]);
   },
+  // A's client: B's choice for it is refused (the default program has no models) and nothing is recorded.
+  'PUT /api/v1/clients/:accountId/reward-choice': async () => {
+    const res = await asB('PUT', '/api/v1/clients/78100001/reward-choice', { choice: 'monthly' });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(await t.db.db.selectFrom('partner_reward_choices').select('partner_id').execute()).toEqual([]);
+  },
+  // A settlement of A's (a fixture row, as a settlement run would write it) is not in B's list.
+  'GET /api/v1/settlements': async () => {
+    await t.db.db
+      .insertInto('partner_settlements')
+      .values({
+        id: 'stl_crosspartner0001',
+        partner_id: a.partner!,
+        settlement_id: 'kvm',
+        kind: 'rebate',
+        period_from: '2026-01-01',
+        period_to: '2026-06-30',
+        measure_minor: 1_000_000n,
+        previous_minor: null,
+        amount_minor: 100_000n,
+        form: 'payout',
+        payable: true,
+        reason: null,
+        calculation: 'Рибейт партнёра А',
+        program_version: 1,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const res = await asB('GET', '/api/v1/settlements');
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([]);
+    expect(res.text).not.toContain('stl_crosspartner0001');
+  },
   'GET /api/v1/allowances': async () => {
     const res = await asB('GET', '/api/v1/allowances');
     expect(res.status).toBe(200);
