@@ -301,7 +301,13 @@ export interface ProgramVersion {
 }
 
 /** The presets shipped in `presets/`: the five programs of PROGRAMS.md. */
-export const PRESET_NAMES = ['leadsender', 'cloudlessons', 'referral', 'reseller-tiers', 'oblakoteka'] as const;
+export const PRESET_NAMES = [
+  'leadsender',
+  'cloudlessons',
+  'referral',
+  'reseller-tiers',
+  'oblakoteka',
+] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 /** The program of seed 001, run when nothing else is configured. */
 export const DEFAULT_PRESET: PresetName = 'leadsender';
