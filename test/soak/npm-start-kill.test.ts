@@ -38,8 +38,13 @@ afterAll(async () => {
     }
   }
   const pid = postmasterPid();
-  if (pid && alive(pid)) process.kill(pid, 'SIGINT');
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (pid && alive(pid)) {
+    process.kill(pid, 'SIGINT');
+    // A fast shutdown still writes its checkpoint: removing the folder under it fails with ENOTEMPTY.
+    for (const until = Date.now() + 20_000; alive(pid) && Date.now() < until; )
+      await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }, 60_000);
 
 function npmStart(): ChildProcess {
