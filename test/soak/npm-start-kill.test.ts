@@ -41,7 +41,7 @@ afterAll(async () => {
   if (pid && alive(pid)) {
     process.kill(pid, 'SIGINT');
     // A fast shutdown still writes its checkpoint: removing the folder under it fails with ENOTEMPTY.
-    for (const until = Date.now() + 20_000; alive(pid) && Date.now() < until; )
+    for (const until = Date.now() + 20_000; alive(pid) && Date.now() < until;)
       await new Promise((resolve) => setTimeout(resolve, 100));
   }
   fs.rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
