@@ -202,3 +202,28 @@ describe('bounties', () => {
     expect(await checkLedger(t.db.db)).toEqual([]);
   });
 });
+
+describe('the statement', () => {
+  test("June's statement has the half-year's KVM rebate as a line with its calculation; November's the bounties", async () => {
+    const csv = async (month: string) => {
+      const res = await fetch(`${t.url}/api/v1/statements/${month}?format=csv`, {
+        headers: { 'X-Auth-Token': t.partnerToken(PARTNER) },
+      });
+      expect(res.status).toBe(200);
+      return (await res.text()).split('\r\n');
+    };
+    const june = await csv('2026-06');
+    const rebate = june.find((line) => line.includes('Рибейт;'))!;
+    expect(rebate).toMatch(/^30\.06\.2026;Рибейт;stl_\w+;;;—;0,00;0;10000,00;Да;К выплате;/);
+    expect(rebate).toContain('Рибейт за ElasticCloud KVM за 01.01.2026–30.06.2026');
+    expect(rebate).toContain('(пересчитан)');
+    // The growth rebate of Q2 ends in June too.
+    expect(june.some((line) => line.includes('Рибейт;') && line.includes('18000,00'))).toBe(true);
+    const november = (await csv('2026-11')).filter((line) => line.includes(';Бонус;'));
+    expect(november.map((line) => line.split(';').slice(0, 2).concat(line.split(';')[8]!))).toEqual([
+      ['02.11.2026', 'Бонус', '40000,00'],
+      ['03.11.2026', 'Бонус', '20000,00'],
+    ]);
+    expect(november[0]).toMatch(/Бонус за кейс: 40\s000,00\s₽$/);
+  });
+});

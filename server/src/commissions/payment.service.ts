@@ -13,6 +13,7 @@ import { addKnownAccounts, attributePin, findEarningPinOn, lockHoldingPin } from
 import { DEFAULT_PRESET, type PresetName, type ProgramVersion } from '../programs/program';
 import type { RewardLine } from '../programs/program.rules';
 import { accrueClientRewards, reverseClientRewards } from '../points/points.service';
+import { statementRowsOf } from '../settlements/settlement.service';
 import {
   evaluateAttributedPayment,
   guaranteeDaysOf,
@@ -551,8 +552,12 @@ export async function partnerStatement(
       ),
     };
   });
+  // Seed 004's rebates and bounties are rewards of the period too, each with its calculation.
+  const bountyTitle = (id: string) => inForce.document.bounties?.find((b) => b.id === id)?.title.ru;
+  const extras = await statementRowsOf(db, partnerId, period, bountyTitle);
+  const byDate = (row: StatementRow) => new Date(row.date).getTime();
   return {
-    rows,
+    rows: [...rows, ...extras].sort((a, b) => byDate(a) - byDate(b)),
     program: { title: inForce.document.title.ru, terms: termsInWords(inForce.document) },
   };
 }

@@ -94,15 +94,20 @@ export interface InvoiceDocument {
 export type PaymentChannel = 'vendor_direct' | 'partner_net';
 
 export interface StatementRow {
-  /** `refund` rows are shown and summed as negative amounts. */
-  kind: 'payment' | 'refund';
+  /**
+   * `refund` rows are shown and summed as negative amounts. `rebate` (seed 004's rebates and growth rebate of a
+   * period) and `bounty` (a publication's bonus) are rewards of the partner's own, with no client payment.
+   */
+  kind: 'payment' | 'refund' | 'rebate' | 'bounty';
   date: DateInput;
-  /** The billing system's id of the client payment (for a refund: of the refunded payment). */
+  /** The billing system's id of the client payment (for a refund: of the refunded payment); a rebate's or bounty's id. */
   paymentId: string;
-  clientAccountId: number;
+  /** The paying client; absent for a rebate or a bounty. */
+  clientAccountId?: number;
   clientName?: string;
-  channel: PaymentChannel;
-  /** What the client paid (or what was refunded): a non-negative magnitude, the sign comes from `kind`. */
+  /** How the client paid; absent for a rebate or a bounty. */
+  channel?: PaymentChannel;
+  /** What the client paid (or what was refunded): a non-negative magnitude, the sign comes from `kind`; 0 for a rebate or bounty. */
   grossMinor: bigint;
   rateBps: number;
   /** The commission (or its reversal): a non-negative magnitude, the sign comes from `kind`. */

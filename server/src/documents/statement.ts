@@ -36,7 +36,14 @@ export const CHANNEL_LABELS: Record<PaymentChannel, string> = {
 const KIND_LABELS: Record<StatementRow['kind'], string> = {
   payment: 'Оплата',
   refund: 'Возврат',
+  rebate: 'Рибейт',
+  bounty: 'Бонус',
 };
+
+/** A rebate's or bounty's row has no client payment: its client and channel cells stay empty. */
+const channelLabel = (row: StatementRow) => (row.channel ? CHANNEL_LABELS[row.channel] : '—');
+const clientCell = (row: StatementRow) =>
+  row.clientAccountId === undefined ? '' : String(row.clientAccountId);
 
 /** Russian wording of the not-payable reason codes; an unknown code or free text is printed as is. */
 const REASON_LABELS: Record<string, string> = {
@@ -49,6 +56,7 @@ const REASON_LABELS: Record<string, string> = {
   partner_blocked: 'партнёр заблокирован',
   partner_net: 'удержано партнёром при оплате счёта вендора',
   kept_by_partner: 'удержано партнёром при оплате счёта вендора',
+  one_time_discount: 'разовая скидка на услуги вендора',
 };
 
 const KEPT_BY_PARTNER = 'Удержано партнёром';
@@ -151,9 +159,9 @@ export function renderStatementCsv(statement: StatementDocument): string {
         formatDateShort(row.date),
         KIND_LABELS[row.kind],
         csvText(row.paymentId),
-        String(row.clientAccountId),
+        clientCell(row),
         csvText(row.clientName ?? ''),
-        CHANNEL_LABELS[row.channel],
+        channelLabel(row),
         formatAmountForSpreadsheet(grossMinor),
         formatRateBps(row.rateBps),
         formatAmountForSpreadsheet(commissionMinor),
@@ -226,8 +234,8 @@ export function renderStatementPdf(statement: StatementDocument): Promise<Buffer
           formatDateShort(row.date),
           KIND_LABELS[row.kind],
           row.paymentId,
-          [String(row.clientAccountId), row.clientName].filter(Boolean).join('\n'),
-          CHANNEL_LABELS[row.channel],
+          [clientCell(row), row.clientName].filter(Boolean).join('\n'),
+          channelLabel(row),
           formatAmount(grossMinor),
           formatPercent(row.rateBps),
           formatAmount(commissionMinor),

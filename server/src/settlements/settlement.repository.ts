@@ -224,3 +224,34 @@ export function bountyView(row: BountyRow): BountyView {
     reason: row.reason,
   };
 }
+
+/**
+ * A partner's settlements whose period ends in [from, to) — a half-year rebate belongs to the month its half ends
+ * in, at its amount now (a revision replaces it) — and its bounties published in [from, to), for the statement.
+ */
+export async function statementExtras(db: Db, partnerId: string, period: { from: Date; to: Date }) {
+  const { rows } = await sql<{
+    kind: 'rebate' | 'bounty';
+    id: string;
+    at: Date;
+    amount_minor: bigint;
+    payable: boolean;
+    reason: string | null;
+    form: string;
+    calculation: string | null;
+    revision: number;
+    rule_id: string;
+  }>`
+    SELECT 'rebate' AS kind, id, (period_to + 1)::timestamp AT TIME ZONE 'Europe/Moscow' - interval '1 millisecond' AS at,
+           amount_minor, payable, reason, form, calculation, revision, settlement_id AS rule_id
+      FROM partner_settlements
+     WHERE partner_id = ${partnerId}
+       AND (period_to + 1)::timestamp AT TIME ZONE 'Europe/Moscow' > ${period.from}
+       AND (period_to + 1)::timestamp AT TIME ZONE 'Europe/Moscow' <= ${period.to}
+    UNION ALL
+    SELECT 'bounty', id, published_at, amount_minor, payable, reason, 'payout', NULL, 1, bounty_id
+      FROM partner_bounties
+     WHERE partner_id = ${partnerId} AND published_at >= ${period.from} AND published_at < ${period.to}
+     ORDER BY 3, 2`.execute(db);
+  return rows;
+}

@@ -1,4 +1,6 @@
 import type { Db, Tx } from '../db/pool';
+import type { StatementRow } from '../documents';
+import { formatRub } from '../documents/money-words';
 import { AppError } from '../errors';
 import { createId } from '../ids';
 import { postMany, post } from '../ledger/ledger.service';
@@ -230,4 +232,31 @@ export async function recordBounty(
     }),
   );
   return { result: repo.bountyView(row), replayed: false };
+}
+
+/**
+ * The statement's rows for a partner's rebates and bounties of a period (seed 004: «a statement line showing the
+ * calculation»): a rebate in the month its period ends, a bounty in the month of its publication; no client, no
+ * payment; a one-time discount is not paid out and says so.
+ */
+export async function statementRowsOf(
+  db: Db,
+  partnerId: string,
+  period: { from: Date; to: Date },
+  bountyTitle: (bountyId: string) => string | undefined,
+): Promise<StatementRow[]> {
+  return (await repo.statementExtras(db, partnerId, period)).map((r) => ({
+    kind: r.kind,
+    date: r.at,
+    paymentId: r.id,
+    grossMinor: 0n,
+    rateBps: 0,
+    commissionMinor: r.amount_minor,
+    payable: r.payable,
+    reason: r.form === 'one_time_discount' ? 'one_time_discount' : (r.reason ?? undefined),
+    calculation:
+      r.kind === 'bounty'
+        ? `${bountyTitle(r.rule_id) ?? r.rule_id}: ${formatRub(r.amount_minor)}`
+        : `${r.calculation ?? ''}${r.revision > 1 ? ' (пересчитан)' : ''}`,
+  }));
 }
