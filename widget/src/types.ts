@@ -33,6 +33,9 @@ import type {
 import type { AdminProgramResult, PresetName, PreviewResult } from '../../server/src/programs/program';
 import type { QuestionView } from '../../server/src/questions/question';
 import type { ReferralLevelView } from '../../server/src/referrals/referral';
+import type { AllowancesView, BonusCodeOut, FreeMonthOut } from '../../server/src/allowances/allowance';
+import type { BountyView, ExtraRewardList } from '../../server/src/settlements/settlement';
+import type { ExamResult, ModelResult, SettleResult } from '../../server/src/programs/program';
 
 export type WhoAmI = z.infer<typeof WhoAmIView>;
 export type Role = WhoAmI['role'];
@@ -87,6 +90,21 @@ export type SelfPurchase = z.infer<typeof SelfPurchaseView>;
 /** `GET /api/v1/referrals`, `GET /api/v1/admin/referrals`: one level of a referral tree. */
 export type ReferralLevel = z.infer<typeof ReferralLevelView>;
 export type ReferredPartner = ReferralLevel['partners']['items'][number];
+
+/** Seed 004 (`oblakoteka`): the partner's kept level and model, as `GET /api/v1/program` sends them. */
+export type LevelKeep = NonNullable<ProgramTerms['levelKeep']>;
+export type PartnerModelView = NonNullable<ProgramTerms['model']>;
+/** `GET /api/v1/settlements`: the partner's rebates, growth rebates and bounties. */
+export type ExtraReward = z.infer<typeof ExtraRewardList>['items'][number];
+/** `GET /api/v1/allowances`, `POST /api/v1/bonus-codes`, `POST /api/v1/free-months`. */
+export type Allowances = z.infer<typeof AllowancesView>;
+export type BonusCode = z.infer<typeof BonusCodeOut>;
+export type FreeMonth = z.infer<typeof FreeMonthOut>;
+/** The admin's seed 004 actions: an exam, a model, a bounty, a settlement run. */
+export type ExamRecorded = z.infer<typeof ExamResult>;
+export type ModelSet = z.infer<typeof ModelResult>;
+export type BountyRecorded = z.infer<typeof BountyView>;
+export type Settled = z.infer<typeof SettleResult>;
 
 /** A page of a list answer (API.md, "Lists"). */
 export interface Page<T> {

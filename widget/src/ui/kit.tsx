@@ -203,7 +203,7 @@ export function useFields<P extends string>(initial: Record<P, string>) {
 
 /** The native input attributes the forms use (passed through as is). */
 interface InputProps {
-  type?: 'text' | 'email' | 'tel' | 'url' | 'date';
+  type?: 'text' | 'email' | 'tel' | 'url' | 'date' | 'month';
   inputMode?: 'numeric' | 'decimal' | 'text' | 'tel' | 'email';
   autoComplete?: string;
   placeholder?: string;

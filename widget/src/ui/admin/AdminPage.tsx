@@ -5,7 +5,16 @@
  */
 import { useState } from 'preact/hooks';
 import { formatDate, parseAmountToMinor, todayIso } from '../../format';
-import type { AdminPin, Dispute, Invoice, Partner, PayoutRun, PayoutRunList, Pin } from '../../types';
+import type {
+  AdminPin,
+  AdminProgram,
+  Dispute,
+  Invoice,
+  Partner,
+  PayoutRun,
+  PayoutRunList,
+  Pin,
+} from '../../types';
 import { itemsOf } from '../../types';
 import { useCtx, useLoad, usePaged, usePost } from '../ctx';
 import {
@@ -36,6 +45,7 @@ import { InvoiceTable } from '../partner/Invoices';
 import { PartnerStatusBadge } from '../partner/PartnerPage';
 import { AdminReferralsTab } from '../partner/Referrals';
 import { ClientCheck } from '../staff/StaffScreens';
+import { hasSeed004, LevelsAdminTab } from './LevelsAdmin';
 import { FraudTab, ProgramTab } from './ProgramPage';
 
 /** A calendar date from a date input as an instant at noon, Moscow time (where documents are issued). */
@@ -405,8 +415,11 @@ function InvoicesTab({ names }: { names: Map<string, string> }) {
 }
 
 export function AdminPage({ userName }: { userName: string | null }) {
-  const { t } = useCtx();
+  const { t, api } = useCtx();
   const partners = usePaged<Partner>('/api/v1/admin/partners', { limit: 500 });
+  // «Уровни и бонусы» only under a program with kept levels, models, bounties or rebates (seed 004).
+  const program = useLoad((signal) => api.get<AdminProgram>('/api/v1/admin/program', { signal }), [api]);
+  const doc = program.data?.inForce.document;
   const names = new Map(partners.items.map((p) => [p.id, p.name]));
   const pending = partners.items.filter(
     (p) => p.status === 'pending_contract' && p.kind !== 'individual',
@@ -426,6 +439,7 @@ export function AdminPage({ userName }: { userName: string | null }) {
           { id: 'program', label: t('prog.tab') },
           { id: 'fraud', label: t('prog.tab_fraud') },
           { id: 'referrals', label: t('ref.tab') },
+          ...(doc && hasSeed004(doc) ? [{ id: 'levels', label: t('obl.admin_tab') }] : []),
         ]}
       >
         {(tab) => (
@@ -443,6 +457,7 @@ export function AdminPage({ userName }: { userName: string | null }) {
             {tab === 'program' && <ProgramTab />}
             {tab === 'fraud' && <FraudTab names={names} />}
             {tab === 'referrals' && <AdminReferralsTab />}
+            {tab === 'levels' && doc && <LevelsAdminTab doc={doc} partners={partners.items} />}
           </>
         )}
       </Tabs>

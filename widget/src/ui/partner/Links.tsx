@@ -21,7 +21,7 @@ import {
 } from '../kit';
 import { copyText } from '../clipboard';
 
-function CopyButton({ text }: { text: string }) {
+export function CopyButton({ text }: { text: string }) {
   const { t } = useCtx();
   const [copied, setCopied] = useState(false);
   return (

@@ -13,6 +13,7 @@ import { ClientsTab } from './Clients';
 import { EarningsTab } from './Earnings';
 import { DisputesTab, QuestionsTab } from './Inbox';
 import { CertificateTab, InvoicesTab } from './Invoices';
+import { AllowancesTab, ExtrasTab, useOblakoteka } from './Oblakoteka';
 import { OrdersTab } from './Orders';
 import { ProgramTab } from './ProgramTerms';
 import { hasReferrals, ReferralsTab } from './Referrals';
@@ -89,6 +90,12 @@ export function PartnerPage() {
   );
   // The «Рефералы» tab only under a program with referrals (codes, referrer shares, the client's side).
   const terms = useLoad((signal) => api.get<ProgramTerms>('/api/v1/program', { signal }), [api]);
+  // Seed 004's tabs: rebates and bounties under a program with levels or models (or once the partner has one),
+  // bonus codes and free months when the program in force grants either.
+  const { extras, allowances } = useOblakoteka();
+  const showExtras =
+    !!(terms.data && (terms.data.levelKeep || terms.data.model)) || !!extras.data?.items.length;
+  const showAllowances = !!(allowances.data && (allowances.data.bonusCodes || allowances.data.freeMonths));
   const [tab, setTab] = useState('clients');
   const [disputePin, setDisputePin] = useState<string | null>(null);
 
@@ -134,6 +141,8 @@ export function PartnerPage() {
           { id: 'program', label: t('aff.tab_program') },
           { id: 'orders', label: t('aff.tab_orders') },
           ...(terms.data && hasReferrals(terms.data) ? [{ id: 'referrals', label: t('ref.tab') }] : []),
+          ...(showExtras ? [{ id: 'extras', label: t('obl.extras') }] : []),
+          ...(showAllowances ? [{ id: 'allowances', label: t('obl.allowances') }] : []),
           { id: 'invoices', label: t('tab.invoices') },
           { id: 'questions', label: t('tab.questions'), count: unanswered },
           { id: 'disputes', label: t('tab.disputes') },
@@ -147,6 +156,8 @@ export function PartnerPage() {
             {tab === 'program' && <ProgramTab />}
             {tab === 'orders' && <OrdersTab />}
             {tab === 'referrals' && <ReferralsTab />}
+            {tab === 'extras' && <ExtrasTab list={extras} />}
+            {tab === 'allowances' && <AllowancesTab load={allowances} />}
             {tab === 'earnings' && <EarningsTab />}
             {tab === 'invoices' && <InvoicesTab />}
             {tab === 'questions' && <QuestionsTab onChanged={open.reload} />}

@@ -9,6 +9,7 @@ import type { ProgramTerms as Terms } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
 import { Loaded, Money, Section } from '../kit';
 import { LinksSection, PromoCodeSection } from './Links';
+import { LevelKeepSection } from './Oblakoteka';
 
 /** «3 заказа», «9 заказов», «1 заказ»: the Russian plural of `aff.orders_<form>`. */
 export function ordersWord(t: (k: string) => string, n: number): string {
@@ -128,6 +129,7 @@ export function ProgramTab() {
     <Loaded load={terms}>
       {(data) => (
         <>
+          {(data.levelKeep || data.model) && <LevelKeepSection keep={data.levelKeep} model={data.model} />}
           <Section title={(lang === 'en' && data.title.en) || data.title.ru} data-section="program">
             {data.level && <LevelLine level={data.level} />}
             {data.tier && <TierLine tier={data.tier} />}

@@ -1,0 +1,220 @@
+/**
+ * Admin: seed 004 (the `oblakoteka` preset). «Пересчитать на дату» runs the program's daily computations for a
+ * day (tiers, level reviews, rebates) and says what the run recorded; for one partner, an exam passed, the model
+ * from a date, and a published case study or comment's bounty (an amount only for a bounty with a range). Each
+ * form is one audited API call; the server's refusals land under the field they name.
+ */
+import { useState } from 'preact/hooks';
+import { formatDate, parseAmountToMinor, todayIso } from '../../format';
+import type { Lang } from '../../i18n';
+import type { BountyRecorded, ExamRecorded, ModelSet, Partner, ProgramDoc, Settled } from '../../types';
+import { useCtx, usePost } from '../ctx';
+import {
+  Button,
+  ErrorBox,
+  Form,
+  Money,
+  Notice,
+  Section,
+  SelectField,
+  SubmitRow,
+  TextField,
+  useFieldErrors,
+  useFields,
+} from '../kit';
+
+const words = (w: { ru: string; en?: string }, lang: Lang) => (lang === 'en' && w.en) || w.ru;
+const day = (date: string, lang: Lang) => formatDate(`${date}T12:00:00+03:00`, lang);
+
+/** Does the program in force have anything this tab acts on? */
+export const hasSeed004 = (doc: ProgramDoc) =>
+  !!(doc.levels?.keep || doc.models || doc.bounties?.length || doc.settlements?.length);
+
+function SettleForm() {
+  const { t, lang } = useCtx();
+  const { values, field } = useFields({ asOf: todayIso() });
+  const settle = usePost<Settled>('/api/v1/admin/program/settle');
+  const { shown } = useFieldErrors(settle.error, 'obl.invalid');
+  const r = settle.result;
+  return (
+    <Section title={t('obl.settle')} data-section="settle">
+      <p class="amop-muted amop-small">{t('obl.settle_intro')}</p>
+      <Form class="amop-inline-form" name="settle" onSubmit={() => settle.run({ asOf: values.asOf })}>
+        <TextField {...field('asOf', shown)} type="date" label={t('admin.as_of')} />
+        <Button kind="primary" type="submit" busy={settle.busy}>
+          {t('obl.settle_run')}
+        </Button>
+      </Form>
+      {settle.error && !shown.asOf && <ErrorBox error={settle.error} />}
+      {r && (
+        <Notice
+          tone="ok"
+          role="status"
+          data-settled={r.asOf}
+          data-level-changes={r.levelChanges}
+          data-settlements={r.settlementsRecorded}
+        >
+          {t('obl.settled', {
+            date: day(r.asOf, lang),
+            levels: r.levelChanges,
+            recorded: r.settlementsRecorded,
+            revised: r.settlementsRevised,
+            tiers: r.tiersRecorded,
+          })}
+        </Notice>
+      )}
+    </Section>
+  );
+}
+
+function ExamForm({ partnerId }: { partnerId: string }) {
+  const { t, lang } = useCtx();
+  const { values, field } = useFields({ passedAt: todayIso() });
+  const exam = usePost<ExamRecorded>(`/api/v1/admin/partners/${partnerId}/exam`);
+  const { shown } = useFieldErrors(exam.error, 'obl.invalid');
+  return (
+    <Form
+      class="amop-form amop-card-box"
+      name="exam"
+      onSubmit={() => exam.run({ passedAt: values.passedAt })}
+    >
+      <h4 class="amop-subtitle">{t('obl.exam')}</h4>
+      <TextField {...field('passedAt', shown)} type="date" label={t('obl.exam_date')} />
+      <SubmitRow small label={t('obl.record_exam')} busy={exam.busy} />
+      {exam.error && !shown.passedAt && <ErrorBox error={exam.error} />}
+      {exam.result && (
+        <Notice tone="ok" role="status" data-exam={exam.result.passedOn}>
+          {t('obl.exam_done', {
+            date: day(exam.result.passedOn, lang),
+            exams: exam.result.exams.map((d) => day(d, lang)).join(', '),
+            n: exam.result.levelChanges,
+          })}
+        </Notice>
+      )}
+    </Form>
+  );
+}
+
+function ModelForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) {
+  const { t, lang } = useCtx();
+  const models = doc.models ?? [];
+  const [model, setModel] = useState(models[0]?.code ?? '');
+  const { values, field } = useFields({ from: todayIso() });
+  const set = usePost<ModelSet>(`/api/v1/admin/partners/${partnerId}/model`);
+  const { shown } = useFieldErrors(set.error, 'obl.invalid');
+  const title = (code: string) => {
+    const found = models.find((m) => m.code === code);
+    return found ? words(found.title, lang) : code;
+  };
+  return (
+    <Form class="amop-form amop-card-box" name="model" onSubmit={() => set.run({ model, from: values.from })}>
+      <h4 class="amop-subtitle">{t('obl.model')}</h4>
+      <SelectField
+        path="model"
+        label={t('obl.model')}
+        value={model}
+        onValue={setModel}
+        options={models.map((m) => [m.code, words(m.title, lang)])}
+      />
+      <TextField {...field('from', shown)} type="date" label={t('obl.from')} />
+      <SubmitRow small label={t('obl.set_model')} busy={set.busy} />
+      {set.error && !shown.from && <ErrorBox error={set.error} />}
+      {set.result && (
+        <Notice tone="ok" role="status" data-model-set={set.result.model}>
+          {t('obl.model_done', { model: title(set.result.model), date: day(set.result.fromDate, lang) })}
+        </Notice>
+      )}
+    </Form>
+  );
+}
+
+function BountyForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) {
+  const { t, lang } = useCtx();
+  const bounties = doc.bounties ?? [];
+  const [bountyId, setBountyId] = useState(bounties[0]?.id ?? '');
+  const { values, field } = useFields({ amountMinor: '', publishedAt: todayIso() });
+  const record = usePost<BountyRecorded>(`/api/v1/admin/partners/${partnerId}/bounties`);
+  const { shown, passes } = useFieldErrors(record.error, 'obl.invalid');
+  const bounty = bounties.find((b) => b.id === bountyId);
+  const ranged = !!bounty && bounty.minMinor !== bounty.maxMinor;
+  const submit = async () => {
+    const amountMinor = ranged ? parseAmountToMinor(values.amountMinor) : undefined;
+    if (!passes(amountMinor === null ? { amountMinor: t('inv.err.amount') } : {})) return;
+    await record.run({
+      bountyId,
+      ...(amountMinor ? { amountMinor } : {}),
+      publishedAt: `${values.publishedAt}T12:00:00+03:00`,
+    });
+  };
+  const r = record.result;
+  return (
+    <Form class="amop-form amop-card-box" name="bounty" onSubmit={submit}>
+      <h4 class="amop-subtitle">{t('obl.bounty')}</h4>
+      <SelectField
+        path="bountyId"
+        label={t('obl.bounty')}
+        value={bountyId}
+        onValue={setBountyId}
+        options={bounties.map((b) => [b.id, words(b.title, lang)])}
+      />
+      {ranged && (
+        <TextField
+          {...field('amountMinor', shown)}
+          label={t('obl.amount_rub')}
+          inputMode="decimal"
+          hint={
+            <>
+              <Money minor={bounty.minMinor} /> – <Money minor={bounty.maxMinor} />
+            </>
+          }
+        />
+      )}
+      <TextField {...field('publishedAt', shown)} type="date" label={t('obl.published_on')} />
+      <SubmitRow small label={t('obl.record_bounty')} busy={record.busy} />
+      {record.error && !shown.amountMinor && !shown.publishedAt && <ErrorBox error={record.error} />}
+      {r && (
+        <Notice
+          tone={r.payable ? 'ok' : 'warn'}
+          role="status"
+          data-bounty={r.bountyId}
+          data-amount={r.amountMinor}
+        >
+          {t('obl.bounty_done')} <Money minor={r.amountMinor} />
+          {r.reason && ` — ${r.reason}`}
+        </Notice>
+      )}
+    </Form>
+  );
+}
+
+/** The admin's «Уровни и бонусы» tab: the settlement run, then one partner's exam, model and bounty. */
+export function LevelsAdminTab({ doc, partners }: { doc: ProgramDoc; partners: Partner[] }) {
+  const { t } = useCtx();
+  const [partnerId, setPartnerId] = useState('');
+  const id = partnerId || partners[0]?.id || '';
+  return (
+    <>
+      <SettleForm />
+      <Section title={t('obl.partner_actions')} data-section="partner-actions">
+        {id ? (
+          <>
+            <SelectField
+              path="partnerId"
+              label={t('admin.partner')}
+              value={id}
+              onValue={setPartnerId}
+              options={partners.map((p) => [p.id, `${p.name} · ${p.accountId}`])}
+            />
+            <div class="amop-grid amop-obl" key={id} data-partner-id={id}>
+              {doc.levels?.keep && <ExamForm partnerId={id} />}
+              {doc.models && <ModelForm partnerId={id} doc={doc} />}
+              {!!doc.bounties?.length && <BountyForm partnerId={id} doc={doc} />}
+            </div>
+          </>
+        ) : (
+          <p class="amop-empty">{t('admin.partners_empty')}</p>
+        )}
+      </Section>
+    </>
+  );
+}
