@@ -35,7 +35,7 @@ async function seed(client: pg.Client, payments: number): Promise<void> {
                            product_category, list_minor)
      SELECT 'pay_prog' || lpad(k::text, 8, '0'), 'prog-' || k, 'seed', 23000000 + 1 + (k - 1) % ${partners},
             (50000 + (k % 13) * 10000)::bigint, 'RUB', 'vendor_direct',
-            timestamptz '2026-10-01 00:00+03' + make_interval(secs => (k * 2417) % (28 * 86400)),
+            timestamptz '2026-10-01 00:00+03' + make_interval(secs => (k::bigint * 2417) % (28 * 86400)),
             (ARRAY${JSON.stringify(CATEGORIES).replace(/"/g, "'")})[1 + ((k - 1) / ${partners}) % ${CATEGORIES.length}],
             (60000 + (k % 13) * 10000)::bigint
        FROM generate_series(1, ${payments}) AS k`,

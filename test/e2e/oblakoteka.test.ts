@@ -364,6 +364,36 @@ test('a partner issues a bonus code and copies it; over the quarter’s amount a
   await screenshot(page, 'partner-oblakoteka-allowances');
 });
 
+test("the admin sees a partner's quotas as the partner does and grants a free month on its behalf", async () => {
+  const root = await openTab(ADMIN, 'Уровни и бонусы');
+  const actions = root.locator('[data-section="partner-actions"]');
+  await actions.locator('select[data-path="partnerId"]').selectOption(ids.demoted!);
+  const codes = actions.locator('[data-section="bonus-codes"]');
+  await codes.waitFor();
+  // The partner's code from the test before, counted against its quarter.
+  expect(await text(codes.locator('[data-quota]'))).toContain(
+    'Осталось кодов: 9 из 10; суммы 24 999,50 ₽ из 30 000,00 ₽',
+  );
+  const months = actions.locator('[data-section="free-months"]');
+  const monthForm = months.locator('form[data-form="free-month"]');
+  await monthForm.locator('input[data-path="clientAccountId"]').fill(String(CLIENT_2));
+  await monthForm.locator('input[data-path="month"]').fill(monthStart(2).slice(0, 7));
+  await monthForm.getByRole('button', { name: 'Подарить месяц' }).click();
+  await months.locator(`tr[data-client="${CLIENT_2}"]`).waitFor();
+  const mine = await ok(
+    e2e.app.call('GET', '/api/v1/allowances', { token: e2e.app.partnerToken(DEMOTED.account) }),
+  );
+  expect(
+    mine.freeMonths.clients.map((c: { clientAccountId: number; months: string[] }) => [
+      c.clientAccountId,
+      c.months,
+    ]),
+  ).toEqual([
+    [CLIENT, [monthStart(2).slice(0, 7)]],
+    [CLIENT_2, [monthStart(2).slice(0, 7)]],
+  ]);
+});
+
 test('under a program without seed 004 blocks there are no such tabs', async () => {
   const saved = await e2e.app.call('PUT', '/api/v1/admin/program', {
     token: e2e.app.adminToken(),

@@ -117,6 +117,23 @@ export const allowanceRoutes = [
   adminGrantRoute(bonusCodes),
   adminGrantRoute(freeMonths),
 
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/admin/partners/:id/allowances',
+    summary:
+      "Admin: a partner's bonus codes and free months left this quarter, its codes and its clients' free months",
+    tag: 'allowances',
+    auth: 'admin',
+    params: PartnerIdParams,
+    responses: { 200: { description: 'The quotas and the grants', schema: AllowancesView } },
+    async handler({ db, params, app }) {
+      return {
+        status: 200,
+        body: await allowancesOf(db, await partnerToGrantFor(db, params.id), presetOf(app)),
+      };
+    },
+  }),
+
   definePartnerRoute({
     method: 'get',
     path: '/api/v1/allowances',

@@ -7,8 +7,17 @@
 import { useState } from 'preact/hooks';
 import { formatDate, parseAmountToMinor, todayIso } from '../../format';
 import type { Lang } from '../../i18n';
-import type { BountyRecorded, ExamRecorded, ModelSet, Partner, ProgramDoc, Settled } from '../../types';
-import { useCtx, usePost } from '../ctx';
+import type {
+  Allowances,
+  BountyRecorded,
+  ExamRecorded,
+  ModelSet,
+  Partner,
+  ProgramDoc,
+  Settled,
+} from '../../types';
+import { useCtx, useLoad, usePost } from '../ctx';
+import { AllowancesTab } from '../partner/Oblakoteka';
 import {
   Button,
   ErrorBox,
@@ -187,6 +196,14 @@ function BountyForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) 
   );
 }
 
+/** A partner's quotas as it sees them, and grants on its behalf through the admin's routes. */
+function PartnerQuotas({ partnerId }: { partnerId: string }) {
+  const { api } = useCtx();
+  const base = `/api/v1/admin/partners/${partnerId}`;
+  const load = useLoad((signal) => api.get<Allowances>(`${base}/allowances`, { signal }), [api, base]);
+  return <AllowancesTab load={load} base={base} />;
+}
+
 /** The admin's «Уровни и бонусы» tab: the settlement run, then one partner's exam, model and bounty. */
 export function LevelsAdminTab({ doc, partners }: { doc: ProgramDoc; partners: Partner[] }) {
   const { t } = useCtx();
@@ -210,6 +227,7 @@ export function LevelsAdminTab({ doc, partners }: { doc: ProgramDoc; partners: P
               {doc.models && <ModelForm partnerId={id} doc={doc} />}
               {!!doc.bounties?.length && <BountyForm partnerId={id} doc={doc} />}
             </div>
+            {!!doc.allowances?.length && <PartnerQuotas key={`q-${id}`} partnerId={id} />}
           </>
         ) : (
           <p class="amop-empty">{t('admin.partners_empty')}</p>

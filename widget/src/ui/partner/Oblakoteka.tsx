@@ -245,10 +245,16 @@ function OtherError({ shown, error }: { shown: Record<string, string>; error: Ap
   return error && !Object.keys(shown).length ? <ErrorBox error={error} /> : null;
 }
 
-function BonusCodes({ view, onDone }: { view: NonNullable<Allowances['bonusCodes']>; onDone(): void }) {
+/** Where grants are posted: the partner's own routes, or an admin's on a partner's behalf. */
+interface GrantProps {
+  onDone(): void;
+  base: string;
+}
+
+function BonusCodes({ view, onDone, base }: GrantProps & { view: NonNullable<Allowances['bonusCodes']> }) {
   const { t, lang } = useCtx();
   const { values, field } = useFields({ clientAccountId: '', amountMinor: '' });
-  const issue = usePost<BonusCode>('/api/v1/bonus-codes');
+  const issue = usePost<BonusCode>(`${base}/bonus-codes`);
   const { shown, passes } = useFieldErrors(issue.error, 'obl.invalid');
   const submit = async () => {
     const errors = clientError(t, values.clientAccountId);
@@ -312,10 +318,10 @@ function BonusCodes({ view, onDone }: { view: NonNullable<Allowances['bonusCodes
   );
 }
 
-function FreeMonths({ view, onDone }: { view: NonNullable<Allowances['freeMonths']>; onDone(): void }) {
+function FreeMonths({ view, onDone, base }: GrantProps & { view: NonNullable<Allowances['freeMonths']> }) {
   const { t, lang } = useCtx();
   const { values, field } = useFields({ clientAccountId: '', month: '' });
-  const grant = usePost<FreeMonth>('/api/v1/free-months');
+  const grant = usePost<FreeMonth>(`${base}/free-months`);
   const { shown, passes } = useFieldErrors(grant.error, 'obl.invalid');
   const submit = async () => {
     const errors = clientError(t, values.clientAccountId);
@@ -366,8 +372,17 @@ function FreeMonths({ view, onDone }: { view: NonNullable<Allowances['freeMonths
   );
 }
 
-/** «Бонусные коды и бесплатные месяцы»: what the partner may still grant this quarter, and its grants. */
-export function AllowancesTab({ load }: { load: Load<Allowances> & { reload(): void } }) {
+/**
+ * «Бонусные коды и бесплатные месяцы»: what the partner may still grant this quarter, and its grants; the admin's
+ * view of a partner's quotas passes that partner's routes as `base`.
+ */
+export function AllowancesTab({
+  load,
+  base = '/api/v1',
+}: {
+  load: Load<Allowances> & { reload(): void };
+  base?: string;
+}) {
   const { t } = useCtx();
   return (
     <Loaded load={load}>
@@ -376,8 +391,8 @@ export function AllowancesTab({ load }: { load: Load<Allowances> & { reload(): v
           <p class="amop-muted amop-small" data-quarter={data.quarter}>
             {t('obl.quarter', { quarter: data.quarter })}
           </p>
-          {data.bonusCodes && <BonusCodes view={data.bonusCodes} onDone={load.reload} />}
-          {data.freeMonths && <FreeMonths view={data.freeMonths} onDone={load.reload} />}
+          {data.bonusCodes && <BonusCodes view={data.bonusCodes} onDone={load.reload} base={base} />}
+          {data.freeMonths && <FreeMonths view={data.freeMonths} onDone={load.reload} base={base} />}
         </>
       )}
     </Loaded>
