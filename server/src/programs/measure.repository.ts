@@ -20,10 +20,23 @@ export type MeasureSubject = 'own_payments' | 'attributed_payments';
  * - `list_before_discount`: the price before the partner's discount (`list_minor`, else what was paid),
  *   reduced by refunds in proportion.
  */
-export async function measureByPartner(
-  db: Db,
-  q: { measure: Measure; subject: MeasureSubject; asOf: string; partnerIds?: readonly string[] },
-): Promise<Map<string, bigint>> {
+export async function measureByPartner(db: Db, q: MeasureQuery): Promise<Map<string, bigint>> {
+  const { rows } = await measureQuery(q).execute(db);
+  return new Map(rows.map((r) => [r.partner_id, BigInt(r.value)]));
+}
+
+export interface MeasureQuery {
+  measure: Measure;
+  subject: MeasureSubject;
+  asOf: string;
+  partnerIds?: readonly string[];
+}
+
+/**
+ * The statement of `measureByPartner` (`partner_id`, `value`), for a caller that writes from it in the database
+ * without bringing a row per partner into Node (the daily tiers of ten thousand partners).
+ */
+export function measureQuery(q: MeasureQuery) {
   const window = measureWindow(q.measure.window, q.asOf);
   const { until } = windowInstants({ fromDate: q.asOf, toDate: q.asOf });
   const from = window ? windowInstants(window).from : null;
@@ -38,8 +51,8 @@ export async function measureByPartner(
     q.subject === 'own_payments'
       ? sql`JOIN payments p ON p.client_account_id = pt.account_id`
       : sql`JOIN commissions c ON c.partner_id = pt.id AND c.upline_depth IS NULL JOIN payments p ON p.id = c.payment_id`;
-  const { rows } = await sql<{ partner_id: string; value: string }>`
-    SELECT pt.id AS partner_id, coalesce(${value}, 0)::text AS value
+  return sql<{ partner_id: string; value: bigint }>`
+    SELECT pt.id AS partner_id, coalesce(${value}, 0)::bigint AS value
       FROM partners pt
       ${payments}
       LEFT JOIN LATERAL (SELECT sum(amount_minor) AS refunded FROM refunds
@@ -50,6 +63,5 @@ export async function measureByPartner(
        AND (${q.measure.productCategories ?? null}::text[] IS NULL
             OR p.product_category = ANY(${q.measure.productCategories ?? null}))
        AND (${q.partnerIds ?? null}::text[] IS NULL OR pt.id = ANY(${q.partnerIds ?? null}))
-     GROUP BY pt.id`.execute(db);
-  return new Map(rows.map((r) => [r.partner_id, BigInt(r.value)]));
+     GROUP BY pt.id`;
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Channel } from '../db/schema';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
 import type { EvaluationPartner, PayablePartner } from './program.rules';
@@ -182,15 +182,20 @@ export async function upsertTierDays(
   trx: Tx,
   onDate: string,
   programVersion: number,
-  rows: Array<{ partnerId: string; measureMinor: bigint; bandMinMinor: number | null; discounts: unknown }>,
+  measured: RawBuilder<{ partner_id: string; value: bigint }>,
+  bands: ReadonlyArray<{ minMinor: number; discounts: unknown }>,
 ): Promise<number> {
-  if (rows.length === 0) return 0;
+  // Each partner's band is the one with the highest lower bound its measure reaches (`tierFor`); below the lowest,
+  // none and no discounts. Computed and written in the database: no row per partner comes into Node.
   const result = await sql`
     INSERT INTO partner_tier_days (partner_id, on_date, program_version, measure_minor, band_min_minor, discounts)
-    SELECT r.partner_id, ${onDate}::date, ${programVersion}, r.measure_minor, r.band_min_minor, r.discounts
-      FROM unnest(${rows.map((r) => r.partnerId)}::text[], ${rows.map((r) => String(r.measureMinor))}::bigint[],
-                  ${rows.map((r) => r.bandMinMinor)}::bigint[], ${rows.map((r) => JSON.stringify(r.discounts))}::jsonb[])
-           AS r(partner_id, measure_minor, band_min_minor, discounts)
+    SELECT m.partner_id, ${onDate}::date, ${programVersion}, m.value, b.min_minor, coalesce(b.discounts, '[]'::jsonb)
+      FROM (${measured}) m
+      LEFT JOIN LATERAL (
+        SELECT bb.min_minor, bb.discounts
+          FROM unnest(${bands.map((b) => String(b.minMinor))}::bigint[],
+                      ${bands.map((b) => JSON.stringify(b.discounts))}::jsonb[]) AS bb(min_minor, discounts)
+         WHERE bb.min_minor <= m.value ORDER BY bb.min_minor DESC LIMIT 1) b ON true
     ON CONFLICT (partner_id, on_date) DO UPDATE
        SET program_version = EXCLUDED.program_version, measure_minor = EXCLUDED.measure_minor,
            band_min_minor = EXCLUDED.band_min_minor, discounts = EXCLUDED.discounts, recorded_at = now()`.execute(

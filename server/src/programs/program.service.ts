@@ -6,7 +6,7 @@ import { findPartnerByAccountId } from '../partners/partner.service';
 import { programDate } from '../payouts/payout.rules';
 import { modelDiscount } from './level.rules';
 import { partnerStandingOn } from './level.standing';
-import { measureByPartner } from './measure.repository';
+import { measureByPartner, measureQuery } from './measure.repository';
 import { endOfDay, measureWindow } from './measure.rules';
 import {
   DEFAULT_PRESET,
@@ -564,26 +564,20 @@ export async function tierStanding(
 
 /**
  * Records every partner's tier on the Moscow date `on` (seed 003: "recomputed daily"): the measure over the window
- * that ends that day for all partners in one statement, the band each reached, written in one statement. Run by
- * the daily job for the day that just ended and by `POST /api/v1/admin/program/settle` for any past day; a rerun
- * for the same day changes nothing once the day is over. Partners with nothing in the window get no row (no
+ * that ends that day and the band each reached, measured and written in one statement in the database (no row
+ * per partner comes into Node, so memory is flat in the partner count). Run by the daily job for the day that
+ * just ended and by `POST /api/v1/admin/program/settle` for any past day; a rerun for the same day changes nothing
+ * once the day is over. Partners with nothing in the window get no row (no
  * tier). Returns how many partners were recorded; 0 under a program without tiers.
  */
 export async function recordTiers(trx: Tx, on: string, preset: PresetName): Promise<number> {
   const program = await programInForce(trx, endOfDay(on), preset);
   const tiers = tiersOf(program.document);
   if (!tiers) return 0;
-  const measured = await measureByPartner(trx, { measure: tiers.measure, subject: 'own_payments', asOf: on });
-  const rows = [...measured].map(([partnerId, measureMinor]) => {
-    const band = tierFor(tiers.bands, measureMinor);
-    return {
-      partnerId,
-      measureMinor,
-      bandMinMinor: band?.minMinor ?? null,
-      discounts: band
-        ? tiers.categories.map((category) => ({ category, discountBps: band.valuesBps[category] ?? 0 }))
-        : [],
-    };
-  });
-  return repo.upsertTierDays(trx, on, program.version, rows);
+  const bands = tiers.bands.map((band) => ({
+    minMinor: band.minMinor,
+    discounts: tiers.categories.map((category) => ({ category, discountBps: band.valuesBps[category] ?? 0 })),
+  }));
+  const measured = measureQuery({ measure: tiers.measure, subject: 'own_payments', asOf: on });
+  return repo.upsertTierDays(trx, on, program.version, measured, bands);
 }

@@ -51,6 +51,18 @@ export async function partnerFacts(
   );
 }
 
+/** One page of partner ids after `afterId`, in id order: a settlement run walks all partners this way. */
+export async function partnerIdsPage(db: Db, afterId: string | null, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('partners')
+    .select('id')
+    .$if(afterId !== null, (q) => q.where('id', '>', afterId!))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 export interface SettlementRow {
   id: string;
   partner_id: string;
@@ -65,10 +77,12 @@ export async function lockSettlementsOfPeriod(
   trx: Tx,
   settlementId: string,
   periodFrom: string,
+  partnerIds: readonly string[],
 ): Promise<Map<string, SettlementRow>> {
   const { rows } = await sql<SettlementRow>`
     SELECT id, partner_id, amount_minor, revision, form, payable FROM partner_settlements
      WHERE settlement_id = ${settlementId} AND period_from = ${periodFrom}::date
+       AND partner_id = ANY(${[...partnerIds]}::text[])
      FOR UPDATE`.execute(trx);
   return new Map(rows.map((r) => [r.partner_id, r]));
 }
