@@ -51,18 +51,6 @@ export async function partnerFacts(
   );
 }
 
-/** One page of partner ids after `afterId`, in id order: a settlement run walks all partners this way. */
-export async function partnerIdsPage(db: Db, afterId: string | null, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('partners')
-    .select('id')
-    .$if(afterId !== null, (q) => q.where('id', '>', afterId!))
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.id);
-}
-
 export interface SettlementRow {
   id: string;
   partner_id: string;

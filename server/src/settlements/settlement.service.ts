@@ -6,6 +6,7 @@ import { createId } from '../ids';
 import { postMany, post } from '../ledger/ledger.service';
 import { bountyRecorded, settlementPosted } from '../ledger/postings';
 import type { PostingInput } from '../ledger/ledger';
+import { chunksOf } from '../chunks';
 import { endOfDay } from '../programs/measure.rules';
 import type { Measure, PresetName, ProgramDocument } from '../programs/program';
 import { effectiveModel } from '../programs/level.rules';
@@ -20,15 +21,10 @@ import { periodsDue, settlementAmount, type DuePeriod } from './settlement.rules
  * после партнёрской скидки») and its clients' payments that earned it a commission (agent), net of refunds made
  * by the period's end — each summed in one statement for every partner.
  */
-async function measureOfPeriod(
-  db: Db,
-  measure: Measure,
-  asOf: string,
-  partnerIds: readonly string[],
-): Promise<Map<string, bigint>> {
+async function measureOfPeriod(db: Db, measure: Measure, asOf: string): Promise<Map<string, bigint>> {
   const [own, attributed] = await Promise.all([
-    measureByPartner(db, { measure, subject: 'own_payments', asOf, partnerIds }),
-    measureByPartner(db, { measure, subject: 'attributed_payments', asOf, partnerIds }),
+    measureByPartner(db, { measure, subject: 'own_payments', asOf }),
+    measureByPartner(db, { measure, subject: 'attributed_payments', asOf }),
   ]);
   for (const [partnerId, value] of attributed) own.set(partnerId, (own.get(partnerId) ?? 0n) + value);
   return own;
@@ -74,20 +70,13 @@ async function settlePeriod(
   due: DuePeriod,
 ): Promise<SettleResult> {
   const { settlement, period, previous } = due;
+  const measures = await measureOfPeriod(trx, settlement.measure, period.toDate);
+  const before = previous ? await measureOfPeriod(trx, settlement.measure, previous.toDate) : new Map();
+  const partnerIds = [...new Set([...measures.keys(), ...before.keys()])].sort();
+  const existing = await repo.lockSettlementsOfPeriod(trx, settlement.id, period.fromDate, partnerIds);
   const at = endOfDay(period.toDate);
   const result: SettleResult = { recorded: 0, revised: 0 };
-  // A page of partners at a time, measured, decided and written before the next: memory is flat in their count.
-  for (let afterId: string | null = null; ;) {
-    const page = await repo.partnerIdsPage(trx, afterId, CHUNK_PARTNERS);
-    if (page.length === 0) break;
-    afterId = page.at(-1)!;
-    const measures = await measureOfPeriod(trx, settlement.measure, period.toDate, page);
-    const before = previous
-      ? await measureOfPeriod(trx, settlement.measure, previous.toDate, page)
-      : new Map<string, bigint>();
-    const chunk = page.filter((id) => measures.has(id) || before.has(id));
-    if (chunk.length === 0) continue;
-    const existing = await repo.lockSettlementsOfPeriod(trx, settlement.id, period.fromDate, chunk);
+  for (const chunk of chunksOf(partnerIds, CHUNK_PARTNERS)) {
     const facts = await repo.partnerFacts(
       trx,
       chunk.filter((id) => !existing.has(id)),
