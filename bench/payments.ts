@@ -125,29 +125,45 @@ async function rawPhase(
   paidAt: string,
   workers = CONNECTIONS,
 ): Promise<Omit<Phase, 'waits'>> {
-  const latencies: number[] = [];
   let n = 0;
+  return timedLoops(clusterDir, seconds, workers, async () => {
+    const body = paymentBody(idPrefix, (n += 1), paidAt);
+    await db.transaction().execute(async (trx) => {
+      const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body), {
+        vendorAccountId: VENDOR_ACCOUNT_ID,
+      });
+      if (replayed || !result.commission) throw new Error('the raw baseline must make a new commission');
+      await recordAudit(
+        trx,
+        { kind: 'billing' },
+        'payment.recorded',
+        { type: 'payment', id: result.id },
+        { externalId: body.externalId, commissionMinor: result.commission.commissionMinor },
+      );
+    });
+    return 1;
+  });
+}
+
+/**
+ * `workers` concurrent loops for `seconds`, each turn one timed call of `turn`, which says how many payments it
+ * wrote: the rate in payments per second and the latency percentiles per turn.
+ */
+async function timedLoops(
+  clusterDir: string,
+  seconds: number,
+  workers: number,
+  turn: () => Promise<number>,
+): Promise<Omit<Phase, 'waits'>> {
+  const latencies: number[] = [];
+  let count = 0;
   const meter = startCpuMeter(clusterDir);
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
-      n += 1;
-      const body = paymentBody(idPrefix, n, paidAt);
       const t0 = performance.now();
-      await db.transaction().execute(async (trx) => {
-        const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body), {
-          vendorAccountId: VENDOR_ACCOUNT_ID,
-        });
-        if (replayed || !result.commission) throw new Error('the raw baseline must make a new commission');
-        await recordAudit(
-          trx,
-          { kind: 'billing' },
-          'payment.recorded',
-          { type: 'payment', id: result.id },
-          { externalId: body.externalId, commissionMinor: result.commission.commissionMinor },
-        );
-      });
+      count += await turn();
       latencies.push(performance.now() - t0);
     }
   };
@@ -155,13 +171,7 @@ async function rawPhase(
   const wall = (performance.now() - started) / 1000;
   const cpu = meter.stop();
   latencies.sort((a, b) => a - b);
-  return {
-    rps: latencies.length / wall,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    cpu,
-    count: latencies.length,
-  };
+  return { rps: count / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu, count };
 }
 
 /** One phase of a side that runs in this process: the service baseline or one of the two ceilings. */
@@ -217,37 +227,23 @@ async function batchPhase(
   url: string,
   billingKey: string,
   clusterDir: string,
-  seconds: number,
-  idPrefix: string,
-  paidAt: string,
+  phase: { seconds: number; idPrefix: string; paidAt: string },
 ): Promise<Omit<Phase, 'waits'>> {
-  const latencies: number[] = [];
   let n = 0;
-  let count = 0;
-  const meter = startCpuMeter(clusterDir);
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const items = Array.from({ length: SET_BATCH }, () => paymentBody(idPrefix, (n += 1), paidAt));
-      const t0 = performance.now();
-      const res = await fetch(`${url}/api/v1/payments/batch`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${billingKey}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ items }),
-      });
-      const answer = (await res.json()) as { summary?: { created: number } };
-      latencies.push(performance.now() - t0);
-      if (res.status !== 200 || answer.summary?.created !== items.length)
-        throw new Error(`the batch route answered ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
-      count += items.length;
-    }
-  };
-  await Promise.all(Array.from({ length: SET_WORKERS }, worker));
-  const wall = (performance.now() - started) / 1000;
-  const cpu = meter.stop();
-  latencies.sort((a, b) => a - b);
-  return { rps: count / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu, count };
+  return timedLoops(clusterDir, phase.seconds, SET_WORKERS, async () => {
+    const items = Array.from({ length: SET_BATCH }, () =>
+      paymentBody(phase.idPrefix, (n += 1), phase.paidAt),
+    );
+    const res = await fetch(`${url}/api/v1/payments/batch`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${billingKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    const answer = (await res.json()) as { summary?: { created: number } };
+    if (res.status !== 200 || answer.summary?.created !== items.length)
+      throw new Error(`the batch route answered ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+    return items.length;
+  });
 }
 
 export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRow[]; notes: string[] }> {
@@ -275,7 +271,7 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
     await sql`ANALYZE`.execute(db);
     await measureSide(db, ceilings, 'one-trip', dir, WARMUP_SECONDS, 'warm-trip', paidAt);
     await measureSide(db, ceilings, 'set-based', dir, WARMUP_SECONDS, 'warm-set', paidAt);
-    await batchPhase(app.url, key, dir, WARMUP_SECONDS, 'warm-batch', paidAt);
+    await batchPhase(app.url, key, dir, { seconds: WARMUP_SECONDS, idPrefix: 'warm-batch', paidAt });
 
     const phases: Record<Side, Phase[]> = { http: [], raw: [], 'one-trip': [], 'set-based': [], batch: [] };
     let ceilingRowsComplete = true;
@@ -287,7 +283,7 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
         side === 'http'
           ? await httpPhase(app.url, key, dir, PHASE_SECONDS, prefix, paidAt)
           : side === 'batch'
-            ? await batchPhase(app.url, key, dir, PHASE_SECONDS, prefix, paidAt)
+            ? await batchPhase(app.url, key, dir, { seconds: PHASE_SECONDS, idPrefix: prefix, paidAt })
             : await measureSide(db, ceilings, side, dir, PHASE_SECONDS, prefix, paidAt);
       const phase: Phase = { ...measured, waits: await sampler.stop() };
       phases[side].push(phase);
