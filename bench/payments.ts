@@ -163,7 +163,9 @@ async function timedLoops(
   const worker = async () => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      count += await turn();
+      // Not `count += await turn()`: that reads `count` before the await and loses the other workers' turns.
+      const written = await turn();
+      count += written;
       latencies.push(performance.now() - t0);
     }
   };
