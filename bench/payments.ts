@@ -15,7 +15,10 @@
  * statement per payment (the one-round-trip ceiling) and a thousand payments per statement (the set-based
  * ceiling), with the same triggers and constraints.
  *
- * The phases run in a palindrome (HTTP, raw, one-trip, set-based, set-based, one-trip, raw, HTTP; twice at
+ * Billing's batch route beside the set-based ceiling (issue 16 item 3, goal ≥ 50 % of it): the same payments,
+ * a thousand per `POST /api/v1/payments/batch` request, three requests in flight, as `npm run import` sends them.
+ *
+ * The phases run in a palindrome (HTTP, raw, one-trip, set-based, batch, batch, set-based, one-trip, raw, HTTP; twice at
  * full scale) — A-B-B-A for every pair of sides — so that slow drift on the shared machine and the tables'
  * growth fall on all sides equally; each side's figure is its best phase, because other users of the machine
  * only ever take throughput away.
@@ -51,13 +54,15 @@ import {
 
 const CONNECTIONS = 16;
 const PHASE_SECONDS = SMALL ? 3 : 6;
-type Side = 'http' | 'raw' | 'one-trip' | 'set-based';
-const SIDES: Side[] = ['http', 'raw', 'one-trip', 'set-based'];
+type Side = 'http' | 'raw' | 'one-trip' | 'set-based' | 'batch';
+const SIDES: Side[] = ['http', 'raw', 'one-trip', 'set-based', 'batch'];
 /** A palindrome (twice at full scale): drift on the shared machine and table growth fall on all sides equally. */
 const ORDER: Side[] = (SMALL ? [1] : [1, 2]).flatMap(() => [...SIDES, ...[...SIDES].reverse()]);
 /** The set-based ceiling: payments per statement (one transaction) and concurrent writers. */
 const SET_BATCH = 1_000;
 const SET_WORKERS = 3;
+/** Issue 16 item 3: billing's batch route (and `npm run import`) at least this share of the set-based ceiling. */
+const BATCH_OF_SET_GOAL = 0.5;
 /** The issue's goal for later: HTTP at least this share of the one-round-trip ceiling. */
 const HTTP_OF_ONE_TRIP_GOAL = 0.6;
 const WARMUP_SECONDS = SMALL ? 1 : 2;
@@ -120,29 +125,47 @@ async function rawPhase(
   paidAt: string,
   workers = CONNECTIONS,
 ): Promise<Omit<Phase, 'waits'>> {
-  const latencies: number[] = [];
   let n = 0;
+  return timedLoops(clusterDir, seconds, workers, async () => {
+    const body = paymentBody(idPrefix, (n += 1), paidAt);
+    await db.transaction().execute(async (trx) => {
+      const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body), {
+        vendorAccountId: VENDOR_ACCOUNT_ID,
+      });
+      if (replayed || !result.commission) throw new Error('the raw baseline must make a new commission');
+      await recordAudit(
+        trx,
+        { kind: 'billing' },
+        'payment.recorded',
+        { type: 'payment', id: result.id },
+        { externalId: body.externalId, commissionMinor: result.commission.commissionMinor },
+      );
+    });
+    return 1;
+  });
+}
+
+/**
+ * `workers` concurrent loops for `seconds`, each turn one timed call of `turn`, which says how many payments it
+ * wrote: the rate in payments per second and the latency percentiles per turn.
+ */
+async function timedLoops(
+  clusterDir: string,
+  seconds: number,
+  workers: number,
+  turn: () => Promise<number>,
+): Promise<Omit<Phase, 'waits'>> {
+  const latencies: number[] = [];
+  let count = 0;
   const meter = startCpuMeter(clusterDir);
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
-      n += 1;
-      const body = paymentBody(idPrefix, n, paidAt);
       const t0 = performance.now();
-      await db.transaction().execute(async (trx) => {
-        const { result, replayed } = await recordPayment(trx, body, requestHash('payment', '', body), {
-          vendorAccountId: VENDOR_ACCOUNT_ID,
-        });
-        if (replayed || !result.commission) throw new Error('the raw baseline must make a new commission');
-        await recordAudit(
-          trx,
-          { kind: 'billing' },
-          'payment.recorded',
-          { type: 'payment', id: result.id },
-          { externalId: body.externalId, commissionMinor: result.commission.commissionMinor },
-        );
-      });
+      // Not `count += await turn()`: that reads `count` before the await and loses the other workers' turns.
+      const written = await turn();
+      count += written;
       latencies.push(performance.now() - t0);
     }
   };
@@ -150,13 +173,7 @@ async function rawPhase(
   const wall = (performance.now() - started) / 1000;
   const cpu = meter.stop();
   latencies.sort((a, b) => a - b);
-  return {
-    rps: latencies.length / wall,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    cpu,
-    count: latencies.length,
-  };
+  return { rps: count / wall, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu, count };
 }
 
 /** One phase of a side that runs in this process: the service baseline or one of the two ceilings. */
@@ -203,6 +220,34 @@ async function httpPhase(
   return { rps: r.rps, p50: r.p50, p99: r.p99, cpu, count: r.ok };
 }
 
+/**
+ * Billing's bulk import as `npm run import` sends it: `POST /api/v1/payments/batch` with `SET_BATCH` payments per
+ * request, `SET_WORKERS` requests in flight (the set-based ceiling's shape), each request a batch of new payments
+ * of the pinned clients. The requests are made from this process, so the node figure includes building them.
+ */
+async function batchPhase(
+  url: string,
+  billingKey: string,
+  clusterDir: string,
+  phase: { seconds: number; idPrefix: string; paidAt: string },
+): Promise<Omit<Phase, 'waits'>> {
+  let n = 0;
+  return timedLoops(clusterDir, phase.seconds, SET_WORKERS, async () => {
+    const items = Array.from({ length: SET_BATCH }, () =>
+      paymentBody(phase.idPrefix, (n += 1), phase.paidAt),
+    );
+    const res = await fetch(`${url}/api/v1/payments/batch`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${billingKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    const answer = (await res.json()) as { summary?: { created: number } };
+    if (res.status !== 200 || answer.summary?.created !== items.length)
+      throw new Error(`the batch route answered ${res.status} ${JSON.stringify(answer).slice(0, 300)}`);
+    return items.length;
+  });
+}
+
 export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRow[]; notes: string[] }> {
   log('payments: seeding partners and pinned clients');
   const url = await pg.createDatabase(DATABASE);
@@ -228,8 +273,9 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
     await sql`ANALYZE`.execute(db);
     await measureSide(db, ceilings, 'one-trip', dir, WARMUP_SECONDS, 'warm-trip', paidAt);
     await measureSide(db, ceilings, 'set-based', dir, WARMUP_SECONDS, 'warm-set', paidAt);
+    await batchPhase(app.url, key, dir, { seconds: WARMUP_SECONDS, idPrefix: 'warm-batch', paidAt });
 
-    const phases: Record<Side, Phase[]> = { http: [], raw: [], 'one-trip': [], 'set-based': [] };
+    const phases: Record<Side, Phase[]> = { http: [], raw: [], 'one-trip': [], 'set-based': [], batch: [] };
     let ceilingRowsComplete = true;
     for (const [i, side] of ORDER.entries()) {
       log(`payments: ${side} phase ${i + 1}/${ORDER.length} (${PHASE_SECONDS} s)`);
@@ -238,21 +284,30 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
       const measured =
         side === 'http'
           ? await httpPhase(app.url, key, dir, PHASE_SECONDS, prefix, paidAt)
-          : await measureSide(db, ceilings, side, dir, PHASE_SECONDS, prefix, paidAt);
+          : side === 'batch'
+            ? await batchPhase(app.url, key, dir, { seconds: PHASE_SECONDS, idPrefix: prefix, paidAt })
+            : await measureSide(db, ceilings, side, dir, PHASE_SECONDS, prefix, paidAt);
       const phase: Phase = { ...measured, waits: await sampler.stop() };
       phases[side].push(phase);
-      // Outside the timed part: every payment a ceiling wrote has all its rows (the service's are counted below).
+      // Outside the timed part: every payment a ceiling or the batch route wrote has all its rows (the service's
+      // are counted below).
       let written = '';
-      if (side === 'one-trip' || side === 'set-based') {
+      if (side === 'one-trip' || side === 'set-based' || side === 'batch') {
         const rows = await countComplete(db, prefix);
         const ok = rows.payments === phase.count && rows.complete === rows.payments;
         ceilingRowsComplete &&= ok;
         written = `; ${rows.complete} of ${rows.payments} payments with commission, posting, 2 entries and audit row${ok ? '' : ' — MISSING ROWS'}`;
       }
       const perPayment = (cores: number) => ((cores * phase.cpu.wallSeconds * 1000) / phase.count).toFixed(2);
-      const per = side === 'set-based' ? `per ${fmt(SET_BATCH)}-payment statement` : 'per payment';
+      const per =
+        side === 'set-based'
+          ? `per ${fmt(SET_BATCH)}-payment statement`
+          : side === 'batch'
+            ? `per ${fmt(SET_BATCH)}-payment request`
+            : 'per payment';
+      const concurrent = side === 'set-based' || side === 'batch' ? SET_WORKERS : CONNECTIONS;
       const line =
-        `payments ${side} phase ${i + 1} (${side === 'set-based' ? SET_WORKERS : CONNECTIONS} concurrent): ` +
+        `payments ${side} phase ${i + 1} (${concurrent} concurrent): ` +
         `${fmt(phase.rps)} /s, p50 ${phase.p50.toFixed(1)} ms, p99 ${phase.p99.toFixed(1)} ms ${per} ` +
         `(${phase.count} payments); ${formatCpu(phase.cpu)}; CPU per payment: ` +
         `node ${perPayment(phase.cpu.nodeServer)} ms, postgres ${perPayment(phase.cpu.postgres)} ms; ` +
@@ -311,6 +366,7 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
     const r = best(phases.raw);
     const trip = best(phases['one-trip']);
     const set = best(phases['set-based']);
+    const batched = best(phases.batch);
     const ratio = h.rps / r.rps;
     const label = `payments (${CONNECTIONS} conc.)`;
     const ceilingsOk = consistent && ceilingRowsComplete;
@@ -348,6 +404,14 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
           ratio: pct(r.rps / set.rps),
           goal: '—',
           met: '—',
+        },
+        {
+          benchmark: `payments batch route (${fmt(SET_BATCH)}/request) vs set-based`,
+          figure: `${fmt(batched.rps)} /s batch`,
+          baseline: `${fmt(set.rps)} /s set-based`,
+          ratio: pct(batched.rps / set.rps),
+          goal: `≥ ${pct(BATCH_OF_SET_GOAL)}`,
+          met: yesNo(batched.rps / set.rps >= BATCH_OF_SET_GOAL && ceilingsOk),
         },
         latencyRow(`${label} p50`, h.p50, r.p50),
         latencyRow(`${label} p99`, h.p99, r.p99),

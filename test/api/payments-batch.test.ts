@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
+import { PaymentBody } from '../../server/src/commissions/commission';
+import { recordPayment } from '../../server/src/commissions/payment.service';
+import { requestHash } from '../../server/src/idempotency/idempotency';
 import { createId } from '../../server/src/ids';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
-import { startTestApp, type TestApp } from '../support/app';
+import { startTestApp, VENDOR_ACCOUNT_ID, type TestApp } from '../support/app';
 import { paymentBody } from '../support/fixtures';
 import { backdatePin, pinClient, registerPartner, signContract } from '../support/steps';
 
@@ -178,6 +181,52 @@ describe('POST /api/v1/payments/batch', () => {
     }
   });
 
+  it('a batch and a single report of the same externalId at once record one payment, and both answer it', async () => {
+    for (let r = 0; r < 4; r++) {
+      const body = paymentBody(`race-single-${r}`, PINNED[r % PINNED.length]!, 200_000, minutesAgo(3));
+      const others = [1, 2, 3].map((n) =>
+        paymentBody(`race-single-${r}-${n}`, 93000100 + r * 10 + n, 200_000, minutesAgo(3)),
+      );
+      const [batched, single] = await Promise.all([
+        batch(t, r % 2 ? [...others, body] : [body, ...others]),
+        t.call('POST', '/api/v1/payments', { billing: true, body }),
+      ]);
+      const inBatch = batched.body.results.find(
+        (x: { externalId: string }) => x.externalId === body.externalId,
+      );
+      expect([inBatch.status, single.status].sort()).toEqual([200, 201]);
+      expect(inBatch.result).toEqual(single.body);
+      const { rows } = await sql<{ n: bigint }>`
+        SELECT count(*) AS n FROM payments WHERE external_id = ${body.externalId}`.execute(t.db.db);
+      expect(Number(rows[0]!.n)).toBe(1);
+    }
+    expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+
+  it('a batch whose payment a single report is still writing waits for it and answers its replay', async () => {
+    const body = PaymentBody.parse(paymentBody('race-held', PINNED[1]!, 210_000, minutesAgo(3)));
+    let inserted!: () => void;
+    const written = new Promise<void>((resolve) => (inserted = resolve));
+    let commit!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    const single = t.db.db.transaction().execute(async (trx) => {
+      const r = await recordPayment(trx, body, requestHash('payment', '', body), {
+        vendorAccountId: VENDOR_ACCOUNT_ID,
+      });
+      inserted();
+      await held;
+      return r;
+    });
+    await written;
+    const answer = batch(t, [paymentBody('race-held-other', 93000201, 1_000, minutesAgo(3)), body]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    commit();
+    const [{ result }, res] = await Promise.all([single, answer]);
+    expect(res.body.results.map((r: { status: number }) => r.status)).toEqual([201, 200]);
+    expect(res.body.results[1].result).toEqual(result);
+    expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+
   it('refuses an empty batch, one over 1 000 items and a body without items with a 400 naming items', async () => {
     const item = paymentBody('batch-too-many', PINNED[0]!, 1_000, minutesAgo(1));
     for (const items of [[], Array.from({ length: 1001 }, () => item)]) {
@@ -297,4 +346,132 @@ describe('a batch books exactly what the same payments one by one book', () => {
     expect(books).toEqual(await comparableBooks(other));
     expect(await checkLedger(one.db.db)).toEqual([]);
   });
+
+  // Mixed batches: items decided together (set-based) beside items recorded one by one (recordPaymentBatch).
+
+  const base = Date.now() - 60 * 60_000;
+  /** The same items on either app; only the net invoice's id is the app's own. */
+  async function itemsFor(app: TestApp) {
+    const invoice = await app.call('POST', '/api/v1/net-invoices', {
+      token: app.partnerToken(IP),
+      body: { clientAccountId: NET_CLIENT, productCode: 'amo-widget-pro', grossMinor: 1_000_000 },
+    });
+    expect(invoice.status).toBe(201);
+    const earlier = paymentBody('mix-earlier', PINNED[0]!, 1_200_000, new Date(base));
+    expect((await app.call('POST', '/api/v1/payments', { billing: true, body: earlier })).status).toBe(201);
+    const at = (n: number) => new Date(base + n * 60_000);
+    const twice = paymentBody('mix-twice', PINNED[2]!, 250_000, at(4));
+    return [
+      paymentBody('mix-a', PINNED[1]!, 1_200_000, at(1)),
+      earlier, // a replay
+      { ...earlier, grossMinor: 1_200_001 }, // its externalId with other data: 409
+      paymentBody('mix-nobody', 93000002, 500_000, at(2)), // nobody's client: no commission
+      { ...paymentBody('mix-invalid', PINNED[1]!, 1_000, at(2)), grossMinor: -1 },
+      paymentBody('mix-net', NET_CLIENT, 1_000_000, at(3), {
+        channel: 'partner_net',
+        netInvoiceId: invoice.body.invoice.id,
+      }),
+      paymentBody('mix-net-client-again', NET_CLIENT, 300_000, at(3)), // its client has an item one by one
+      twice,
+      paymentBody('mix-ind-1', IND_CLIENT, 400_000, at(5)), // an individual's: recorded, not payable
+      paymentBody('mix-ind-2', IND_CLIENT, 410_000, at(6)), // two payments of one client
+      twice, // the same externalId again in the batch: a replay of the first
+      paymentBody('mix-order', PINNED[3]!, 700_000, at(7), { orderId: 'order-1' }),
+      paymentBody('mix-order-again', PINNED[3]!, 700_000, at(8), { orderId: 'order-1' }), // paid twice
+      paymentBody('mix-z', PINNED[1]!, 123_457, at(9)),
+    ];
+  }
+
+  it('answers, books and audits exactly what the same payments one by one do, in few round trips', async () => {
+    const auditsBefore = async (app: TestApp) =>
+      Number(
+        (
+          await sql<{ n: bigint }>`
+            SELECT count(*) AS n FROM audit_log WHERE action = 'payment.recorded'`.execute(app.db.db)
+        ).rows[0]!.n,
+      );
+    const items = await itemsFor(one);
+    const audits = await auditsBefore(one);
+    const batched = await batch(one, items);
+    expect(batched.status).toBe(200);
+
+    const otherItems = await itemsFor(other);
+    const otherAudits = await auditsBefore(other);
+    const oneByOne = [];
+    for (const body of otherItems) {
+      const res = await other.call('POST', '/api/v1/payments', { billing: true, body });
+      oneByOne.push(res);
+    }
+    const answer = (status: number, body: any) =>
+      status < 300
+        ? { status, commission: body.commission && { ...body.commission, partnerId: 'partner' } }
+        : { status, code: body.code };
+    expect(batched.body.results.map((r: any) => answer(r.status, r.result ?? r.problem))).toEqual(
+      oneByOne.map((r) => answer(r.status, r.body)),
+    );
+    expect(batched.body.results.map((r: { status: number }) => r.status)).toEqual([
+      201, 200, 409, 201, 400, 201, 201, 201, 201, 201, 200, 201, 201, 201,
+    ]);
+    expect(await auditsBefore(one)).toBe(audits + 10);
+    expect(await auditsBefore(other)).toBe(otherAudits + 10);
+    // The net invoice was issued at each app's own moment: its posting's date is the one thing that differs.
+    const issuedAnyTime = <B extends { entries: Array<{ kind: string; effective_at?: string }> }>(
+      books: B,
+    ) => ({
+      ...books,
+      entries: books.entries.map((e) =>
+        e.kind === 'net_invoice_issued' ? { ...e, effective_at: 'when issued' } : e,
+      ),
+    });
+    const books = issuedAnyTime(await comparableBooks(one));
+    expect(books.commissions.map((c: { external_id: string }) => c.external_id)).toContain('mix-net');
+    expect(books).toEqual(issuedAnyTime(await comparableBooks(other)));
+    expect(await checkLedger(one.db.db)).toEqual([]);
+  });
+
+  it('a batch of payments of pinned clients takes the same handful of round trips for 20 items as for 300', async () => {
+    const counted = queryCounter(one);
+    const clients = [...PINNED, IND_CLIENT, 93000003];
+    const paidAt = minutesAgo(30);
+    const items = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        paymentBody(`${prefix}-${i}`, clients[i % clients.length]!, 100_000 + i, paidAt),
+      );
+    const small = await counted(() => batch(one, items('trips-small', 20)));
+    const large = await counted(() => batch(one, items('trips-large', 300)));
+    expect(small.value.body.summary).toEqual({ created: 20, replayed: 0, failed: 0 });
+    expect(large.value.body.summary).toEqual({ created: 300, replayed: 0, failed: 0 });
+    expect(large.queries).toBe(small.queries);
+    expect(large.queries).toBeLessThanOrEqual(20);
+    // A rerun: every item a replay, answered from one read.
+    const rerun = await counted(() => batch(one, items('trips-large', 300)));
+    expect(rerun.value.body.summary).toEqual({ created: 0, replayed: 300, failed: 0 });
+    expect(rerun.queries).toBeLessThanOrEqual(12);
+    expect(await checkLedger(one.db.db)).toEqual([]);
+  });
 });
+
+/** Counts the statements an app's pool sends while `counting` is on: the round trips of what runs meanwhile. */
+function queryCounter(app: TestApp) {
+  let counting = false;
+  let count = 0;
+  const wrapped = new WeakSet<object>();
+  app.db.pool.on('acquire', (client) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      if (counting) count += 1;
+      return query(...args);
+    };
+  });
+  return async <T>(work: () => Promise<T>): Promise<{ value: T; queries: number }> => {
+    count = 0;
+    counting = true;
+    try {
+      return { value: await work(), queries: count };
+    } finally {
+      counting = false;
+    }
+  };
+}

@@ -1,6 +1,39 @@
 import type { Caller } from '../auth/caller';
 import type { Db } from '../db/pool';
 
+type Actor = Caller | { kind: 'system' } | { kind: 'amocrm'; accountId: number };
+
+/** The actor columns of an audit row, from the verified caller. */
+function actorColumns(caller: Actor) {
+  return caller.kind === 'account'
+    ? {
+        actor_kind: 'partner' as const,
+        actor_account_id: BigInt(caller.accountId),
+        actor_user_id: BigInt(caller.userId),
+        token_jti: caller.jti,
+      }
+    : caller.kind === 'staff'
+      ? {
+          actor_kind: caller.role,
+          actor_account_id: BigInt(caller.accountId),
+          actor_user_id: BigInt(caller.userId),
+          token_jti: caller.jti,
+        }
+      : caller.kind === 'amocrm'
+        ? {
+            actor_kind: 'amocrm' as const,
+            actor_account_id: BigInt(caller.accountId),
+            actor_user_id: null,
+            token_jti: null,
+          }
+        : {
+            actor_kind: caller.kind === 'billing' ? ('billing' as const) : ('system' as const),
+            actor_account_id: null,
+            actor_user_id: null,
+            token_jti: null,
+          };
+}
+
 /**
  * Appends one audit row: who (account and user from the verified token, or the billing system), what,
  * on which entity. Runs in the caller's transaction so the audit row exists exactly when the change does.
@@ -8,48 +41,34 @@ import type { Db } from '../db/pool';
  */
 export async function recordAudit(
   db: Db,
-  caller: Caller | { kind: 'system' } | { kind: 'amocrm'; accountId: number },
+  caller: Actor,
   action: string,
   entity: { type: string; id: string },
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  const who =
-    caller.kind === 'account'
-      ? {
-          actor_kind: 'partner' as const,
-          actor_account_id: BigInt(caller.accountId),
-          actor_user_id: BigInt(caller.userId),
-          token_jti: caller.jti,
-        }
-      : caller.kind === 'staff'
-        ? {
-            actor_kind: caller.role,
-            actor_account_id: BigInt(caller.accountId),
-            actor_user_id: BigInt(caller.userId),
-            token_jti: caller.jti,
-          }
-        : caller.kind === 'amocrm'
-          ? {
-              actor_kind: 'amocrm' as const,
-              actor_account_id: BigInt(caller.accountId),
-              actor_user_id: null,
-              token_jti: null,
-            }
-          : {
-              actor_kind: caller.kind === 'billing' ? ('billing' as const) : ('system' as const),
-              actor_account_id: null,
-              actor_user_id: null,
-              token_jti: null,
-            };
+  await recordAudits(db, caller, action, [{ entity, details }]);
+}
+
+/** `recordAudit` for many entities of one action in one statement (a batch of payments). */
+export async function recordAudits(
+  db: Db,
+  caller: Actor,
+  action: string,
+  rows: ReadonlyArray<{ entity: { type: string; id: string }; details?: Record<string, unknown> }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const who = actorColumns(caller);
   await db
     .insertInto('audit_log')
-    .values({
-      ...who,
-      action,
-      entity_type: entity.type,
-      entity_id: entity.id,
-      details: JSON.stringify(details),
-    })
+    .values(
+      rows.map(({ entity, details }) => ({
+        ...who,
+        action,
+        entity_type: entity.type,
+        entity_id: entity.id,
+        details: JSON.stringify(details ?? {}),
+      })),
+    )
     .execute();
 }
 

@@ -6,19 +6,96 @@ import type { PostingKind } from '../ledger/postings';
 export type PaymentRow = Selectable<PaymentsTable>;
 export type CommissionRowDb = Selectable<CommissionsTable>;
 
-export async function insertPayment(
-  db: Db,
-  row: Omit<
-    PaymentRow,
-    'created_at' | 'refunded_minor' | 'no_reward_partner_id' | 'no_reward_reason' | 'promo_code'
-  >,
-): Promise<PaymentRow | undefined> {
+/** A payment row as a report inserts it; what later steps set (a refund, no reward, a promo code) is left out. */
+export type NewPaymentRow = Omit<
+  PaymentRow,
+  'created_at' | 'refunded_minor' | 'no_reward_partner_id' | 'no_reward_reason' | 'promo_code'
+>;
+
+export async function insertPayment(db: Db, row: NewPaymentRow): Promise<PaymentRow | undefined> {
   return db
     .insertInto('payments')
     .values(row)
     .onConflict((oc) => oc.column('external_id').doNothing())
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * Many payments in one statement (a batch), each with why it earned nothing when it is known up front, skipping
+ * those whose externalId is recorded already (`ON CONFLICT DO NOTHING`, as `insertPayment`; a concurrent
+ * report of the same id is waited for). Returns the externalIds this statement inserted.
+ */
+export async function insertPayments(
+  db: Db,
+  rows: Array<NewPaymentRow & { no_reward_partner_id: string | null; no_reward_reason: string | null }>,
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  const text = (v: bigint | Date | null) =>
+    v === null ? null : v instanceof Date ? v.toISOString() : String(v);
+  const { rows: inserted } = await sql<{ external_id: string }>`
+    INSERT INTO payments (id, external_id, request_hash, client_account_id, gross_minor, currency, channel, paid_at,
+                          product_code, order_id, product_category, list_minor, period_end, net_invoice_id,
+                          no_reward_partner_id, no_reward_reason)
+    SELECT * FROM unnest(${col((r) => r.id)}::text[], ${col((r) => r.external_id)}::text[],
+                         ${col((r) => r.request_hash)}::text[], ${col((r) => text(r.client_account_id))}::bigint[],
+                         ${col((r) => text(r.gross_minor))}::bigint[], ${col((r) => r.currency)}::text[],
+                         ${col((r) => r.channel)}::text[], ${col((r) => text(r.paid_at))}::timestamptz[],
+                         ${col((r) => r.product_code)}::text[], ${col((r) => r.order_id)}::text[],
+                         ${col((r) => r.product_category)}::text[], ${col((r) => text(r.list_minor))}::bigint[],
+                         ${col((r) => text(r.period_end))}::timestamptz[], ${col((r) => r.net_invoice_id)}::text[],
+                         ${col((r) => r.no_reward_partner_id)}::text[], ${col((r) => r.no_reward_reason)}::text[])
+    ON CONFLICT (external_id) DO NOTHING
+    RETURNING external_id`.execute(db);
+  return new Set(inserted.map((r) => r.external_id));
+}
+
+/** What a replay answers from: the recorded payment, and its attributed partner's commission if any. */
+export interface RecordedPayment {
+  payment: Pick<PaymentRow, 'id' | 'external_id' | 'request_hash'>;
+  commission:
+    Pick<CommissionRowDb, 'partner_id' | 'rate_bps' | 'commission_minor' | 'payable' | 'reason'> | undefined;
+}
+
+/** Recorded payments by externalId, each with its attributed partner's commission (`findCommissionByPayment`). */
+export async function findRecordedPayments(
+  db: Db,
+  externalIds: string[],
+): Promise<Map<string, RecordedPayment>> {
+  if (externalIds.length === 0) return new Map();
+  const { rows } = await sql<{
+    id: string;
+    external_id: string;
+    request_hash: string;
+    partner_id: string | null;
+    rate_bps: number | null;
+    commission_minor: bigint | null;
+    payable: boolean | null;
+    reason: string | null;
+  }>`
+    SELECT p.id, p.external_id, p.request_hash, c.partner_id, c.rate_bps, c.commission_minor, c.payable, c.reason
+      FROM payments p
+      LEFT JOIN commissions c ON c.payment_id = p.id AND c.upline_depth IS NULL
+     WHERE p.external_id = ANY(${externalIds}::text[])`.execute(db);
+  return new Map(
+    rows.map((r) => [
+      r.external_id,
+      {
+        payment: { id: r.id, external_id: r.external_id, request_hash: r.request_hash },
+        commission:
+          r.partner_id === null
+            ? undefined
+            : {
+                partner_id: r.partner_id,
+                rate_bps: r.rate_bps!,
+                commission_minor: r.commission_minor!,
+                payable: r.payable!,
+                reason: r.reason,
+              },
+      },
+    ]),
+  );
 }
 
 export async function findPaymentByExternalId(db: Db, externalId: string): Promise<PaymentRow | undefined> {
@@ -102,14 +179,39 @@ export async function recordReversal(
     .execute();
 }
 
-export async function insertCommission(
-  db: Db,
-  row: Omit<CommissionRowDb, 'created_at' | 'reversed_minor' | 'upline_depth' | 'points_account_id'> & {
-    upline_depth?: number | null;
-    points_account_id?: bigint | null;
-  },
-): Promise<CommissionRowDb> {
+/** A commission row as the payment path inserts it. */
+export type NewCommissionRow = Omit<
+  CommissionRowDb,
+  'created_at' | 'reversed_minor' | 'upline_depth' | 'points_account_id'
+> & {
+  upline_depth?: number | null;
+  points_account_id?: bigint | null;
+};
+
+export async function insertCommission(db: Db, row: NewCommissionRow): Promise<CommissionRowDb> {
   return db.insertInto('commissions').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Many commission rows in one statement (a batch's), as `insertCommission` writes each. */
+export async function insertCommissions(db: Db, rows: NewCommissionRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(f: (r: NewCommissionRow) => T) => rows.map(f);
+  const text = (v: bigint | Date | null | undefined) =>
+    v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v);
+  await sql`
+    INSERT INTO commissions (id, payment_id, partner_id, pin_id, link_click_id, promo_code, channel, gross_minor,
+                             rule_id, rate_bps, commission_minor, payable, reason, calculation, currency, accrued_at,
+                             program_version, upline_depth, points_account_id)
+    SELECT * FROM unnest(${col((r) => r.id)}::text[], ${col((r) => r.payment_id)}::text[],
+                         ${col((r) => r.partner_id)}::text[], ${col((r) => r.pin_id)}::text[],
+                         ${col((r) => text(r.link_click_id))}::bigint[], ${col((r) => r.promo_code ?? null)}::text[],
+                         ${col((r) => r.channel)}::text[], ${col((r) => text(r.gross_minor))}::bigint[],
+                         ${col((r) => r.rule_id)}::text[], ${col((r) => r.rate_bps)}::int[],
+                         ${col((r) => text(r.commission_minor))}::bigint[], ${col((r) => r.payable)}::boolean[],
+                         ${col((r) => r.reason)}::text[], ${col((r) => r.calculation)}::text[],
+                         ${col((r) => r.currency)}::text[], ${col((r) => text(r.accrued_at as Date))}::timestamptz[],
+                         ${col((r) => r.program_version)}::int[], ${col((r) => r.upline_depth ?? null)}::int[],
+                         ${col((r) => text(r.points_account_id))}::bigint[])`.execute(db);
 }
 
 export async function listCommissions(

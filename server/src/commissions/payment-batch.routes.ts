@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAudits } from '../audit/audit';
 import { AppError } from '../errors';
 import { ProblemBody, toProblem } from '../http/errors';
 import { fieldErrors, defineRoute } from '../http/route';
@@ -81,16 +82,24 @@ export const paymentBatchRoutes = [
         schema: PaymentBatchResult,
       },
     },
-    async handler({ db, body, app, audit }) {
+    async handler({ db, body, app, caller }) {
       const outcomes = await recordPaymentBatch(
         db,
         body.items.map(toBatchItem),
         { vendorAccountId: app.config.vendorAccountId, programPreset: app.config.programPreset },
-        (payment, result) =>
-          audit(
+        // The single route's audit row for each payment recorded, written together for the items recorded together.
+        (recorded) =>
+          recordAudits(
+            db,
+            caller,
             'payment.recorded',
-            { type: 'payment', id: result.id },
-            { externalId: payment.externalId, commissionMinor: result.commission?.commissionMinor ?? null },
+            recorded.map(({ body: payment, result }) => ({
+              entity: { type: 'payment', id: result.id },
+              details: {
+                externalId: payment.externalId,
+                commissionMinor: result.commission?.commissionMinor ?? null,
+              },
+            })),
           ),
       );
       const summary = { created: 0, replayed: 0, failed: 0 };

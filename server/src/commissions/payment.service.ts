@@ -30,7 +30,12 @@ import { calculationInWords, oneCommission, reversalFor, withinGuarantee } from 
 
 // The commissions domain's door for the statement's lines (certificates read them).
 
-function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | undefined): PaymentResult {
+export function resultOf(
+  payment: Pick<repo.PaymentRow, 'id'>,
+  commission:
+    | Pick<repo.CommissionRowDb, 'partner_id' | 'rate_bps' | 'commission_minor' | 'payable' | 'reason'>
+    | undefined,
+): PaymentResult {
   return {
     id: payment.id,
     commission: commission
@@ -43,6 +48,43 @@ function resultOf(payment: repo.PaymentRow, commission: repo.CommissionRowDb | u
         }
       : null,
   };
+}
+
+/** The payment row a report of billing inserts (its id new), shared by the single path and the batch's. */
+export function paymentRowOf(body: PaymentBody, requestHash: string): repo.NewPaymentRow {
+  return {
+    id: createId('pay'),
+    external_id: body.externalId,
+    request_hash: requestHash,
+    client_account_id: BigInt(body.clientAccountId),
+    gross_minor: BigInt(body.grossMinor),
+    currency: body.currency,
+    channel: body.channel,
+    paid_at: new Date(body.paidAt),
+    product_code: body.productCode ?? null,
+    order_id: body.orderId ?? null,
+    product_category: body.productCategory ?? null,
+    list_minor: body.listMinor === undefined ? null : BigInt(body.listMinor),
+    period_end: body.periodEnd ? new Date(body.periodEnd) : null,
+    net_invoice_id: body.netInvoiceId ?? null,
+  };
+}
+
+/**
+ * A report whose externalId is already recorded: the same body (the same request hash) replays the first
+ * result, another body under the same id is a 409.
+ */
+export function replayOf(
+  existing: repo.RecordedPayment['payment'],
+  commission: repo.RecordedPayment['commission'],
+  requestHash: string,
+): { result: PaymentResult; replayed: true } {
+  if (existing.request_hash !== requestHash)
+    throw new AppError(
+      'idempotency_key_reused',
+      `Payment ${existing.external_id} was already reported with different data`,
+    );
+  return { result: resultOf(existing, commission), replayed: true };
 }
 
 /**
@@ -89,34 +131,11 @@ export async function recordPayment(
   },
 ): Promise<{ result: PaymentResult; replayed: boolean }> {
   const paidAt = new Date(body.paidAt);
-  const payment = await repo.insertPayment(db, {
-    id: createId('pay'),
-    external_id: body.externalId,
-    request_hash: requestHash,
-    client_account_id: BigInt(body.clientAccountId),
-    gross_minor: BigInt(body.grossMinor),
-    currency: body.currency,
-    channel: body.channel,
-    paid_at: paidAt,
-    product_code: body.productCode ?? null,
-    order_id: body.orderId ?? null,
-    product_category: body.productCategory ?? null,
-    list_minor: body.listMinor === undefined ? null : BigInt(body.listMinor),
-    period_end: body.periodEnd ? new Date(body.periodEnd) : null,
-    net_invoice_id: body.netInvoiceId ?? null,
-  });
+  const payment = await repo.insertPayment(db, paymentRowOf(body, requestHash));
   if (!payment) {
     // Inserted by an earlier (or concurrent, now committed) report of the same payment.
     const existing = (await repo.findPaymentByExternalId(db, body.externalId))!;
-    if (existing.request_hash !== requestHash)
-      throw new AppError(
-        'idempotency_key_reused',
-        `Payment ${body.externalId} was already reported with different data`,
-      );
-    return {
-      result: resultOf(existing, await repo.findCommissionByPayment(db, existing.id)),
-      replayed: true,
-    };
+    return replayOf(existing, await repo.findCommissionByPayment(db, existing.id), requestHash);
   }
   // A client that paid is a client the vendor knows (rule 9) from now on.
   await addKnownAccounts(db, [body.clientAccountId], 'payment');
@@ -174,7 +193,7 @@ export async function recordPayment(
 }
 
 /** What attributes a payment to a partner: a partner link's click, its promo code, or the client's pin. */
-interface AttributionSource {
+export interface AttributionSource {
   via: 'pin' | 'link' | 'code';
   partnerId: string;
   since: Date;
@@ -339,7 +358,28 @@ async function writeCommission(
     deferredPostings?: PostingInput[];
   },
 ): Promise<repo.CommissionRowDb> {
-  const commission = await repo.insertCommission(db, {
+  const commission = await repo.insertCommission(db, commissionRowOf(payment, source, programVersion, c));
+  const posting = commissionPostingOf(payment, commission);
+  if (posting) {
+    if (c.deferredPostings) c.deferredPostings.push(posting);
+    else await post(db, posting);
+  }
+  return commission;
+}
+
+type PaymentFacts = Pick<
+  repo.PaymentRow,
+  'id' | 'client_account_id' | 'channel' | 'gross_minor' | 'currency' | 'paid_at'
+>;
+
+/** The commission row (its id new) that `lines` of one beneficiary make on a payment; shared with the batch. */
+export function commissionRowOf(
+  payment: PaymentFacts,
+  source: AttributionSource,
+  programVersion: number,
+  c: { partnerId: string; lines: RewardLine[]; uplineDepth: number | null },
+): repo.NewCommissionRow {
+  return {
     id: createId('com'),
     payment_id: payment.id,
     partner_id: c.partnerId,
@@ -354,24 +394,32 @@ async function writeCommission(
     program_version: programVersion,
     upline_depth: c.uplineDepth,
     points_account_id: pointsAccountOf(c.lines),
+  };
+}
+
+/** The ledger posting of a commission (`commissionAccrued`), or null for a commission of nothing. */
+export function commissionPostingOf(
+  payment: PaymentFacts,
+  commission: Pick<repo.CommissionRowDb, 'id' | 'partner_id' | 'payable' | 'commission_minor'> & {
+    points_account_id?: bigint | null;
+  },
+): PostingInput | null {
+  if (commission.commission_minor <= 0n) return null;
+  return commissionAccrued({
+    commissionId: commission.id,
+    paymentId: payment.id,
+    clientAccountId: Number(payment.client_account_id),
+    partnerId: commission.partner_id,
+    channel: payment.channel,
+    payable: commission.payable,
+    pointsAccountId:
+      commission.points_account_id === null || commission.points_account_id === undefined
+        ? null
+        : Number(commission.points_account_id),
+    amountMinor: commission.commission_minor,
+    currency: payment.currency,
+    at: payment.paid_at,
   });
-  if (commission.commission_minor > 0n) {
-    const posting = commissionAccrued({
-      commissionId: commission.id,
-      paymentId: payment.id,
-      clientAccountId: Number(payment.client_account_id),
-      partnerId: c.partnerId,
-      channel: payment.channel,
-      payable: commission.payable,
-      pointsAccountId: commission.points_account_id === null ? null : Number(commission.points_account_id),
-      amountMinor: commission.commission_minor,
-      currency: payment.currency,
-      at: payment.paid_at,
-    });
-    if (c.deferredPostings) c.deferredPostings.push(posting);
-    else await post(db, posting);
-  }
-  return commission;
 }
 
 function commissionColumns(c: ReturnType<typeof oneCommission>) {

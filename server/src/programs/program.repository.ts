@@ -83,6 +83,19 @@ export async function insertFirstVersion(
     .execute();
 }
 
+/** The partner's columns of the engine's read model, as the pure engine takes them. */
+interface PartnerFactsRow {
+  partner_id: string | null;
+  kind: PartnerKind | null;
+  status: PartnerStatus | null;
+  contract_signed_at: Date | null;
+  account_id: bigint | null;
+  email: string | null;
+  phone: string | null;
+  override_bps: number | null;
+  level_measure: number;
+}
+
 /**
  * Everything the evaluation of one payment needs from the rest of the books, in one round trip: the partner
  * (the one named, or the one whose pin earns on that date), its rate override in force, its level measure
@@ -106,40 +119,91 @@ export async function evaluationFacts(
   clientPaidOrdersBefore: number;
 }> {
   const need = q.need ?? { level: true, clientHistory: true };
-  const { rows } = await sql<{
-    partner_id: string | null;
-    kind: PartnerKind | null;
-    status: PartnerStatus | null;
-    contract_signed_at: Date | null;
-    account_id: bigint | null;
-    email: string | null;
-    phone: string | null;
-    since: Date | null;
-    override_bps: number | null;
-    level_measure: number;
-    client_paid_before: number;
-  }>`
+  const { rows } = await sql<PartnerFactsRow & { since: Date | null; client_paid_before: number }>`
     SELECT * FROM program_evaluation_facts(${q.clientAccountId}, ${q.partnerId ?? null}::text, ${q.channel},
                                            ${q.at}, ${need.level}, ${need.clientHistory})
   `.execute(db);
   const r = rows[0]!;
-  const partner: EvaluationPartner | null =
-    r.partner_id && r.kind && r.status
-      ? {
-          id: r.partner_id,
-          kind: r.kind,
-          status: r.status,
-          contractSignedAt: r.contract_signed_at,
-          rateOverridesBps: r.override_bps === null ? {} : { [q.channel]: r.override_bps },
-          identity: {
-            accountId: r.account_id === null ? undefined : Number(r.account_id),
-            email: r.email ?? undefined,
-            phone: r.phone ?? undefined,
-          },
-          levelMeasureBefore: r.level_measure,
-        }
-      : null;
-  return { partner, attributedSince: r.since, clientPaidOrdersBefore: r.client_paid_before };
+  return {
+    partner: evaluationPartnerOf(r, q.channel),
+    attributedSince: r.since,
+    clientPaidOrdersBefore: r.client_paid_before,
+  };
+}
+
+function evaluationPartnerOf(r: PartnerFactsRow, channel: Channel): EvaluationPartner | null {
+  return r.partner_id && r.kind && r.status
+    ? {
+        id: r.partner_id,
+        kind: r.kind,
+        status: r.status,
+        contractSignedAt: r.contract_signed_at,
+        rateOverridesBps: r.override_bps === null ? {} : { [channel]: r.override_bps },
+        identity: {
+          accountId: r.account_id === null ? undefined : Number(r.account_id),
+          email: r.email ?? undefined,
+          phone: r.phone ?? undefined,
+        },
+        levelMeasureBefore: r.level_measure,
+      }
+    : null;
+}
+
+/** What `batchEvaluationFacts` answers for one payment: the pin earning on its date, and the facts. */
+export interface PinEvaluationFacts {
+  pin: { id: string; partnerId: string; validFrom: Date | null } | null;
+  partner: EvaluationPartner | null;
+  clientPaidOrdersBefore: number;
+}
+
+/**
+ * `evaluationFacts` for many payments of pin programs in one statement (a batch of billing's history): for each,
+ * the client's pin earning on the payment date (as `findEarningPinOn` picks it) and its partner's facts — kind,
+ * status, contract, identity, the rate override in force for the channel — and, when asked, how many payments
+ * the client made before. The same sub-queries as the function of migration 016, joined laterally to the arrays
+ * of the batch; the level measure is not read (a batch falls back to one payment at a time for programs whose
+ * rules use it).
+ */
+export async function batchEvaluationFacts(
+  db: Db,
+  queries: Array<{ clientAccountId: number; channel: Channel; at: Date; clientHistory: boolean }>,
+): Promise<PinEvaluationFacts[]> {
+  if (queries.length === 0) return [];
+  const { rows } = await sql<
+    PartnerFactsRow & {
+      i: string;
+      pin_id: string | null;
+      pin_partner_id: string | null;
+      valid_from: Date | null;
+      client_paid_before: number;
+    }
+  >`
+    SELECT q.i, pin.id AS pin_id, pin.partner_id AS pin_partner_id, pin.valid_from,
+           p.id AS partner_id, p.kind::text, p.status::text, p.contract_signed_at, p.account_id,
+           p.contacts->>'email' AS email, p.contacts->>'phone' AS phone,
+           (SELECT r.rate_bps FROM rate_schedules r
+             WHERE r.partner_id = p.id AND r.channel = q.channel AND r.effective_from <= q.at
+             ORDER BY r.effective_from DESC LIMIT 1)::integer AS override_bps,
+           0 AS level_measure,
+           CASE WHEN q.history THEN (SELECT count(*)::int FROM payments pay
+             WHERE pay.client_account_id = q.client AND pay.paid_at < q.at) ELSE 0 END AS client_paid_before
+      FROM unnest(${queries.map((q) => String(q.clientAccountId))}::bigint[],
+                  ${queries.map((q) => q.channel)}::text[],
+                  ${queries.map((q) => q.at.toISOString())}::timestamptz[],
+                  ${queries.map((q) => q.clientHistory)}::boolean[]) WITH ORDINALITY AS q(client, channel, at, history, i)
+      LEFT JOIN LATERAL (
+        SELECT pn.id, pn.partner_id, pn.valid_from FROM pins pn
+         WHERE pn.client_account_id = q.client AND pn.status IN ('pinned', 'attributed', 'released', 'transferred')
+           AND pn.valid_from <= q.at AND (pn.valid_to IS NULL OR pn.valid_to > q.at)
+         ORDER BY pn.valid_from DESC LIMIT 1
+      ) pin ON true
+      LEFT JOIN partners p ON p.id = pin.partner_id
+     ORDER BY q.i`.execute(db);
+  return rows.map((r, index) => ({
+    pin: r.pin_id ? { id: r.pin_id, partnerId: r.pin_partner_id!, validFrom: r.valid_from } : null,
+    partner: evaluationPartnerOf(r, queries[index]!.channel),
+    clientPaidOrdersBefore: r.client_paid_before,
+  }));
 }
 
 /**

@@ -32,6 +32,8 @@ import {
 
 // The measures other domains sum over (settlements' rebates): one statement for many partners.
 export { measureByPartner } from './measure.repository';
+// The engine's read model for a batch of payments (commissions' batch): one statement for all of them.
+export { batchEvaluationFacts, type PinEvaluationFacts } from './program.repository';
 
 /**
  * The first version covers all history, like the program's first rate schedule (2000-01-01): payments
@@ -331,7 +333,7 @@ async function modelStanding(
 }
 
 /** Which of the costlier facts a program's rules read: the partner's level, the client's earlier orders. */
-function factsNeeded(doc: ProgramDocument): { level: boolean; clientHistory: boolean } {
+export function factsNeeded(doc: ProgramDocument): { level: boolean; clientHistory: boolean } {
   return {
     level: doc.levels !== undefined && doc.rewards.some((rule) => rule.levelMultiplier),
     clientHistory:
@@ -372,7 +374,45 @@ export async function evaluateAttributedPayment(
     need: factsNeeded(program.document),
   });
   const standing = await modelStanding(db, program.document, facts.partner, p.paidAt, p.clientAccountId);
-  return evaluatePayment({
+  return evaluatePayment(
+    attributedEvaluationInput(p, program, {
+      partner: facts.partner && { ...facts.partner, model: standing.model },
+      uplines: await uplinesFor(db, program.document, p.partnerId),
+      clientPaidOrdersBefore: facts.clientPaidOrdersBefore,
+      rewardChoice: standing.choice,
+    }),
+  );
+}
+
+/** An attributed payment as `evaluateAttributedPayment` describes it, for the pure engine. */
+type AttributedPayment = Pick<
+  Parameters<typeof evaluateAttributedPayment>[1],
+  | 'attribution'
+  | 'clientAccountId'
+  | 'grossMinor'
+  | 'channel'
+  | 'paidAt'
+  | 'productCode'
+  | 'payer'
+  | 'orderPaidBefore'
+  | 'listMinor'
+>;
+
+/**
+ * The engine's input for an attributed payment once its facts are read: the single path reads them for one
+ * payment (`evaluateAttributedPayment`), a batch for all of its payments at once (`batchEvaluationFacts`).
+ */
+export function attributedEvaluationInput(
+  p: AttributedPayment,
+  program: ProgramVersion,
+  facts: {
+    partner: EvaluationInput['partner'];
+    uplines: NonNullable<EvaluationInput['uplines']>;
+    clientPaidOrdersBefore: number;
+    rewardChoice: string | null;
+  },
+): EvaluationInput {
+  return {
     program,
     payment: {
       grossMinor: p.grossMinor,
@@ -385,14 +425,14 @@ export async function evaluateAttributedPayment(
       listMinor: p.listMinor,
     },
     attribution: p.attribution,
-    partner: facts.partner && { ...facts.partner, model: standing.model },
-    uplines: await uplinesFor(db, program.document, p.partnerId),
+    partner: facts.partner,
+    uplines: facts.uplines,
     client: {
       accountId: p.clientAccountId,
       paidOrdersBefore: facts.clientPaidOrdersBefore,
-      rewardChoice: standing.choice,
+      rewardChoice: facts.rewardChoice,
     },
-  });
+  };
 }
 
 /**
