@@ -5,6 +5,7 @@
  */
 import { createDb } from '../server/src/db/pool';
 import { runPayouts } from '../server/src/payouts/payout.service';
+import { sampleMemory } from './memory';
 
 export interface PayoutChildResult {
   wallMs: number;
@@ -21,29 +22,21 @@ export interface PayoutChildResult {
 async function main(databaseUrl: string, asOf: string): Promise<PayoutChildResult> {
   const handle = createDb(databaseUrl);
   await handle.pool.query('SELECT 1');
-  const before = process.memoryUsage();
-  let rssPeak = before.rss;
-  let heapPeak = before.heapUsed;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    rssPeak = Math.max(rssPeak, m.rss);
-    heapPeak = Math.max(heapPeak, m.heapUsed);
-  }, 20);
+  const memory = sampleMemory();
   const t0 = performance.now();
   const run = await handle.db.transaction().execute((trx) => runPayouts(trx, asOf));
   const wallMs = performance.now() - t0;
-  clearInterval(sampler);
-  const after = process.memoryUsage();
+  const { rssBefore, rssPeak, heapBefore, heapPeak } = memory.stop();
   await handle.close();
   if (!run.created) throw new Error(`payout run for ${asOf} already existed`);
   return {
     wallMs,
     invoicesCreated: run.invoicesCreated,
     totalMinor: String(run.totalMinor),
-    rssBefore: before.rss,
-    rssPeak: Math.max(rssPeak, after.rss),
-    heapBefore: before.heapUsed,
-    heapPeak: Math.max(heapPeak, after.heapUsed),
+    rssBefore,
+    rssPeak,
+    heapBefore,
+    heapPeak,
     maxRss: process.resourceUsage().maxRSS * 1024,
   };
 }

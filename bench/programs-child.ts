@@ -6,6 +6,7 @@
 import { createDb } from '../server/src/db/pool';
 import { recordTiers } from '../server/src/programs/program.service';
 import { settleDue } from '../server/src/settlements/settlement.service';
+import { sampleMemory } from './memory';
 
 export interface ProgramsChildResult {
   wallMs: number;
@@ -23,14 +24,7 @@ async function main(
 ): Promise<ProgramsChildResult> {
   const handle = createDb(databaseUrl);
   await handle.pool.query('SELECT 1');
-  const before = process.memoryUsage();
-  let rssPeak = before.rss;
-  let heapPeak = before.heapUsed;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    rssPeak = Math.max(rssPeak, m.rss);
-    heapPeak = Math.max(heapPeak, m.heapUsed);
-  }, 20);
+  const memory = sampleMemory();
   const t0 = performance.now();
   const recorded = await handle.db
     .transaction()
@@ -40,15 +34,14 @@ async function main(
         : (await settleDue(trx, asOf, 'reseller-tiers', 1)).recorded,
     );
   const wallMs = performance.now() - t0;
-  clearInterval(sampler);
-  const after = process.memoryUsage();
+  const { rssBefore, rssPeak, heapPeak } = memory.stop();
   await handle.close();
   return {
     wallMs,
     recorded,
-    rssBefore: before.rss,
-    rssPeak: Math.max(rssPeak, after.rss),
-    heapPeak: Math.max(heapPeak, after.heapUsed),
+    rssBefore,
+    rssPeak,
+    heapPeak,
   };
 }
 

@@ -48,25 +48,22 @@ async function seed(client: pg.Client, payments: number): Promise<void> {
 /** Seed 003's tiers with seed 004's settlements over months: October's rebate and growth settle on 1 November. */
 function programDocument() {
   const document = structuredClone(loadPreset('reseller-tiers'));
+  const monthly = (id: string, ru: string, kind: 'rebate' | 'growth', category: string, rateBps: number) => ({
+    id,
+    title: { ru },
+    kind,
+    measure: {
+      of: 'revenue_after_discount' as const,
+      window: 'month' as const,
+      productCategories: [category],
+    },
+    rateBps,
+    runMonths: [11],
+    form: 'payout' as const,
+  });
   document.settlements = [
-    {
-      id: 'kvm',
-      title: { ru: 'Рибейт за KVM' },
-      kind: 'rebate',
-      measure: { of: 'revenue_after_discount', window: 'month', productCategories: ['kvm'] },
-      rateBps: 1000,
-      runMonths: [11],
-      form: 'payout',
-    },
-    {
-      id: 'growth',
-      title: { ru: 'Рибейт за рост' },
-      kind: 'growth',
-      measure: { of: 'revenue_after_discount', window: 'month', productCategories: ['main'] },
-      rateBps: 3000,
-      runMonths: [11],
-      form: 'payout',
-    },
+    monthly('kvm', 'Рибейт за KVM', 'rebate', 'kvm', 1000),
+    monthly('growth', 'Рибейт за рост', 'growth', 'main', 3000),
   ];
   return document;
 }

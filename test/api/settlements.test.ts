@@ -6,6 +6,7 @@
  * difference only. Bounties: a case study 40 000 ₽, a Telegram comment within 10 000–30 000 ₽.
  */
 import { checkLedger } from '../../server/src/ledger/ledger.service';
+import type { Settlement } from '../../server/src/programs/program';
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { appendVersion } from '../../server/src/programs/program.repository';
 import { startTestApp, type TestApp } from '../support/app';
@@ -21,25 +22,12 @@ beforeAll(async () => {
   // Payments and settlements here are back-dated through 2026, and the API never lets a version start in the
   // past: the fixture appends, through the repository, a version in force since 2000 with seed 004's settlements.
   const document = structuredClone(loadPreset('leadsender'));
+  // The preset's KVM and growth rebates, for every partner (no models here) and with the growth over one category.
+  const [kvm, , growth] = loadPreset('oblakoteka').settlements!;
+  const forEveryone = ({ models: _models, formByModel: _forms, ...settlement }: Settlement) => settlement;
   document.settlements = [
-    {
-      id: 'kvm',
-      title: { ru: 'Рибейт за ElasticCloud KVM' },
-      kind: 'rebate',
-      measure: { of: 'revenue_after_discount', window: 'half', productCategories: ['kvm'] },
-      rateBps: 1000,
-      runMonths: [1, 7],
-      form: 'payout',
-    },
-    {
-      id: 'growth',
-      title: { ru: 'Рибейт за рост выручки' },
-      kind: 'growth',
-      measure: { of: 'revenue_after_discount', window: 'quarter', productCategories: ['main'] },
-      rateBps: 3000,
-      runMonths: [1, 4, 7, 10],
-      form: 'payout',
-    },
+    forEveryone(kvm!),
+    { ...forEveryone(growth!), measure: { ...growth!.measure, productCategories: ['main'] } },
   ];
   document.bounties = [
     { id: 'case', title: { ru: 'Бонус за кейс' }, minMinor: 4_000_000, maxMinor: 4_000_000 },
@@ -107,7 +95,7 @@ describe('settlements', () => {
       'kvm 2026-01-01': 1_500_000,
     });
     expect((await extras()).find((i) => i.amountMinor === 1_800_000)!.calculation).toMatch(
-      /^Рибейт за рост выручки за 01\.04\.2026–30\.06\.2026: \(260\s000,00\s₽ − 200\s000,00\s₽\) × 30\s% = 18\s000,00\s₽$/,
+      /^Рибейт за рост выручки за основные сервисы за 01\.04\.2026–30\.06\.2026: \(260\s000,00\s₽ − 200\s000,00\s₽\) × 30\s% = 18\s000,00\s₽$/,
     );
     expect(await payable()).toBe(3_300_000);
   });
@@ -215,7 +203,7 @@ describe('the statement', () => {
     const june = await csv('2026-06');
     const rebate = june.find((line) => line.includes('Рибейт;'))!;
     expect(rebate).toMatch(/^30\.06\.2026;Рибейт;stl_\w+;;;—;0,00;0;10000,00;Да;К выплате;/);
-    expect(rebate).toContain('Рибейт за ElasticCloud KVM за 01.01.2026–30.06.2026');
+    expect(rebate).toContain('Рибейт за ElasticCloud на KVM за 01.01.2026–30.06.2026');
     expect(rebate).toContain('(пересчитан)');
     // The growth rebate of Q2 ends in June too.
     expect(june.some((line) => line.includes('Рибейт;') && line.includes('18000,00'))).toBe(true);

@@ -1,25 +1,10 @@
 import type { Settlement } from '../programs/program';
+import { loadPreset } from '../programs/program.presets';
 import { periodsDue, settlementAmount } from './settlement.rules';
 
 const NBSP = '\u00a0';
-const kvm: Settlement = {
-  id: 'kvm',
-  title: { ru: 'Рибейт ElasticCloud KVM' },
-  kind: 'rebate',
-  measure: { of: 'revenue_after_discount', window: 'half', productCategories: ['kvm'] },
-  rateBps: 1000,
-  runMonths: [1, 7],
-  form: 'payout',
-};
-const growth: Settlement = {
-  id: 'growth',
-  title: { ru: 'Рибейт за рост выручки' },
-  kind: 'growth',
-  measure: { of: 'revenue_after_discount', window: 'quarter', productCategories: ['main'] },
-  rateBps: 3000,
-  runMonths: [1, 4, 7, 10],
-  form: 'payout',
-};
+// The oblakoteka preset's own settlements (seed 004): the KVM rebate twice a year, the growth rebate quarterly.
+const [kvm, , growth] = loadPreset('oblakoteka').settlements! as [Settlement, Settlement, Settlement];
 const windows = (asOf: string, list: Settlement[], lookback?: number) =>
   periodsDue(list, asOf, lookback).map((d) => [
     d.settlement.id,
@@ -62,7 +47,7 @@ describe('settlementAmount', () => {
     const q2 = settlementAmount(due(growth, '2026-04-01', '2026-06-30'), 26_000_000n, 20_000_000n);
     expect(q2.amountMinor).toBe(1_800_000n);
     expect(q2.calculation).toBe(
-      `Рибейт за рост выручки за 01.04.2026–30.06.2026: (260${NBSP}000,00${NBSP}₽ − 200${NBSP}000,00${NBSP}₽) × 30${NBSP}% = 18${NBSP}000,00${NBSP}₽`,
+      `Рибейт за рост выручки за основные сервисы за 01.04.2026–30.06.2026: (260${NBSP}000,00${NBSP}₽ − 200${NBSP}000,00${NBSP}₽) × 30${NBSP}% = 18${NBSP}000,00${NBSP}₽`,
     );
     const q3 = settlementAmount(due(growth, '2026-07-01', '2026-09-30'), 24_000_000n, 26_000_000n);
     expect(q3.amountMinor).toBe(0n);
@@ -79,7 +64,7 @@ describe('settlementAmount', () => {
     const half = settlementAmount(due(kvm, '2026-01-01', '2026-06-30'), 123_455n, null);
     expect(half.amountMinor).toBe(12_346n);
     expect(half.calculation).toBe(
-      `Рибейт ElasticCloud KVM за 01.01.2026–30.06.2026: 1${NBSP}234,55${NBSP}₽ × 10${NBSP}% = 123,46${NBSP}₽`,
+      `Рибейт за ElasticCloud на KVM за 01.01.2026–30.06.2026: 1${NBSP}234,55${NBSP}₽ × 10${NBSP}% = 123,46${NBSP}₽`,
     );
     expect(settlementAmount(due(kvm, '2026-01-01', '2026-06-30'), 0n, null).amountMinor).toBe(0n);
   });
