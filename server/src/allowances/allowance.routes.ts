@@ -1,11 +1,10 @@
 import type { ZodType } from 'zod';
-import type { AppContext } from '../context';
 import type { Tx } from '../db/pool';
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute, type HandlerContext } from '../http/route';
 import { PartnerIdParams } from '../partners/partner';
 import type { PartnerRow } from '../partners/partner.service';
-import { DEFAULT_PRESET, type PresetName } from '../programs/program';
+import type { PresetName } from '../programs/program';
 import {
   AllowancesView,
   BonusCodeBody,
@@ -16,8 +15,7 @@ import {
   type FreeMonthOut as FreeMonth,
 } from './allowance';
 import { allowancesOf, grantBonusCode, grantFreeMonth, partnerToGrantFor } from './allowance.service';
-
-const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
+import { presetOf } from '../programs/program.presets';
 
 /** What both grants answer besides 201; an `Idempotency-Key` replays a retried grant instead of granting twice. */
 const refusals = {

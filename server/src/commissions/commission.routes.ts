@@ -28,6 +28,7 @@ import {
 } from './commission';
 import * as repo from './commission.repository';
 import { recordPayment, recordRefund } from './payment.service';
+import { answerRecorded } from '../http/recorded';
 
 type ListedCommission = Awaited<ReturnType<typeof repo.listCommissions>>[number];
 const toRow = (c: ListedCommission) => ({
@@ -114,17 +115,20 @@ export const commissionRoutes = [
       },
     },
     async handler({ db, body, app, audit }) {
-      const { result, replayed } = await recordPayment(db, body, requestHash('payment', '', body), {
+      const outcome = await recordPayment(db, body, requestHash('payment', '', body), {
         vendorAccountId: app.config.vendorAccountId,
         programPreset: app.config.programPreset,
       });
-      if (!replayed)
-        await audit(
+      return answerRecorded(outcome, () =>
+        audit(
           'payment.recorded',
-          { type: 'payment', id: result.id },
-          { externalId: body.externalId, commissionMinor: result.commission?.commissionMinor ?? null },
-        );
-      return { status: replayed ? 200 : 201, body: result };
+          { type: 'payment', id: outcome.result.id },
+          {
+            externalId: body.externalId,
+            commissionMinor: outcome.result.commission?.commissionMinor ?? null,
+          },
+        ),
+      );
     },
   }),
 
@@ -141,14 +145,14 @@ export const commissionRoutes = [
       422: { description: 'More than was paid' },
     },
     async handler({ db, body, audit }) {
-      const { result, replayed } = await recordRefund(db, body, requestHash('refund', '', body));
-      if (!replayed)
-        await audit(
+      const outcome = await recordRefund(db, body, requestHash('refund', '', body));
+      return answerRecorded(outcome, () =>
+        audit(
           'refund.recorded',
-          { type: 'refund', id: result.id },
-          { externalId: body.externalId, reversalMinor: result.reversalMinor },
-        );
-      return { status: replayed ? 200 : 201, body: result };
+          { type: 'refund', id: outcome.result.id },
+          { externalId: body.externalId, reversalMinor: outcome.result.reversalMinor },
+        ),
+      );
     },
   }),
 

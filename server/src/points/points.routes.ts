@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import type { AppContext } from '../context';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
 import { AccountIdParam } from '../pins/pin';
-import { DEFAULT_PRESET } from '../programs/program';
+
 import { PointsQuery, PointsView, RedemptionBody, RedemptionResult } from './points';
 import { pointsOf, redeemPoints } from './points.service';
-
-const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
+import { presetOf } from '../programs/program.presets';
+import { answerRecorded } from '../http/recorded';
 
 /** Billing's side of the client's points (seed 002's two-sided rewards). */
 export const pointsRoutes = [
@@ -44,19 +43,14 @@ export const pointsRoutes = [
       422: { description: 'More than the balance, or more than the program lets points pay of the purchase' },
     },
     async handler({ db, body, app, audit }) {
-      const { result, replayed } = await redeemPoints(
-        db,
-        body,
-        requestHash('points_redemption', '', body),
-        presetOf(app),
-      );
-      if (!replayed)
-        await audit(
+      const outcome = await redeemPoints(db, body, requestHash('points_redemption', '', body), presetOf(app));
+      return answerRecorded(outcome, () =>
+        audit(
           'points.redeemed',
-          { type: 'point_redemption', id: result.id },
+          { type: 'point_redemption', id: outcome.result.id },
           { externalId: body.externalId, amountMinor: body.amountMinor },
-        );
-      return { status: replayed ? 200 : 201, body: result };
+        ),
+      );
     },
   }),
 ];

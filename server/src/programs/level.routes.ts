@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AppContext } from '../context';
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { PartnerIdParams } from '../partners/partner';
@@ -7,7 +6,6 @@ import { programDate } from '../payouts/payout.rules';
 import { AccountIdParam } from '../pins/pin';
 import { chooseReward, recordExam, setModel } from './level.service';
 import {
-  DEFAULT_PRESET,
   ExamBody,
   ExamResult,
   ModelBody,
@@ -15,8 +13,8 @@ import {
   RewardChoiceBody,
   RewardChoiceResult,
 } from './program';
+import { presetOf } from './program.presets';
 
-const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
 /** A body's date or instant as the Moscow date it falls on. */
 const dayOf = (value: string) => (value.length === 10 ? value : programDate(new Date(value)));
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AppContext } from '../context';
 import { programDate } from '../payouts/payout.rules';
 import { AccountIdParam } from '../pins/pin';
 import { friendDiscountOn } from '../points/points.service';
@@ -8,7 +7,6 @@ import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import {
   AdminProgramResult,
-  DEFAULT_PRESET,
   DiscountsQuery,
   DiscountsView,
   SettleBody,
@@ -33,9 +31,7 @@ import {
 } from './program.service';
 import { levelRoutes } from './level.routes';
 import { partnerLevelTerms, reviewLevels } from './level.service';
-
-/** The preset a database with no program starts with (`PROGRAM_PRESET`). */
-const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
+import { presetOf } from './program.presets';
 
 function versionOut(v: ProgramVersion) {
   return { version: v.version, effectiveFrom: v.effectiveFrom.toISOString(), document: v.document };

@@ -1,15 +1,14 @@
 import { z } from 'zod';
-import type { AppContext } from '../context';
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
 import { PartnerIdParams } from '../partners/partner';
-import { DEFAULT_PRESET } from '../programs/program';
+
 import { BountyBody, BountyView, ExtraRewardList } from './settlement';
 import * as repo from './settlement.repository';
 import { recordBounty } from './settlement.service';
-
-const presetOf = (app: AppContext) => app.config.programPreset ?? DEFAULT_PRESET;
+import { presetOf } from '../programs/program.presets';
+import { answerRecorded } from '../http/recorded';
 
 /** Seed 004's rebates and bounties: the admin records publications, the partner reads what it got and why. */
 export const settlementRoutes = [
@@ -29,7 +28,7 @@ export const settlementRoutes = [
       422: { description: 'No such bounty in the program, or an amount outside its range' },
     },
     async handler({ db, params, body, caller, app, audit }) {
-      const { result, replayed } = await recordBounty(
+      const outcome = await recordBounty(
         db,
         params.id,
         body,
@@ -37,13 +36,13 @@ export const settlementRoutes = [
         requestHash('bounty', params.id, body),
         presetOf(app),
       );
-      if (!replayed)
-        await audit(
+      return answerRecorded(outcome, () =>
+        audit(
           'bounty.recorded',
           { type: 'partner', id: params.id },
-          { bountyId: body.bountyId, amountMinor: result.amountMinor },
-        );
-      return { status: replayed ? 200 : 201, body: result };
+          { bountyId: body.bountyId, amountMinor: outcome.result.amountMinor },
+        ),
+      );
     },
   }),
 
