@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Caller } from '../auth/caller';
 import type { Db } from '../db/pool';
 
@@ -70,6 +71,28 @@ export async function recordAudits(
       })),
     )
     .execute();
+}
+
+/**
+ * `recordAudits` as a part of a larger statement (the body of a common table expression) that appends the rows
+ * only when `when` holds: the audit row of a single payment's statement exists exactly when its payment does.
+ */
+export function auditInsert(
+  caller: Actor,
+  action: string,
+  rows: ReadonlyArray<{ entity: { type: string; id: string }; details?: Record<string, unknown> }>,
+  when: RawBuilder<boolean>,
+): RawBuilder<unknown> {
+  const who = actorColumns(caller);
+  const text = (v: bigint | null) => (v === null ? null : String(v));
+  return sql`
+    INSERT INTO audit_log (actor_kind, actor_account_id, actor_user_id, token_jti, action, entity_type, entity_id,
+                           details)
+    SELECT ${who.actor_kind}, ${text(who.actor_account_id)}::bigint, ${text(who.actor_user_id)}::bigint,
+           ${who.token_jti}::text, ${action}, r.type, r.id, r.details
+      FROM unnest(${rows.map((r) => r.entity.type)}::text[], ${rows.map((r) => r.entity.id)}::text[],
+                  ${rows.map((r) => JSON.stringify(r.details ?? {}))}::jsonb[]) AS r(type, id, details)
+     WHERE ${when}`;
 }
 
 export interface AuditRow {
