@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { definePartnerRoute } from '../http/partner-route';
+import { answerRecorded, recordedResponses } from '../http/recorded';
 import { defineRoute } from '../http/route';
 import { PartnerIdParams } from '../partners/partner';
 import { programDate } from '../payouts/payout.rules';
@@ -29,19 +30,20 @@ export const levelRoutes = [
     auth: 'admin',
     params: PartnerIdParams,
     body: ExamBody,
-    responses: {
-      201: { description: 'Recorded', schema: ExamResult },
-      200: { description: 'That day was recorded already', schema: ExamResult },
-    },
+    responses: recordedResponses(ExamResult, {
+      created: 'Recorded',
+      existing: 'That day was recorded already',
+    }),
     async handler({ db, params, body, app, audit }) {
       const passedOn = dayOf(body.passedAt);
       const result = await recordExam(db, params.id, passedOn, programDate(new Date()), presetOf(app));
-      if (result.created)
-        await audit('partner.exam_recorded', { type: 'partner', id: params.id }, { passedOn });
-      return {
-        status: result.created ? 201 : 200,
-        body: { partnerId: params.id, passedOn, exams: result.exams, levelChanges: result.levelChanges },
-      };
+      return answerRecorded(
+        {
+          result: { partnerId: params.id, passedOn, exams: result.exams, levelChanges: result.levelChanges },
+          replayed: !result.created,
+        },
+        () => audit('partner.exam_recorded', { type: 'partner', id: params.id }, { passedOn }),
+      );
     },
   }),
 
