@@ -4,6 +4,7 @@ import type { PartnerContacts } from '../db/schema';
 import { AppError } from '../errors';
 import { ListQuery, pageById, pageOf } from '../http/pagination';
 import { definePartnerRoute } from '../http/partner-route';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import {
@@ -181,9 +182,7 @@ export const pinRoutes = [
     params: ConfirmationCodeParams,
     responses: {
       200: { description: 'The pin, now pinned', schema: PinView },
-      403: { description: 'not_client_account' },
-      409: { description: 'link_used' },
-      410: { description: 'link_expired' },
+      ...problemResponses('not_client_account', 'link_used', 'link_expired'),
     },
     async handler({ db, caller, params, app, audit }) {
       const pin = await service.confirmByClient(

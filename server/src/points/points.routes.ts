@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
 import { AccountIdParam } from '../pins/pin';
@@ -41,8 +42,10 @@ export const pointsRoutes = [
         created: 'Redeemed',
         existing: 'The same redemption again: the first result',
       }),
-      409: { description: 'The same externalId with other data' },
-      422: { description: 'More than the balance, or more than the program lets points pay of the purchase' },
+      ...problemResponses({
+        idempotency_key_reused: 'The same externalId with other data',
+        unprocessable: 'More than the balance, or more than the program lets points pay of the purchase',
+      }),
     },
     async handler({ db, body, app, audit }) {
       const outcome = await redeemPoints(db, body, requestHash('points_redemption', '', body), presetOf(app));

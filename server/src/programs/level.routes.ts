@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { definePartnerRoute } from '../http/partner-route';
 import { answerRecorded, recordedResponses } from '../http/recorded';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { PartnerIdParams } from '../partners/partner';
 import { programDate } from '../payouts/payout.rules';
@@ -75,8 +76,10 @@ export const levelRoutes = [
     body: RewardChoiceBody,
     responses: {
       200: { description: 'The choice', schema: RewardChoiceResult },
-      409: { description: 'The client has paid already: the choice is fixed' },
-      422: { description: "The partner's model has no choice per client" },
+      ...problemResponses({
+        conflict: 'The client has paid already: the choice is fixed',
+        unprocessable: "The partner's model has no choice per client",
+      }),
     },
     async handler({ db, partner, params, body, app }) {
       const result = await chooseReward(
