@@ -158,6 +158,15 @@ export function Form({
   );
 }
 
+/** The primary button that sends its form (an inline form's last element; SubmitRow's first). */
+export function SubmitButton({ label, busy, small }: { label: string; busy: boolean; small?: boolean }) {
+  return (
+    <Button small={small} kind="primary" type="submit" busy={busy}>
+      {label}
+    </Button>
+  );
+}
+
 /** The primary submit button of a form, in its actions row; `onCancel` adds a "cancel" link after it. */
 export function SubmitRow({
   label,
@@ -173,9 +182,7 @@ export function SubmitRow({
   const { t } = useCtx();
   return (
     <div class="amop-actions">
-      <Button small={small} kind="primary" type="submit" busy={busy}>
-        {label}
-      </Button>
+      <SubmitButton small={small} label={label} busy={busy} />
       {onCancel && (
         <Button small={small} kind="link" onClick={onCancel}>
           {t('ui.cancel')}

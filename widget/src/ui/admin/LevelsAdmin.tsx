@@ -19,13 +19,13 @@ import type {
 import { useCtx, useLoad, usePost } from '../ctx';
 import { AllowancesTab } from '../partner/Oblakoteka';
 import {
-  Button,
   ErrorBox,
   Form,
   Money,
   Notice,
   Section,
   SelectField,
+  SubmitButton,
   SubmitRow,
   TextField,
   useFieldErrors,
@@ -50,9 +50,7 @@ function SettleForm() {
       <p class="amop-muted amop-small">{t('obl.settle_intro')}</p>
       <Form class="amop-inline-form" name="settle" onSubmit={() => settle.run({ asOf: values.asOf })}>
         <TextField {...field('asOf', shown)} type="date" label={t('admin.as_of')} />
-        <Button kind="primary" type="submit" busy={settle.busy}>
-          {t('obl.settle_run')}
-        </Button>
+        <SubmitButton label={t('obl.settle_run')} busy={settle.busy} />
       </Form>
       {settle.error && !shown.asOf && <ErrorBox error={settle.error} />}
       {r && (

@@ -23,6 +23,7 @@ import {
   otherErrors,
   Section,
   SelectField,
+  SubmitButton,
   SubmitRow,
   TextField,
   useFieldErrors,
@@ -238,9 +239,7 @@ function Preview({ doc }: { doc: ProgramDoc }) {
         />
         <TextField {...field('productCode', shown)} label={t('inv.product')} />
         <TextField {...field('partnerId', shown)} label={t('prog.partner_id')} />
-        <Button kind="primary" type="submit" busy={preview.busy}>
-          {t('prog.run')}
-        </Button>
+        <SubmitButton label={t('prog.run')} busy={preview.busy} />
       </Form>
       {preview.error && <ErrorBox error={preview.error} />}
       {result?.noReward && (

@@ -12,7 +12,6 @@ import type { Lang } from '../../i18n';
 import type { Allowances, BonusCode, ExtraReward, FreeMonth, LevelKeep, PartnerModelView } from '../../types';
 import { tOr, useCtx, useLoad, usePost, type Load } from '../ctx';
 import {
-  Button,
   DataTable,
   Empty,
   ErrorBox,
@@ -21,6 +20,7 @@ import {
   Money,
   Notice,
   Section,
+  SubmitButton,
   TextField,
   useFieldErrors,
   useFields,
@@ -219,11 +219,6 @@ function quota(
   return q.limit === null ? t('obl.no_limit') : t('obl.left_of', { left: q.left ?? 0, limit: q.limit });
 }
 
-/** The grant forms' own checks: a client account id and, per form, an amount or a month. */
-function clientError(t: (k: string) => string, value: string): Record<string, string> {
-  return /^[1-9]\d{0,15}$/.test(value.trim()) ? {} : { clientAccountId: t('obl.err.client') };
-}
-
 /**
  * What no field of a grant form shows: a refusal about no one field (the quarter's count, `body`) in the server's
  * Russian words, or an error with no field at all (a blocked partner, the server down).
@@ -251,19 +246,70 @@ interface GrantProps {
   base: string;
 }
 
+/**
+ * A grant to a client: its account id and one more field (`other`: an amount or a month), checked here —
+ * `parse` gives the value to send or null, then `invalid` is that field's error — and posted to `url`;
+ * `onDone` once the server has granted it.
+ */
+function useGrant<R>(
+  url: string,
+  other: 'amountMinor' | 'month',
+  parse: (value: string) => string | number | null,
+  invalid: string,
+  onDone: () => void,
+) {
+  const { t } = useCtx();
+  const { values, field } = useFields({ clientAccountId: '', amountMinor: '', month: '' });
+  const post = usePost<R>(url);
+  const { shown, passes } = useFieldErrors(post.error, 'obl.invalid');
+  const submit = async () => {
+    const clientAccountId = values.clientAccountId.trim();
+    const errors: Record<string, string> = /^[1-9]\d{0,15}$/.test(clientAccountId)
+      ? {}
+      : { clientAccountId: t('obl.err.client') };
+    const value = parse(values[other]);
+    if (value === null) errors[other] = t(invalid);
+    if (!passes(errors)) return;
+    if (await post.run({ clientAccountId: Number(clientAccountId), [other]: value })) onDone();
+  };
+  return { post, shown, submit, client: field('clientAccountId', shown), other: field(other, shown) };
+}
+
+/** A grant form on one line: the client's account id, the grant's own `children` fields and the button. */
+function GrantForm({
+  grant,
+  name,
+  submit,
+  children,
+}: {
+  grant: ReturnType<typeof useGrant>;
+  name: string;
+  submit: string;
+  children: ComponentChildren;
+}) {
+  const { t } = useCtx();
+  return (
+    <>
+      <Form class="amop-inline-form" name={name} onSubmit={grant.submit}>
+        <TextField {...grant.client} label={t('pin.account_id')} inputMode="numeric" />
+        {children}
+        <SubmitButton label={submit} busy={grant.post.busy} />
+      </Form>
+      <OtherError shown={grant.shown} error={grant.post.error} />
+    </>
+  );
+}
+
 function BonusCodes({ view, onDone, base }: GrantProps & { view: NonNullable<Allowances['bonusCodes']> }) {
   const { t, lang } = useCtx();
-  const { values, field } = useFields({ clientAccountId: '', amountMinor: '' });
-  const issue = usePost<BonusCode>(`${base}/bonus-codes`);
-  const { shown, passes } = useFieldErrors(issue.error, 'obl.invalid');
-  const submit = async () => {
-    const errors = clientError(t, values.clientAccountId);
-    const amountMinor = parseAmountToMinor(values.amountMinor);
-    if (amountMinor === null) errors.amountMinor = t('inv.err.amount');
-    if (!passes(errors)) return;
-    if (await issue.run({ clientAccountId: Number(values.clientAccountId.trim()), amountMinor })) onDone();
-  };
-  const code = issue.result;
+  const issue = useGrant<BonusCode>(
+    `${base}/bonus-codes`,
+    'amountMinor',
+    parseAmountToMinor,
+    'inv.err.amount',
+    onDone,
+  );
+  const code = issue.post.result;
   return (
     <Section title={words(view.title, lang)} data-section="bonus-codes">
       <p data-quota="bonus-codes" data-left={view.count.left ?? ''}>
@@ -279,14 +325,9 @@ function BonusCodes({ view, onDone, base }: GrantProps & { view: NonNullable<All
           <span class="amop-muted amop-small"> · {t('obl.per_client', { n: view.perClient })}</span>
         )}
       </p>
-      <Form class="amop-inline-form" name="bonus-code" onSubmit={submit}>
-        <TextField {...field('clientAccountId', shown)} label={t('pin.account_id')} inputMode="numeric" />
-        <TextField {...field('amountMinor', shown)} label={t('obl.amount_rub')} inputMode="decimal" />
-        <Button kind="primary" type="submit" busy={issue.busy}>
-          {t('obl.issue_code')}
-        </Button>
-      </Form>
-      <OtherError shown={shown} error={issue.error} />
+      <GrantForm grant={issue} name="bonus-code" submit={t('obl.issue_code')}>
+        <TextField {...issue.other} label={t('obl.amount_rub')} inputMode="decimal" />
+      </GrantForm>
       {code && (
         <Notice tone="ok" role="status" data-issued-code={code.code}>
           {t('obl.code_issued', { client: code.clientAccountId })} <code>{code.code}</code>{' '}
@@ -320,16 +361,9 @@ function BonusCodes({ view, onDone, base }: GrantProps & { view: NonNullable<All
 
 function FreeMonths({ view, onDone, base }: GrantProps & { view: NonNullable<Allowances['freeMonths']> }) {
   const { t, lang } = useCtx();
-  const { values, field } = useFields({ clientAccountId: '', month: '' });
-  const grant = usePost<FreeMonth>(`${base}/free-months`);
-  const { shown, passes } = useFieldErrors(grant.error, 'obl.invalid');
-  const submit = async () => {
-    const errors = clientError(t, values.clientAccountId);
-    if (!/^\d{4}-\d{2}$/.test(values.month.trim())) errors.month = t('obl.err.month');
-    if (!passes(errors)) return;
-    const body = { clientAccountId: Number(values.clientAccountId.trim()), month: values.month.trim() };
-    if (await grant.run(body)) onDone();
-  };
+  const month = (value: string) => (/^\d{4}-\d{2}$/.test(value.trim()) ? value.trim() : null);
+  const grant = useGrant<FreeMonth>(`${base}/free-months`, 'month', month, 'obl.err.month', onDone);
+  const granted = grant.post.result;
   const rules = [
     view.perClient !== null && t('obl.per_client', { n: view.perClient }),
     view.count.limit !== null && `${t('obl.months_left_q')} ${quota(t, view.count)}`,
@@ -339,17 +373,12 @@ function FreeMonths({ view, onDone, base }: GrantProps & { view: NonNullable<All
   return (
     <Section title={words(view.title, lang)} data-section="free-months">
       <p class="amop-muted amop-small">{rules.join('; ')}</p>
-      <Form class="amop-inline-form" name="free-month" onSubmit={submit}>
-        <TextField {...field('clientAccountId', shown)} label={t('pin.account_id')} inputMode="numeric" />
-        <TextField {...field('month', shown)} type="month" label={t('obl.month_f')} placeholder="2026-09" />
-        <Button kind="primary" type="submit" busy={grant.busy}>
-          {t('obl.grant_month')}
-        </Button>
-      </Form>
-      <OtherError shown={shown} error={grant.error} />
-      {grant.result && (
-        <Notice tone="ok" role="status" data-granted-month={grant.result.month}>
-          {t('obl.month_granted', { client: grant.result.clientAccountId, month: grant.result.month })}
+      <GrantForm grant={grant} name="free-month" submit={t('obl.grant_month')}>
+        <TextField {...grant.other} type="month" label={t('obl.month_f')} placeholder="2026-09" />
+      </GrantForm>
+      {granted && (
+        <Notice tone="ok" role="status" data-granted-month={granted.month}>
+          {t('obl.month_granted', { client: granted.clientAccountId, month: granted.month })}
         </Notice>
       )}
       {view.clients.length ? (
