@@ -108,6 +108,9 @@ export function formatDate(
   return d ? dateFormat(lang, kind).format(d) : '—';
 }
 
+/** A calendar date (`YYYY-MM-DD`, a date input's value) as an instant at noon, Moscow time. */
+export const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
+
 /** `"2025-03"` → `"мар. 25"` / `"Mar 25"`. */
 export function formatMonth(key: string, lang: Lang): string {
   return dateFormat(lang, 'month').format(new Date(`${key}-15T12:00:00Z`));

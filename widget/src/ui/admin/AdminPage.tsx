@@ -4,7 +4,7 @@
  * (a dispute's compensation) are turned into minor units by string parsing, never by arithmetic.
  */
 import { useState } from 'preact/hooks';
-import { formatDate, parseAmountToMinor, todayIso } from '../../format';
+import { formatDate, noonMsk, parseAmountToMinor, todayIso } from '../../format';
 import type {
   AdminPin,
   AdminProgram,
@@ -48,9 +48,6 @@ import { AdminReferralsTab } from '../partner/Referrals';
 import { ClientCheck } from '../staff/StaffScreens';
 import { hasSeed004, LevelsAdminTab } from './LevelsAdmin';
 import { FraudTab, ProgramTab } from './ProgramPage';
-
-/** A calendar date from a date input as an instant at noon, Moscow time (where documents are issued). */
-const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
 
 function ContractForm({ partner, onDone }: { partner: Partner; onDone(): void }) {
   const { t, lang } = useCtx();

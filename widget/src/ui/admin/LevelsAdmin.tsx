@@ -5,8 +5,8 @@
  * form is one audited API call; the server's refusals land under the field they name.
  */
 import { useState } from 'preact/hooks';
-import { formatDate, parseAmountToMinor, todayIso } from '../../format';
-import type { Lang } from '../../i18n';
+import { formatDate, noonMsk, parseAmountToMinor, todayIso } from '../../format';
+import { words } from '../../i18n';
 import type {
   Allowances,
   BountyRecorded,
@@ -32,15 +32,14 @@ import {
   useFields,
 } from '../kit';
 
-type Words = { ru: string; en?: string };
-const words = (w: Words, lang: Lang) => (lang === 'en' && w.en) || w.ru;
-const day = (date: string, lang: Lang) => formatDate(`${date}T12:00:00+03:00`, lang);
-
 /**
  * One of the program's titled items (its models, its bounties) to pick in a SelectField, the first at first:
  * `field` goes to the select as `{...field}`, `item` is the one picked.
  */
-function usePick<T extends { title: Words }>(items: T[] | undefined, idOf: (item: T) => string) {
+function usePick<T extends { title: { ru: string; en?: string } }>(
+  items: T[] | undefined,
+  idOf: (item: T) => string,
+) {
   const { lang } = useCtx();
   const all = items ?? [];
   const [value, onValue] = useState(all[0] ? idOf(all[0]) : '');
@@ -75,7 +74,7 @@ function SettleForm() {
           data-settlements={r.settlementsRecorded}
         >
           {t('obl.settled', {
-            date: day(r.asOf, lang),
+            date: formatDate(r.asOf, lang),
             levels: r.levelChanges,
             recorded: r.settlementsRecorded,
             revised: r.settlementsRevised,
@@ -105,8 +104,8 @@ function ExamForm({ partnerId }: { partnerId: string }) {
       {exam.result && (
         <Notice tone="ok" role="status" data-exam={exam.result.passedOn}>
           {t('obl.exam_done', {
-            date: day(exam.result.passedOn, lang),
-            exams: exam.result.exams.map((d) => day(d, lang)).join(', '),
+            date: formatDate(exam.result.passedOn, lang),
+            exams: exam.result.exams.map((d) => formatDate(d, lang)).join(', '),
             n: exam.result.levelChanges,
           })}
         </Notice>
@@ -135,7 +134,10 @@ function ModelForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) {
       {set.error && !shown.from && <ErrorBox error={set.error} />}
       {set.result && (
         <Notice tone="ok" role="status" data-model-set={set.result.model}>
-          {t('obl.model_done', { model: title(set.result.model), date: day(set.result.fromDate, lang) })}
+          {t('obl.model_done', {
+            model: title(set.result.model),
+            date: formatDate(set.result.fromDate, lang),
+          })}
         </Notice>
       )}
     </Form>
@@ -156,7 +158,7 @@ function BountyForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) 
     await record.run({
       bountyId: pick.field.value,
       ...(amountMinor ? { amountMinor } : {}),
-      publishedAt: `${values.publishedAt}T12:00:00+03:00`,
+      publishedAt: noonMsk(values.publishedAt),
     });
   };
   const r = record.result;

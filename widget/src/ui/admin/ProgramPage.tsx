@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { formatDate, parseAmountToMinor, todayIso } from '../../format';
-import type { Lang } from '../../i18n';
+import { words } from '../../i18n';
 import type { AdminProgram, PresetName, ProgramDoc, ProgramPreview, SelfPurchase } from '../../types';
 import { useAction, useCtx, useLoad, usePaged, usePost, type Action } from '../ctx';
 import {
@@ -45,8 +45,6 @@ const PRESETS: PresetName[] = ['leadsender', 'cloudlessons'];
 const CHANNELS = ['vendor_direct', 'partner_net'];
 type Version = AdminProgram['inForce'];
 type Put = Action<[body: object], Version>;
-
-const words = (w: { ru: string; en?: string }, lang: Lang) => (lang === 'en' && w.en) || w.ru;
 
 /** A version from a date: from now when it is today (the server refuses a start in the past), else 00:00 MSK. */
 const startOf = (date: string) => (date === todayIso() ? new Date().toISOString() : `${date}T00:00:00+03:00`);

@@ -8,7 +8,7 @@
 import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../../api';
 import { formatDate, formatMoney, parseAmountToMinor } from '../../format';
-import type { Lang } from '../../i18n';
+import { words } from '../../i18n';
 import type { Allowances, BonusCode, ExtraReward, FreeMonth, LevelKeep, PartnerModelView } from '../../types';
 import { tOr, useCtx, useLoad, usePost, type Load } from '../ctx';
 import {
@@ -26,11 +26,6 @@ import {
   useFields,
 } from '../kit';
 import { CopyButton } from './Links';
-
-const words = (w: { ru: string; en?: string } | null | undefined, lang: Lang) =>
-  w ? (lang === 'en' && w.en) || w.ru : '—';
-/** A Moscow calendar date (`YYYY-MM-DD`) as the widget shows dates. */
-const day = (date: string | null, lang: Lang) => (date ? formatDate(`${date}T12:00:00+03:00`, lang) : '—');
 
 /** The rows of a definition list, as the «Программа» tab shows its terms. */
 function Rows({ rows, ...rest }: { rows: Array<[string, ComponentChildren]> } & Record<string, unknown>) {
@@ -60,7 +55,7 @@ export function LevelKeepSection({
   if (keep && m) {
     rows.push(
       [
-        t('obl.month', { from: day(m.fromDate, lang), to: day(m.toDate, lang) }),
+        t('obl.month', { from: formatDate(m.fromDate, lang), to: formatDate(m.toDate, lang) }),
         <span data-month-revenue={m.revenueMinor}>
           <Money minor={m.revenueMinor} /> {t('obl.of')} <Money minor={m.minMinor} />{' '}
           <progress value={m.revenueMinor} max={m.minMinor} />
@@ -88,7 +83,7 @@ export function LevelKeepSection({
         t('obl.exams'),
         <span data-exams={keep.examsPassedOn.join(' ')}>
           {keep.examsPassedOn.length
-            ? keep.examsPassedOn.map((d) => day(d, lang)).join(', ')
+            ? keep.examsPassedOn.map((d) => formatDate(d, lang)).join(', ')
             : t('obl.no_exams')}
         </span>,
       ],
@@ -98,7 +93,7 @@ export function LevelKeepSection({
         words(keep.freePerk.title, lang),
         <span data-perk-paid-from={keep.freePerk.paidFrom ?? ''}>
           {keep.freePerk.paidFrom
-            ? t('obl.perk_paid', { date: day(keep.freePerk.paidFrom, lang) })
+            ? t('obl.perk_paid', { date: formatDate(keep.freePerk.paidFrom, lang) })
             : t('obl.perk_free')}
         </span>,
       ]);
@@ -108,7 +103,7 @@ export function LevelKeepSection({
       t('obl.model'),
       <span data-model={model.code ?? ''}>
         {model.code
-          ? t('obl.model_since', { model: words(model.title, lang), date: day(model.since, lang) })
+          ? t('obl.model_since', { model: words(model.title, lang), date: formatDate(model.since, lang) })
           : t('obl.no_model')}
         {model.earnsAs && model.earnsAs !== model.code && (
           <div class="amop-muted amop-small" data-earns-as={model.earnsAs}>
@@ -125,7 +120,7 @@ export function LevelKeepSection({
           {!keep.code
             ? t('obl.no_level')
             : keep.since
-              ? t('obl.level_since', { level: words(keep.title, lang), date: day(keep.since, lang) })
+              ? t('obl.level_since', { level: words(keep.title, lang), date: formatDate(keep.since, lang) })
               : t('aff.level', { level: words(keep.title, lang) })}
         </p>
       )}
@@ -137,7 +132,7 @@ export function LevelKeepSection({
             <DataTable name="level-history" columns={['money.date', 'obl.level', 'obl.reason_col']}>
               {[...keep.history].reverse().map((h) => (
                 <tr key={h.fromDate + h.level} data-reason={h.reason}>
-                  <td>{day(h.fromDate, lang)}</td>
+                  <td>{formatDate(h.fromDate, lang)}</td>
                   <td>{words(h.title, lang)}</td>
                   <td>{reason(h.reason)}</td>
                 </tr>
@@ -161,7 +156,9 @@ function ExtraRow({ r }: { r: ExtraReward }) {
         {tOr(t, `obl.rule.${r.ruleId}`, '')}
         <div class="amop-muted amop-small">{t(`obl.kind.${r.kind}`)}</div>
       </td>
-      <td>{r.period ? `${day(r.period.fromDate, lang)} – ${day(r.period.toDate, lang)}` : '—'}</td>
+      <td>
+        {r.period ? `${formatDate(r.period.fromDate, lang)} – ${formatDate(r.period.toDate, lang)}` : '—'}
+      </td>
       <td class="amop-num">
         <strong>
           <Money minor={r.amountMinor} />
