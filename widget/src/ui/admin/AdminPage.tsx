@@ -180,10 +180,8 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
         name="decision"
         value={decision}
         onValue={setDecision}
-        options={[
-          { value: 'for_partner', label: t('admin.for_partner') },
-          { value: 'against_partner', label: t('admin.against_partner') },
-        ]}
+        options={['for_partner', 'against_partner']}
+        labels="admin."
       />
       <TextField {...field('reason', shown)} multiline label={t('admin.reason')} />
       {decision === 'for_partner' && (
