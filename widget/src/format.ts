@@ -98,7 +98,10 @@ function toDate(iso: string | null | undefined): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-/** Dates are shown in Moscow time, where the program's documents are issued. */
+/**
+ * Dates are shown in Moscow time, where the program's documents are issued; a calendar date (`YYYY-MM-DD`,
+ * as the program's days arrive) is read at noon, so it shows as that very day.
+ */
 export function formatDate(
   iso: string | null | undefined,
   lang: Lang,
