@@ -216,8 +216,9 @@ export async function writePairs(trx: Tx): Promise<number> {
       SELECT f.id, a.id, e.side, p.amount_minor, p.currency
         FROM fresh f
         JOIN ledger_pairs p ON p.posting_key = f.posting_key
-       CROSS JOIN LATERAL (VALUES ('debit', p.debit_code), ('credit', p.credit_code)) AS e(side, code)
+       CROSS JOIN LATERAL (VALUES (1, 'debit', p.debit_code), (2, 'credit', p.credit_code)) AS e(n, side, code)
         JOIN ledger_accounts a ON a.code = e.code AND a.currency = p.currency::bpchar
+       ORDER BY p.posting_key, e.n
       RETURNING account_id, side, amount_minor
     ), totals AS (
       UPDATE ledger_accounts a
