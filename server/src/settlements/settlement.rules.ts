@@ -1,7 +1,8 @@
 /**
  * Settlements (seed 004) as pure rules: which periods are due on a date, and what a partner's settlement of a
- * period comes to, with its calculation in words. The service measures the periods in SQL for every partner
- * at once and records what these functions decide.
+ * period comes to, with its calculation in words. A run decides the same in the database for every partner at
+ * once (settlement.repository's `stagePeriod`), with the words of `calculationWords`; the tests hold the two to
+ * the same results.
  */
 import { divideRounded } from '../../../shared/money';
 import { formatPercent, formatRub } from '../documents/money-words';
