@@ -5,7 +5,10 @@
  * rebate is 10 % of the half-year. A rerun changes nothing; a back-dated refund revises the half-year by the
  * difference only. Bounties: a case study 40 000 ₽, a Telegram comment within 10 000–30 000 ₽.
  */
+import { sql } from 'kysely';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
+import { settlementPosted } from '../../server/src/ledger/postings';
+import { settlementAmount } from '../../server/src/settlements/settlement.rules';
 import type { Settlement } from '../../server/src/programs/program';
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { appendVersion } from '../../server/src/programs/program.repository';
@@ -15,6 +18,13 @@ import { registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
 const PARTNER = 91800001;
+// The preset's KVM and growth rebates, for every partner (no models here) and with the growth over one category.
+const [kvm, , growth] = loadPreset('oblakoteka').settlements!;
+const forEveryone = ({ models: _models, formByModel: _forms, ...settlement }: Settlement) => settlement;
+const settlements: Settlement[] = [
+  forEveryone(kvm!),
+  { ...forEveryone(growth!), measure: { ...growth!.measure, productCategories: ['main'] } },
+];
 let partnerId = '';
 
 beforeAll(async () => {
@@ -22,13 +32,7 @@ beforeAll(async () => {
   // Payments and settlements here are back-dated through 2026, and the API never lets a version start in the
   // past: the fixture appends, through the repository, a version in force since 2000 with seed 004's settlements.
   const document = structuredClone(loadPreset('leadsender'));
-  // The preset's KVM and growth rebates, for every partner (no models here) and with the growth over one category.
-  const [kvm, , growth] = loadPreset('oblakoteka').settlements!;
-  const forEveryone = ({ models: _models, formByModel: _forms, ...settlement }: Settlement) => settlement;
-  document.settlements = [
-    forEveryone(kvm!),
-    { ...forEveryone(growth!), measure: { ...growth!.measure, productCategories: ['main'] } },
-  ];
+  document.settlements = settlements;
   document.bounties = [
     { id: 'case', title: { ru: 'Бонус за кейс' }, minMinor: 4_000_000, maxMinor: 4_000_000 },
     {
@@ -131,6 +135,88 @@ describe('settlements', () => {
     expect(byPeriod(await extras())['kvm 2026-01-01']).toBe(1_000_000);
     expect(await payable()).toBe(2_800_000);
     expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+
+  test('the run writes the words settlementAmount gives and the postings settlementPosted makes', async () => {
+    const { rows } = await sql<{
+      id: string;
+      settlement_id: string;
+      period_from: string;
+      period_to: string;
+      measure_minor: bigint;
+      previous_minor: bigint | null;
+      amount_minor: bigint;
+      calculation: string;
+      form: 'payout' | 'one_time_discount';
+      payable: boolean;
+      revision: number;
+    }>`
+      SELECT id, settlement_id, period_from::text, period_to::text, measure_minor, previous_minor, amount_minor,
+             calculation, form, payable, revision
+        FROM partner_settlements WHERE partner_id = ${partnerId} ORDER BY settlement_id, period_from`.execute(
+      t.db.db,
+    );
+    expect(rows).toHaveLength(4);
+    for (const r of rows) {
+      const due = {
+        settlement: settlements.find((s) => s.id === r.settlement_id)!,
+        period: { fromDate: r.period_from, toDate: r.period_to },
+      };
+      expect(settlementAmount(due, r.measure_minor, r.previous_minor)).toEqual({
+        amountMinor: r.amount_minor,
+        calculation: r.calculation,
+      });
+    }
+    const kvm = rows.find((r) => r.settlement_id === 'kvm')!;
+    const q2 = rows.find((r) => r.settlement_id === 'growth' && r.period_from === '2026-04-01')!;
+    const posted = (row: typeof kvm, revision: number, deltaMinor: bigint) =>
+      settlementPosted({
+        settlementRowId: row.id,
+        revision,
+        partnerId,
+        form: row.form,
+        payable: row.payable,
+        deltaMinor,
+        currency: 'RUB',
+        at: new Date(`${row.period_to}T23:59:59.999+03:00`),
+      });
+    const expected = [posted(kvm, 1, 1_500_000n), posted(q2, 1, 1_800_000n), posted(kvm, 2, -500_000n)];
+    const { rows: written } = await sql<{
+      posting_key: string;
+      kind: string;
+      reason: Record<string, unknown>;
+      effective_at: Date;
+      entries: Array<{
+        code: string;
+        partner_id: string | null;
+        side: string;
+        amount_minor: number;
+        currency: string;
+      }>;
+    }>`
+      SELECT p.posting_key, p.kind, p.reason, p.effective_at,
+             (SELECT jsonb_agg(jsonb_build_object('code', a.code, 'partner_id', a.partner_id, 'side', e.side,
+                                                  'amount_minor', e.amount_minor, 'currency', e.currency)
+                               ORDER BY e.id)
+                FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.posting_id = p.id) AS entries
+        FROM ledger_postings p WHERE p.kind = 'settlement' ORDER BY p.posting_key`.execute(t.db.db);
+    expect(written).toEqual(
+      expected
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
+        .map((p) => ({
+          posting_key: p.key,
+          kind: p.kind,
+          reason: p.reason,
+          effective_at: p.effectiveAt,
+          entries: p.entries.map((e) => ({
+            code: e.account.code,
+            partner_id: e.account.partnerId ?? null,
+            side: e.side,
+            amount_minor: Number(e.amountMinor),
+            currency: e.currency,
+          })),
+        })),
+    );
   });
 });
 

@@ -5,9 +5,10 @@ import {
   creditBalance,
   debitBalance,
   post,
+  postPairs,
   UnbalancedPostingError,
 } from '../../server/src/ledger/ledger.service';
-import type { EntryInput, PostingInput } from '../../server/src/ledger/ledger';
+import type { EntryInput, PairRow, PostingInput } from '../../server/src/ledger/ledger';
 import { createTestDb, type TestDb } from '../support/db';
 
 let t: TestDb;
@@ -171,5 +172,52 @@ describe('the ledger', () => {
       t.db,
     );
     expect(await checkLedger(t.db)).toEqual([]);
+  });
+});
+
+describe('postings a query describes (postPairs)', () => {
+  const pairs = (rows: Array<[key: string, debit: string, credit: string, amountMinor: number]>) =>
+    sql<PairRow>`
+      SELECT r.key AS posting_key, 'settlement'::text AS kind, jsonb_build_object('key', r.key) AS reason,
+             timestamptz '2026-06-30 23:59:59.999+03' AS effective_at, r.debit AS debit_code,
+             NULL::text AS debit_partner_id, r.credit AS credit_code, NULL::text AS credit_partner_id,
+             r.amount::bigint AS amount_minor, 'RUB'::text AS currency
+        FROM unnest(${rows.map((r) => r[0])}::text[], ${rows.map((r) => r[1])}::text[],
+                    ${rows.map((r) => r[2])}::text[], ${rows.map((r) => r[3])}::bigint[]) AS r(key, debit, credit, amount)`;
+
+  it('writes each posting with its two entries and totals once; a replay of the same keys writes nothing', async () => {
+    const rows: Array<[string, string, string, number]> = [
+      ['pairs:1', 'vendor:pairs_expense', 'partner:pairs:payable', 1_500_000],
+      ['pairs:2', 'vendor:pairs_expense', 'partner:pairs:payable', 1_800_000],
+      ['pairs:3', 'partner:pairs:payable', 'vendor:pairs_expense', 500_000],
+    ];
+    expect(await t.db.transaction().execute((trx) => postPairs(trx, pairs(rows)))).toBe(3);
+    expect(await t.db.transaction().execute((trx) => postPairs(trx, pairs(rows)))).toBe(0);
+    const list = await balances(t.db, { codes: ['vendor:pairs_expense', 'partner:pairs:payable'] });
+    expect(debitBalance(list, 'vendor:pairs_expense')).toBe(2_800_000n);
+    expect(creditBalance(list, 'partner:pairs:payable')).toBe(2_800_000n);
+    const { rows: written } = await sql<{ posting_key: string; reason: unknown; sides: string }>`
+      SELECT p.posting_key, p.reason, string_agg(e.side, ',' ORDER BY e.id) AS sides
+        FROM ledger_postings p JOIN ledger_entries e ON e.posting_id = p.id
+       WHERE p.posting_key LIKE 'pairs:%' GROUP BY p.id ORDER BY p.posting_key`.execute(t.db);
+    expect(written).toEqual(
+      rows.map(([key]) => ({ posting_key: key, reason: { key }, sides: 'debit,credit' })),
+    );
+    expect(await checkLedger(t.db)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a repeated key',
+      [
+        ['pairs:dup', 'a', 'b', 1],
+        ['pairs:dup', 'a', 'b', 2],
+      ],
+    ],
+    ['an amount that is not positive', [['pairs:zero', 'a', 'b', 0]]],
+  ] as Array<[string, Array<[string, string, string, number]>]>)('refuses %s', async (_name, rows) => {
+    await expect(t.db.transaction().execute((trx) => postPairs(trx, pairs(rows)))).rejects.toThrow(
+      UnbalancedPostingError,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
+import type { PairRow } from './ledger';
 import type { PostingKind } from './postings';
 
 export interface AccountKey {
@@ -176,13 +177,7 @@ export async function selectUnbalancedPostings(db: Db) {
  * A posting key that exists already fails the whole statement (the entries would name a posting not written).
  */
 export function postingsWriteParts(
-  postings: Array<{
-    id: string;
-    key: string;
-    kind: PostingKind;
-    reason: Record<string, unknown>;
-    effectiveAt: Date;
-  }>,
+  postings: NewPosting[],
   entries: Array<{
     postingId: string;
     code: string;
@@ -225,4 +220,75 @@ export function postingsWriteParts(
                     ${entries.map((e) => e.currency)}::text[]) AS e(posting_id, code, side, amount, currency)
         JOIN ledger_account a ON a.code = e.code AND a.currency = e.currency
     )`;
+}
+
+/** Copies a set of postings (`PairRow`s) into a temporary table the next statements read, and checks them. */
+export async function stagePairs(
+  trx: Tx,
+  source: RawBuilder<PairRow>,
+): Promise<{ postings: number; keys: number; refused: number }> {
+  await sql`CREATE TEMP TABLE ledger_pairs ON COMMIT DROP AS ${source}`.execute(trx);
+  const { rows } = await sql<{ postings: bigint; keys: bigint; refused: bigint }>`
+    SELECT count(*) AS postings, count(DISTINCT posting_key) AS keys,
+           count(*) FILTER (WHERE NOT (amount_minor > 0) OR amount_minor IS NULL OR debit_code IS NULL
+                                 OR credit_code IS NULL) AS refused
+      FROM ledger_pairs`.execute(trx);
+  const r = rows[0]!;
+  return { postings: Number(r.postings), keys: Number(r.keys), refused: Number(r.refused) };
+}
+
+/**
+ * Creates the staged postings' missing accounts and locks all of them in id order, as `lockAccounts` does, without
+ * bringing a row per account into Node.
+ */
+export async function lockPairAccounts(trx: Tx): Promise<void> {
+  await sql`
+    INSERT INTO ledger_accounts (code, currency, partner_id)
+    SELECT DISTINCT code, currency, partner_id
+      FROM (SELECT debit_code AS code, currency, debit_partner_id AS partner_id FROM ledger_pairs
+            UNION ALL SELECT credit_code, currency, credit_partner_id FROM ledger_pairs) k
+     ORDER BY code, currency
+    ON CONFLICT (code, currency) DO NOTHING`.execute(trx);
+  await sql`
+    SELECT count(*) FROM (
+      SELECT a.id FROM ledger_accounts a
+       WHERE (a.code, a.currency) IN (SELECT debit_code, currency::bpchar FROM ledger_pairs
+                                      UNION SELECT credit_code, currency::bpchar FROM ledger_pairs)
+       ORDER BY a.id
+         FOR UPDATE OF a) locked`.execute(trx);
+}
+
+/**
+ * Writes the staged postings whose keys are new, their two entries each, and adds the entries to their accounts'
+ * cached totals (locked first by `lockPairAccounts`), in one statement; drops the staged set. Returns how many
+ * postings were new.
+ */
+export async function writePairs(trx: Tx): Promise<number> {
+  const { rows } = await sql<{ fresh: bigint }>`
+    WITH fresh AS (
+      INSERT INTO ledger_postings (id, posting_key, kind, reason, effective_at)
+      SELECT create_id('lpo'), posting_key, kind, reason, effective_at FROM ledger_pairs
+      ON CONFLICT (posting_key) DO NOTHING
+      RETURNING id, posting_key
+    ), entries AS (
+      INSERT INTO ledger_entries (posting_id, account_id, side, amount_minor, currency)
+      SELECT f.id, a.id, e.side, p.amount_minor, p.currency
+        FROM fresh f
+        JOIN ledger_pairs p ON p.posting_key = f.posting_key
+       CROSS JOIN LATERAL (VALUES (1, 'debit', p.debit_code), (2, 'credit', p.credit_code)) AS e(n, side, code)
+        JOIN ledger_accounts a ON a.code = e.code AND a.currency = p.currency::bpchar
+       ORDER BY p.posting_key, e.n
+      RETURNING account_id, side, amount_minor
+    ), totals AS (
+      UPDATE ledger_accounts a
+         SET debits_minor = a.debits_minor + t.debits, credits_minor = a.credits_minor + t.credits
+        FROM (SELECT account_id,
+                     coalesce(sum(amount_minor) FILTER (WHERE side = 'debit'), 0) AS debits,
+                     coalesce(sum(amount_minor) FILTER (WHERE side = 'credit'), 0) AS credits
+                FROM entries GROUP BY account_id) t
+       WHERE a.id = t.account_id
+    )
+    SELECT count(*) AS fresh FROM fresh`.execute(trx);
+  await sql`DROP TABLE ledger_pairs`.execute(trx);
+  return Number(rows[0]!.fresh);
 }

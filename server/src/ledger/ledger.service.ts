@@ -1,7 +1,7 @@
 import type { RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import { createId } from '../ids';
-import type { AccountBalance, LedgerDiscrepancy, PostingInput, PostingResult } from './ledger';
+import type { AccountBalance, LedgerDiscrepancy, PairRow, PostingInput, PostingResult } from './ledger';
 import * as repo from './ledger.repository';
 import { postingProblem, totalsByAccount } from './ledger.rules';
 
@@ -114,6 +114,22 @@ export function postingsStatementParts(
     })),
     when,
   );
+}
+
+/**
+ * Writes a set of two-entry postings that a query describes (`PairRow`s: a set-based run's postings, which the
+ * database works out from rows it holds), with the guarantees of `postMany` — each refused unless its amount is
+ * positive, written at most once per key, the touched accounts locked in id order and their cached totals updated
+ * in the same transaction — and without a row per posting coming into Node. Returns how many postings were new.
+ */
+export async function postPairs(trx: Tx, source: RawBuilder<PairRow>): Promise<number> {
+  const staged = await repo.stagePairs(trx, source);
+  if (staged.refused > 0)
+    throw new UnbalancedPostingError(`${staged.refused} postings refused: amounts must be positive`);
+  if (staged.keys !== staged.postings)
+    throw new UnbalancedPostingError('duplicate posting keys in one batch');
+  await repo.lockPairAccounts(trx);
+  return repo.writePairs(trx);
 }
 
 /** Cached totals of accounts (by code, or all of one partner's). Missing accounts are simply absent. */

@@ -45,3 +45,20 @@ export interface LedgerDiscrepancy {
   kind: 'cached_total_mismatch' | 'unbalanced_posting';
   detail: string;
 }
+
+/**
+ * One two-entry posting as a row of a set the database writes (`postPairs`): the key, kind and reason of the
+ * posting, and the account debited and the one credited with `amount_minor` (positive) in `currency`.
+ */
+export interface PairRow {
+  posting_key: string;
+  kind: PostingKind;
+  reason: Record<string, unknown>;
+  effective_at: Date;
+  debit_code: string;
+  debit_partner_id: string | null;
+  credit_code: string;
+  credit_partner_id: string | null;
+  amount_minor: bigint;
+  currency: string;
+}

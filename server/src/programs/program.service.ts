@@ -30,8 +30,8 @@ import {
   type PayerIdentity,
 } from './program.rules';
 
-// The measures other domains sum over (settlements' rebates): one statement for many partners.
-export { measureByPartner } from './measure.repository';
+// The measures other domains sum over (settlements' rebates): one statement for many partners, summed in the database.
+export { measureQuery } from './measure.repository';
 // The engine's read model for a batch of payments (commissions' batch): one statement for all of them.
 export { batchEvaluationFacts, type PinEvaluationFacts } from './program.repository';
 // The same read model and the version head as parts of a single payment's one read (commissions' lean path).

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
-import { chunksOf } from '../chunks';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
+import type { CalculationCase, CalculationFigures } from './settlement.rules';
 
 /**
  * What decides whether a partner's settlement or bounty may be paid out (DOMAIN.md rules 3–4), and, under a
@@ -51,98 +51,211 @@ export async function partnerFacts(
   );
 }
 
-export interface SettlementRow {
-  id: string;
-  partner_id: string;
-  amount_minor: bigint;
-  revision: number;
-  form: 'payout' | 'one_time_discount';
-  payable: boolean;
-}
+/** The statements of each partner's measure in a period: rows of (`partner_id`, `value`), summed by partner. */
+export type MeasureParts = ReadonlyArray<RawBuilder<{ partner_id: string; value: bigint }>>;
 
-/** The settlements already recorded for one settlement's period, locked while a run revises them. */
-export async function lockSettlementsOfPeriod(
-  trx: Tx,
-  settlementId: string,
-  periodFrom: string,
-  partnerIds: readonly string[],
-): Promise<Map<string, SettlementRow>> {
-  const { rows } = await sql<SettlementRow>`
-    SELECT id, partner_id, amount_minor, revision, form, payable FROM partner_settlements
-     WHERE settlement_id = ${settlementId} AND period_from = ${periodFrom}::date
-       AND partner_id = ANY(${[...partnerIds]}::text[])
-     FOR UPDATE`.execute(trx);
-  return new Map(rows.map((r) => [r.partner_id, r]));
-}
-
-export interface NewSettlement {
-  id: string;
-  partnerId: string;
+/** One settlement's period, as a run stages it in the database (`stagePeriod`). */
+export interface PeriodToStage {
   settlementId: string;
   kind: 'rebate' | 'growth';
+  rateBps: number;
   periodFrom: string;
+  /** The Moscow date a new settlement's model, level and payability are taken on: the period's last day. */
   periodTo: string;
-  measureMinor: bigint;
-  previousMinor: bigint | null;
-  amountMinor: bigint;
+  measured: MeasureParts;
+  /** The same for the period before, for a growth settlement; empty for a rebate. */
+  measuredBefore: MeasureParts;
+}
+
+const sumByPartner = (parts: MeasureParts) =>
+  parts.length === 0
+    ? sql`SELECT NULL::text AS partner_id, NULL::bigint AS value WHERE false`
+    : sql`SELECT partner_id, sum(value)::bigint AS value FROM (${sql.join(
+        parts.map((part) => sql`(${part})`),
+        sql` UNION ALL `,
+      )}) u GROUP BY partner_id`;
+
+/**
+ * Stages a settlement's period in a temporary table, one row per partner with a measure in the period (or the
+ * period before): its measures, its amount and the case of its calculation — `settlementAmount`'s rule, decided
+ * here for every partner at once — the settlement already recorded for the period, if any, and the facts a new
+ * one is decided on. The period's recorded settlements are locked first, so a concurrent run waits and this one
+ * then reads what that one committed.
+ */
+export async function stagePeriod(trx: Tx, q: PeriodToStage): Promise<void> {
+  await sql`
+    SELECT count(*) FROM (SELECT 1 FROM partner_settlements
+                           WHERE settlement_id = ${q.settlementId} AND period_from = ${q.periodFrom}::date
+                             FOR UPDATE) locked`.execute(trx);
+  const rate = sql`${q.rateBps}::numeric`;
+  await sql`
+    CREATE TEMP TABLE settle_period ON COMMIT DROP AS
+    WITH now_m AS (${sumByPartner(q.measured)}), before_m AS (${sumByPartner(q.measuredBefore)}),
+    partner AS (
+      SELECT p.id AS partner_id, coalesce(n.value, 0)::bigint AS measure_minor,
+             CASE WHEN ${q.kind} = 'growth' THEN coalesce(b.value, 0)::bigint END AS previous_minor,
+             s.id AS existing_id, s.amount_minor AS existing_minor, s.revision AS existing_revision,
+             s.form AS existing_form, s.payable AS existing_payable,
+             p.kind, p.status, p.contract_signed_at,
+             (SELECT m.model FROM partner_models m WHERE m.partner_id = p.id AND m.from_date <= ${q.periodTo}::date
+               ORDER BY m.from_date DESC LIMIT 1) AS model,
+             (SELECT l.level_code FROM partner_levels l WHERE l.partner_id = p.id AND l.from_date <= ${q.periodTo}::date
+               ORDER BY l.from_date DESC LIMIT 1) AS level
+        FROM (SELECT partner_id FROM now_m UNION SELECT partner_id FROM before_m) ids
+        JOIN partners p ON p.id = ids.partner_id
+        LEFT JOIN now_m n ON n.partner_id = p.id
+        LEFT JOIN before_m b ON b.partner_id = p.id
+        LEFT JOIN partner_settlements s
+               ON s.partner_id = p.id AND s.settlement_id = ${q.settlementId} AND s.period_from = ${q.periodFrom}::date
+    ), decided AS (
+      SELECT partner.*,
+             CASE WHEN ${q.kind} = 'rebate' THEN 'rebate'
+                  WHEN previous_minor <= 0 THEN 'no_base'
+                  WHEN measure_minor - previous_minor <= 0 THEN 'no_growth'
+                  ELSE 'growth' END AS calculation_case
+        FROM partner
+    )
+    SELECT decided.*,
+           CASE calculation_case
+             WHEN 'rebate' THEN divide_rounded(measure_minor * ${rate}, 10000)
+             WHEN 'growth' THEN divide_rounded((measure_minor - previous_minor) * ${rate}, 10000)
+             ELSE 0 END AS amount_minor,
+           coalesce(existing_id, create_id('stl')) AS row_id,
+           coalesce(existing_revision + 1, 1) AS revision,
+           existing_form AS form, existing_payable AS payable, NULL::text AS reason,
+           existing_id IS NOT NULL AS included
+      FROM decided`.execute(trx);
+}
+
+/** The facts new settlements of the staged period are decided on, once per distinct combination of them. */
+export interface PartnerProfile {
+  model: string | null;
+  level: string | null;
+  kind: PartnerKind;
+  status: PartnerStatus;
+  /** The earliest signing date among the partners with this profile; null when none of them signed. */
+  contract_signed_at: Date | null;
+}
+
+/** The distinct profiles among the staged partners without a settlement yet: a handful, whatever their number. */
+export async function stagedProfiles(trx: Tx): Promise<PartnerProfile[]> {
+  const { rows } = await sql<PartnerProfile>`
+    SELECT model, level, kind, status, min(contract_signed_at) AS contract_signed_at
+      FROM settle_period WHERE existing_id IS NULL
+     GROUP BY model, level, kind, status, contract_signed_at IS NULL`.execute(trx);
+  return rows;
+}
+
+/** What a profile's new settlement is: whether it has one at all, and its form and payability. */
+export interface ProfileDecision {
+  profile: PartnerProfile;
+  included: boolean;
   form: 'payout' | 'one_time_discount';
   payable: boolean;
   reason: string | null;
-  calculation: string;
-  programVersion: number;
 }
 
-/** Records new settlements, a thousand rows a statement (PostgreSQL's parameter limit). */
-export async function insertSettlements(trx: Tx, rows: readonly NewSettlement[]): Promise<void> {
-  for (const chunk of chunksOf(rows, 1000)) {
-    await trx
-      .insertInto('partner_settlements')
-      .values(
-        chunk.map((r) => ({
-          id: r.id,
-          partner_id: r.partnerId,
-          settlement_id: r.settlementId,
-          kind: r.kind,
-          period_from: r.periodFrom,
-          period_to: r.periodTo,
-          measure_minor: r.measureMinor,
-          previous_minor: r.previousMinor,
-          amount_minor: r.amountMinor,
-          form: r.form,
-          payable: r.payable,
-          reason: r.reason,
-          calculation: r.calculation,
-          program_version: r.programVersion,
-        })),
-      )
-      .execute();
-  }
+/** Applies each profile's decision to the staged partners of that profile without a settlement yet. */
+export async function decideStaged(trx: Tx, decisions: readonly ProfileDecision[]): Promise<void> {
+  if (decisions.length === 0) return;
+  const column = <T>(pick: (d: ProfileDecision) => T) => decisions.map(pick);
+  await sql`
+    UPDATE settle_period r
+       SET included = d.included, form = d.form, payable = d.payable, reason = d.reason
+      FROM unnest(${column((d) => d.profile.model)}::text[], ${column((d) => d.profile.level)}::text[],
+                  ${column((d) => d.profile.kind)}::text[], ${column((d) => d.profile.status)}::text[],
+                  ${column((d) => d.profile.contract_signed_at === null)}::boolean[],
+                  ${column((d) => d.included)}::boolean[], ${column((d) => d.form)}::text[],
+                  ${column((d) => d.payable)}::boolean[], ${column((d) => d.reason)}::text[])
+        AS d(model, level, kind, status, unsigned, included, form, payable, reason)
+     WHERE r.existing_id IS NULL
+       AND r.model IS NOT DISTINCT FROM d.model AND r.level IS NOT DISTINCT FROM d.level
+       AND r.kind = d.kind AND r.status = d.status AND (r.contract_signed_at IS NULL) = d.unsigned`.execute(
+    trx,
+  );
 }
 
-/** A recompute found another amount: the row takes it, with its measures and words, as its next revision. */
-export async function reviseSettlement(
+/**
+ * A calculation's words for each case (`calculationWords`), with `placeholders` where the database writes the
+ * amounts (`format_rub`).
+ */
+export interface StagedWords {
+  byCase: Record<CalculationCase, string>;
+  placeholders: CalculationFigures;
+}
+
+const wordsOf = (w: StagedWords) => sql`
+  replace(replace(replace(CASE r.calculation_case WHEN 'rebate' THEN ${w.byCase.rebate}::text
+                                                  WHEN 'growth' THEN ${w.byCase.growth}::text
+                                                  WHEN 'no_growth' THEN ${w.byCase.no_growth}::text
+                                                  ELSE ${w.byCase.no_base}::text END,
+                          ${w.placeholders.measure}::text, format_rub(r.measure_minor)),
+                  ${w.placeholders.before}::text, format_rub(coalesce(r.previous_minor, 0))),
+          ${w.placeholders.amount}::text, format_rub(r.amount_minor))`;
+
+/** Records the staged period's new settlements; returns how many. */
+export async function insertStaged(
   trx: Tx,
-  id: string,
-  next: Pick<
-    NewSettlement,
-    'measureMinor' | 'previousMinor' | 'amountMinor' | 'calculation' | 'programVersion'
-  > & {
-    revision: number;
+  s: {
+    settlementId: string;
+    kind: 'rebate' | 'growth';
+    periodFrom: string;
+    periodTo: string;
+    programVersion: number;
   },
-): Promise<void> {
-  await trx
-    .updateTable('partner_settlements')
-    .set({
-      measure_minor: next.measureMinor,
-      previous_minor: next.previousMinor,
-      amount_minor: next.amountMinor,
-      calculation: next.calculation,
-      program_version: next.programVersion,
-      revision: next.revision,
-      settled_at: new Date(),
-    })
-    .where('id', '=', id)
-    .execute();
+  words: StagedWords,
+): Promise<number> {
+  const result = await sql`
+    INSERT INTO partner_settlements (id, partner_id, settlement_id, kind, period_from, period_to, measure_minor,
+                                     previous_minor, amount_minor, form, payable, reason, calculation, program_version)
+    SELECT r.row_id, r.partner_id, ${s.settlementId}, ${s.kind}, ${s.periodFrom}::date, ${s.periodTo}::date,
+           r.measure_minor, r.previous_minor, r.amount_minor, r.form, r.payable, r.reason, ${wordsOf(words)},
+           ${s.programVersion}::int
+      FROM settle_period r
+     WHERE r.existing_id IS NULL AND r.included
+     ORDER BY r.partner_id COLLATE "C"`.execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * A recompute found other amounts: each such recorded settlement takes its new measures, amount and words as its
+ * next revision. Returns how many.
+ */
+export async function reviseStaged(
+  trx: Tx,
+  s: { programVersion: number; settledAt: Date },
+  words: StagedWords,
+): Promise<number> {
+  const result = await sql`
+    UPDATE partner_settlements s
+       SET measure_minor = r.measure_minor, previous_minor = r.previous_minor, amount_minor = r.amount_minor,
+           calculation = ${wordsOf(words)}, program_version = ${s.programVersion}::int, revision = r.revision,
+           settled_at = ${s.settledAt}
+      FROM settle_period r
+     WHERE s.id = r.existing_id AND r.amount_minor <> r.existing_minor`.execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * The staged period's settlements that move money: a new one with an amount, or a revision by its difference —
+ * each with its partner, form, payability and `delta_minor` (below zero when a revision takes some back).
+ */
+export function stagedDeltas() {
+  return sql<{
+    row_id: string;
+    revision: number;
+    partner_id: string;
+    form: 'payout' | 'one_time_discount';
+    payable: boolean;
+    delta_minor: bigint;
+  }>`
+    SELECT row_id, revision, partner_id, form, payable, amount_minor - coalesce(existing_minor, 0) AS delta_minor
+      FROM settle_period
+     WHERE included AND amount_minor <> coalesce(existing_minor, 0)`;
+}
+
+export async function dropStaged(trx: Tx): Promise<void> {
+  await sql`DROP TABLE settle_period`.execute(trx);
 }
 
 /** A partner's settlements and bounties, newest first, for its statement of extra rewards. */

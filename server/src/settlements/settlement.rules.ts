@@ -1,7 +1,8 @@
 /**
  * Settlements (seed 004) as pure rules: which periods are due on a date, and what a partner's settlement of a
- * period comes to, with its calculation in words. The service measures the periods in SQL for every partner
- * at once and records what these functions decide.
+ * period comes to, with its calculation in words. A run decides the same in the database for every partner at
+ * once (settlement.repository's `stagePeriod`), with the words of `calculationWords`; the tests hold the two to
+ * the same results.
  */
 import { divideRounded } from '../../../shared/money';
 import { formatPercent, formatRub } from '../documents/money-words';
@@ -61,42 +62,68 @@ export function periodsDue(
 const ruDate = (date: string) => date.split('-').reverse().join('.');
 
 /**
+ * Which words a settlement's calculation takes: a rebate's; the growth rebate's when the period grew, when it did
+ * not, or when the period before had no revenue (the first period is the base).
+ */
+export type CalculationCase = 'rebate' | 'growth' | 'no_growth' | 'no_base';
+
+/** The amounts a calculation names, already written (`formatRub` here, `format_rub` in the database). */
+export interface CalculationFigures {
+  measure: string;
+  before: string;
+  amount: string;
+}
+
+/** A settlement's calculation in words, for one case, with the amounts it names already written. */
+export function calculationWords(
+  due: Pick<DuePeriod, 'settlement' | 'period'>,
+  kase: CalculationCase,
+  figures: CalculationFigures,
+): string {
+  const { settlement, period } = due;
+  const head = `${settlement.title.ru} за ${ruDate(period.fromDate)}–${ruDate(period.toDate)}`;
+  const rate = formatPercent(settlement.rateBps);
+  switch (kase) {
+    case 'rebate':
+      return `${head}: ${figures.measure} × ${rate} = ${figures.amount}`;
+    case 'no_base':
+      return `${head}: за прошлый период выручки не было — этот период служит базой для следующего, ${figures.amount}`;
+    case 'no_growth':
+      return `${head}: выручка ${figures.measure} не выросла против ${figures.before} за прошлый период — ${figures.amount}`;
+    case 'growth':
+      return `${head}: (${figures.measure} − ${figures.before}) × ${rate} = ${figures.amount}`;
+  }
+}
+
+/**
  * What a settlement of a period comes to: a rebate, `rateBps` of the measure; the growth rebate, `rateBps` of the
  * increase over the period before, or nothing when it did not grow or the period before had no revenue (the
- * first period is the base). Rounded once, half away from zero.
+ * first period is the base). Rounded once, half away from zero. A settlement run decides the same in the
+ * database for every partner at once (settlement.repository's `stagePeriod`).
  */
 export function settlementAmount(
   due: Pick<DuePeriod, 'settlement' | 'period'>,
   measureMinor: bigint,
   previousMinor: bigint | null,
 ): { amountMinor: bigint; calculation: string } {
-  const { settlement, period } = due;
-  const rate = BigInt(settlement.rateBps);
-  const span = `${ruDate(period.fromDate)}–${ruDate(period.toDate)}`;
-  if (settlement.kind === 'rebate') {
-    const amountMinor = divideRounded(measureMinor * rate, 10_000n);
-    return {
-      amountMinor,
-      calculation: `${settlement.title.ru} за ${span}: ${formatRub(measureMinor)} × ${formatPercent(settlement.rateBps)} = ${formatRub(amountMinor)}`,
-    };
-  }
+  const rate = BigInt(due.settlement.rateBps);
   const before = previousMinor ?? 0n;
-  // A first quarter with revenue is the base the next one grows from, not growth from nothing: the seed pays
-  // for growth «в последующем квартале» over a quarter the partner already sold in.
-  if (before <= 0n)
-    return {
-      amountMinor: 0n,
-      calculation: `${settlement.title.ru} за ${span}: за прошлый период выручки не было — этот период служит базой для следующего, ${formatRub(0n)}`,
-    };
-  const growth = measureMinor - before;
-  if (growth <= 0n)
-    return {
-      amountMinor: 0n,
-      calculation: `${settlement.title.ru} за ${span}: выручка ${formatRub(measureMinor)} не выросла против ${formatRub(before)} за прошлый период — ${formatRub(0n)}`,
-    };
-  const amountMinor = divideRounded(growth * rate, 10_000n);
+  const [kase, amountMinor]: [CalculationCase, bigint] =
+    due.settlement.kind === 'rebate'
+      ? ['rebate', divideRounded(measureMinor * rate, 10_000n)]
+      : // A first quarter with revenue is the base the next one grows from, not growth from nothing: the seed pays
+        // for growth «в последующем квартале» over a quarter the partner already sold in.
+        before <= 0n
+        ? ['no_base', 0n]
+        : measureMinor - before <= 0n
+          ? ['no_growth', 0n]
+          : ['growth', divideRounded((measureMinor - before) * rate, 10_000n)];
   return {
     amountMinor,
-    calculation: `${settlement.title.ru} за ${span}: (${formatRub(measureMinor)} − ${formatRub(before)}) × ${formatPercent(settlement.rateBps)} = ${formatRub(amountMinor)}`,
+    calculation: calculationWords(due, kase, {
+      measure: formatRub(measureMinor),
+      before: formatRub(before),
+      amount: formatRub(amountMinor),
+    }),
   };
 }

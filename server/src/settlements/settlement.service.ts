@@ -1,34 +1,30 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { StatementRow } from '../documents';
 import { formatRub } from '../documents/money-words';
 import { AppError } from '../errors';
 import { createId } from '../ids';
-import { postMany, post } from '../ledger/ledger.service';
+import { post, postPairs } from '../ledger/ledger.service';
 import { bountyRecorded, settlementPosted } from '../ledger/postings';
-import type { PostingInput } from '../ledger/ledger';
-import { chunksOf } from '../chunks';
+import type { EntryInput, PairRow } from '../ledger/ledger';
 import { endOfDay } from '../programs/measure.rules';
 import type { Measure, PresetName, ProgramDocument } from '../programs/program';
 import { effectiveModel } from '../programs/level.rules';
 import { notPayableReason } from '../programs/program.rules';
-import { measureByPartner, programInForce } from '../programs/program.service';
+import { measureQuery, programInForce } from '../programs/program.service';
 import type { BountyBody } from './settlement';
 import * as repo from './settlement.repository';
-import { periodsDue, settlementAmount, type DuePeriod } from './settlement.rules';
+import { calculationWords, periodsDue, type DuePeriod } from './settlement.rules';
 
 /**
  * A partner's measure of a period: the payments it made itself (reseller, white label: seed 004's «стоимость
  * после партнёрской скидки») and its clients' payments that earned it a commission (agent), net of refunds made
- * by the period's end — each summed in one statement for every partner.
+ * by the period's end — as statements the run sums in the database for every partner.
  */
-async function measureOfPeriod(db: Db, measure: Measure, asOf: string): Promise<Map<string, bigint>> {
-  const [own, attributed] = await Promise.all([
-    measureByPartner(db, { measure, subject: 'own_payments', asOf }),
-    measureByPartner(db, { measure, subject: 'attributed_payments', asOf }),
-  ]);
-  for (const [partnerId, value] of attributed) own.set(partnerId, (own.get(partnerId) ?? 0n) + value);
-  return own;
-}
+const measureOfPeriod = (measure: Measure, asOf: string) =>
+  (['own_payments', 'attributed_payments'] as const).map((subject) =>
+    measureQuery({ measure, subject, asOf }),
+  );
 
 export interface SettleResult {
   /** Settlements recorded for the first time. */
@@ -41,7 +37,8 @@ export interface SettleResult {
  * Runs every settlement of the program in force on the Moscow date `asOf` whose run date has come in the last
  * `lookbackMonths` months (`periodsDue`): measures each period for all partners in SQL, records each partner's settlement
  * once, and — when a recompute finds another amount (a back-dated payment or refund) — revises it and posts only
- * the difference. A rerun that finds the same amounts writes nothing. Postings go in batches of a thousand.
+ * the difference. A rerun that finds the same amounts writes nothing. Each period is settled in the
+ * database (`settlePeriod`): no row per partner comes into Node.
  */
 export async function settleDue(
   trx: Tx,
@@ -60,9 +57,79 @@ export async function settleDue(
   return result;
 }
 
-/** How many partners a settlement run writes at a time: memory stays flat in the partner count. */
-const CHUNK_PARTNERS = 1000;
+/** Where the database writes a calculation's amounts into its words: characters no title or date contains. */
+const FIGURES = {
+  measure: '\u0001measure\u0001',
+  before: '\u0001before\u0001',
+  amount: '\u0001amount\u0001',
+};
+/** Where the database writes a settlement's partner into the accounts its posting recipe names. */
+const PARTNER = '\u0001partner\u0001';
 
+/**
+ * The accounts `settlementPosted` debits and credits for each form, payability and direction of a settlement, with
+ * `PARTNER` where the partner's id goes: the recipe stays the one place that says where a rebate's money goes, and
+ * the database fills in each partner.
+ */
+function settlementAccounts() {
+  const shapes = (['payout', 'one_time_discount'] as const).flatMap((form) =>
+    [true, false].flatMap((payable) =>
+      [1n, -1n].map((deltaMinor) => {
+        const [debit, credit] = settlementPosted({
+          settlementRowId: PARTNER,
+          revision: 1,
+          partnerId: PARTNER,
+          form,
+          payable,
+          deltaMinor,
+          currency: 'RUB',
+          at: new Date(0),
+        }).entries as [EntryInput, EntryInput];
+        return { form, payable, growing: deltaMinor > 0n, debit: debit.account, credit: credit.account };
+      }),
+    ),
+  );
+  return {
+    forms: shapes.map((s) => s.form),
+    payable: shapes.map((s) => s.payable),
+    growing: shapes.map((s) => s.growing),
+    debitCodes: shapes.map((s) => s.debit.code),
+    debitOfPartner: shapes.map((s) => s.debit.partnerId !== undefined),
+    creditCodes: shapes.map((s) => s.credit.code),
+    creditOfPartner: shapes.map((s) => s.credit.partnerId !== undefined),
+  };
+}
+
+/**
+ * The postings of a staged period's settlements (`settlementPosted` for each: keyed by the settlement row and its
+ * revision, the amount or the difference a revision found), as rows for the ledger's set-based writer.
+ */
+function stagedPostings(at: Date): RawBuilder<PairRow> {
+  const a = settlementAccounts();
+  const code = (column: 'debit' | 'credit') =>
+    sql`replace(${sql.ref(`sh.${column}_code`)}, ${PARTNER}::text, d.partner_id)`;
+  const partnerOf = (column: 'debit' | 'credit') =>
+    sql`CASE WHEN ${sql.ref(`sh.${column}_of_partner`)} THEN d.partner_id END`;
+  return sql<PairRow>`
+    SELECT 'settlement:' || d.row_id || ':' || d.revision AS posting_key, 'settlement'::text AS kind,
+           jsonb_build_object('settlementRowId', d.row_id, 'revision', d.revision) AS reason,
+           ${at}::timestamptz AS effective_at,
+           ${code('debit')} AS debit_code, ${partnerOf('debit')} AS debit_partner_id,
+           ${code('credit')} AS credit_code, ${partnerOf('credit')} AS credit_partner_id,
+           abs(d.delta_minor) AS amount_minor, 'RUB'::text AS currency
+      FROM (${repo.stagedDeltas()}) d
+      JOIN unnest(${a.forms}::text[], ${a.payable}::boolean[], ${a.growing}::boolean[], ${a.debitCodes}::text[],
+                  ${a.debitOfPartner}::boolean[], ${a.creditCodes}::text[], ${a.creditOfPartner}::boolean[])
+        AS sh(form, payable, growing, debit_code, debit_of_partner, credit_code, credit_of_partner)
+        ON sh.form = d.form AND sh.payable = d.payable AND sh.growing = (d.delta_minor > 0)`;
+}
+
+/**
+ * Settles one period in the database: every partner's measures, amount and words are worked out and written there
+ * (`stagePeriod`), and its postings through the ledger's set-based writer; Node decides only what depends on a
+ * partner's model, level, kind, status and contract — once per distinct combination, with the program's rules —
+ * so a run's memory does not grow with the partner count.
+ */
 async function settlePeriod(
   trx: Tx,
   doc: ProgramDocument,
@@ -70,93 +137,54 @@ async function settlePeriod(
   due: DuePeriod,
 ): Promise<SettleResult> {
   const { settlement, period, previous } = due;
-  const measures = await measureOfPeriod(trx, settlement.measure, period.toDate);
-  const before = previous ? await measureOfPeriod(trx, settlement.measure, previous.toDate) : new Map();
-  const partnerIds = [...new Set([...measures.keys(), ...before.keys()])].sort();
-  const existing = await repo.lockSettlementsOfPeriod(trx, settlement.id, period.fromDate, partnerIds);
-  const at = endOfDay(period.toDate);
-  const result: SettleResult = { recorded: 0, revised: 0 };
-  for (const chunk of chunksOf(partnerIds, CHUNK_PARTNERS)) {
-    const facts = await repo.partnerFacts(
-      trx,
-      chunk.filter((id) => !existing.has(id)),
-      period.toDate,
-    );
-    const fresh: repo.NewSettlement[] = [];
-    const postings: PostingInput[] = [];
-    for (const partnerId of chunk) {
-      const measureMinor = measures.get(partnerId) ?? 0n;
-      const previousMinor = previous ? (before.get(partnerId) ?? 0n) : null;
-      const { amountMinor, calculation } = settlementAmount(due, measureMinor, previousMinor);
-      const row = existing.get(partnerId);
-      if (row) {
-        if (row.amount_minor === amountMinor) continue;
-        const revision = row.revision + 1;
-        await repo.reviseSettlement(trx, row.id, {
-          measureMinor,
-          previousMinor,
-          amountMinor,
-          calculation,
-          programVersion,
-          revision,
-        });
-        postings.push(
-          settlementPosted({
-            settlementRowId: row.id,
-            revision,
-            partnerId,
-            form: row.form,
-            payable: row.payable,
-            deltaMinor: amountMinor - row.amount_minor,
-            currency: 'RUB',
-            at,
-          }),
-        );
-        result.revised += 1;
-        continue;
-      }
-      const partner = facts.get(partnerId)!;
-      const model = effectiveModel(doc.models ?? [], partner.model, partner.level);
-      if (settlement.models && !settlement.models.includes(model ?? '')) continue;
-      const form = (model !== null ? settlement.formByModel?.[model] : undefined) ?? settlement.form;
-      const reason = form === 'payout' ? notPayableReason(doc.policies.payout, partner) : null;
-      const payable = form === 'payout' && reason === null;
-      const id = createId('stl');
-      fresh.push({
-        id,
-        partnerId,
-        settlementId: settlement.id,
-        kind: settlement.kind,
-        periodFrom: period.fromDate,
-        periodTo: period.toDate,
-        measureMinor,
-        previousMinor,
-        amountMinor,
-        form,
-        payable,
-        reason,
-        calculation,
-        programVersion,
-      });
-      if (amountMinor > 0n)
-        postings.push(
-          settlementPosted({
-            settlementRowId: id,
-            revision: 1,
-            partnerId,
-            form,
-            payable,
-            deltaMinor: amountMinor,
-            currency: 'RUB',
-            at,
-          }),
-        );
-    }
-    await repo.insertSettlements(trx, fresh);
-    await postMany(trx, postings);
-    result.recorded += fresh.length;
-  }
-  return result;
+  await repo.stagePeriod(trx, {
+    settlementId: settlement.id,
+    kind: settlement.kind,
+    rateBps: settlement.rateBps,
+    periodFrom: period.fromDate,
+    periodTo: period.toDate,
+    measured: measureOfPeriod(settlement.measure, period.toDate),
+    measuredBefore: previous ? measureOfPeriod(settlement.measure, previous.toDate) : [],
+  });
+  const decisions = (await repo.stagedProfiles(trx)).map((profile): repo.ProfileDecision => {
+    const model = effectiveModel(doc.models ?? [], profile.model, profile.level);
+    const included = !settlement.models || settlement.models.includes(model ?? '');
+    const form = (model !== null ? settlement.formByModel?.[model] : undefined) ?? settlement.form;
+    const reason =
+      form === 'payout'
+        ? notPayableReason(doc.policies.payout, {
+            kind: profile.kind,
+            status: profile.status,
+            contractSignedAt: profile.contract_signed_at,
+          })
+        : null;
+    return { profile, included, form, payable: form === 'payout' && reason === null, reason };
+  });
+  await repo.decideStaged(trx, decisions);
+  const words: repo.StagedWords = {
+    byCase: {
+      rebate: calculationWords(due, 'rebate', FIGURES),
+      growth: calculationWords(due, 'growth', FIGURES),
+      no_growth: calculationWords(due, 'no_growth', FIGURES),
+      no_base: calculationWords(due, 'no_base', FIGURES),
+    },
+    placeholders: FIGURES,
+  };
+  const recorded = await repo.insertStaged(
+    trx,
+    {
+      settlementId: settlement.id,
+      kind: settlement.kind,
+      periodFrom: period.fromDate,
+      periodTo: period.toDate,
+      programVersion,
+    },
+    words,
+  );
+  const revised = await repo.reviseStaged(trx, { programVersion, settledAt: new Date() }, words);
+  await postPairs(trx, stagedPostings(endOfDay(period.toDate)));
+  await repo.dropStaged(trx);
+  return { recorded, revised };
 }
 
 /**

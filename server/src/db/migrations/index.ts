@@ -21,6 +21,7 @@ import * as m023 from './023_referrals';
 import * as m024 from './024_allowances';
 import * as m025 from './025_levels';
 import * as m026 from './026_settlements';
+import * as m027 from './027_set_based_settlements';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '024_allowances': m024,
   '025_levels': m025,
   '026_settlements': m026,
+  '027_set_based_settlements': m027,
 };
