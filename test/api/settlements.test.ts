@@ -59,16 +59,21 @@ beforeAll(async () => {
     ['h1-kvm-a', 10_000_000, '2026-03-10', 'kvm'],
     ['h1-kvm-b', 5_000_000, '2026-05-10', 'kvm'],
   ];
+  await payForOwnUse(PARTNER, payments);
+});
+
+/** A partner's payments for its own account, each `[externalId, grossMinor, Moscow date, product category]`. */
+async function payForOwnUse(account: number, payments: Array<[string, number, string, string]>) {
   for (const [externalId, grossMinor, date, productCategory] of payments) {
     const res = await t.call('POST', '/api/v1/payments', {
       billing: true,
-      body: paymentBody(externalId, PARTNER, grossMinor, new Date(`${date}T12:00:00+03:00`), {
+      body: paymentBody(externalId, account, grossMinor, new Date(`${date}T12:00:00+03:00`), {
         productCategory,
       }),
     });
     expect(res.status).toBe(201);
   }
-});
+}
 afterAll(() => t.close());
 
 const settle = (asOf: string) =>
@@ -294,5 +299,53 @@ describe('the statement', () => {
       ['03.11.2026', 'Бонус', '20000,00'],
     ]);
     expect(november[0]).toMatch(/Бонус за кейс: 40\s000,00\s₽$/);
+  });
+});
+
+describe('a restated base', () => {
+  const OTHER = 91800002;
+  const settleLines = async () =>
+    (await t.call('GET', '/api/v1/settlements', { token: t.partnerToken(OTHER) })).body.items as Array<{
+      ruleId: string;
+      period: { fromDate: string } | null;
+      amountMinor: number;
+      calculation: string | null;
+    }>;
+  const q3 = async () =>
+    (await settleLines()).find((i) => i.ruleId === 'growth' && i.period?.fromDate === '2026-07-01')!;
+
+  test("a back-dated refund in Q2 restates Q3's base even when Q3 earns nothing either way", async () => {
+    const other = await registerPartner(t, OTHER);
+    await signContract(t, other, 'О-2');
+    await payForOwnUse(OTHER, [
+      ['other-q1', 20_000_000, '2026-02-15', 'main'],
+      ['other-q2', 26_000_000, '2026-05-15', 'main'],
+      ['other-q3', 24_000_000, '2026-08-15', 'main'],
+    ]);
+    await settle('2026-11-15');
+    expect((await q3()).calculation).toMatch(/240\s000,00\s₽ не выросла против 260\s000,00\s₽/);
+
+    const refund = await t.call('POST', '/api/v1/refunds', {
+      billing: true,
+      body: refundBody('other-q2-back', 'other-q2', 1_000_000, '2026-06-20T12:00:00+03:00'),
+    });
+    expect(refund.status).toBe(201);
+    // Q2's growth falls from 18 000 ₽ to 15 000 ₽; Q3 still earns nothing, but against 250 000 ₽ now.
+    expect((await settle('2026-11-15')).body).toMatchObject({
+      settlementsRecorded: 0,
+      settlementsRevised: 2,
+    });
+    expect((await q3()).amountMinor).toBe(0);
+    expect((await q3()).calculation).toMatch(/240\s000,00\s₽ не выросла против 250\s000,00\s₽/);
+    const q2 = (await settleLines()).find(
+      (i) => i.ruleId === 'growth' && i.period?.fromDate === '2026-04-01',
+    )!;
+    expect(q2.amountMinor).toBe(1_500_000);
+    // A rerun finds nothing more to restate.
+    expect((await settle('2026-11-15')).body).toMatchObject({
+      settlementsRecorded: 0,
+      settlementsRevised: 0,
+    });
+    expect(await checkLedger(t.db.db)).toEqual([]);
   });
 });

@@ -95,6 +95,7 @@ export async function stagePeriod(trx: Tx, q: PeriodToStage): Promise<void> {
       SELECT p.id AS partner_id, coalesce(n.value, 0)::bigint AS measure_minor,
              CASE WHEN ${q.kind} = 'growth' THEN coalesce(b.value, 0)::bigint END AS previous_minor,
              s.id AS existing_id, s.amount_minor AS existing_minor, s.revision AS existing_revision,
+             s.measure_minor AS existing_measure, s.previous_minor AS existing_previous,
              s.form AS existing_form, s.payable AS existing_payable,
              p.kind, p.status, p.contract_signed_at,
              (SELECT m.model FROM partner_models m WHERE m.partner_id = p.id AND m.from_date <= ${q.periodTo}::date
@@ -218,8 +219,10 @@ export async function insertStaged(
 }
 
 /**
- * A recompute found other amounts: each such recorded settlement takes its new measures, amount and words as its
- * next revision. Returns how many.
+ * A recompute found other figures: each recorded settlement whose amount or measures changed takes its new
+ * measures, amount and words as its next revision. A change of measures alone moves no money but is recorded
+ * too, so that the statement never shows a stale base (a back-dated refund in Q2 restates Q3's «against Q2»
+ * even when Q3 earns nothing either way). Returns how many.
  */
 export async function reviseStaged(
   trx: Tx,
@@ -232,7 +235,9 @@ export async function reviseStaged(
            calculation = ${wordsOf(words)}, program_version = ${s.programVersion}::int, revision = r.revision,
            settled_at = ${s.settledAt}
       FROM settle_period r
-     WHERE s.id = r.existing_id AND r.amount_minor <> r.existing_minor`.execute(trx);
+     WHERE s.id = r.existing_id
+       AND (r.amount_minor <> r.existing_minor OR r.measure_minor <> r.existing_measure
+            OR r.previous_minor IS DISTINCT FROM r.existing_previous)`.execute(trx);
   return Number(result.numAffectedRows ?? 0n);
 }
 
