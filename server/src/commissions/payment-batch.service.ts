@@ -181,8 +181,11 @@ async function setBasedItems(
   // A client is decided all in the set or all one by one, and in the set twice only when no rule counts its
   // earlier payments.
   const byClient = new Map<number, Pending[]>();
-  for (const p of pending)
-    byClient.set(p.body.clientAccountId, [...(byClient.get(p.body.clientAccountId) ?? []), p]);
+  for (const p of pending) {
+    const own = byClient.get(p.body.clientAccountId);
+    if (own) own.push(p);
+    else byClient.set(p.body.clientAccountId, [p]);
+  }
   const set: Decidable[] = [];
   const alone: Pending[] = [];
   for (const p of pending) {
