@@ -90,6 +90,16 @@ function requisiteError(
   return { code, message: { ru: `${label.ru}: ${ru}`, en: `${label.en}: ${en}` } };
 }
 
+/** An empty value, worded alike for every requisite. */
+function requiredError(kind: RequisiteKind): RequisiteError {
+  return requisiteError(kind, `${kind}_required`, 'не заполнено', 'required');
+}
+
+/** A wrong check digit of an ИНН, ОГРН or ОГРНИП. */
+function checkDigitError(kind: 'inn' | 'ogrn' | 'ogrnip'): RequisiteError {
+  return requisiteError(kind, `${kind}_checksum`, 'неверная контрольная цифра', 'wrong check digit');
+}
+
 const ONLY_ASCII_DIGITS = /^[0-9]+$/;
 
 /**
@@ -97,9 +107,7 @@ const ONLY_ASCII_DIGITS = /^[0-9]+$/;
  * pass; full-width or Arabic-Indic digits pasted from elsewhere are "wrong characters".
  */
 function checkDigitString(kind: RequisiteKind, value: string, length: number): RequisiteResult {
-  if (value.length === 0) {
-    return requisiteError(kind, `${kind}_required`, 'не заполнено', 'required');
-  }
+  if (value.length === 0) return requiredError(kind);
   if (!ONLY_ASCII_DIGITS.test(value)) {
     return requisiteError(
       kind,
@@ -117,6 +125,18 @@ function checkDigitString(kind: RequisiteKind, value: string, length: number): R
     );
   }
   return null;
+}
+
+/** A digit string that must also start with `prefix.prefix`: `*_prefix` in the requisite's own words otherwise. */
+function checkPrefixedDigitString(
+  kind: 'bik' | 'correspondent_account',
+  value: string,
+  length: number,
+  prefix: { prefix: string; ru: string; en: string },
+): RequisiteResult {
+  const formatError = checkDigitString(kind, value, length);
+  if (formatError || value.startsWith(prefix.prefix)) return formatError;
+  return requisiteError(kind, `${kind}_prefix`, prefix.ru, prefix.en);
 }
 
 /** Russian needs the plural form that agrees with the number; the lengths used here are all ≥ 2. */
@@ -164,15 +184,11 @@ function innCheckDigit(value: string, weights: readonly number[]): number {
   return (weightedSum(value, weights) % 11) % 10;
 }
 
-function innChecksumError(): RequisiteError {
-  return requisiteError('inn', 'inn_checksum', 'неверная контрольная цифра', 'wrong check digit');
-}
-
 /** ИНН of a legal entity: 10 digits, the last one a check digit. */
 export function validateLegalEntityInn(value: string): RequisiteResult {
   const formatError = checkDigitString('inn', value, 10);
   if (formatError) return formatError;
-  if (innCheckDigit(value, INN_10_WEIGHTS) !== digitAt(value, 9)) return innChecksumError();
+  if (innCheckDigit(value, INN_10_WEIGHTS) !== digitAt(value, 9)) return checkDigitError('inn');
   return null;
 }
 
@@ -187,7 +203,7 @@ export function validatePersonInn(value: string): RequisiteResult {
     innCheckDigit(value, INN_12_FIRST_WEIGHTS) !== digitAt(value, 10) ||
     innCheckDigit(value, INN_12_SECOND_WEIGHTS) !== digitAt(value, 11)
   ) {
-    return innChecksumError();
+    return checkDigitError('inn');
   }
   return null;
 }
@@ -202,9 +218,7 @@ const KPP_FORMAT = /^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$/;
  * and a Cyrillic «А» that looks Latin would otherwise slip into documents.
  */
 export function validateKpp(value: string): RequisiteResult {
-  if (value.length === 0) {
-    return requisiteError('kpp', 'kpp_required', 'не заполнено', 'required');
-  }
+  if (value.length === 0) return requiredError('kpp');
   if (!KPP_ALLOWED_CHARACTERS.test(value)) {
     return requisiteError(
       'kpp',
@@ -240,7 +254,7 @@ function validateRegistrationNumber(
   const formatError = checkDigitString(kind, value, length);
   if (formatError) return formatError;
   if (decimalRemainder(value.slice(0, length - 1), modulus) % 10 !== digitAt(value, length - 1)) {
-    return requisiteError(kind, `${kind}_checksum`, 'неверная контрольная цифра', 'wrong check digit');
+    return checkDigitError(kind);
   }
   return null;
 }
@@ -261,17 +275,11 @@ export function validateOgrnip(value: string): RequisiteResult {
  * never receive payouts to.
  */
 export function validateBik(value: string): RequisiteResult {
-  const formatError = checkDigitString('bik', value, 9);
-  if (formatError) return formatError;
-  if (!value.startsWith('04')) {
-    return requisiteError(
-      'bik',
-      'bik_prefix',
-      'у российского банка начинается с 04',
-      "a Russian bank's BIK starts with 04",
-    );
-  }
-  return null;
+  return checkPrefixedDigitString('bik', value, 9, {
+    prefix: '04',
+    ru: 'у российского банка начинается с 04',
+    en: "a Russian bank's BIK starts with 04",
+  });
 }
 
 // The Central Bank's control key («Порядок расчёта контрольного ключа в номере лицевого счёта»,
@@ -290,26 +298,27 @@ function accountKeyMatches(bikPart: string, account: string): boolean {
 }
 
 /**
- * Settlement account (расчётный счёт): 20 digits, keyed with the last 3 digits of the bank's БИК, which
- * identify the credit institution. A wrong key means either the account or the БИК is mistyped, so the
- * message asks to check both. When the БИК is invalid the account cannot be checked at all; that is its
- * own error rather than a silent pass, so a caller that checks only the account never accepts a bad pair.
+ * The last checks of an account keyed with a БИК: the БИК must be valid for the account to be checked at all,
+ * and then the control key over `bikPart` and the account must match.
  */
-export function validateBankAccount(account: string, bik: string): RequisiteResult {
-  const formatError = checkDigitString('bank_account', account, 20);
-  if (formatError) return formatError;
+function checkAccountKey(
+  kind: 'bank_account' | 'correspondent_account',
+  account: string,
+  bik: string,
+  bikPart: string,
+): RequisiteResult {
   if (validateBik(bik) !== null) {
     return requisiteError(
-      'bank_account',
-      'bank_account_bik_invalid',
+      kind,
+      `${kind}_bik_invalid`,
       'сначала укажите верный БИК',
       'enter a valid BIK first',
     );
   }
-  if (!accountKeyMatches(bik.slice(6, 9), account)) {
+  if (!accountKeyMatches(bikPart, account)) {
     return requisiteError(
-      'bank_account',
-      'bank_account_checksum',
+      kind,
+      `${kind}_checksum`,
       'не сходится с БИК, проверьте счёт и БИК',
       'does not match the BIK; check the account and the BIK',
     );
@@ -318,38 +327,29 @@ export function validateBankAccount(account: string, bik: string): RequisiteResu
 }
 
 /**
+ * Settlement account (расчётный счёт): 20 digits, keyed with the last 3 digits of the bank's БИК, which
+ * identify the credit institution. A wrong key means either the account or the БИК is mistyped, so the
+ * message asks to check both. When the БИК is invalid the account cannot be checked at all; that is its
+ * own error rather than a silent pass, so a caller that checks only the account never accepts a bad pair.
+ */
+export function validateBankAccount(account: string, bik: string): RequisiteResult {
+  return (
+    checkDigitString('bank_account', account, 20) ??
+    checkAccountKey('bank_account', account, bik, bik.slice(6, 9))
+  );
+}
+
+/**
  * Correspondent account (корр. счёт): 20 digits starting with 30101, the balance account of a bank's
  * account at the Central Bank. It is opened at a Bank of Russia division, so it is keyed with that
  * division's conditional number: "0" followed by digits 5–6 of the БИК.
  */
 export function validateCorrespondentAccount(account: string, bik: string): RequisiteResult {
-  const formatError = checkDigitString('correspondent_account', account, 20);
-  if (formatError) return formatError;
-  if (!account.startsWith('30101')) {
-    return requisiteError(
-      'correspondent_account',
-      'correspondent_account_prefix',
-      'должен начинаться с 30101',
-      'must start with 30101',
-    );
-  }
-  if (validateBik(bik) !== null) {
-    return requisiteError(
-      'correspondent_account',
-      'correspondent_account_bik_invalid',
-      'сначала укажите верный БИК',
-      'enter a valid BIK first',
-    );
-  }
-  if (!accountKeyMatches(`0${bik.slice(4, 6)}`, account)) {
-    return requisiteError(
-      'correspondent_account',
-      'correspondent_account_checksum',
-      'не сходится с БИК, проверьте счёт и БИК',
-      'does not match the BIK; check the account and the BIK',
-    );
-  }
-  return null;
+  const prefix = { prefix: '30101', ru: 'должен начинаться с 30101', en: 'must start with 30101' };
+  return (
+    checkPrefixedDigitString('correspondent_account', account, 20, prefix) ??
+    checkAccountKey('correspondent_account', account, bik, `0${bik.slice(4, 6)}`)
+  );
 }
 
 /** Passport series: 4 digits (region code and year of the blank). There is no check digit. */

@@ -9,7 +9,7 @@ import { measureWindow } from '../../server/src/programs/measure.rules';
 import { programDate } from '../../server/src/payouts/payout.rules';
 import { programJobs } from '../../server/src/programs/program.jobs';
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, soleProprietor } from '../support/fixtures';
+import { paymentBody, refundBody, soleProprietor } from '../support/fixtures';
 import { registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
@@ -82,12 +82,7 @@ describe("billing asks for a reseller's discount on a day", () => {
   test('a refund lowers the turnover from its day on; the day before still answers as it did', async () => {
     const refunded = await t.call('POST', '/api/v1/refunds', {
       billing: true,
-      body: {
-        externalId: 'tier-refund-1',
-        paymentExternalId: 'tier-3',
-        amountMinor: 2_000_000,
-        refundedAt: noon(nextDay).toISOString(),
-      },
+      body: refundBody('tier-refund-1', 'tier-3', 2_000_000, noon(nextDay)),
     });
     expect(refunded.status).toBe(201);
     expect((await discounts(RESELLER, asOf)).body.reason.measureMinor).toBe(5_200_000);

@@ -3,7 +3,7 @@ import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { runPayouts } from '../../server/src/payouts/payout.service';
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, soleProprietor } from '../support/fixtures';
+import { paymentBody, refundBody, soleProprietor } from '../support/fixtures';
 import { backdatePin, pinClient, registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
@@ -45,7 +45,7 @@ function notPayable(commissionMinor: number, reason: string) {
 function refund(externalId: string, paymentExternalId: string, amountMinor: number) {
   return t.call('POST', '/api/v1/refunds', {
     billing: true,
-    body: { externalId, paymentExternalId, amountMinor, refundedAt: new Date().toISOString() },
+    body: refundBody(externalId, paymentExternalId, amountMinor, new Date()),
   });
 }
 

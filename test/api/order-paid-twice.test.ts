@@ -5,7 +5,7 @@
  * payment of a pinned client earns, so without the order id the duplicate would earn a second 40 %.
  */
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, soleProprietor } from '../support/fixtures';
+import { paymentBody, refundBody, soleProprietor } from '../support/fixtures';
 import { backdatePin, pinClient, registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
@@ -71,7 +71,7 @@ describe('an order paid twice', () => {
     const refund = (externalId: string, paymentExternalId: string) =>
       t.call('POST', '/api/v1/refunds', {
         billing: true,
-        body: { externalId, paymentExternalId, amountMinor: 1_200_000, refundedAt: at(4).toISOString() },
+        body: refundBody(externalId, paymentExternalId, 1_200_000, at(4)),
       });
     const duplicate = await refund('dbl-r2', 'dbl-2');
     expect(duplicate.status).toBe(201);

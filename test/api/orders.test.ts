@@ -5,7 +5,7 @@
  */
 import { extractPdf } from '../../server/src/documents/pdf-text.testing';
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, soleProprietor } from '../support/fixtures';
+import { paymentBody, refundBody, soleProprietor } from '../support/fixtures';
 
 const NBSP = '\u00a0';
 const A = 94100001;
@@ -95,12 +95,7 @@ describe('under cloudlessons (link attribution, first order only)', () => {
     await pay(t, STRAY_CLIENT);
     const refund = await t.call('POST', '/api/v1/refunds', {
       billing: true,
-      body: {
-        externalId: 'ord-refund-1',
-        paymentExternalId: 'ord-1',
-        amountMinor: 250_000,
-        refundedAt: new Date().toISOString(),
-      },
+      body: refundBody('ord-refund-1', 'ord-1', 250_000, new Date()),
     });
     expect(refund.status).toBe(201);
     reversalMinor = refund.body.reversalMinor;

@@ -5,8 +5,8 @@ import { requestHash } from '../../server/src/idempotency/idempotency';
 import { createId } from '../../server/src/ids';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { startTestApp, VENDOR_ACCOUNT_ID, type TestApp } from '../support/app';
+import { comparableBooks, queryCounter, rowCounts, seedPayingPartners } from '../support/payments';
 import { paymentBody } from '../support/fixtures';
-import { backdatePin, pinClient, registerPartner, signContract } from '../support/steps';
 
 const IP = 82000001; // ИП with a signed contract
 const IND = 82000002; // individual: its rewards are recorded, not payable
@@ -23,31 +23,16 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** The same partners and backdated pins, made through the API, on any app. */
-async function seedPartners(app: TestApp): Promise<void> {
-  const ip = await registerPartner(app, IP);
-  await signContract(app, ip, `П-${IP}`);
-  const ind = await app.call('POST', '/api/v1/partner', {
-    token: app.partnerToken(IND),
-    body: { kind: 'individual', name: 'Иван Физлицо', contacts: { email: 'i@example.ru' } },
+const seedPartners = (app: TestApp) =>
+  seedPayingPartners(app, {
+    ip: IP,
+    ipClients: [...PINNED, NET_CLIENT],
+    individual: IND,
+    individualClients: [IND_CLIENT],
   });
-  expect(ind.status).toBe(201);
-  for (const client of [...PINNED, NET_CLIENT]) await backdatePin(app, (await pinClient(app, IP, client)).id);
-  await backdatePin(app, (await pinClient(app, IND, IND_CLIENT)).id);
-}
 
 const batch = (app: TestApp, items: unknown[], billing = true) =>
   app.call('POST', '/api/v1/payments/batch', { billing, body: { items } });
-
-/** Rows the payment write path adds, counted; a half-written item would show in one of them. */
-async function rowCounts(app: TestApp) {
-  const { rows } = await sql<Record<string, bigint>>`
-    SELECT (SELECT count(*) FROM payments) AS payments,
-           (SELECT count(*) FROM commissions) AS commissions,
-           (SELECT count(*) FROM ledger_postings) AS postings,
-           (SELECT count(*) FROM ledger_entries) AS entries,
-           (SELECT count(*) FROM audit_log WHERE action = 'payment.recorded') AS audits`.execute(app.db.db);
-  return Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]));
-}
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
 
@@ -275,57 +260,6 @@ describe('POST /api/v1/payments/batch', () => {
   });
 });
 
-/**
- * The ledger of an app as ids-free rows: generated ids (payments, commissions, postings, partners) become what
- * identifies them across databases — billing's externalId and the partner's amoCRM account id.
- */
-async function comparableBooks(app: TestApp) {
-  const partners = await app.db.db.selectFrom('partners').select(['id', 'account_id']).execute();
-  const byPartnerId = new Map(partners.map((p) => [p.id, `partner#${p.account_id}`]));
-  const withoutIds = (s: string) => s.replace(/ptn_[0-9a-z]+/g, (id) => byPartnerId.get(id) ?? id);
-  const commissions = await app.db.db
-    .selectFrom('commissions as c')
-    .innerJoin('payments as p', 'p.id', 'c.payment_id')
-    .select([
-      'p.external_id',
-      'c.partner_id',
-      'c.channel',
-      'c.gross_minor',
-      'c.rate_bps',
-      'c.commission_minor',
-      'c.currency',
-      'c.payable',
-      'c.reason',
-      'c.accrued_at',
-      'c.program_version',
-      'c.rule_id',
-      'c.calculation',
-    ])
-    .orderBy('p.external_id')
-    .execute();
-  const payments = await app.db.db
-    .selectFrom('payments')
-    .select(['external_id', 'gross_minor', 'paid_at', 'no_reward_partner_id', 'no_reward_reason'])
-    .orderBy('external_id')
-    .execute();
-  const { rows: entries } = await sql<Record<string, unknown>>`
-    SELECT p.external_id, lp.kind, lp.effective_at, la.code, la.currency, e.side, e.amount_minor
-      FROM ledger_entries e
-      JOIN ledger_postings lp ON lp.id = e.posting_id
-      JOIN ledger_accounts la ON la.id = e.account_id
-      LEFT JOIN payments p ON p.id = lp.reason->>'paymentId'
-     ORDER BY p.external_id, lp.kind, e.side, la.code`.execute(app.db.db);
-  const { rows: accounts } = await sql<Record<string, unknown>>`
-    SELECT code, currency, debits_minor, credits_minor FROM ledger_accounts ORDER BY code`.execute(app.db.db);
-  return JSON.parse(
-    withoutIds(
-      JSON.stringify({ commissions, payments, entries, accounts }, (_k, v) =>
-        typeof v === 'bigint' ? v.toString() : v,
-      ),
-    ),
-  );
-}
-
 describe('a batch books exactly what the same payments one by one book', () => {
   let one: TestApp;
   let other: TestApp;
@@ -469,28 +403,3 @@ describe('a batch books exactly what the same payments one by one book', () => {
     expect(await checkLedger(one.db.db)).toEqual([]);
   });
 });
-
-/** Counts the statements an app's pool sends while `counting` is on: the round trips of what runs meanwhile. */
-function queryCounter(app: TestApp) {
-  let counting = false;
-  let count = 0;
-  const wrapped = new WeakSet<object>();
-  app.db.pool.on('acquire', (client) => {
-    if (wrapped.has(client)) return;
-    wrapped.add(client);
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      if (counting) count += 1;
-      return query(...args);
-    };
-  });
-  return async <T>(work: () => Promise<T>): Promise<{ value: T; queries: number }> => {
-    count = 0;
-    counting = true;
-    try {
-      return { value: await work(), queries: count };
-    } finally {
-      counting = false;
-    }
-  };
-}

@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, soleProprietor } from '../support/fixtures';
+import { paymentBody, refundBody, soleProprietor } from '../support/fixtures';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -63,7 +63,7 @@ function refund(paymentExternalId: string, amountMinor: number, refundedAt: Date
   seq += 1;
   return t.call('POST', '/api/v1/refunds', {
     billing: true,
-    body: { externalId: `pp-r-${seq}`, paymentExternalId, amountMinor, refundedAt: refundedAt.toISOString() },
+    body: refundBody(`pp-r-${seq}`, paymentExternalId, amountMinor, refundedAt),
   });
 }
 

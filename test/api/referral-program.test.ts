@@ -7,7 +7,7 @@
  */
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, soleProprietor } from '../support/fixtures';
+import { paymentBody, refundBody, soleProprietor } from '../support/fixtures';
 import { registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
@@ -139,12 +139,7 @@ describe('the referral preset', () => {
   test('a refund of the first order takes back every side: B, A and the spent points of the client', async () => {
     const refund = await t.call('POST', '/api/v1/refunds', {
       billing: true,
-      body: {
-        externalId: 'ref-1-back',
-        paymentExternalId: 'ref-1',
-        amountMinor: 69_900,
-        refundedAt: minutesAgo(1).toISOString(),
-      },
+      body: refundBody('ref-1-back', 'ref-1', 69_900, minutesAgo(1)),
     });
     expect(refund.status).toBe(201);
     expect(refund.body.reversalMinor).toBe(40_000);

@@ -5,7 +5,7 @@
  * points and B (C's referrer) its share; the trees show them, and a full refund nets every one of them to zero.
  */
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody, soleProprietor } from '../support/fixtures';
+import { paymentBody, refundBody, soleProprietor } from '../support/fixtures';
 import { registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
@@ -67,12 +67,7 @@ test("the shares and the client's side the payment wrote appear where they were 
 test('a full refund reverses every side, and the trees show them net', async () => {
   const refund = await t.call('POST', '/api/v1/refunds', {
     billing: true,
-    body: {
-      externalId: 'posted-r1',
-      paymentExternalId: 'posted-1',
-      amountMinor: 69_900,
-      refundedAt: new Date().toISOString(),
-    },
+    body: refundBody('posted-r1', 'posted-1', 69_900, new Date()),
   });
   expect(refund.status).toBe(201);
   expect((await level(B)).partners.items).toEqual([

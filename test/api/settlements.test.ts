@@ -10,7 +10,7 @@ import type { Settlement } from '../../server/src/programs/program';
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { appendVersion } from '../../server/src/programs/program.repository';
 import { startTestApp, type TestApp } from '../support/app';
-import { paymentBody } from '../support/fixtures';
+import { paymentBody, refundBody } from '../support/fixtures';
 import { registerPartner, signContract } from '../support/steps';
 
 let t: TestApp;
@@ -121,12 +121,7 @@ describe('settlements', () => {
   test('a back-dated refund revises the half-year by the difference only', async () => {
     const refund = await t.call('POST', '/api/v1/refunds', {
       billing: true,
-      body: {
-        externalId: 'h1-kvm-b-back',
-        paymentExternalId: 'h1-kvm-b',
-        amountMinor: 5_000_000,
-        refundedAt: '2026-06-01T12:00:00+03:00',
-      },
+      body: refundBody('h1-kvm-b-back', 'h1-kvm-b', 5_000_000, '2026-06-01T12:00:00+03:00'),
     });
     expect(refund.status).toBe(201);
     expect((await settle('2026-11-15')).body).toMatchObject({

@@ -9,16 +9,19 @@ import fs from 'node:fs';
 import { type Locator, type Page } from 'playwright-core';
 import { paymentBody } from '../support/fixtures';
 import { pinClient, registerPartner } from '../support/steps';
-import { e2eFile, nbsp, openWidget, screenshot, SOLE_PROPRIETOR, squash, until } from './support';
+import {
+  ADMIN,
+  amoUser,
+  e2eFile,
+  nbsp,
+  openWidget,
+  screenshot,
+  SOLE_PROPRIETOR,
+  squash,
+  until,
+} from './support';
 
-const PARTNER = {
-  identity: 'custom',
-  account: 40111222,
-  user: 5201,
-  subdomain: 'integrator',
-  name: 'Пётр Петров',
-} as const;
-const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
+const PARTNER = amoUser(40111222, 5201, 'integrator', 'Пётр Петров');
 const CLIENT = 40999888;
 const SECOND_CLIENT = 40999777;
 let partnerId: string;

@@ -16,23 +16,10 @@ import { appendVersion } from '../../server/src/programs/program.repository';
 import type { TestApp } from '../support/app';
 import { paymentBody } from '../support/fixtures';
 import { pinClient, registerPartner } from '../support/steps';
-import { e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash } from './support';
+import { ADMIN, amoUser, e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash } from './support';
 
-const DEMOTED = {
-  identity: 'custom',
-  account: 30440001,
-  user: 5401,
-  subdomain: 'obl-demoted',
-  name: 'Дина Понижена',
-} as const;
-const REBATED = {
-  identity: 'custom',
-  account: 30440002,
-  user: 5402,
-  subdomain: 'obl-rebated',
-  name: 'Рома Рибейтов',
-} as const;
-const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
+const DEMOTED = amoUser(30440001, 5401, 'obl-demoted', 'Дина Понижена');
+const REBATED = amoUser(30440002, 5402, 'obl-rebated', 'Рома Рибейтов');
 const CLIENT = 30990001;
 const CLIENT_2 = 30990002;
 

@@ -5,15 +5,9 @@
  * the error states (expired token, server down, 403, validation) read as plain words.
  */
 import { type Page } from 'playwright-core';
-import { e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash, until } from './support';
+import { amoUser, e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash, until } from './support';
 
-const PARTNER = {
-  identity: 'custom',
-  account: 30111222,
-  user: 5101,
-  subdomain: 'partner-agency',
-  name: 'Анна Партнёрова',
-} as const;
+const PARTNER = amoUser(30111222, 5101, 'partner-agency', 'Анна Партнёрова');
 const NEW_CLIENT = 30999888;
 const KNOWN_CLIENT = 30777666;
 const STAFF = { identity: 'staff' } as const;
@@ -256,13 +250,7 @@ describe('admin mode', () => {
     });
     expect(refused.body).toMatchObject({ status: 'rejected', reason: 'already_pinned' });
 
-    const rival = {
-      identity: 'custom',
-      account: RIVAL,
-      user: 7301,
-      subdomain: 'rival',
-      name: 'Сергей',
-    } as const;
+    const rival = amoUser(RIVAL, 7301, 'rival', 'Сергей');
     let root = await openWidget(e2e, 'advanced_settings', rival);
     const row = root.locator(`tr[data-pin-id="${refused.body.id}"]`);
     expect(squash(await row.textContent())).toContain('Аккаунт уже закреплён за другим партнёром');
@@ -357,13 +345,7 @@ describe('the client confirms a partner’s request', () => {
     });
     expect(link.status).toBe(201);
 
-    const client = {
-      identity: 'custom',
-      account: KNOWN_CLIENT,
-      user: 9101,
-      subdomain: 'known-client',
-      name: 'Игорь Клиентов',
-    } as const;
+    const client = amoUser(KNOWN_CLIENT, 9101, 'known-client', 'Игорь Клиентов');
     const root = await openWidget(e2e, 'advanced_settings', client);
     await root.getByRole('tab', { name: 'Подтвердить запрос партнёра' }).click();
     const confirm = root.locator('.amop-confirm');

@@ -9,15 +9,9 @@ import { type Locator } from 'playwright-core';
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { paymentBody } from '../support/fixtures';
 import { registerPartner, signContract } from '../support/steps';
-import { e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash } from './support';
+import { amoUser, e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash } from './support';
 
-const PARTNER = {
-  identity: 'custom',
-  account: 30222333,
-  user: 5201,
-  subdomain: 'link-agency',
-  name: 'Лев Ссылкин',
-} as const;
+const PARTNER = amoUser(30222333, 5201, 'link-agency', 'Лев Ссылкин');
 const CLIENT = 30888777;
 
 const usePreset = async (preset: string) => {

@@ -6,11 +6,10 @@
  */
 import type { Locator } from 'playwright-core';
 import { pinClient, registerPartner, signContract } from '../support/steps';
-import { e2eFile, nbsp, openWidget, SOLE_PROPRIETOR, squash, until } from './support';
+import { ADMIN, e2eFile, nbsp, openWidget, SOLE_PROPRIETOR, squash, until } from './support';
 
 const PARTNER = 40222333;
 const CLIENT = 40888111;
-const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
 const VENDOR_DIRECT = 'rewards.0.amount.byChannelBps.vendor_direct';
 
 const e2e = e2eFile(async (app) => {

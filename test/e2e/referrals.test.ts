@@ -10,19 +10,12 @@
 import { loadPreset } from '../../server/src/programs/program.presets';
 import { paymentBody } from '../support/fixtures';
 import { insertClientReward, insertShare } from '../support/referrals';
-import { e2eFile, openWidget, screenshot, squash, until } from './support';
+import { ADMIN, amoUser, e2eFile, openWidget, screenshot, squash, until } from './support';
 
-const A = {
-  identity: 'custom',
-  account: 30444001,
-  user: 5301,
-  subdomain: 'ref-agency',
-  name: 'Анна Рефералова',
-} as const;
+const A = amoUser(30444001, 5301, 'ref-agency', 'Анна Рефералова');
 const B = 30444002;
 const C = 30444003;
 const CLIENT = 30999001;
-const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
 const ids: Record<string, string> = {};
 
 const e2e = e2eFile(async (app) => {

@@ -129,6 +129,16 @@ export interface Identity {
 }
 
 /**
+ * A user of the host page's `custom` identity: the amoCRM account it signs in from, its user id, subdomain
+ * and name — a partner or a client of its own, as each test file needs.
+ */
+export const amoUser = (account: number, user: number, subdomain: string, name: string) =>
+  ({ identity: 'custom', account, user, subdomain, name }) as const;
+
+/** The vendor's admin, as the admin tests sign in. */
+export const ADMIN = { identity: 'admin', name: 'Ольга Админова' } as const;
+
+/**
  * Opens the running test's page as `who` in `area` (a new amoCRM session), waits for the widget to be
  * loaded and for its first answer from the server (ok or error), and returns the widget's root.
  */

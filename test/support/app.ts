@@ -118,6 +118,10 @@ export function testContext(config: Config, db: TestDb): { context: AppContext; 
 
 /** Starts `server` on a free loopback port and returns its base URL. */
 export async function listenOnLoopback(server: http.Server): Promise<string> {
+  // As the real server (server.ts): idle keep-alive sockets outlive the client's own 4 s, so the client always
+  // closes first. With Node's default of 5 s a loaded machine's late timers let a test reuse a socket the server
+  // had just closed (ECONNRESET).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

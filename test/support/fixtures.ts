@@ -37,3 +37,18 @@ export function paymentBody(
     ...extra,
   };
 }
+
+/** A billing refund body (`POST /api/v1/refunds`): part or all of the payment `paymentExternalId`. */
+export function refundBody(
+  externalId: string,
+  paymentExternalId: string,
+  amountMinor: number,
+  refundedAt: Date | string,
+) {
+  return {
+    externalId,
+    paymentExternalId,
+    amountMinor,
+    refundedAt: typeof refundedAt === 'string' ? refundedAt : refundedAt.toISOString(),
+  };
+}

@@ -98,7 +98,10 @@ function toDate(iso: string | null | undefined): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-/** Dates are shown in Moscow time, where the program's documents are issued. */
+/**
+ * Dates are shown in Moscow time, where the program's documents are issued; a calendar date (`YYYY-MM-DD`,
+ * as the program's days arrive) is read at noon, so it shows as that very day.
+ */
 export function formatDate(
   iso: string | null | undefined,
   lang: Lang,
@@ -107,6 +110,9 @@ export function formatDate(
   const d = toDate(iso);
   return d ? dateFormat(lang, kind).format(d) : '—';
 }
+
+/** A calendar date (`YYYY-MM-DD`, a date input's value) as an instant at noon, Moscow time. */
+export const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
 
 /** `"2025-03"` → `"мар. 25"` / `"Mar 25"`. */
 export function formatMonth(key: string, lang: Lang): string {

@@ -54,6 +54,11 @@ function interpolate(text: string, vars: Record<string, string | number> | undef
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
+/** The program's own text in both languages (a rule's, a level's or a model's title) in the screen's language. */
+export function words(w: { ru: string; en?: string } | null | undefined, lang: Lang): string {
+  return w ? (lang === 'en' && w.en) || w.ru : '—';
+}
+
 /** `t('ui.retry')`: amoCRM's strings for the user's language, then the bundled Russian, then the key. */
 export function createTranslate(self: Pick<WidgetSelf, 'i18n' | 'langs'>, _lang: Lang): Translate {
   return (key, vars) => {

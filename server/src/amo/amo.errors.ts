@@ -14,55 +14,53 @@ export abstract class AmoError extends Error {
   }
 }
 
-/** No usable connection: never installed, or the widget was removed (disconnect hook). */
-export class AmoNotConnectedError extends AmoError {
+/**
+ * The same request would fail the same way again: it waits for a person (reconnect, unblock, grant rights) or
+ * for another request.
+ */
+abstract class AmoLastingError extends AmoError {
   readonly retryable = false;
 }
 
-/** The refresh token was refused (revoked, expired) or 401 persisted after a refresh: reinstall needed. */
-export class AmoConnectionBrokenError extends AmoError {
-  readonly retryable = false;
+/** The same request may succeed later without being changed (a fixed secret, a paid account, a quieter moment). */
+abstract class AmoPassingError extends AmoError {
+  readonly retryable = true;
 }
+
+/** No usable connection: never installed, or the widget was removed (disconnect hook). */
+export class AmoNotConnectedError extends AmoLastingError {}
+
+/** The refresh token was refused (revoked, expired) or 401 persisted after a refresh: reinstall needed. */
+export class AmoConnectionBrokenError extends AmoLastingError {}
 
 /**
  * The token endpoint refused our client credentials (401 «Некорректный клиент», invalid_client): the client
  * secret is wrong or was rotated in amoCRM. It concerns the integration, not the account, so the tokens stay
  * and the call can succeed once the secret is fixed.
  */
-export class AmoClientRejectedError extends AmoError {
-  readonly retryable = true;
-}
+export class AmoClientRejectedError extends AmoPassingError {}
 
 /** 403: amoCRM blocked the integration for this account (or our IP). We stop calling it until unblocked. */
-export class AmoBlockedError extends AmoError {
-  readonly retryable = false;
-}
+export class AmoBlockedError extends AmoLastingError {}
 
 /**
  * 403 from the API itself (problem+json, not the gateway's HTML block page): the integration's user lacks the
  * rights for this request (creating custom fields needs an administrator) or the account's IP whitelist does
  * not list our server. Only this request is refused; the account is not blocked.
  */
-export class AmoForbiddenError extends AmoError {
-  readonly retryable = false;
-}
+export class AmoForbiddenError extends AmoLastingError {}
 
 /** 402: the account is not paid; the API refuses writes until it is. */
-export class AmoPaymentRequiredError extends AmoError {
-  readonly retryable = true;
-}
+export class AmoPaymentRequiredError extends AmoPassingError {}
 
 /** 429 persisted through the allowed waits. */
-export class AmoRateLimitedError extends AmoError {
-  readonly retryable = true;
-}
+export class AmoRateLimitedError extends AmoPassingError {}
 
 /**
  * 5xx, a timeout or a broken connection. `maybeApplied` is true when a write may have reached amoCRM (a
  * gateway timeout after the request was sent): the caller must check before sending it again.
  */
-export class AmoUnavailableError extends AmoError {
-  readonly retryable = true;
+export class AmoUnavailableError extends AmoPassingError {
   constructor(
     message: string,
     accountId: number | string | null,
@@ -74,9 +72,7 @@ export class AmoUnavailableError extends AmoError {
 }
 
 /** The throttle could not grant a request slot before the caller's deadline (a busy account). */
-export class AmoDeadlineError extends AmoError {
-  readonly retryable = true;
-}
+export class AmoDeadlineError extends AmoPassingError {}
 
 export interface AmoFieldError {
   code: string;
@@ -85,8 +81,7 @@ export interface AmoFieldError {
 }
 
 /** A problem+json answer (400, 404, …), parsed. */
-export class AmoApiError extends AmoError {
-  readonly retryable = false;
+export class AmoApiError extends AmoLastingError {
   constructor(
     accountId: number | string | null,
     readonly status: number,
@@ -105,8 +100,7 @@ export class AmoApiError extends AmoError {
 }
 
 /** The token endpoint refused a code or refresh token (`hint` as amoCRM sends it, e.g. "Token has been revoked"). */
-export class AmoOAuthError extends AmoError {
-  readonly retryable = false;
+export class AmoOAuthError extends AmoLastingError {
   constructor(
     accountId: number | string | null,
     readonly status: number,
@@ -117,6 +111,4 @@ export class AmoOAuthError extends AmoError {
 }
 
 /** The answer did not have the shape the API documents. */
-export class AmoResponseError extends AmoError {
-  readonly retryable = true;
-}
+export class AmoResponseError extends AmoPassingError {}

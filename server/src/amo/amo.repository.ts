@@ -1,6 +1,7 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type UpdateObject } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type {
+  Database,
   AmoAlertsTable,
   AmoConnectionsTable,
   AmoConnectionStatus,
@@ -20,6 +21,26 @@ export type WebhookEventRow = Selectable<AmoWebhookEventsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 
 const msInterval = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
+
+/** A change of one account's connection, stamped in `updated_at`. */
+function updateConnection(db: Db, accountId: number, values: UpdateObject<Database, 'amo_connections'>) {
+  return db
+    .updateTable('amo_connections')
+    .set({ ...values, updated_at: new Date() })
+    .where('account_id', '=', BigInt(accountId));
+}
+
+/** A change of the vendor's companies of these client accounts, stamped in `updated_at`. */
+function updateVendorCompanies(
+  db: Db,
+  clientAccountIds: number[],
+  values: UpdateObject<Database, 'amo_vendor_companies'>,
+) {
+  return db
+    .updateTable('amo_vendor_companies')
+    .set({ ...values, updated_at: new Date() })
+    .where('client_account_id', 'in', clientAccountIds.map(BigInt));
+}
 
 // --- installs ----------------------------------------------------------------------------------------------
 
@@ -130,36 +151,27 @@ export async function upsertConnection(
   },
 ): Promise<ConnectionRow> {
   const now = new Date();
+  // What an install sets, whether the account is new or installs again.
+  const installed = {
+    host: c.host,
+    status: 'active' as const,
+    tokens_enc: c.tokensEnc,
+    access_expires_at: c.accessExpiresAt,
+    user_id: c.userId === null ? null : BigInt(c.userId),
+    from_widget: c.fromWidget,
+    connected_at: now,
+    refreshed_at: now,
+    status_changed_at: now,
+    updated_at: now,
+  };
   return db
     .insertInto('amo_connections')
-    .values({
-      account_id: BigInt(c.accountId),
-      host: c.host,
-      status: 'active',
-      tokens_enc: c.tokensEnc,
-      access_expires_at: c.accessExpiresAt,
-      token_version: 1,
-      user_id: c.userId === null ? null : BigInt(c.userId),
-      from_widget: c.fromWidget,
-      connected_at: now,
-      refreshed_at: now,
-      status_changed_at: now,
-      updated_at: now,
-    })
+    .values({ ...installed, account_id: BigInt(c.accountId), token_version: 1 })
     .onConflict((oc) =>
       oc.column('account_id').doUpdateSet({
-        host: c.host,
-        status: 'active',
+        ...installed,
         status_reason: null,
-        tokens_enc: c.tokensEnc,
-        access_expires_at: c.accessExpiresAt,
         token_version: sql<number>`amo_connections.token_version + 1`,
-        user_id: c.userId === null ? null : BigInt(c.userId),
-        from_widget: c.fromWidget,
-        connected_at: now,
-        refreshed_at: now,
-        status_changed_at: now,
-        updated_at: now,
       }),
     )
     .returningAll()
@@ -168,11 +180,7 @@ export async function upsertConnection(
 
 /** The account answers on another host now (its subdomain changed). */
 export async function setConnectionHost(db: Db, accountId: number, host: string): Promise<void> {
-  await db
-    .updateTable('amo_connections')
-    .set({ host, updated_at: new Date() })
-    .where('account_id', '=', BigInt(accountId))
-    .execute();
+  await updateConnection(db, accountId, { host }).execute();
 }
 
 export async function storeRefreshedTokens(
@@ -180,16 +188,12 @@ export async function storeRefreshedTokens(
   accountId: number,
   tokens: { tokensEnc: string; accessExpiresAt: Date },
 ): Promise<ConnectionRow> {
-  return db
-    .updateTable('amo_connections')
-    .set({
-      tokens_enc: tokens.tokensEnc,
-      access_expires_at: tokens.accessExpiresAt,
-      token_version: sql<number>`token_version + 1`,
-      refreshed_at: new Date(),
-      updated_at: new Date(),
-    })
-    .where('account_id', '=', BigInt(accountId))
+  return updateConnection(db, accountId, {
+    tokens_enc: tokens.tokensEnc,
+    access_expires_at: tokens.accessExpiresAt,
+    token_version: sql<number>`token_version + 1`,
+    refreshed_at: new Date(),
+  })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -205,16 +209,12 @@ export async function setConnectionStatus(
   reason: string | null,
   options: { from?: AmoConnectionStatus[]; dropTokens?: boolean } = {},
 ): Promise<ConnectionRow | undefined> {
-  let q = db
-    .updateTable('amo_connections')
-    .set({
-      status,
-      status_reason: reason,
-      status_changed_at: new Date(),
-      updated_at: new Date(),
-      ...(options.dropTokens ? { tokens_enc: null, access_expires_at: null } : {}),
-    })
-    .where('account_id', '=', BigInt(accountId));
+  let q = updateConnection(db, accountId, {
+    status,
+    status_reason: reason,
+    status_changed_at: new Date(),
+    ...(options.dropTokens ? { tokens_enc: null, access_expires_at: null } : {}),
+  });
   if (options.from) q = q.where('status', 'in', options.from);
   return q.returningAll().executeTakeFirst();
 }
@@ -556,11 +556,7 @@ export async function releaseVendorCompanies(
 
 export async function markCompanyCreateStarted(db: Db, clientAccountIds: number[]): Promise<void> {
   if (clientAccountIds.length === 0) return;
-  await db
-    .updateTable('amo_vendor_companies')
-    .set({ create_started_at: new Date(), updated_at: new Date() })
-    .where('client_account_id', 'in', clientAccountIds.map(BigInt))
-    .execute();
+  await updateVendorCompanies(db, clientAccountIds, { create_started_at: new Date() }).execute();
 }
 
 export async function setVendorCompany(
@@ -568,26 +564,17 @@ export async function setVendorCompany(
   clientAccountId: number,
   companyId: number | null,
 ): Promise<void> {
-  await db
-    .updateTable('amo_vendor_companies')
-    .set({
-      company_id: companyId === null ? null : BigInt(companyId),
-      create_started_at: null,
-      state: 'active',
-      synced_at: companyId === null ? null : new Date(),
-      updated_at: new Date(),
-    })
-    .where('client_account_id', '=', BigInt(clientAccountId))
-    .execute();
+  await updateVendorCompanies(db, [clientAccountId], {
+    company_id: companyId === null ? null : BigInt(companyId),
+    create_started_at: null,
+    state: 'active',
+    synced_at: companyId === null ? null : new Date(),
+  }).execute();
 }
 
 export async function markVendorCompanySynced(db: Db, clientAccountIds: number[]): Promise<void> {
   if (clientAccountIds.length === 0) return;
-  await db
-    .updateTable('amo_vendor_companies')
-    .set({ synced_at: new Date(), state: 'active', updated_at: new Date() })
-    .where('client_account_id', 'in', clientAccountIds.map(BigInt))
-    .execute();
+  await updateVendorCompanies(db, clientAccountIds, { synced_at: new Date(), state: 'active' }).execute();
 }
 
 export async function findVendorCompanyByCompanyId(
@@ -606,11 +593,7 @@ export async function setVendorCompanyState(
   clientAccountId: number,
   state: 'active' | 'mismatch',
 ): Promise<void> {
-  await db
-    .updateTable('amo_vendor_companies')
-    .set({ state, updated_at: new Date() })
-    .where('client_account_id', '=', BigInt(clientAccountId))
-    .execute();
+  await updateVendorCompanies(db, [clientAccountId], { state }).execute();
 }
 
 // --- webhooks ----------------------------------------------------------------------------------------------

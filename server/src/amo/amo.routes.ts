@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { decodeCursor, ListQuery, page, pageOf } from '../http/pagination';
+import { problemResponses } from '../http/errors';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { AccountIdParam } from '../pins/pin';
 import { queueVendorCompanyResync } from '../pins/pin.service';
@@ -174,8 +175,10 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     idempotent: false,
     responses: {
       200: { description: 'HTML page for the user who installed the widget', contentType: 'text/html' },
-      400: { description: 'validation_failed: no code, or a referer that is not an amoCRM/Kommo account' },
-      429: { description: 'rate_limited: too many install redirects from this referer or overall' },
+      ...problemResponses({
+        validation_failed: 'validation_failed: no code, or a referer that is not an amoCRM/Kommo account',
+        rate_limited: 'rate_limited: too many install redirects from this referer or overall',
+      }),
     },
     async handler({ db, query, app }) {
       if (query.error && !query.code) return { status: 200, html: CANCELLED_PAGE };
@@ -223,7 +226,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
         description: 'Tokens deleted (or there were none)',
         schema: z.object({ disconnected: z.boolean() }),
       },
-      401: { description: 'signature_invalid' },
+      ...problemResponses('signature_invalid'),
     },
     async handler({ query, app }) {
       const { clientId, clientSecret } = app.config.amo;
@@ -248,8 +251,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     idempotent: false,
     responses: {
       200: { description: 'Stored', schema: z.object({ received: z.boolean() }) },
-      404: { description: 'not_found: wrong secret' },
-      415: { description: 'unsupported_media_type' },
+      ...problemResponses({ not_found: 'not_found: wrong secret' }, 'unsupported_media_type'),
     },
     async handler({ db, params, req, app }) {
       // A wrong secret looks exactly like a missing page: the URL is the only protection (AMOCRM.md).
@@ -313,7 +315,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     params: AccountParams,
     responses: {
       200: { description: 'Active again', schema: ConnectionView },
-      409: { description: 'conflict: not blocked' },
+      ...problemResponses({ conflict: 'conflict: not blocked' }),
     },
     async handler({ db, params, app, audit }) {
       const row = await repo.setConnectionStatus(db, params.accountId, 'active', null, { from: ['blocked'] });
@@ -358,7 +360,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     body: z.strictObject({ resolution: z.string().trim().min(3).max(1000) }),
     responses: {
       200: { description: 'Resolved', schema: AlertView },
-      409: { description: 'conflict: already resolved' },
+      ...problemResponses({ conflict: 'conflict: already resolved' }),
     },
     async handler({ db, params, body, caller, audit }) {
       const id = BigInt(params.id);
@@ -404,7 +406,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     params: IdParams,
     responses: {
       200: { description: 'Pending again', schema: OutboxView },
-      409: { description: 'conflict: not failed' },
+      ...problemResponses({ conflict: 'conflict: not failed' }),
     },
     async handler({ db, params, audit }) {
       const row = await repo.retryFailedOutbox(db, BigInt(params.id));

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Caller } from '../auth/caller';
 import type { Db } from '../db/pool';
 
@@ -51,9 +51,9 @@ export async function recordAudit(
 }
 
 /**
- * `recordAudit` for many entities of one action in one statement (a batch of payments). The rows go as three
- * arrays (`unnest`), so the statement is the same text whatever their number: a multi-row VALUES list of a
- * thousand rows cost Kysely's compiler, the driver and PostgreSQL's parser several times more.
+ * `recordAudit` for many entities of one action in one statement (a batch of payments): `auditInsert`'s rows as
+ * three arrays, so the statement is the same text whatever their number; a multi-row VALUES list of a thousand
+ * rows cost Kysely's compiler, the driver and PostgreSQL's parser several times more.
  */
 export async function recordAudits(
   db: Db,
@@ -62,16 +62,29 @@ export async function recordAudits(
   rows: ReadonlyArray<{ entity: { type: string; id: string }; details?: Record<string, unknown> }>,
 ): Promise<void> {
   if (rows.length === 0) return;
+  await auditInsert(caller, action, rows, sql<boolean>`true`).execute(db);
+}
+
+/**
+ * `recordAudits` as a part of a larger statement (the body of a common table expression) that appends the rows
+ * only when `when` holds: the audit row of a single payment's statement exists exactly when its payment does.
+ */
+export function auditInsert(
+  caller: Actor,
+  action: string,
+  rows: ReadonlyArray<{ entity: { type: string; id: string }; details?: Record<string, unknown> }>,
+  when: RawBuilder<boolean>,
+): RawBuilder<unknown> {
   const who = actorColumns(caller);
-  await sql`
+  const text = (v: bigint | null) => (v === null ? null : String(v));
+  return sql`
     INSERT INTO audit_log (actor_kind, actor_account_id, actor_user_id, token_jti, action, entity_type, entity_id,
                            details)
-    SELECT ${who.actor_kind}::text, ${who.actor_account_id}::bigint, ${who.actor_user_id}::bigint,
-           ${who.token_jti}::text, ${action}::text, r.type, r.id, r.details
+    SELECT ${who.actor_kind}, ${text(who.actor_account_id)}::bigint, ${text(who.actor_user_id)}::bigint,
+           ${who.token_jti}::text, ${action}, r.type, r.id, r.details
       FROM unnest(${rows.map((r) => r.entity.type)}::text[], ${rows.map((r) => r.entity.id)}::text[],
-                  ${rows.map((r) => JSON.stringify(r.details ?? {}))}::jsonb[]) AS r(type, id, details)`.execute(
-    db,
-  );
+                  ${rows.map((r) => JSON.stringify(r.details ?? {}))}::jsonb[]) AS r(type, id, details)
+     WHERE ${when}`;
 }
 
 export interface AuditRow {

@@ -1,7 +1,16 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { CommissionsTable, PaymentsTable } from '../db/schema';
 import type { PostingKind } from '../ledger/postings';
+import {
+  pinEvaluationFactsOf,
+  pinEvaluationFactsQuery,
+  versionHeadInForceQuery,
+  type PinEvaluationFacts,
+  type PinFactsQuery,
+  type PinFactsRow,
+  type VersionHead,
+} from '../programs/program.service';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 export type CommissionRowDb = Selectable<CommissionsTable>;
@@ -26,29 +35,40 @@ export async function insertPayment(db: Db, row: NewPaymentRow): Promise<Payment
  * those whose externalId is recorded already (`ON CONFLICT DO NOTHING`, as `insertPayment`; a concurrent
  * report of the same id is waited for). Returns the externalIds this statement inserted.
  */
-export async function insertPayments(
-  db: Db,
-  rows: Array<NewPaymentRow & { no_reward_partner_id: string | null; no_reward_reason: string | null }>,
-): Promise<Set<string>> {
+export async function insertPayments(db: Db, rows: PaymentInsertRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
+  const { rows: inserted } = await paymentsInsert(rows).execute(db);
+  return new Set(inserted.map((r) => r.external_id));
+}
+
+/** A payment row as `insertPayments` takes it: with why it earned nothing, when that is known up front. */
+export type PaymentInsertRow = NewPaymentRow & {
+  no_reward_partner_id: string | null;
+  no_reward_reason: string | null;
+};
+
+/** `insertPayments`' statement, also the first part of a single payment's one statement (RETURNING its id). */
+export function paymentsInsert(rows: PaymentInsertRow[]): RawBuilder<{ id: string; external_id: string }> {
   const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
-  const text = (v: bigint | Date | null) =>
-    v === null ? null : v instanceof Date ? v.toISOString() : String(v);
-  const { rows: inserted } = await sql<{ external_id: string }>`
+  return sql<{ id: string; external_id: string }>`
     INSERT INTO payments (id, external_id, request_hash, client_account_id, gross_minor, currency, channel, paid_at,
                           product_code, order_id, product_category, list_minor, period_end, net_invoice_id,
                           no_reward_partner_id, no_reward_reason)
     SELECT * FROM unnest(${col((r) => r.id)}::text[], ${col((r) => r.external_id)}::text[],
-                         ${col((r) => r.request_hash)}::text[], ${col((r) => text(r.client_account_id))}::bigint[],
-                         ${col((r) => text(r.gross_minor))}::bigint[], ${col((r) => r.currency)}::text[],
-                         ${col((r) => r.channel)}::text[], ${col((r) => text(r.paid_at))}::timestamptz[],
+                         ${col((r) => r.request_hash)}::text[], ${col((r) => asText(r.client_account_id))}::bigint[],
+                         ${col((r) => asText(r.gross_minor))}::bigint[], ${col((r) => r.currency)}::text[],
+                         ${col((r) => r.channel)}::text[], ${col((r) => asText(r.paid_at))}::timestamptz[],
                          ${col((r) => r.product_code)}::text[], ${col((r) => r.order_id)}::text[],
-                         ${col((r) => r.product_category)}::text[], ${col((r) => text(r.list_minor))}::bigint[],
-                         ${col((r) => text(r.period_end))}::timestamptz[], ${col((r) => r.net_invoice_id)}::text[],
+                         ${col((r) => r.product_category)}::text[], ${col((r) => asText(r.list_minor))}::bigint[],
+                         ${col((r) => asText(r.period_end))}::timestamptz[], ${col((r) => r.net_invoice_id)}::text[],
                          ${col((r) => r.no_reward_partner_id)}::text[], ${col((r) => r.no_reward_reason)}::text[])
     ON CONFLICT (external_id) DO NOTHING
-    RETURNING external_id`.execute(db);
-  return new Set(inserted.map((r) => r.external_id));
+    RETURNING id, external_id`;
+}
+
+/** A bigint or a date as the text of an array element for `unnest` (null stays null). */
+function asText(v: bigint | Date | null | undefined): string | null {
+  return v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v);
 }
 
 /** What a replay answers from: the recorded payment, and its attributed partner's commission if any. */
@@ -64,38 +84,98 @@ export async function findRecordedPayments(
   externalIds: string[],
 ): Promise<Map<string, RecordedPayment>> {
   if (externalIds.length === 0) return new Map();
-  const { rows } = await sql<{
-    id: string;
-    external_id: string;
-    request_hash: string;
-    partner_id: string | null;
-    rate_bps: number | null;
-    commission_minor: bigint | null;
-    payable: boolean | null;
-    reason: string | null;
-  }>`
+  const { rows } = await recordedPaymentsQuery(externalIds).execute(db);
+  return new Map(rows.map((r) => [r.external_id, recordedPaymentOf(r)]));
+}
+
+/** A row of `recordedPaymentsQuery`: the payment, and its attributed partner's commission (nulls without one). */
+interface RecordedRow {
+  id: string;
+  external_id: string;
+  request_hash: string;
+  partner_id: string | null;
+  rate_bps: number | null;
+  commission_minor: bigint | null;
+  payable: boolean | null;
+  reason: string | null;
+}
+
+function recordedPaymentsQuery(externalIds: string[]): RawBuilder<RecordedRow> {
+  return sql<RecordedRow>`
     SELECT p.id, p.external_id, p.request_hash, c.partner_id, c.rate_bps, c.commission_minor, c.payable, c.reason
       FROM payments p
       LEFT JOIN commissions c ON c.payment_id = p.id AND c.upline_depth IS NULL
-     WHERE p.external_id = ANY(${externalIds}::text[])`.execute(db);
-  return new Map(
-    rows.map((r) => [
-      r.external_id,
-      {
-        payment: { id: r.id, external_id: r.external_id, request_hash: r.request_hash },
-        commission:
-          r.partner_id === null
-            ? undefined
-            : {
-                partner_id: r.partner_id,
-                rate_bps: r.rate_bps!,
-                commission_minor: r.commission_minor!,
-                payable: r.payable!,
-                reason: r.reason,
-              },
-      },
-    ]),
-  );
+     WHERE p.external_id = ANY(${externalIds}::text[])`;
+}
+
+function recordedPaymentOf(r: RecordedRow): RecordedPayment {
+  return {
+    payment: { id: r.id, external_id: r.external_id, request_hash: r.request_hash },
+    commission:
+      r.partner_id === null
+        ? undefined
+        : {
+            partner_id: r.partner_id,
+            rate_bps: r.rate_bps!,
+            commission_minor: r.commission_minor!,
+            payable: r.payable!,
+            reason: r.reason,
+          },
+  };
+}
+
+/**
+ * Everything a single payment's lean path (`payment.lean.ts`) reads, in one round trip: the payment already
+ * recorded under its externalId if any (a replay), the head of the program version in force on its date, and
+ * the engine's facts of the client's pin earning on that date (`pinEvaluationFactsQuery`).
+ */
+export async function singlePaymentRead(
+  db: Db,
+  externalId: string,
+  facts: PinFactsQuery,
+): Promise<{ recorded: RecordedPayment | null; head: VersionHead | null; facts: PinEvaluationFacts }> {
+  const { rows } = await sql<
+    PinFactsRow & {
+      head_version: number | null;
+      head_from: Date | null;
+      head_digest: string | null;
+      recorded_id: string | null;
+      recorded_hash: string | null;
+      recorded_partner_id: string | null;
+      recorded_rate_bps: number | null;
+      recorded_commission_minor: bigint | null;
+      recorded_payable: boolean | null;
+      recorded_reason: string | null;
+    }
+  >`
+    SELECT f.*, h.version AS head_version, h.effective_from AS head_from, h.digest AS head_digest,
+           r.id AS recorded_id, r.request_hash AS recorded_hash, r.partner_id AS recorded_partner_id,
+           r.rate_bps AS recorded_rate_bps, r.commission_minor AS recorded_commission_minor,
+           r.payable AS recorded_payable, r.reason AS recorded_reason
+      FROM (${pinEvaluationFactsQuery([facts])}) f
+      LEFT JOIN LATERAL (${versionHeadInForceQuery(facts.at)}) h ON true
+      LEFT JOIN LATERAL (${recordedPaymentsQuery([externalId])}) r ON true`.execute(db);
+  const row = rows[0]!;
+  return {
+    recorded:
+      row.recorded_id === null
+        ? null
+        : recordedPaymentOf({
+            id: row.recorded_id,
+            external_id: externalId,
+            request_hash: row.recorded_hash!,
+            partner_id: row.recorded_partner_id,
+            rate_bps: row.recorded_rate_bps,
+            commission_minor: row.recorded_commission_minor,
+            payable: row.recorded_payable,
+            reason: row.recorded_reason,
+          }),
+    head:
+      row.head_version === null
+        ? null
+        : { version: row.head_version, effective_from: row.head_from!, digest: row.head_digest! },
+    facts: pinEvaluationFactsOf(row, facts.channel),
+  };
 }
 
 export async function findPaymentByExternalId(db: Db, externalId: string): Promise<PaymentRow | undefined> {
@@ -195,23 +275,30 @@ export async function insertCommission(db: Db, row: NewCommissionRow): Promise<C
 /** Many commission rows in one statement (a batch's), as `insertCommission` writes each. */
 export async function insertCommissions(db: Db, rows: NewCommissionRow[]): Promise<void> {
   if (rows.length === 0) return;
+  await sql`${commissionsInsert(rows, sql<boolean>`true`)}`.execute(db);
+}
+
+/**
+ * `insertCommissions`' statement, writing only when `when` holds: also a part of a single payment's one statement,
+ * where the commission goes in only if its payment did.
+ */
+export function commissionsInsert(rows: NewCommissionRow[], when: RawBuilder<boolean>): RawBuilder<unknown> {
   const col = <T>(f: (r: NewCommissionRow) => T) => rows.map(f);
-  const text = (v: bigint | Date | null | undefined) =>
-    v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : String(v);
-  await sql`
+  return sql`
     INSERT INTO commissions (id, payment_id, partner_id, pin_id, link_click_id, promo_code, channel, gross_minor,
                              rule_id, rate_bps, commission_minor, payable, reason, calculation, currency, accrued_at,
                              program_version, upline_depth, points_account_id)
     SELECT * FROM unnest(${col((r) => r.id)}::text[], ${col((r) => r.payment_id)}::text[],
                          ${col((r) => r.partner_id)}::text[], ${col((r) => r.pin_id)}::text[],
-                         ${col((r) => text(r.link_click_id))}::bigint[], ${col((r) => r.promo_code ?? null)}::text[],
-                         ${col((r) => r.channel)}::text[], ${col((r) => text(r.gross_minor))}::bigint[],
+                         ${col((r) => asText(r.link_click_id))}::bigint[], ${col((r) => r.promo_code ?? null)}::text[],
+                         ${col((r) => r.channel)}::text[], ${col((r) => asText(r.gross_minor))}::bigint[],
                          ${col((r) => r.rule_id)}::text[], ${col((r) => r.rate_bps)}::int[],
-                         ${col((r) => text(r.commission_minor))}::bigint[], ${col((r) => r.payable)}::boolean[],
+                         ${col((r) => asText(r.commission_minor))}::bigint[], ${col((r) => r.payable)}::boolean[],
                          ${col((r) => r.reason)}::text[], ${col((r) => r.calculation)}::text[],
-                         ${col((r) => r.currency)}::text[], ${col((r) => text(r.accrued_at as Date))}::timestamptz[],
+                         ${col((r) => r.currency)}::text[], ${col((r) => asText(r.accrued_at as Date))}::timestamptz[],
                          ${col((r) => r.program_version)}::int[], ${col((r) => r.upline_depth ?? null)}::int[],
-                         ${col((r) => text(r.points_account_id))}::bigint[])`.execute(db);
+                         ${col((r) => asText(r.points_account_id))}::bigint[])
+     WHERE ${when}`;
 }
 
 export async function listCommissions(

@@ -27,6 +27,7 @@ import {
   SelfPurchaseList,
 } from './commission';
 import * as repo from './commission.repository';
+import { recordCommonPayment } from './payment-lean.service';
 import { recordPayment, recordRefund } from './payment.service';
 import { answerRecorded } from '../http/recorded';
 
@@ -113,6 +114,12 @@ export const commissionRoutes = [
       409: {
         description: 'The same externalId with other data, or a netInvoiceId another payment already settled',
       },
+    },
+    // The common payment in one statement, its audit row included (`recordCommonPayment`); any other in a
+    // transaction below.
+    async oneStatement({ body, app, caller }) {
+      const outcome = await recordCommonPayment(app.db, body, requestHash('payment', '', body), caller);
+      return outcome && { status: outcome.replayed ? 200 : 201, body: outcome.result };
     },
     async handler({ db, body, app, audit }) {
       const outcome = await recordPayment(db, body, requestHash('payment', '', body), {

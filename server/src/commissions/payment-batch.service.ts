@@ -129,14 +129,14 @@ async function lockBatches(trx: Tx, mode: 'shared' | 'exclusive'): Promise<void>
 const countsClientHistory = (d: Decidable) => factsNeeded(d.program.document).clientHistory;
 
 /** A valid item not answered yet, with its request hash. */
-interface Pending {
+export interface Pending {
   index: number;
   body: PaymentBody;
   hash: string;
 }
 
 /** An item the set-based way decides, with the program version in force on its date. */
-interface Decidable extends Pending {
+export interface Decidable extends Pending {
   program: ProgramVersion;
 }
 
@@ -200,7 +200,7 @@ async function setBasedItems(
 }
 
 /** The per-payment and per-program part of `setBasedItems`' rule. */
-function decidableAlone(body: PaymentBody, program: ProgramVersion): boolean {
+export function decidableAlone(body: PaymentBody, program: ProgramVersion): boolean {
   const doc = program.document;
   return (
     doc.attribution.via === 'pin' &&
@@ -310,7 +310,7 @@ function answerReplay(item: Pending, existing: repo.RecordedPayment): BatchOutco
  * row (with why it earned nothing, which the single path sets right after), its commission and posting, and its
  * result. Null when the engine gave a line the set-based rule did not foresee (never, by `decidableAlone`).
  */
-function decide(item: Decidable, facts: PinEvaluationFacts) {
+export function decide(item: Decidable, facts: PinEvaluationFacts) {
   const payment = paymentRowOf(item.body, item.hash);
   const none = { no_reward_partner_id: null, no_reward_reason: null };
   const nothing = (noReward: typeof none | { no_reward_partner_id: string; no_reward_reason: string }) => ({

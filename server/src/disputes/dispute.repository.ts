@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
+import { newestFirst } from '../db/newest-first';
 import type { Database } from '../db/schema';
 
 export type DisputeRow = Selectable<Database['disputes']>;
@@ -22,15 +23,12 @@ export async function listDisputes(
   filter: { partnerId?: string; status?: DisputeStatus; beforeId?: string },
   limit: number,
 ): Promise<DisputeRow[]> {
-  let q = db
-    .selectFrom('disputes')
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(limit + 1);
-  if (filter.partnerId) q = q.where('partner_id', '=', filter.partnerId);
-  if (filter.status) q = q.where('status', '=', filter.status);
-  if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
-  return q.execute();
+  const equal = { partner_id: filter.partnerId, status: filter.status };
+  return newestFirst(db.selectFrom('disputes').selectAll(), {
+    equal,
+    beforeId: filter.beforeId,
+    limit,
+  }).execute();
 }
 
 export async function lockDispute(trx: Tx, id: string): Promise<DisputeRow | undefined> {

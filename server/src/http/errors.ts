@@ -42,6 +42,25 @@ export function statusOf(error: AppError): number {
   return STATUS[error.code];
 }
 
+/**
+ * The documented answers of the error codes a route sends, each under its code's status from the one table
+ * above, so that no route restates a status: a code alone is described by itself, a `{ code: text }` by its
+ * text (`responses: { 200: …, ...problemResponses('link_used', { conflict: 'Not an issued invoice' }) }`).
+ */
+export function problemResponses(
+  ...problems: Array<ErrorCode | Partial<Record<ErrorCode, string>>>
+): Record<number, { description: string }> {
+  const described: Array<[ErrorCode, string]> = problems.flatMap((p) =>
+    typeof p === 'string' ? [[p, p]] : (Object.entries(p) as Array<[ErrorCode, string]>),
+  );
+  const responses: Record<number, { description: string }> = {};
+  for (const [code, description] of described) {
+    const before = responses[STATUS[code]]?.description;
+    responses[STATUS[code]] = { description: before ? `${before}; ${description}` : description };
+  }
+  return responses;
+}
+
 /** The problem+json body of every error answer; OpenAPI publishes this schema as `Problem`. */
 export const ProblemBody = z.object({
   type: z.string(),

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
+import { newestFirst } from '../db/newest-first';
 import type { InvoicesTable } from '../db/schema';
 
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -26,11 +27,16 @@ export async function insertInvoice(
   return db.insertInto('invoices').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+/** The payout run that issues reward invoices, and when. */
+export type RewardInvoiceRun = { runId: string; issuedAt: Date };
+/** One partner's reward invoice of a run: its id and the partner's payable balance (kopecks). */
+export type DueRewardInvoice = { invoiceId: string; partnerId: string; amount: bigint };
+
 /** A payout run's reward invoices in one statement, numbered in the order given. */
 export async function insertRewardInvoices(
   trx: Tx,
-  run: { runId: string; issuedAt: Date },
-  due: Array<{ invoiceId: string; partnerId: string; amount: bigint }>,
+  run: RewardInvoiceRun,
+  due: DueRewardInvoice[],
 ): Promise<void> {
   if (!due.length) return;
   await sql`
@@ -56,16 +62,12 @@ export async function listInvoices(
   filter: { partnerId?: string; status?: InvoiceRow['status']; kind?: InvoiceKind; beforeId?: string },
   limit: number,
 ): Promise<InvoiceRow[]> {
-  let q = db
-    .selectFrom('invoices')
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(limit + 1);
-  if (filter.partnerId) q = q.where('partner_id', '=', filter.partnerId);
-  if (filter.beforeId) q = q.where('id', '<', filter.beforeId);
-  if (filter.status) q = q.where('status', '=', filter.status);
-  if (filter.kind) q = q.where('kind', '=', filter.kind);
-  return q.execute();
+  const equal = { partner_id: filter.partnerId, status: filter.status, kind: filter.kind };
+  return newestFirst(db.selectFrom('invoices').selectAll(), {
+    equal,
+    beforeId: filter.beforeId,
+    limit,
+  }).execute();
 }
 
 /** Cancels a partner's reward invoices that are issued and not paid; returns what was cancelled. */

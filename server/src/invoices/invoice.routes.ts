@@ -3,6 +3,7 @@ import { renderInvoicePdf } from '../documents';
 import { AppError } from '../errors';
 import { ListQuery, pageById, pageOf } from '../http/pagination';
 import { definePartnerRoute } from '../http/partner-route';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, getPartnerOrThrow, partnerInn } from '../partners/partner.service';
@@ -136,7 +137,7 @@ export const invoiceRoutes = [
     body: MarkPaidBody,
     responses: {
       200: { description: 'Paid', schema: InvoiceView },
-      409: { description: 'Not an issued invoice' },
+      ...problemResponses({ conflict: 'Not an issued invoice' }),
     },
     async handler({ db, params, body, audit }) {
       const invoice = await payInvoice(db, params.id, { paidAt: new Date(body.paidAt), method: body.method });

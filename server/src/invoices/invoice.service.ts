@@ -119,10 +119,10 @@ export async function createNetInvoice(
  */
 export async function issueRewardInvoices(
   trx: Tx,
-  run: { runId: string; issuedAt: Date },
-  due: Array<{ invoiceId: string; partnerId: string; amount: bigint }>,
+  run: repo.RewardInvoiceRun,
+  due: repo.DueRewardInvoice[],
 ): Promise<void> {
-  if (!due.length) return;
+  // An empty run needs no guard here: the insert and `postMany` each do nothing for no invoices.
   await repo.insertRewardInvoices(trx, run, due);
   await postMany(
     trx,

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { PostingKind } from './postings';
 
@@ -44,24 +44,30 @@ export async function lockPartnerAccounts(trx: Tx, partnerId: string) {
 }
 
 /** Inserts posting rows whose keys are new; returns the keys that were inserted (repeats are skipped). */
-export async function insertPostings(
-  trx: Tx,
-  postings: Array<{
-    id: string;
-    key: string;
-    kind: PostingKind;
-    reason: Record<string, unknown>;
-    effectiveAt: Date;
-  }>,
-): Promise<Set<string>> {
+export async function insertPostings(trx: Tx, postings: NewPosting[]): Promise<Set<string>> {
   const { rows } = await sql<{ posting_key: string }>`
     INSERT INTO ledger_postings (id, posting_key, kind, reason, effective_at)
-    SELECT * FROM unnest(${postings.map((p) => p.id)}::text[], ${postings.map((p) => p.key)}::text[],
-                         ${postings.map((p) => p.kind)}::text[], ${postings.map((p) => JSON.stringify(p.reason))}::jsonb[],
-                         ${postings.map((p) => p.effectiveAt.toISOString())}::timestamptz[])
+    ${postingRows(postings)}
     ON CONFLICT (posting_key) DO NOTHING
     RETURNING posting_key`.execute(trx);
   return new Set(rows.map((r) => r.posting_key));
+}
+
+/** A posting as `insertPostings` and `postingsWriteParts` write it. */
+interface NewPosting {
+  id: string;
+  key: string;
+  kind: PostingKind;
+  reason: Record<string, unknown>;
+  effectiveAt: Date;
+}
+
+/** The rows of `postings` for an INSERT … SELECT into ledger_postings (id, posting_key, kind, reason, effective_at). */
+function postingRows(postings: NewPosting[]): RawBuilder<unknown> {
+  return sql`
+    SELECT * FROM unnest(${postings.map((p) => p.id)}::text[], ${postings.map((p) => p.key)}::text[],
+                         ${postings.map((p) => p.kind)}::text[], ${postings.map((p) => JSON.stringify(p.reason))}::jsonb[],
+                         ${postings.map((p) => p.effectiveAt.toISOString())}::timestamptz[])`;
 }
 
 export async function findPostingIdsByKeys(db: Db, keys: string[]): Promise<Map<string, string>> {
@@ -160,4 +166,63 @@ export async function selectUnbalancedPostings(db: Db) {
     .groupBy(['posting_id', 'currency'])
     .having(sql`sum(CASE WHEN side = 'debit' THEN amount_minor ELSE -amount_minor END)`, '!=', 0)
     .execute();
+}
+
+/**
+ * Postings, their entries and the accounts' totals as common table expressions of a larger statement — `ledger_posting`,
+ * `ledger_account` and `ledger_entry` — that write only when `when` holds (see `postingsStatementParts`). The
+ * accounts are created or added to by one upsert, existing ones taken in id order (`lockAccounts`' order, so
+ * this never deadlocks with a transaction that locked them); its RETURNING gives the entries their account ids.
+ * A posting key that exists already fails the whole statement (the entries would name a posting not written).
+ */
+export function postingsWriteParts(
+  postings: Array<{
+    id: string;
+    key: string;
+    kind: PostingKind;
+    reason: Record<string, unknown>;
+    effectiveAt: Date;
+  }>,
+  entries: Array<{
+    postingId: string;
+    code: string;
+    side: 'debit' | 'credit';
+    amountMinor: bigint;
+    currency: string;
+  }>,
+  totals: Array<{
+    code: string;
+    currency: string;
+    partnerId: string | null;
+    debits: bigint;
+    credits: bigint;
+  }>,
+  when: RawBuilder<boolean>,
+): RawBuilder<unknown> {
+  return sql`
+    ledger_posting AS (
+      INSERT INTO ledger_postings (id, posting_key, kind, reason, effective_at)
+      ${postingRows(postings)}
+       WHERE ${when}
+    ), ledger_account AS (
+      INSERT INTO ledger_accounts AS a (code, currency, partner_id, debits_minor, credits_minor)
+      SELECT t.code, t.currency, t.partner_id, t.debits, t.credits
+        FROM unnest(${totals.map((t) => t.code)}::text[], ${totals.map((t) => t.currency)}::text[],
+                    ${totals.map((t) => t.partnerId)}::text[], ${totals.map((t) => String(t.debits))}::bigint[],
+                    ${totals.map((t) => String(t.credits))}::bigint[]) AS t(code, currency, partner_id, debits, credits)
+        LEFT JOIN ledger_accounts old ON old.code = t.code AND old.currency = t.currency
+       WHERE ${when}
+       ORDER BY old.id NULLS LAST, t.code
+      ON CONFLICT (code, currency) DO UPDATE
+         SET debits_minor = a.debits_minor + excluded.debits_minor,
+             credits_minor = a.credits_minor + excluded.credits_minor
+      RETURNING a.id, a.code, a.currency
+    ), ledger_entry AS (
+      INSERT INTO ledger_entries (posting_id, account_id, side, amount_minor, currency)
+      SELECT e.posting_id, a.id, e.side, e.amount, e.currency
+        FROM unnest(${entries.map((e) => e.postingId)}::text[], ${entries.map((e) => e.code)}::text[],
+                    ${entries.map((e) => e.side)}::text[], ${entries.map((e) => String(e.amountMinor))}::bigint[],
+                    ${entries.map((e) => e.currency)}::text[]) AS e(posting_id, code, side, amount, currency)
+        JOIN ledger_account a ON a.code = e.code AND a.currency = e.currency
+    )`;
 }

@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import { createId } from '../ids';
 import type { AccountBalance, LedgerDiscrepancy, PostingInput, PostingResult } from './ledger';
@@ -20,12 +21,7 @@ export async function post(trx: Tx, input: PostingInput): Promise<PostingResult>
  * accounts are locked in id order and their cached totals updated in the same transaction.
  */
 export async function postMany(trx: Tx, inputs: PostingInput[]): Promise<PostingResult[]> {
-  for (const input of inputs) {
-    const problem = postingProblem(input.entries);
-    if (problem) throw new UnbalancedPostingError(`posting ${input.key} refused: ${problem}`);
-  }
-  if (new Set(inputs.map((i) => i.key)).size !== inputs.length)
-    throw new UnbalancedPostingError('duplicate posting keys in one batch');
+  refuseBadPostings(inputs);
   if (inputs.length === 0) return [];
 
   const withIds = inputs.map((input) => ({ input, id: createId('lpo') }));
@@ -75,6 +71,48 @@ export async function postMany(trx: Tx, inputs: PostingInput[]): Promise<Posting
     inserted.has(input.key)
       ? { postingId: freshIds.get(input.key)!, created: true }
       : { postingId: existing.get(input.key)!, created: false },
+  );
+}
+
+/** Throws unless every posting balances and no key repeats among them. */
+function refuseBadPostings(inputs: PostingInput[]): void {
+  for (const input of inputs) {
+    const problem = postingProblem(input.entries);
+    if (problem) throw new UnbalancedPostingError(`posting ${input.key} refused: ${problem}`);
+  }
+  if (new Set(inputs.map((i) => i.key)).size !== inputs.length)
+    throw new UnbalancedPostingError('duplicate posting keys in one batch');
+}
+
+/**
+ * `postMany` for postings of new keys (a new commission's) as parts of one larger statement that writes a whole
+ * business change at once: the common table expressions `ledger_posting`, `ledger_account` and `ledger_entry`,
+ * which write only when `when` holds. The same checks, rows and account totals as `postMany`; the statement runs
+ * on its own, atomically, so a single payment needs no BEGIN and COMMIT around it. Non-empty `inputs` only.
+ */
+export function postingsStatementParts(
+  inputs: PostingInput[],
+  when: RawBuilder<boolean>,
+): RawBuilder<unknown> {
+  refuseBadPostings(inputs);
+  if (inputs.length === 0) throw new UnbalancedPostingError('no postings for the statement');
+  const withIds = inputs.map((input) => ({ ...input, id: createId('lpo') }));
+  return repo.postingsWriteParts(
+    withIds,
+    withIds.flatMap((p) =>
+      p.entries.map((e) => ({
+        postingId: p.id,
+        code: e.account.code,
+        side: e.side,
+        amountMinor: e.amountMinor,
+        currency: e.currency,
+      })),
+    ),
+    [...totalsByAccount(withIds.flatMap((p) => p.entries)).values()].map((t) => ({
+      ...t,
+      partnerId: t.partnerId ?? null,
+    })),
+    when,
   );
 }
 

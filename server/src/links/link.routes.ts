@@ -1,5 +1,6 @@
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
+import { recordedResponses } from '../http/recorded';
 import { escapeHtml, publicPage } from '../http/html';
 import { DEFAULT_PRESET } from '../programs/program';
 import { getActivePartnerOrThrow } from '../partners/partner.service';
@@ -39,8 +40,10 @@ export const linkRoutes = [
     auth: 'account',
     body: CreateLinkBody,
     responses: {
-      201: { description: 'The link was created', schema: LinkOut },
-      200: { description: 'The partner already had this link', schema: LinkOut },
+      ...recordedResponses(LinkOut, {
+        created: 'The link was created',
+        existing: 'The partner already had this link',
+      }),
     },
     async handler({ db, body, caller, app, audit }) {
       const partner = await getActivePartnerOrThrow(db, caller.accountId);

@@ -1,4 +1,5 @@
 import { definePartnerRoute } from '../http/partner-route';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { ListQuery, pageById, pageOf } from '../http/pagination';
 import {
@@ -23,7 +24,7 @@ export const partnerRoutes = [
     tag,
     responses: {
       200: { description: 'Profile', schema: PartnerProfile },
-      404: { description: 'partner_not_found' },
+      ...problemResponses('partner_not_found'),
     },
     async handler({ partner }) {
       return { status: 200, body: toProfile(partner) };
@@ -39,8 +40,9 @@ export const partnerRoutes = [
     body: RegisterPartnerBody,
     responses: {
       201: { description: 'Registered', schema: PartnerProfile },
-      409: { description: 'partner_already_registered' },
-      422: { description: '`referredBy` names no partner (unprocessable, naming `referredBy`)' },
+      ...problemResponses('partner_already_registered', {
+        unprocessable: '`referredBy` names no partner (unprocessable, naming `referredBy`)',
+      }),
     },
     async handler({ db, caller, body, app, audit }) {
       const referredBy = body.referredBy === undefined ? null : await referrerOfCode(db, body.referredBy);
@@ -78,7 +80,7 @@ export const partnerRoutes = [
     body: SignContractBody,
     responses: {
       200: { description: 'Updated profile', schema: PartnerProfile },
-      422: { description: 'individuals get no contract' },
+      ...problemResponses({ unprocessable: 'individuals get no contract' }),
     },
     async handler({ db, params, body, audit }) {
       const partner = await signContract(db, params.id, {
@@ -140,8 +142,10 @@ export const partnerRoutes = [
     params: PartnerIdParams,
     responses: {
       200: { description: 'The partner, now without a referrer', schema: PartnerProfile },
-      404: { description: 'No such partner (not_found)' },
-      409: { description: 'The partner has no referrer (conflict)' },
+      ...problemResponses({
+        not_found: 'No such partner (not_found)',
+        conflict: 'The partner has no referrer (conflict)',
+      }),
     },
     async handler({ db, params, audit }) {
       const { partner, formerReferrerId } = await clearReferrer(db, params.id);

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { PinsTable, PinStatus } from '../db/schema';
 import { HOLDING_STATUSES } from './pin.rules';
@@ -224,6 +224,21 @@ export async function addKnownAccounts(db: Db, accountIds: number[], source: str
     ON CONFLICT (account_id) DO NOTHING
     RETURNING account_id`.execute(db);
   return rows.length;
+}
+
+/**
+ * `addKnownAccounts` as a part of a larger statement (the body of a common table expression) that adds the
+ * accounts only when `when` holds: a single payment's statement adds its client only if its payment went in.
+ */
+export function knownAccountsInsert(
+  accountIds: number[],
+  source: string,
+  when: RawBuilder<boolean>,
+): RawBuilder<unknown> {
+  return sql`
+    INSERT INTO known_accounts (account_id, source)
+    SELECT DISTINCT a, ${source} FROM unnest(${accountIds.map(String)}::bigint[]) AS a WHERE ${when}
+    ON CONFLICT (account_id) DO NOTHING`;
 }
 
 /** Products bought and the paid-until date per client account, from the recorded payments. */

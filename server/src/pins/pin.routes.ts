@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { Tx } from '../db/pool';
 import type { PartnerContacts } from '../db/schema';
 import { AppError } from '../errors';
-import { decodeCursor, ListQuery, page, pageOf } from '../http/pagination';
+import { ListQuery, pageById, pageOf } from '../http/pagination';
 import { definePartnerRoute } from '../http/partner-route';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import {
@@ -35,7 +36,6 @@ import * as service from './pin.service';
 
 const tag = 'pins';
 const PinList = pageOf(PartnerPinView);
-const Cursor = z.object({ id: z.string() });
 const PinListQuery = ListQuery.extend({ status: z.enum(PIN_STATUSES).optional() });
 const AdminPinListQuery = PinListQuery.extend({ clientAccountId: AccountIdParam.optional() });
 const PinWithHistory = PinView.extend({ history: z.array(PinEventView) });
@@ -94,15 +94,13 @@ export const pinRoutes = [
     query: PinListQuery,
     responses: { 200: { description: 'Pins, newest first', schema: PinList } },
     async handler({ db, partner, query }) {
-      const after = decodeCursor(query.cursor, Cursor);
-      const rows = await repo.listPartnerPins(db, partner.id, {
-        limit: query.limit + 1,
-        afterId: after?.id,
-        statuses: query.status ? [query.status] : undefined,
-      });
+      const statuses = query.status ? [query.status] : undefined;
+      const load = (afterId?: string) =>
+        repo.listPartnerPins(db, partner.id, { limit: query.limit + 1, afterId, statuses });
+      const pins = await pageById(query, load, (r) => r);
       const summary = await repo.clientPaymentSummary(
         db,
-        rows.map((r) => r.client_account_id),
+        pins.items.map((r) => r.client_account_id),
       );
       const withPayments = (r: repo.PinRow) => {
         const s = summary.get(String(r.client_account_id));
@@ -112,7 +110,7 @@ export const pinRoutes = [
           paidUntil: s?.paidUntil?.toISOString() ?? null,
         };
       };
-      return { status: 200, body: page(rows, query.limit, withPayments, (r) => ({ id: r.id })) };
+      return { status: 200, body: { ...pins, items: pins.items.map(withPayments) } };
     },
   }),
 
@@ -184,9 +182,7 @@ export const pinRoutes = [
     params: ConfirmationCodeParams,
     responses: {
       200: { description: 'The pin, now pinned', schema: PinView },
-      403: { description: 'not_client_account' },
-      409: { description: 'link_used' },
-      410: { description: 'link_expired' },
+      ...problemResponses('not_client_account', 'link_used', 'link_expired'),
     },
     async handler({ db, caller, params, app, audit }) {
       const pin = await service.confirmByClient(
@@ -269,22 +265,15 @@ export const pinRoutes = [
     query: AdminPinListQuery,
     responses: { 200: { description: 'Pins', schema: pageOf(AdminPinView) } },
     async handler({ db, query }) {
-      const after = decodeCursor(query.cursor, Cursor);
-      const rows = await repo.listPins(db, {
-        limit: query.limit + 1,
-        afterId: after?.id,
-        statuses: query.status ? [query.status] : undefined,
-        clientAccountId: query.clientAccountId,
-      });
-      return {
-        status: 200,
-        body: page(
-          rows,
-          query.limit,
-          (r) => ({ ...service.toPinView(r), partnerId: r.partner_id }),
-          (r) => ({ id: r.id }),
-        ),
-      };
+      const load = (afterId?: string) =>
+        repo.listPins(db, {
+          limit: query.limit + 1,
+          afterId,
+          statuses: query.status ? [query.status] : undefined,
+          clientAccountId: query.clientAccountId,
+        });
+      const toView = (r: repo.PinRow) => ({ ...service.toPinView(r), partnerId: r.partner_id });
+      return { status: 200, body: await pageById(query, load, toView) };
     },
   }),
 

@@ -26,6 +26,7 @@ import { vendorKnowledge, type VendorCrmDirectory } from './vendor-knowledge';
 // accounts, which a payment extends.
 export {
   addKnownAccounts,
+  knownAccountsInsert,
   findEarningPinOn,
   findHoldingPin,
   findPin,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
 import { AccountIdParam } from '../pins/pin';
@@ -6,7 +7,7 @@ import { AccountIdParam } from '../pins/pin';
 import { PointsQuery, PointsView, RedemptionBody, RedemptionResult } from './points';
 import { pointsOf, redeemPoints } from './points.service';
 import { presetOf } from '../programs/program.presets';
-import { answerRecorded } from '../http/recorded';
+import { answerRecorded, recordedResponses } from '../http/recorded';
 
 /** Billing's side of the client's points (seed 002's two-sided rewards). */
 export const pointsRoutes = [
@@ -37,10 +38,14 @@ export const pointsRoutes = [
     auth: 'billing',
     body: RedemptionBody,
     responses: {
-      201: { description: 'Redeemed', schema: RedemptionResult },
-      200: { description: 'The same redemption again: the first result', schema: RedemptionResult },
-      409: { description: 'The same externalId with other data' },
-      422: { description: 'More than the balance, or more than the program lets points pay of the purchase' },
+      ...recordedResponses(RedemptionResult, {
+        created: 'Redeemed',
+        existing: 'The same redemption again: the first result',
+      }),
+      ...problemResponses({
+        idempotency_key_reused: 'The same externalId with other data',
+        unprocessable: 'More than the balance, or more than the program lets points pay of the purchase',
+      }),
     },
     async handler({ db, body, app, audit }) {
       const outcome = await redeemPoints(db, body, requestHash('points_redemption', '', body), presetOf(app));

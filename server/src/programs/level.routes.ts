@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { definePartnerRoute } from '../http/partner-route';
+import { answerRecorded, recordedResponses } from '../http/recorded';
+import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { PartnerIdParams } from '../partners/partner';
 import { programDate } from '../payouts/payout.rules';
@@ -29,19 +31,20 @@ export const levelRoutes = [
     auth: 'admin',
     params: PartnerIdParams,
     body: ExamBody,
-    responses: {
-      201: { description: 'Recorded', schema: ExamResult },
-      200: { description: 'That day was recorded already', schema: ExamResult },
-    },
+    responses: recordedResponses(ExamResult, {
+      created: 'Recorded',
+      existing: 'That day was recorded already',
+    }),
     async handler({ db, params, body, app, audit }) {
       const passedOn = dayOf(body.passedAt);
       const result = await recordExam(db, params.id, passedOn, programDate(new Date()), presetOf(app));
-      if (result.created)
-        await audit('partner.exam_recorded', { type: 'partner', id: params.id }, { passedOn });
-      return {
-        status: result.created ? 201 : 200,
-        body: { partnerId: params.id, passedOn, exams: result.exams, levelChanges: result.levelChanges },
-      };
+      return answerRecorded(
+        {
+          result: { partnerId: params.id, passedOn, exams: result.exams, levelChanges: result.levelChanges },
+          replayed: !result.created,
+        },
+        () => audit('partner.exam_recorded', { type: 'partner', id: params.id }, { passedOn }),
+      );
     },
   }),
 
@@ -73,8 +76,10 @@ export const levelRoutes = [
     body: RewardChoiceBody,
     responses: {
       200: { description: 'The choice', schema: RewardChoiceResult },
-      409: { description: 'The client has paid already: the choice is fixed' },
-      422: { description: "The partner's model has no choice per client" },
+      ...problemResponses({
+        conflict: 'The client has paid already: the choice is fixed',
+        unprocessable: "The partner's model has no choice per client",
+      }),
     },
     async handler({ db, partner, params, body, app }) {
       const result = await chooseReward(

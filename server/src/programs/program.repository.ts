@@ -28,17 +28,26 @@ export async function listVersions(db: Db): Promise<ProgramVersionRow[]> {
  * JSON to send, parse and validate) only when this process has not seen that digest yet; versions are
  * append-only and never edited, so a digest names one document for good.
  */
-export async function findVersionHeadInForce(
-  db: Db,
-  at: Date,
-): Promise<{ version: number; effective_from: Date; digest: string } | undefined> {
-  const { rows } = await sql<{ version: number; effective_from: Date; digest: string }>`
+export async function findVersionHeadInForce(db: Db, at: Date): Promise<VersionHead | undefined> {
+  const { rows } = await versionHeadInForceQuery(at).execute(db);
+  return rows[0];
+}
+
+/** The head of a program version: its number, date and the digest of its document. */
+export interface VersionHead {
+  version: number;
+  effective_from: Date;
+  digest: string;
+}
+
+/** `findVersionHeadInForce`'s query, for a statement that reads it beside other things (a single payment's). */
+export function versionHeadInForceQuery(at: Date): RawBuilder<VersionHead> {
+  return sql<VersionHead>`
     SELECT version, effective_from, md5(document::text) AS digest
       FROM program_versions
      WHERE effective_from <= ${at}
      ORDER BY effective_from DESC, version DESC
-     LIMIT 1`.execute(db);
-  return rows[0];
+     LIMIT 1`;
 }
 
 export async function findVersion(db: Db, version: number): Promise<ProgramVersionRow | undefined> {
@@ -164,20 +173,32 @@ export interface PinEvaluationFacts {
  * of the batch; the level measure is not read (a batch falls back to one payment at a time for programs whose
  * rules use it).
  */
-export async function batchEvaluationFacts(
-  db: Db,
-  queries: Array<{ clientAccountId: number; channel: Channel; at: Date; clientHistory: boolean }>,
-): Promise<PinEvaluationFacts[]> {
+export async function batchEvaluationFacts(db: Db, queries: PinFactsQuery[]): Promise<PinEvaluationFacts[]> {
   if (queries.length === 0) return [];
-  const { rows } = await sql<
-    PartnerFactsRow & {
-      i: string;
-      pin_id: string | null;
-      pin_partner_id: string | null;
-      valid_from: Date | null;
-      client_paid_before: number;
-    }
-  >`
+  const { rows } = await pinEvaluationFactsQuery(queries).execute(db);
+  return rows.map((r, index) => pinEvaluationFactsOf(r, queries[index]!.channel));
+}
+
+/** One payment `batchEvaluationFacts` answers for. */
+export interface PinFactsQuery {
+  clientAccountId: number;
+  channel: Channel;
+  at: Date;
+  clientHistory: boolean;
+}
+
+/** A row of `pinEvaluationFactsQuery`: the pin's columns and the partner's, one per query, in order. */
+export type PinFactsRow = PartnerFactsRow & {
+  i: string;
+  pin_id: string | null;
+  pin_partner_id: string | null;
+  valid_from: Date | null;
+  client_paid_before: number;
+};
+
+/** `batchEvaluationFacts`' query, for a statement that reads it beside other things (a single payment's). */
+export function pinEvaluationFactsQuery(queries: PinFactsQuery[]): RawBuilder<PinFactsRow> {
+  return sql<PinFactsRow>`
     SELECT q.i, pin.id AS pin_id, pin.partner_id AS pin_partner_id, pin.valid_from,
            p.id AS partner_id, p.kind::text, p.status::text, p.contract_signed_at, p.account_id,
            p.contacts->>'email' AS email, p.contacts->>'phone' AS phone,
@@ -198,12 +219,16 @@ export async function batchEvaluationFacts(
          ORDER BY pn.valid_from DESC LIMIT 1
       ) pin ON true
       LEFT JOIN partners p ON p.id = pin.partner_id
-     ORDER BY q.i`.execute(db);
-  return rows.map((r, index) => ({
+     ORDER BY q.i`;
+}
+
+/** The facts of one row of `pinEvaluationFactsQuery`, as the engine takes them. */
+export function pinEvaluationFactsOf(r: PinFactsRow, channel: Channel): PinEvaluationFacts {
+  return {
     pin: r.pin_id ? { id: r.pin_id, partnerId: r.pin_partner_id!, validFrom: r.valid_from } : null,
-    partner: evaluationPartnerOf(r, queries[index]!.channel),
+    partner: evaluationPartnerOf(r, channel),
     clientPaidOrdersBefore: r.client_paid_before,
-  }));
+  };
 }
 
 /**

@@ -34,6 +34,15 @@ import {
 export { measureByPartner } from './measure.repository';
 // The engine's read model for a batch of payments (commissions' batch): one statement for all of them.
 export { batchEvaluationFacts, type PinEvaluationFacts } from './program.repository';
+// The same read model and the version head as parts of a single payment's one read (commissions' lean path).
+export {
+  pinEvaluationFactsOf,
+  pinEvaluationFactsQuery,
+  versionHeadInForceQuery,
+  type PinFactsQuery,
+  type PinFactsRow,
+  type VersionHead,
+} from './program.repository';
 
 /**
  * The first version covers all history, like the program's first rate schedule (2000-01-01): payments
@@ -87,6 +96,14 @@ export async function programInForce(db: Db, at: Date, preset: PresetName): Prom
     head = await repo.findVersionHeadInForce(db, at);
   }
   if (!head) throw new AppError('unprocessable', `No program version is in force at ${at.toISOString()}`);
+  return programOfHead(db, head);
+}
+
+/**
+ * The version a head names (`findVersionHeadInForce`, or a statement that read it beside other things), its
+ * document from this process's cache, or read once.
+ */
+export async function programOfHead(db: Db, head: repo.VersionHead): Promise<ProgramVersion> {
   let document = documentsByDigest.get(head.digest);
   if (!document) {
     const row = await repo.findVersion(db, head.version);

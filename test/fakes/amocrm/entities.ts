@@ -33,34 +33,20 @@ export interface ValidationEntry {
 /** The most items amoCRM accepts in one write and returns in one page. */
 export const MAX_BATCH = 250;
 
+const fieldErrorOf = (code: string, path: string, detail: string): FieldError => ({ code, path, detail });
+
+/** amoCRM's validation errors, by the code it sends and the detail it words it with. */
 export const fieldError = {
-  missing: (path: string): FieldError => ({ code: 'FieldMissing', path, detail: 'This field is missing.' }),
-  type: (path: string, type: string): FieldError => ({
-    code: 'InvalidType',
-    path,
-    detail: `This value should be of type ${type}.`,
-  }),
-  choice: (path: string): FieldError => ({
-    code: 'NotSupportedChoice',
-    path,
-    detail: 'The value you selected is not a valid choice.',
-  }),
-  blank: (path: string): FieldError => ({
-    code: 'NotBlank',
-    path,
-    detail: 'This value should not be blank.',
-  }),
-  notFound: (path: string): FieldError => ({ code: 'NotFound', path, detail: 'Entity not found.' }),
-  notUnique: (path: string): FieldError => ({
-    code: 'NotUnique',
-    path,
-    detail: 'This value is already used.',
-  }),
-  tooMany: (max: number): FieldError => ({
-    code: 'TooManyElements',
-    path: '',
-    detail: `This collection should contain ${max} elements or less.`,
-  }),
+  missing: (path: string) => fieldErrorOf('FieldMissing', path, 'This field is missing.'),
+  type: (path: string, type: string) =>
+    fieldErrorOf('InvalidType', path, `This value should be of type ${type}.`),
+  choice: (path: string) =>
+    fieldErrorOf('NotSupportedChoice', path, 'The value you selected is not a valid choice.'),
+  blank: (path: string) => fieldErrorOf('NotBlank', path, 'This value should not be blank.'),
+  notFound: (path: string) => fieldErrorOf('NotFound', path, 'Entity not found.'),
+  notUnique: (path: string) => fieldErrorOf('NotUnique', path, 'This value is already used.'),
+  tooMany: (max: number) =>
+    fieldErrorOf('TooManyElements', '', `This collection should contain ${max} elements or less.`),
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -87,15 +73,10 @@ export interface TagRecord {
   color: string | null;
 }
 
-export interface CompanyRecord {
+export interface CompanyRecord extends Authorship {
   id: number;
   name: string;
-  responsible_user_id: number;
   group_id: number;
-  created_by: number;
-  updated_by: number;
-  created_at: number;
-  updated_at: number;
   custom_fields_values: CompanyFieldValues[];
   tags: TagRecord[];
 }
@@ -118,7 +99,7 @@ export interface CustomFieldRecord {
   is_deletable: boolean;
 }
 
-/** Who made a note or a task, who is responsible for it, and when (unix seconds). */
+/** Who made a company, a note or a task, who is responsible for it, and when (unix seconds). */
 export interface Authorship {
   created_by: number;
   updated_by: number;
@@ -149,15 +130,8 @@ export interface Link {
   href: string;
 }
 
-export interface ApiCompany {
-  id: number;
-  name: string;
-  responsible_user_id: number;
-  group_id: number;
-  created_by: number;
-  updated_by: number;
-  created_at: number;
-  updated_at: number;
+/** A company as the API shows it: the stored record, its custom fields possibly null, and the API's extras. */
+export interface ApiCompany extends Omit<CompanyRecord, 'custom_fields_values' | 'tags'> {
   closest_task_at: number | null;
   is_deleted: boolean;
   custom_fields_values: CompanyFieldValues[] | null;
@@ -166,19 +140,11 @@ export interface ApiCompany {
   _embedded: { tags: TagRecord[] };
 }
 
-export interface ApiCustomField {
-  id: number;
-  name: string;
-  type: string;
+/** A custom field as the API shows it: the stored record and the API's extras. */
+export interface ApiCustomField extends CustomFieldRecord {
   account_id: number;
-  code: string | null;
-  sort: number;
-  is_api_only: boolean;
-  enums: EnumRecord[] | null;
   group_id: string | null;
   required_statuses: unknown[];
-  is_deletable: boolean;
-  is_predefined: boolean;
   entity_type: 'companies';
   remind: string | null;
   triggers: unknown[];
@@ -339,37 +305,31 @@ function checkUser(
   errors: FieldError[],
 ): number | undefined {
   if (value === undefined) return undefined;
-  if (!isInt(value)) {
-    errors.push(fieldError.type(path, 'int'));
-    return undefined;
-  }
-  if (!account.identity.userIds.includes(value)) {
+  const userId = checkInt(value, path, errors);
+  if (userId === undefined) return undefined;
+  if (!account.identity.userIds.includes(userId)) {
     errors.push(fieldError.choice(path));
     return undefined;
   }
-  return value;
+  return userId;
+}
+
+/** A value that is there: an integer, or `InvalidType`. */
+function checkInt(value: unknown, path: string, errors: FieldError[]): number | undefined {
+  if (isInt(value)) return value;
+  errors.push(fieldError.type(path, 'int'));
+  return undefined;
 }
 
 function checkOptionalInt(value: unknown, path: string, errors: FieldError[]): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isInt(value)) {
-    errors.push(fieldError.type(path, 'int'));
-    return undefined;
-  }
-  return value;
+  return value === undefined || value === null ? undefined : checkInt(value, path, errors);
 }
 
 /** A required integer: `FieldMissing` without one, `InvalidType` for anything else. */
 function checkRequiredInt(value: unknown, path: string, errors: FieldError[]): number | undefined {
-  if (value === undefined) {
-    errors.push(fieldError.missing(path));
-    return undefined;
-  }
-  if (!isInt(value)) {
-    errors.push(fieldError.type(path, 'int'));
-    return undefined;
-  }
-  return value;
+  if (value !== undefined) return checkInt(value, path, errors);
+  errors.push(fieldError.missing(path));
+  return undefined;
 }
 
 /** A required string from a closed set (a type name): any other value is `NotSupportedChoice`. */
@@ -639,9 +599,13 @@ function resolveTag(account: AccountState, ids: Sequences, ref: TagRef): TagReco
   if ('id' in ref) return account.tags.get(ref.id)!;
   const wanted = ref.name.toLowerCase();
   for (const tag of account.tags.values()) if (tag.name.toLowerCase() === wanted) return tag;
-  const tag: TagRecord = { id: ids.next('tag'), name: ref.name, color: null };
-  account.tags.set(tag.id, tag);
-  return tag;
+  return stored(account.tags, { id: ids.next('tag'), name: ref.name, color: null });
+}
+
+/** Keeps a new record in its account's map under its id, and gives it back. */
+function stored<R extends { id: number }>(records: Map<number, R>, record: R): R {
+  records.set(record.id, record);
+  return record;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -880,7 +844,7 @@ export function commitCustomField(
   plan: CustomFieldPlan,
 ): CustomFieldRecord {
   const maxSort = Math.max(0, ...[...account.customFields.values()].map((f) => f.sort));
-  const record: CustomFieldRecord = {
+  return stored(account.customFields, {
     id: ids.next('customField'),
     name: plan.name,
     type: plan.type,
@@ -892,9 +856,7 @@ export function commitCustomField(
       : null,
     is_predefined: false,
     is_deletable: true,
-  };
-  account.customFields.set(record.id, record);
-  return record;
+  });
 }
 
 export function renderCustomField(
@@ -1007,15 +969,13 @@ export function commitNote(
   nowSec: number,
   plan: NotePlan,
 ): NoteRecord {
-  const note: NoteRecord = {
+  return stored(account.notes, {
     id: ids.next('note'),
     entity_id: plan.entityId,
     ...newAuthorship(account, nowSec, plan),
     note_type: plan.noteType,
     params: plan.params,
-  };
-  account.notes.set(note.id, note);
-  return note;
+  });
 }
 
 export function renderNote(account: AccountState, note: NoteRecord, origin: string): ApiNote {
@@ -1099,7 +1059,7 @@ export function commitTask(
   nowSec: number,
   plan: TaskPlan,
 ): TaskRecord {
-  const task: TaskRecord = {
+  return stored(account.tasks, {
     id: ids.next('task'),
     ...newAuthorship(account, nowSec, plan),
     entity_id: plan.entityId,
@@ -1109,9 +1069,7 @@ export function commitTask(
     task_type_id: plan.taskTypeId,
     text: plan.text,
     complete_till: plan.completeTill,
-  };
-  account.tasks.set(task.id, task);
-  return task;
+  });
 }
 
 export function renderTask(account: AccountState, task: TaskRecord, origin: string): ApiTask {

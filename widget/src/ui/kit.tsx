@@ -158,6 +158,15 @@ export function Form({
   );
 }
 
+/** The primary button that sends its form (an inline form's last element; SubmitRow's first). */
+export function SubmitButton({ label, busy, small }: { label: string; busy: boolean; small?: boolean }) {
+  return (
+    <Button small={small} kind="primary" type="submit" busy={busy}>
+      {label}
+    </Button>
+  );
+}
+
 /** The primary submit button of a form, in its actions row; `onCancel` adds a "cancel" link after it. */
 export function SubmitRow({
   label,
@@ -173,9 +182,7 @@ export function SubmitRow({
   const { t } = useCtx();
   return (
     <div class="amop-actions">
-      <Button small={small} kind="primary" type="submit" busy={busy}>
-        {label}
-      </Button>
+      <SubmitButton small={small} label={label} busy={busy} />
       {onCancel && (
         <Button small={small} kind="link" onClick={onCancel}>
           {t('ui.cancel')}
@@ -307,40 +314,51 @@ export function SelectField({
   );
 }
 
-/** A group of radio buttons in a fieldset: arrow keys move between them natively. */
+/**
+ * A group of radio buttons in a fieldset: arrow keys move between them natively. Each of the `options` is
+ * labelled by the i18n key `labels` + its value, with `note(value)` under it when given.
+ */
 export function RadioGroup({
   legend,
   name,
   value,
   onValue,
   options,
+  labels,
+  note,
 }: {
   legend: string;
   name: string;
   value: string;
   onValue(value: string): void;
-  options: Array<{ value: string; label: string; note?: ComponentChildren }>;
+  options: string[];
+  labels: string;
+  note?(value: string): ComponentChildren;
 }) {
+  const { t } = useCtx();
   const id = useId();
   return (
     <fieldset class="amop-radios" data-field={name}>
       <legend class="amop-field__label">{legend}</legend>
       <div class="amop-radios__options">
-        {options.map((o) => (
-          <label key={o.value} class={`amop-radio${value === o.value ? ' amop-radio--on' : ''}`}>
-            <input
-              type="radio"
-              name={`amop-${name}-${id}`}
-              value={o.value}
-              checked={value === o.value}
-              onChange={() => onValue(o.value)}
-            />
-            <span>
-              <span class="amop-radio__label">{o.label}</span>
-              {o.note && <span class="amop-radio__note">{o.note}</span>}
-            </span>
-          </label>
-        ))}
+        {options.map((option) => {
+          const noted = note?.(option);
+          return (
+            <label key={option} class={`amop-radio${value === option ? ' amop-radio--on' : ''}`}>
+              <input
+                type="radio"
+                name={`amop-${name}-${id}`}
+                value={option}
+                checked={value === option}
+                onChange={() => onValue(option)}
+              />
+              <span>
+                <span class="amop-radio__label">{t(labels + option)}</span>
+                {noted && <span class="amop-radio__note">{noted}</span>}
+              </span>
+            </label>
+          );
+        })}
       </div>
     </fieldset>
   );

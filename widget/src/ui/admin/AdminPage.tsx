@@ -4,7 +4,7 @@
  * (a dispute's compensation) are turned into minor units by string parsing, never by arithmetic.
  */
 import { useState } from 'preact/hooks';
-import { formatDate, parseAmountToMinor, todayIso } from '../../format';
+import { formatDate, noonMsk, parseAmountToMinor, todayIso } from '../../format';
 import type {
   AdminPin,
   AdminProgram,
@@ -34,6 +34,7 @@ import {
   RadioGroup,
   Section,
   SelectField,
+  SubmitButton,
   SubmitRow,
   Tabs,
   TextField,
@@ -48,9 +49,6 @@ import { ClientCheck } from '../staff/StaffScreens';
 import { hasSeed004, LevelsAdminTab } from './LevelsAdmin';
 import { FraudTab, ProgramTab } from './ProgramPage';
 
-/** A calendar date from a date input as an instant at noon, Moscow time (where documents are issued). */
-const noonMsk = (date: string) => `${date}T12:00:00+03:00`;
-
 function ContractForm({ partner, onDone }: { partner: Partner; onDone(): void }) {
   const { t, lang } = useCtx();
   const { values, field } = useFields({ contractNumber: '', signedAt: todayIso() });
@@ -64,9 +62,7 @@ function ContractForm({ partner, onDone }: { partner: Partner; onDone(): void })
     <Form class="amop-inline-form" name="contract" onSubmit={submit}>
       <TextField {...field('contractNumber', server)} label={t('admin.contract_number')} />
       <TextField {...field('signedAt', server)} type="date" label={t('admin.contract_date')} />
-      <Button small kind="primary" type="submit" busy={sign.busy}>
-        {t('admin.sign')}
-      </Button>
+      <SubmitButton small label={t('admin.sign')} busy={sign.busy} />
       {sign.error && !server.contractNumber && <ErrorBox error={sign.error} />}
     </Form>
   );
@@ -126,9 +122,7 @@ function ClientRequestAction({ pin, onDone }: { pin: Pin; onDone(): void }) {
   return (
     <Form class="amop-inline-form" name="client-request" onSubmit={submit}>
       <TextField {...field('note')} label={t('admin.request_note')} maxLength={1000} />
-      <Button small kind="primary" type="submit" busy={record.busy}>
-        {t('admin.request_received')}
-      </Button>
+      <SubmitButton small label={t('admin.request_received')} busy={record.busy} />
       {record.error && <ErrorBox error={record.error} />}
     </Form>
   );
@@ -186,10 +180,8 @@ function DecisionForm({ dispute, onDone }: { dispute: Dispute; onDone(): void })
         name="decision"
         value={decision}
         onValue={setDecision}
-        options={[
-          { value: 'for_partner', label: t('admin.for_partner') },
-          { value: 'against_partner', label: t('admin.against_partner') },
-        ]}
+        options={['for_partner', 'against_partner']}
+        labels="admin."
       />
       <TextField {...field('reason', shown)} multiline label={t('admin.reason')} />
       {decision === 'for_partner' && (
@@ -254,7 +246,7 @@ const adminPdf = (invoice: Invoice) => invoice.pdfUrl;
 
 function PayoutsTab({ names }: { names: Map<string, string> }) {
   const { t, lang, api } = useCtx();
-  const [asOf, setAsOf] = useState(todayIso());
+  const { values, field } = useFields({ asOf: todayIso() });
   const runs = useLoad((signal) => api.get<PayoutRunList>('/api/v1/admin/payouts/runs', { signal }), [api]);
   const run = usePost<PayoutRun>('/api/v1/admin/payouts/run');
   const server = fieldErrors(run.error, lang, t, 'admin.invalid');
@@ -267,20 +259,11 @@ function PayoutsTab({ names }: { names: Map<string, string> }) {
           class="amop-inline-form"
           name="payout-run"
           onSubmit={async () => {
-            if (await run.run({ asOf })) runs.reload();
+            if (await run.run({ asOf: values.asOf })) runs.reload();
           }}
         >
-          <TextField
-            path="asOf"
-            type="date"
-            label={t('admin.as_of')}
-            value={asOf}
-            onValue={setAsOf}
-            error={server.asOf}
-          />
-          <Button kind="primary" type="submit" busy={run.busy}>
-            {t('admin.run')}
-          </Button>
+          <TextField {...field('asOf', server)} type="date" label={t('admin.as_of')} />
+          <SubmitButton label={t('admin.run')} busy={run.busy} />
         </Form>
         {run.error && <ErrorBox error={run.error} />}
         {result && (

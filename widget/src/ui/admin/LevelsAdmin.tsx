@@ -5,8 +5,8 @@
  * form is one audited API call; the server's refusals land under the field they name.
  */
 import { useState } from 'preact/hooks';
-import { formatDate, parseAmountToMinor, todayIso } from '../../format';
-import type { Lang } from '../../i18n';
+import { formatDate, noonMsk, parseAmountToMinor, todayIso } from '../../format';
+import { words } from '../../i18n';
 import type {
   Allowances,
   BountyRecorded,
@@ -19,21 +19,33 @@ import type {
 import { useCtx, useLoad, usePost } from '../ctx';
 import { AllowancesTab } from '../partner/Oblakoteka';
 import {
-  Button,
   ErrorBox,
   Form,
   Money,
   Notice,
   Section,
   SelectField,
+  SubmitButton,
   SubmitRow,
   TextField,
   useFieldErrors,
   useFields,
 } from '../kit';
 
-const words = (w: { ru: string; en?: string }, lang: Lang) => (lang === 'en' && w.en) || w.ru;
-const day = (date: string, lang: Lang) => formatDate(`${date}T12:00:00+03:00`, lang);
+/**
+ * One of the program's titled items (its models, its bounties) to pick in a SelectField, the first at first:
+ * `field` goes to the select as `{...field}`, `item` is the one picked.
+ */
+function usePick<T extends { title: { ru: string; en?: string } }>(
+  items: T[] | undefined,
+  idOf: (item: T) => string,
+) {
+  const { lang } = useCtx();
+  const all = items ?? [];
+  const [value, onValue] = useState(all[0] ? idOf(all[0]) : '');
+  const options = all.map((item): [string, string] => [idOf(item), words(item.title, lang)]);
+  return { field: { value, onValue, options }, item: all.find((item) => idOf(item) === value) };
+}
 
 /** Does the program in force have anything this tab acts on? */
 export const hasSeed004 = (doc: ProgramDoc) =>
@@ -50,9 +62,7 @@ function SettleForm() {
       <p class="amop-muted amop-small">{t('obl.settle_intro')}</p>
       <Form class="amop-inline-form" name="settle" onSubmit={() => settle.run({ asOf: values.asOf })}>
         <TextField {...field('asOf', shown)} type="date" label={t('admin.as_of')} />
-        <Button kind="primary" type="submit" busy={settle.busy}>
-          {t('obl.settle_run')}
-        </Button>
+        <SubmitButton label={t('obl.settle_run')} busy={settle.busy} />
       </Form>
       {settle.error && !shown.asOf && <ErrorBox error={settle.error} />}
       {r && (
@@ -64,7 +74,7 @@ function SettleForm() {
           data-settlements={r.settlementsRecorded}
         >
           {t('obl.settled', {
-            date: day(r.asOf, lang),
+            date: formatDate(r.asOf, lang),
             levels: r.levelChanges,
             recorded: r.settlementsRecorded,
             revised: r.settlementsRevised,
@@ -94,8 +104,8 @@ function ExamForm({ partnerId }: { partnerId: string }) {
       {exam.result && (
         <Notice tone="ok" role="status" data-exam={exam.result.passedOn}>
           {t('obl.exam_done', {
-            date: day(exam.result.passedOn, lang),
-            exams: exam.result.exams.map((d) => day(d, lang)).join(', '),
+            date: formatDate(exam.result.passedOn, lang),
+            exams: exam.result.exams.map((d) => formatDate(d, lang)).join(', '),
             n: exam.result.levelChanges,
           })}
         </Notice>
@@ -106,31 +116,28 @@ function ExamForm({ partnerId }: { partnerId: string }) {
 
 function ModelForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) {
   const { t, lang } = useCtx();
-  const models = doc.models ?? [];
-  const [model, setModel] = useState(models[0]?.code ?? '');
+  const model = usePick(doc.models, (m) => m.code);
   const { values, field } = useFields({ from: todayIso() });
   const set = usePost<ModelSet>(`/api/v1/admin/partners/${partnerId}/model`);
   const { shown } = useFieldErrors(set.error, 'obl.invalid');
-  const title = (code: string) => {
-    const found = models.find((m) => m.code === code);
-    return found ? words(found.title, lang) : code;
-  };
+  const title = (code: string) => model.field.options.find(([value]) => value === code)?.[1] ?? code;
   return (
-    <Form class="amop-form amop-card-box" name="model" onSubmit={() => set.run({ model, from: values.from })}>
+    <Form
+      class="amop-form amop-card-box"
+      name="model"
+      onSubmit={() => set.run({ model: model.field.value, from: values.from })}
+    >
       <h4 class="amop-subtitle">{t('obl.model')}</h4>
-      <SelectField
-        path="model"
-        label={t('obl.model')}
-        value={model}
-        onValue={setModel}
-        options={models.map((m) => [m.code, words(m.title, lang)])}
-      />
+      <SelectField path="model" label={t('obl.model')} {...model.field} />
       <TextField {...field('from', shown)} type="date" label={t('obl.from')} />
       <SubmitRow small label={t('obl.set_model')} busy={set.busy} />
       {set.error && !shown.from && <ErrorBox error={set.error} />}
       {set.result && (
         <Notice tone="ok" role="status" data-model-set={set.result.model}>
-          {t('obl.model_done', { model: title(set.result.model), date: day(set.result.fromDate, lang) })}
+          {t('obl.model_done', {
+            model: title(set.result.model),
+            date: formatDate(set.result.fromDate, lang),
+          })}
         </Notice>
       )}
     </Form>
@@ -138,34 +145,27 @@ function ModelForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) {
 }
 
 function BountyForm({ partnerId, doc }: { partnerId: string; doc: ProgramDoc }) {
-  const { t, lang } = useCtx();
-  const bounties = doc.bounties ?? [];
-  const [bountyId, setBountyId] = useState(bounties[0]?.id ?? '');
+  const { t } = useCtx();
+  const pick = usePick(doc.bounties, (b) => b.id);
   const { values, field } = useFields({ amountMinor: '', publishedAt: todayIso() });
   const record = usePost<BountyRecorded>(`/api/v1/admin/partners/${partnerId}/bounties`);
   const { shown, passes } = useFieldErrors(record.error, 'obl.invalid');
-  const bounty = bounties.find((b) => b.id === bountyId);
+  const bounty = pick.item;
   const ranged = !!bounty && bounty.minMinor !== bounty.maxMinor;
   const submit = async () => {
     const amountMinor = ranged ? parseAmountToMinor(values.amountMinor) : undefined;
     if (!passes(amountMinor === null ? { amountMinor: t('inv.err.amount') } : {})) return;
     await record.run({
-      bountyId,
+      bountyId: pick.field.value,
       ...(amountMinor ? { amountMinor } : {}),
-      publishedAt: `${values.publishedAt}T12:00:00+03:00`,
+      publishedAt: noonMsk(values.publishedAt),
     });
   };
   const r = record.result;
   return (
     <Form class="amop-form amop-card-box" name="bounty" onSubmit={submit}>
       <h4 class="amop-subtitle">{t('obl.bounty')}</h4>
-      <SelectField
-        path="bountyId"
-        label={t('obl.bounty')}
-        value={bountyId}
-        onValue={setBountyId}
-        options={bounties.map((b) => [b.id, words(b.title, lang)])}
-      />
+      <SelectField path="bountyId" label={t('obl.bounty')} {...pick.field} />
       {ranged && (
         <TextField
           {...field('amountMinor', shown)}

@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { formatDate, parseAmountToMinor, todayIso } from '../../format';
-import type { Lang } from '../../i18n';
+import { words } from '../../i18n';
 import type { AdminProgram, PresetName, ProgramDoc, ProgramPreview, SelfPurchase } from '../../types';
 import { useAction, useCtx, useLoad, usePaged, usePost, type Action } from '../ctx';
 import {
@@ -23,6 +23,7 @@ import {
   otherErrors,
   Section,
   SelectField,
+  SubmitButton,
   SubmitRow,
   TextField,
   useFieldErrors,
@@ -44,8 +45,6 @@ const PRESETS: PresetName[] = ['leadsender', 'cloudlessons'];
 const CHANNELS = ['vendor_direct', 'partner_net'];
 type Version = AdminProgram['inForce'];
 type Put = Action<[body: object], Version>;
-
-const words = (w: { ru: string; en?: string }, lang: Lang) => (lang === 'en' && w.en) || w.ru;
 
 /** A version from a date: from now when it is today (the server refuses a start in the past), else 00:00 MSK. */
 const startOf = (date: string) => (date === todayIso() ? new Date().toISOString() : `${date}T00:00:00+03:00`);
@@ -238,9 +237,7 @@ function Preview({ doc }: { doc: ProgramDoc }) {
         />
         <TextField {...field('productCode', shown)} label={t('inv.product')} />
         <TextField {...field('partnerId', shown)} label={t('prog.partner_id')} />
-        <Button kind="primary" type="submit" busy={preview.busy}>
-          {t('prog.run')}
-        </Button>
+        <SubmitButton label={t('prog.run')} busy={preview.busy} />
       </Form>
       {preview.error && <ErrorBox error={preview.error} />}
       {result?.noReward && (

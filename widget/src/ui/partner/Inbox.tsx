@@ -168,10 +168,8 @@ function OpenDisputeForm({
         name="dispute-kind"
         value={kind}
         onValue={setKind}
-        options={[
-          { value: 'rejected_pin', label: t('dsp.kind_rejected_pin') },
-          { value: 'missing_commission', label: t('dsp.kind_missing_commission') },
-        ]}
+        options={['rejected_pin', 'missing_commission']}
+        labels="dsp.kind_"
       />
       {kind === 'rejected_pin' ? (
         pins.length ? (

@@ -99,7 +99,7 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
     (signal) => api.get<{ items: PaymentOption[] }>('/api/v1/net-invoices/payment-options', { signal }),
     [api],
   );
-  const noteOf = (method: 'bank' | 'card') =>
+  const noteOf = (method: string) =>
     itemsOf(options.data).find((o) => o.method === method)?.note[lang] ?? t(`inv.method_note.${method}`);
   const { values, field } = useFields({ clientAccountId: '', productCode: '', grossMinor: '' });
   const [method, setMethod] = useState('bank');
@@ -167,10 +167,9 @@ function NetInvoiceForm({ onCreated }: { onCreated(invoice: Invoice): void }) {
         name="method"
         value={method}
         onValue={setMethod}
-        options={[
-          { value: 'bank', label: t('inv.method.bank'), note: noteOf('bank') },
-          { value: 'card', label: t('inv.method.card'), note: noteOf('card') },
-        ]}
+        options={['bank', 'card']}
+        labels="inv.method."
+        note={noteOf}
       />
       {method === 'card' && <CardWarning strong />}
       <SubmitRow label={t('inv.request')} busy={request.busy} />

@@ -8,11 +8,10 @@
 import type { ComponentChildren } from 'preact';
 import type { ApiError } from '../../api';
 import { formatDate, formatMoney, parseAmountToMinor } from '../../format';
-import type { Lang } from '../../i18n';
+import { words } from '../../i18n';
 import type { Allowances, BonusCode, ExtraReward, FreeMonth, LevelKeep, PartnerModelView } from '../../types';
 import { tOr, useCtx, useLoad, usePost, type Load } from '../ctx';
 import {
-  Button,
   DataTable,
   Empty,
   ErrorBox,
@@ -21,16 +20,12 @@ import {
   Money,
   Notice,
   Section,
+  SubmitButton,
   TextField,
   useFieldErrors,
   useFields,
 } from '../kit';
 import { CopyButton } from './Links';
-
-const words = (w: { ru: string; en?: string } | null | undefined, lang: Lang) =>
-  w ? (lang === 'en' && w.en) || w.ru : '—';
-/** A Moscow calendar date (`YYYY-MM-DD`) as the widget shows dates. */
-const day = (date: string | null, lang: Lang) => (date ? formatDate(`${date}T12:00:00+03:00`, lang) : '—');
 
 /** The rows of a definition list, as the «Программа» tab shows its terms. */
 function Rows({ rows, ...rest }: { rows: Array<[string, ComponentChildren]> } & Record<string, unknown>) {
@@ -60,7 +55,7 @@ export function LevelKeepSection({
   if (keep && m) {
     rows.push(
       [
-        t('obl.month', { from: day(m.fromDate, lang), to: day(m.toDate, lang) }),
+        t('obl.month', { from: formatDate(m.fromDate, lang), to: formatDate(m.toDate, lang) }),
         <span data-month-revenue={m.revenueMinor}>
           <Money minor={m.revenueMinor} /> {t('obl.of')} <Money minor={m.minMinor} />{' '}
           <progress value={m.revenueMinor} max={m.minMinor} />
@@ -88,7 +83,7 @@ export function LevelKeepSection({
         t('obl.exams'),
         <span data-exams={keep.examsPassedOn.join(' ')}>
           {keep.examsPassedOn.length
-            ? keep.examsPassedOn.map((d) => day(d, lang)).join(', ')
+            ? keep.examsPassedOn.map((d) => formatDate(d, lang)).join(', ')
             : t('obl.no_exams')}
         </span>,
       ],
@@ -98,7 +93,7 @@ export function LevelKeepSection({
         words(keep.freePerk.title, lang),
         <span data-perk-paid-from={keep.freePerk.paidFrom ?? ''}>
           {keep.freePerk.paidFrom
-            ? t('obl.perk_paid', { date: day(keep.freePerk.paidFrom, lang) })
+            ? t('obl.perk_paid', { date: formatDate(keep.freePerk.paidFrom, lang) })
             : t('obl.perk_free')}
         </span>,
       ]);
@@ -108,7 +103,7 @@ export function LevelKeepSection({
       t('obl.model'),
       <span data-model={model.code ?? ''}>
         {model.code
-          ? t('obl.model_since', { model: words(model.title, lang), date: day(model.since, lang) })
+          ? t('obl.model_since', { model: words(model.title, lang), date: formatDate(model.since, lang) })
           : t('obl.no_model')}
         {model.earnsAs && model.earnsAs !== model.code && (
           <div class="amop-muted amop-small" data-earns-as={model.earnsAs}>
@@ -125,7 +120,7 @@ export function LevelKeepSection({
           {!keep.code
             ? t('obl.no_level')
             : keep.since
-              ? t('obl.level_since', { level: words(keep.title, lang), date: day(keep.since, lang) })
+              ? t('obl.level_since', { level: words(keep.title, lang), date: formatDate(keep.since, lang) })
               : t('aff.level', { level: words(keep.title, lang) })}
         </p>
       )}
@@ -137,7 +132,7 @@ export function LevelKeepSection({
             <DataTable name="level-history" columns={['money.date', 'obl.level', 'obl.reason_col']}>
               {[...keep.history].reverse().map((h) => (
                 <tr key={h.fromDate + h.level} data-reason={h.reason}>
-                  <td>{day(h.fromDate, lang)}</td>
+                  <td>{formatDate(h.fromDate, lang)}</td>
                   <td>{words(h.title, lang)}</td>
                   <td>{reason(h.reason)}</td>
                 </tr>
@@ -161,7 +156,9 @@ function ExtraRow({ r }: { r: ExtraReward }) {
         {tOr(t, `obl.rule.${r.ruleId}`, '')}
         <div class="amop-muted amop-small">{t(`obl.kind.${r.kind}`)}</div>
       </td>
-      <td>{r.period ? `${day(r.period.fromDate, lang)} – ${day(r.period.toDate, lang)}` : '—'}</td>
+      <td>
+        {r.period ? `${formatDate(r.period.fromDate, lang)} – ${formatDate(r.period.toDate, lang)}` : '—'}
+      </td>
       <td class="amop-num">
         <strong>
           <Money minor={r.amountMinor} />
@@ -219,11 +216,6 @@ function quota(
   return q.limit === null ? t('obl.no_limit') : t('obl.left_of', { left: q.left ?? 0, limit: q.limit });
 }
 
-/** The grant forms' own checks: a client account id and, per form, an amount or a month. */
-function clientError(t: (k: string) => string, value: string): Record<string, string> {
-  return /^[1-9]\d{0,15}$/.test(value.trim()) ? {} : { clientAccountId: t('obl.err.client') };
-}
-
 /**
  * What no field of a grant form shows: a refusal about no one field (the quarter's count, `body`) in the server's
  * Russian words, or an error with no field at all (a blocked partner, the server down).
@@ -251,19 +243,70 @@ interface GrantProps {
   base: string;
 }
 
+/**
+ * A grant to a client: its account id and one more field (`other`: an amount or a month), checked here —
+ * `parse` gives the value to send or null, then `invalid` is that field's error — and posted to `url`;
+ * `onDone` once the server has granted it.
+ */
+function useGrant<R>(
+  url: string,
+  other: 'amountMinor' | 'month',
+  parse: (value: string) => string | number | null,
+  invalid: string,
+  onDone: () => void,
+) {
+  const { t } = useCtx();
+  const { values, field } = useFields({ clientAccountId: '', amountMinor: '', month: '' });
+  const post = usePost<R>(url);
+  const { shown, passes } = useFieldErrors(post.error, 'obl.invalid');
+  const submit = async () => {
+    const clientAccountId = values.clientAccountId.trim();
+    const errors: Record<string, string> = /^[1-9]\d{0,15}$/.test(clientAccountId)
+      ? {}
+      : { clientAccountId: t('obl.err.client') };
+    const value = parse(values[other]);
+    if (value === null) errors[other] = t(invalid);
+    if (!passes(errors)) return;
+    if (await post.run({ clientAccountId: Number(clientAccountId), [other]: value })) onDone();
+  };
+  return { post, shown, submit, client: field('clientAccountId', shown), other: field(other, shown) };
+}
+
+/** A grant form on one line: the client's account id, the grant's own `children` fields and the button. */
+function GrantForm({
+  grant,
+  name,
+  submit,
+  children,
+}: {
+  grant: ReturnType<typeof useGrant>;
+  name: string;
+  submit: string;
+  children: ComponentChildren;
+}) {
+  const { t } = useCtx();
+  return (
+    <>
+      <Form class="amop-inline-form" name={name} onSubmit={grant.submit}>
+        <TextField {...grant.client} label={t('pin.account_id')} inputMode="numeric" />
+        {children}
+        <SubmitButton label={submit} busy={grant.post.busy} />
+      </Form>
+      <OtherError shown={grant.shown} error={grant.post.error} />
+    </>
+  );
+}
+
 function BonusCodes({ view, onDone, base }: GrantProps & { view: NonNullable<Allowances['bonusCodes']> }) {
   const { t, lang } = useCtx();
-  const { values, field } = useFields({ clientAccountId: '', amountMinor: '' });
-  const issue = usePost<BonusCode>(`${base}/bonus-codes`);
-  const { shown, passes } = useFieldErrors(issue.error, 'obl.invalid');
-  const submit = async () => {
-    const errors = clientError(t, values.clientAccountId);
-    const amountMinor = parseAmountToMinor(values.amountMinor);
-    if (amountMinor === null) errors.amountMinor = t('inv.err.amount');
-    if (!passes(errors)) return;
-    if (await issue.run({ clientAccountId: Number(values.clientAccountId.trim()), amountMinor })) onDone();
-  };
-  const code = issue.result;
+  const issue = useGrant<BonusCode>(
+    `${base}/bonus-codes`,
+    'amountMinor',
+    parseAmountToMinor,
+    'inv.err.amount',
+    onDone,
+  );
+  const code = issue.post.result;
   return (
     <Section title={words(view.title, lang)} data-section="bonus-codes">
       <p data-quota="bonus-codes" data-left={view.count.left ?? ''}>
@@ -279,14 +322,9 @@ function BonusCodes({ view, onDone, base }: GrantProps & { view: NonNullable<All
           <span class="amop-muted amop-small"> · {t('obl.per_client', { n: view.perClient })}</span>
         )}
       </p>
-      <Form class="amop-inline-form" name="bonus-code" onSubmit={submit}>
-        <TextField {...field('clientAccountId', shown)} label={t('pin.account_id')} inputMode="numeric" />
-        <TextField {...field('amountMinor', shown)} label={t('obl.amount_rub')} inputMode="decimal" />
-        <Button kind="primary" type="submit" busy={issue.busy}>
-          {t('obl.issue_code')}
-        </Button>
-      </Form>
-      <OtherError shown={shown} error={issue.error} />
+      <GrantForm grant={issue} name="bonus-code" submit={t('obl.issue_code')}>
+        <TextField {...issue.other} label={t('obl.amount_rub')} inputMode="decimal" />
+      </GrantForm>
       {code && (
         <Notice tone="ok" role="status" data-issued-code={code.code}>
           {t('obl.code_issued', { client: code.clientAccountId })} <code>{code.code}</code>{' '}
@@ -320,16 +358,9 @@ function BonusCodes({ view, onDone, base }: GrantProps & { view: NonNullable<All
 
 function FreeMonths({ view, onDone, base }: GrantProps & { view: NonNullable<Allowances['freeMonths']> }) {
   const { t, lang } = useCtx();
-  const { values, field } = useFields({ clientAccountId: '', month: '' });
-  const grant = usePost<FreeMonth>(`${base}/free-months`);
-  const { shown, passes } = useFieldErrors(grant.error, 'obl.invalid');
-  const submit = async () => {
-    const errors = clientError(t, values.clientAccountId);
-    if (!/^\d{4}-\d{2}$/.test(values.month.trim())) errors.month = t('obl.err.month');
-    if (!passes(errors)) return;
-    const body = { clientAccountId: Number(values.clientAccountId.trim()), month: values.month.trim() };
-    if (await grant.run(body)) onDone();
-  };
+  const month = (value: string) => (/^\d{4}-\d{2}$/.test(value.trim()) ? value.trim() : null);
+  const grant = useGrant<FreeMonth>(`${base}/free-months`, 'month', month, 'obl.err.month', onDone);
+  const granted = grant.post.result;
   const rules = [
     view.perClient !== null && t('obl.per_client', { n: view.perClient }),
     view.count.limit !== null && `${t('obl.months_left_q')} ${quota(t, view.count)}`,
@@ -339,17 +370,12 @@ function FreeMonths({ view, onDone, base }: GrantProps & { view: NonNullable<All
   return (
     <Section title={words(view.title, lang)} data-section="free-months">
       <p class="amop-muted amop-small">{rules.join('; ')}</p>
-      <Form class="amop-inline-form" name="free-month" onSubmit={submit}>
-        <TextField {...field('clientAccountId', shown)} label={t('pin.account_id')} inputMode="numeric" />
-        <TextField {...field('month', shown)} type="month" label={t('obl.month_f')} placeholder="2026-09" />
-        <Button kind="primary" type="submit" busy={grant.busy}>
-          {t('obl.grant_month')}
-        </Button>
-      </Form>
-      <OtherError shown={shown} error={grant.error} />
-      {grant.result && (
-        <Notice tone="ok" role="status" data-granted-month={grant.result.month}>
-          {t('obl.month_granted', { client: grant.result.clientAccountId, month: grant.result.month })}
+      <GrantForm grant={grant} name="free-month" submit={t('obl.grant_month')}>
+        <TextField {...grant.other} type="month" label={t('obl.month_f')} placeholder="2026-09" />
+      </GrantForm>
+      {granted && (
+        <Notice tone="ok" role="status" data-granted-month={granted.month}>
+          {t('obl.month_granted', { client: granted.clientAccountId, month: granted.month })}
         </Notice>
       )}
       {view.clients.length ? (

@@ -5,6 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { formatBps, formatDate } from '../../format';
+import { words } from '../../i18n';
 import type { ProgramTerms as Terms } from '../../types';
 import { tOr, useCtx, useLoad } from '../ctx';
 import { Loaded, Money, Section } from '../kit';
@@ -21,7 +22,7 @@ function Rates({ terms }: { terms: Terms }) {
   const rows: Array<[string, ComponentChildren]> = [];
   for (const rule of terms.rewards) {
     if (rule.beneficiary !== 'partner') continue;
-    const title = (lang === 'en' && rule.title.en) || rule.title.ru;
+    const title = words(rule.title, lang);
     const a = rule.amount;
     if (a.kind === 'percent') {
       if (a.rateBps !== undefined) rows.push([title, formatBps(a.rateBps)]);
@@ -69,11 +70,10 @@ function Rates({ terms }: { terms: Terms }) {
 /** The level now and how many orders the next one needs. */
 export function LevelLine({ level }: { level: NonNullable<Terms['level']> }) {
   const { t, lang } = useCtx();
-  const name = (w: { ru: string; en?: string }) => (lang === 'en' && w.en) || w.ru;
   const next = level.next;
   return (
     <p data-level={level.code}>
-      {t('aff.level', { level: name(level.title) })}
+      {t('aff.level', { level: words(level.title, lang) })}
       {next && (
         <>
           {' '}
@@ -82,7 +82,7 @@ export function LevelLine({ level }: { level: NonNullable<Terms['level']> }) {
             {t('aff.to_next', {
               n: next.remaining,
               orders: ordersWord(t, next.remaining),
-              level: name(next.title),
+              level: words(next.title, lang),
             })}
           </span>
         </>
@@ -97,12 +97,14 @@ export function LevelLine({ level }: { level: NonNullable<Terms['level']> }) {
  */
 export function TierLine({ tier }: { tier: NonNullable<Terms['tier']> }) {
   const { t, lang } = useCtx();
-  const day = (date: string) => formatDate(`${date}T12:00:00+03:00`, lang);
   return (
     <div data-tier={tier.measureMinor}>
       {tier.window && (
         <p>
-          {t('aff.turnover_window', { from: day(tier.window.fromDate), to: day(tier.window.toDate) })}{' '}
+          {t('aff.turnover_window', {
+            from: formatDate(tier.window.fromDate, lang),
+            to: formatDate(tier.window.toDate, lang),
+          })}{' '}
           <Money minor={tier.measureMinor} />
         </p>
       )}
@@ -130,7 +132,7 @@ export function ProgramTab() {
       {(data) => (
         <>
           {(data.levelKeep || data.model) && <LevelKeepSection keep={data.levelKeep} model={data.model} />}
-          <Section title={(lang === 'en' && data.title.en) || data.title.ru} data-section="program">
+          <Section title={words(data.title, lang)} data-section="program">
             {data.level && <LevelLine level={data.level} />}
             {data.tier && <TierLine tier={data.tier} />}
             <Rates terms={data} />

@@ -138,7 +138,9 @@ export function RegisterForm({ onRegistered }: { onRegistered?(partner: Partner)
         name="kind"
         value={kind}
         onValue={(k) => setKind(k as PartnerKind)}
-        options={KINDS.map((k) => ({ value: k, label: t(`kind.${k}`), note: t(`reg.kind_note.${k}`) }))}
+        options={KINDS}
+        labels="kind."
+        note={(k) => t(`reg.kind_note.${k}`)}
       />
       <h4 class="amop-subtitle">{t('reg.requisites')}</h4>
       <div class="amop-grid">
