@@ -80,26 +80,33 @@ interface Phase {
   waits: Array<[string, number]>;
 }
 
-/** Partners with signed contracts, clients pinned to them, and the clients already known (they paid before). */
-async function seed(db: Db): Promise<void> {
+/**
+ * Partners with signed contracts and clients pinned to them (exclusive, for the last 400 days), the clients
+ * already known (they paid before) unless `known` is false; also the seed of `bench/import-million.ts`.
+ */
+export async function seedPinnedClients(
+  db: Db,
+  { partners = PARTNERS, clients = CLIENTS, firstClient = FIRST_CLIENT, known = true } = {},
+): Promise<void> {
   await sql`
     INSERT INTO partners (id, account_id, kind, status, name, inn, kpp, ogrn, contacts, contract_number,
                           contract_signed_at)
     SELECT 'ptn_bench' || lpad(i::text, 6, '0'), 20000000 + i, 'legal_entity', 'active', 'ООО «Партнёр ' || i || '»',
            '7707083893', '773601001', '1027700132195', jsonb_build_object('email', 'p' || i || '@example.ru'),
            'Д-' || i, now() - interval '400 days'
-      FROM generate_series(1, ${PARTNERS}::int) AS i`.execute(db);
+      FROM generate_series(1, ${partners}::int) AS i`.execute(db);
   await sql`
     INSERT INTO pins (id, client_account_id, partner_id, status, exclusive, valid_from)
-    SELECT 'pin_bench' || lpad(j::text, 8, '0'), ${FIRST_CLIENT - 1}::bigint + j,
-           'ptn_bench' || lpad((1 + (j - 1) % ${PARTNERS}::int)::text, 6, '0'), 'pinned', true,
+    SELECT 'pin_bench' || lpad(j::text, 8, '0'), ${firstClient - 1}::bigint + j,
+           'ptn_bench' || lpad((1 + (j - 1) % ${partners}::int)::text, 6, '0'), 'pinned', true,
            now() - interval '400 days'
-      FROM generate_series(1, ${CLIENTS}::int) AS j`.execute(db);
-  await sql`
-    INSERT INTO known_accounts (account_id, source)
-    SELECT ${FIRST_CLIENT - 1}::bigint + j, 'payment' FROM generate_series(1, ${CLIENTS}::int) AS j`.execute(
-    db,
-  );
+      FROM generate_series(1, ${clients}::int) AS j`.execute(db);
+  if (known)
+    await sql`
+      INSERT INTO known_accounts (account_id, source)
+      SELECT ${firstClient - 1}::bigint + j, 'payment' FROM generate_series(1, ${clients}::int) AS j`.execute(
+      db,
+    );
   await sql`ANALYZE`.execute(db);
 }
 
@@ -254,7 +261,7 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
   const app = await startBenchApp(url);
   const notes: string[] = [];
   try {
-    await seed(app.handle.db);
+    await seedPinnedClients(app.handle.db);
     const paidAt = new Date(Date.now() - 3600_000).toISOString();
     const key = app.config.billingApiKey;
     const dir = pg.clusterDir;

@@ -166,6 +166,29 @@ describe('POST /api/v1/payments/batch', () => {
     }
   });
 
+  it('concurrent set-based batches of the same clients and externalIds in opposite orders all commit once each, beside one that writes alone', async () => {
+    for (let r = 0; r < 3; r++) {
+      const items = PINNED.flatMap((client, n) => [
+        paymentBody(`batch-set-race-${r}-${n}`, client, 150_000, minutesAgo(5)),
+        paymentBody(`batch-set-race-${r}-${n}-new`, 93000200 + r * 10 + n, 150_000, minutesAgo(5)),
+      ]);
+      // An order id sends its item one by one, so that batch takes the batch lock exclusively.
+      const alone = paymentBody(`batch-set-race-${r}-order`, PINNED[r]!, 150_000, minutesAgo(5), {
+        orderId: `set-race-order-${r}`,
+      });
+      const answers = await Promise.all([
+        batch(t, items),
+        batch(t, [...items].reverse()),
+        batch(t, [alone, ...items.slice(2)]),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+      const created = answers.reduce((n, a) => n + a.body.summary.created, 0);
+      const replayed = answers.reduce((n, a) => n + a.body.summary.replayed, 0);
+      expect([created, replayed]).toEqual([items.length + 1, 2 * items.length - 2]);
+    }
+    expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+
   it('a batch and a single report of the same externalId at once record one payment, and both answer it', async () => {
     for (let r = 0; r < 4; r++) {
       const body = paymentBody(`race-single-${r}`, PINNED[r % PINNED.length]!, 200_000, minutesAgo(3));

@@ -53,7 +53,7 @@ const lostRace = () =>
     'The batch met a concurrent write (deadlock) and recorded nothing; send it again',
   );
 
-/** The key of the advisory lock that lets one batch at a time write (see `recordPaymentBatch`). */
+/** The key of the advisory lock every batch takes, shared or exclusive (see `lockBatches`). */
 const BATCH_LOCK_KEY = 'payments:batch';
 
 /**
@@ -82,29 +82,51 @@ export async function recordPaymentBatch(
   settings: { vendorAccountId: number; programPreset?: PresetName },
   onRecorded: (recorded: RecordedPayments) => Promise<void>,
 ): Promise<BatchOutcome[]> {
-  // A batch holds what it wrote (new payments, known accounts, pins, invoices) locked until it commits, taken in
-  // the order of its items; two batches doing that at once can deadlock as soon as they share two clients. One
-  // batch at a time writes: they would queue on the shared rows anyway, and a client's second batch in flight
-  // still overlaps its upload and validation with this one's writes.
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${BATCH_LOCK_KEY}, 0))`.execute(trx);
-  // The program history is read once for the whole batch; the commissions' ledger postings go in together at the
-  // end (`postMany` locks their accounts once, in id order; no payment reads the ledger, so the books come out
-  // the same).
+  // Everything that reads no row a batch writes comes before the batch lock, so that one batch's hashing and
+  // sorting overlaps another's writes: the request hashes, the program history (read once for the whole batch;
+  // a batch writes it only to seed the default preset into an empty history, as the single path does) and
+  // which items the set-based way decides.
   const programAt = await programsInForce(trx, settings.programPreset ?? DEFAULT_PRESET);
   const outcomes: BatchOutcome[] = [];
-  const postings: PostingInput[] = [];
   const pending: Pending[] = [];
   for (const [index, item] of items.entries()) {
     if ('error' in item) outcomes[index] = { index, externalId: item.externalId, error: item.error };
     else pending.push({ index, body: item.body, hash: requestHash('payment', '', item.body) });
   }
   const { set, alone } = await setBasedItems(pending, programAt);
+  await lockBatches(
+    trx,
+    alone.length === 0 && !set.some((d) => countsClientHistory(d)) ? 'shared' : 'exclusive',
+  );
+  // The commissions' ledger postings go in together at the end (`postMany` locks their accounts once, in id
+  // order; no payment reads the ledger, so the books come out the same).
+  const postings: PostingInput[] = [];
   const leftOver = await recordSetBased(trx, set, outcomes, postings, onRecorded);
   const oneByOne = [...alone, ...leftOver].sort((a, b) => a.index - b.index);
   await recordOneByOne(trx, oneByOne, { ...settings, programAt }, outcomes, postings, onRecorded);
   await postMany(trx, postings);
   return outcomes;
 }
+
+/**
+ * Takes the batch lock until the transaction ends. A batch holds what it wrote (new payments, known accounts,
+ * pins, invoices) locked until it commits; the single path takes those locks in the order of its items, so two
+ * batches with items one by one could deadlock as soon as they share two clients: such a batch takes the lock
+ * `exclusive` and writes alone. A batch decided wholly set-based takes it `shared`, beside other such batches:
+ * its statements take their row locks in one order every batch follows — payments by externalId, then known
+ * accounts by account id (both sorted in `recordSetBased`), then new commissions, audit rows and postings,
+ * which nobody else holds, and last the ledger accounts in id order (`postMany`) — so they cannot deadlock; and
+ * nothing it reads (pins, partners, rate schedules) is written by another such batch. A program that counts
+ * the client's earlier payments is the exception (`countsClientHistory`): the count must include the payments a
+ * batch running beside it is writing, so such a batch runs alone.
+ */
+async function lockBatches(trx: Tx, mode: 'shared' | 'exclusive'): Promise<void> {
+  if (mode === 'shared')
+    await sql`SELECT pg_advisory_xact_lock_shared(hashtextextended(${BATCH_LOCK_KEY}, 0))`.execute(trx);
+  else await sql`SELECT pg_advisory_xact_lock(hashtextextended(${BATCH_LOCK_KEY}, 0))`.execute(trx);
+}
+
+const countsClientHistory = (d: Decidable) => factsNeeded(d.program.document).clientHistory;
 
 /** A valid item not answered yet, with its request hash. */
 export interface Pending {
@@ -159,16 +181,18 @@ async function setBasedItems(
   // A client is decided all in the set or all one by one, and in the set twice only when no rule counts its
   // earlier payments.
   const byClient = new Map<number, Pending[]>();
-  for (const p of pending)
-    byClient.set(p.body.clientAccountId, [...(byClient.get(p.body.clientAccountId) ?? []), p]);
+  for (const p of pending) {
+    const own = byClient.get(p.body.clientAccountId);
+    if (own) own.push(p);
+    else byClient.set(p.body.clientAccountId, [p]);
+  }
   const set: Decidable[] = [];
   const alone: Pending[] = [];
   for (const p of pending) {
     const own = byClient.get(p.body.clientAccountId)!;
     const all = own.map((o) => candidates.get(o.index));
     const decided =
-      all.every((d) => d !== undefined) &&
-      (own.length === 1 || all.every((d) => !factsNeeded(d!.program.document).clientHistory));
+      all.every((d) => d !== undefined) && (own.length === 1 || all.every((d) => !countsClientHistory(d!)));
     if (decided) set.push(candidates.get(p.index)!);
     else alone.push(p);
   }
@@ -212,7 +236,7 @@ async function recordSetBased(
       clientAccountId: d.body.clientAccountId,
       channel: d.body.channel,
       at: new Date(d.body.paidAt),
-      clientHistory: factsNeeded(d.program.document).clientHistory,
+      clientHistory: countsClientHistory(d),
     })),
   );
   const decided = set.map((d, i) => decide(d, facts[i]!));
@@ -220,9 +244,10 @@ async function recordSetBased(
   const rows = decided.map((d) => d!);
   await sql`SAVEPOINT payment_set`.execute(trx);
   try {
+    // Sorted, like the known accounts below: the order of row locks every set-based batch follows (`lockBatches`).
     const inserted = await repo.insertPayments(
       trx,
-      rows.map((r) => r.payment),
+      rows.map((r) => r.payment).sort((a, b) => (a.external_id < b.external_id ? -1 : 1)),
     );
     const fresh = rows.filter((r) => inserted.has(r.item.body.externalId));
     const taken = rows.filter((r) => !inserted.has(r.item.body.externalId));
@@ -239,7 +264,7 @@ async function recordSetBased(
     if (fresh.length > 0) {
       await addKnownAccounts(
         trx,
-        fresh.map((r) => r.item.body.clientAccountId),
+        fresh.map((r) => r.item.body.clientAccountId).sort((a, b) => a - b),
         'payment',
       );
       await repo.insertCommissions(

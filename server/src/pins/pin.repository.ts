@@ -212,15 +212,18 @@ export async function findEarningPinOn(
     .executeTakeFirst();
 }
 
+/**
+ * Records accounts as known (those already known stay as they were); how many were new. The ids go as one array,
+ * in the order given: a batch of payments passes a thousand of them, sorted (see `recordPaymentBatch`).
+ */
 export async function addKnownAccounts(db: Db, accountIds: number[], source: string): Promise<number> {
   const unique = [...new Set(accountIds)];
-  const inserted = await db
-    .insertInto('known_accounts')
-    .values(unique.map((id) => ({ account_id: BigInt(id), source })))
-    .onConflict((oc) => oc.column('account_id').doNothing())
-    .returning('account_id')
-    .execute();
-  return inserted.length;
+  const { rows } = await sql<{ account_id: bigint }>`
+    INSERT INTO known_accounts (account_id, source)
+    SELECT unnest(${unique.map(String)}::bigint[]), ${source}::text
+    ON CONFLICT (account_id) DO NOTHING
+    RETURNING account_id`.execute(db);
+  return rows.length;
 }
 
 /**
