@@ -367,6 +367,12 @@ export const PreviewBody = z.strictObject({
 });
 export type PreviewBody = z.infer<typeof PreviewBody>;
 
+/**
+ * Whether a reward is to be paid out to its partner and, when not, the reason (no contract, blocked, …): what
+ * every view of a reward shows alike.
+ */
+export const Payability = { payable: z.boolean(), reason: z.string().nullable() };
+
 const LineOut = z.object({
   ruleId: z.string(),
   beneficiary: z.string(),
@@ -377,8 +383,7 @@ const LineOut = z.object({
   form: z.string(),
   rateBps: z.number(),
   amountMinor: z.number(),
-  payable: z.boolean(),
-  reason: z.string().nullable(),
+  ...Payability,
   levelCode: z.string().nullable(),
   calculation: z.string(),
 });
