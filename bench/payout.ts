@@ -15,6 +15,7 @@ import { createDb } from '../server/src/db/pool';
 import { checkLedger } from '../server/src/ledger/ledger.service';
 import { DEFAULT_PRESET } from '../server/src/programs/program';
 import { payoutPolicyInForce } from '../server/src/programs/program.service';
+import { bulkLoad, contractedPartnersSql, withSeededDatabase } from './seed';
 import type { PayoutChildResult } from './payout-child';
 import { SMALL, type BenchPostgres, type ResultRow, fmt, forkForResult, log, yesNo } from './support';
 
@@ -39,16 +40,8 @@ function todayMoscow(): string {
 export async function seed(client: pg.Client, payments: number): Promise<void> {
   const partners = payments / 100;
   const clients = payments / 10;
-  const statements = [
-    'BEGIN',
-    // Bulk load: skip the per-row triggers (deferred balance check, foreign keys); checked afterwards.
-    'SET LOCAL session_replication_role = replica',
-    `INSERT INTO partners (id, account_id, kind, status, name, inn, kpp, ogrn, contacts, contract_number,
-                           contract_signed_at)
-     SELECT 'ptn_seed' || lpad(i::text, 7, '0'), 22000000 + i, 'legal_entity', 'active',
-            'ООО «Партнёр ' || i || '»', '7707083893', '773601001', '1027700132195',
-            jsonb_build_object('email', 'p' || i || '@example.ru'), 'Д-' || i, now() - interval '400 days'
-       FROM generate_series(1, ${partners}) AS i`,
+  await bulkLoad(client, [
+    contractedPartnersSql('ptn_seed', 22000000, partners, "now() - interval '400 days'"),
     `INSERT INTO pins (id, client_account_id, partner_id, status, exclusive, valid_from)
      SELECT 'pin_seed' || lpad(j::text, 8, '0'), 70000000 + j,
             'ptn_seed' || lpad((1 + (j - 1) % ${partners})::text, 7, '0'), 'pinned', true, now() - interval '400 days'
@@ -100,10 +93,7 @@ export async function seed(client: pg.Client, payments: number): Promise<void> {
                     coalesce(sum(amount_minor) FILTER (WHERE side = 'credit'), 0) AS credits
                FROM ledger_entries GROUP BY account_id) s
       WHERE s.account_id = a.id`,
-    'COMMIT',
-    'VACUUM ANALYZE',
-  ];
-  for (const statement of statements) await client.query(statement);
+  ]);
 }
 
 /**
@@ -135,18 +125,8 @@ export function runChild(databaseUrl: string, asOf: string): Promise<PayoutChild
   );
 }
 
-async function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeResult> {
-  const name = `bench_payout_${payments}`;
-  const url = await pgServer.createDatabase(name);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    log(`payout: seeding ${fmt(payments)} payments for ${fmt(payments / 100)} partners`);
-    const t0 = performance.now();
-    await seed(client, payments);
-    const seedSeconds = (performance.now() - t0) / 1000;
-    log(`payout: seeded in ${seedSeconds.toFixed(1)} s`);
-
+function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeResult> {
+  return withSeededDatabase(pgServer, 'payout', payments, seed, async (url, client, seedSeconds) => {
     let ledgerProblems: number | null = null;
     if (payments <= CHECK_LEDGER_UP_TO) {
       const handle = createDb(url);
@@ -186,10 +166,7 @@ async function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeR
       expectedTotal: expected,
       ledgerProblems,
     };
-  } finally {
-    await client.end();
-    await pgServer.dropDatabase(name);
-  }
+  });
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;

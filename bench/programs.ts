@@ -11,6 +11,7 @@ import pg from 'pg';
 import { createDb } from '../server/src/db/pool';
 import { loadPreset } from '../server/src/programs/program.presets';
 import { appendVersion } from '../server/src/programs/program.repository';
+import { bulkLoad, contractedPartnersSql, withSeededDatabase } from './seed';
 import type { ProgramsChildResult } from './programs-child';
 import { SMALL, type BenchPostgres, type ResultRow, fmt, forkForResult, log, yesNo } from './support';
 
@@ -22,15 +23,8 @@ const CATEGORIES = ['vps', 'dedic', 'ssl', 'kvm', 'main'];
 /** Partners, and their own payments over 1–28 October 2026 (Moscow), category by turn; plain SQL, one pass. */
 async function seed(client: pg.Client, payments: number): Promise<void> {
   const partners = payments / 100;
-  const statements = [
-    'BEGIN',
-    'SET LOCAL session_replication_role = replica',
-    `INSERT INTO partners (id, account_id, kind, status, name, inn, kpp, ogrn, contacts, contract_number,
-                           contract_signed_at)
-     SELECT 'ptn_prog' || lpad(i::text, 7, '0'), 23000000 + i, 'legal_entity', 'active', 'ООО «Реселлер ' || i || '»',
-            '7707083893', '773601001', '1027700132195', jsonb_build_object('email', 'r' || i || '@example.ru'),
-            'Д-' || i, '2026-01-01'
-       FROM generate_series(1, ${partners}) AS i`,
+  await bulkLoad(client, [
+    contractedPartnersSql('ptn_prog', 23000000, partners, "'2026-01-01'"),
     `INSERT INTO payments (id, external_id, request_hash, client_account_id, gross_minor, currency, channel, paid_at,
                            product_category, list_minor)
      SELECT 'pay_prog' || lpad(k::text, 8, '0'), 'prog-' || k, 'seed', 23000000 + 1 + (k - 1) % ${partners},
@@ -39,10 +33,7 @@ async function seed(client: pg.Client, payments: number): Promise<void> {
             (ARRAY${JSON.stringify(CATEGORIES).replace(/"/g, "'")})[1 + ((k - 1) / ${partners}) % ${CATEGORIES.length}],
             (60000 + (k % 13) * 10000)::bigint
        FROM generate_series(1, ${payments}) AS k`,
-    'COMMIT',
-    'VACUUM ANALYZE',
-  ];
-  for (const statement of statements) await client.query(statement);
+  ]);
 }
 
 /** Seed 003's tiers with seed 004's settlements over months: October's rebate and growth settle on 1 November. */
@@ -82,14 +73,8 @@ interface SizeResult {
   settle: ProgramsChildResult;
 }
 
-async function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeResult> {
-  const name = `bench_programs_${payments}`;
-  const url = await pgServer.createDatabase(name);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    log(`programs: seeding ${fmt(payments)} payments for ${fmt(payments / 100)} partners`);
-    await seed(client, payments);
+function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeResult> {
+  return withSeededDatabase(pgServer, 'programs', payments, seed, async (url) => {
     const handle = createDb(url);
     await handle.db.transaction().execute((trx) =>
       appendVersion(trx, {
@@ -104,10 +89,7 @@ async function oneSize(pgServer: BenchPostgres, payments: number): Promise<SizeR
     const settle = await run('settle', url, SETTLE_AS_OF);
     log(`programs: ${fmt(settle.recorded)} settlements in ${(settle.wallMs / 1000).toFixed(2)} s`);
     return { payments, partners: payments / 100, tiers, settle };
-  } finally {
-    await client.end();
-    await pgServer.dropDatabase(name);
-  }
+  });
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;

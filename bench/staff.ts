@@ -195,20 +195,22 @@ export async function benchStaff(pg: BenchPostgres): Promise<{ rows: ResultRow[]
     await measure(dir, { url: app.url, token, connections: 8, seconds: SMALL ? 1 : 2 });
     await measure(dir, { url: bare.url, token, connections: 8, seconds: SMALL ? 1 : 2 });
 
+    // The app against the bare baseline under one load, A-B-B-A, every phase in the notes.
+    const appVsBare = (
+      load: { connections: number; seconds: number; rate?: number; paced?: boolean },
+      label: string,
+    ) =>
+      abba(
+        ['app', 'bare'],
+        (side) => measure(dir, { url: side === 'app' ? app.url : bare.url, token, ...load }),
+        (side, i, m) => notes.push(describe(`staff ${side} ${label}, phase ${i}`, m)),
+      );
+
     // The fixed load that decides the goal: evenly paced, open loop (load.ts says why not autocannon's rate).
     log(`staff: fixed load ${FIXED_RATE} req/s paced, A-B-B-A, ${FIXED_SECONDS} s each`);
-    const fixed = await abba(
-      ['app', 'bare'],
-      (side) =>
-        measure(dir, {
-          url: side === 'app' ? app.url : bare.url,
-          token,
-          connections: 64,
-          seconds: FIXED_SECONDS,
-          rate: FIXED_RATE,
-          paced: true,
-        }),
-      (side, i, m) => notes.push(describe(`staff ${side} at ${FIXED_RATE}/s paced, phase ${i}`, m)),
+    const fixed = await appVsBare(
+      { connections: 64, seconds: FIXED_SECONDS, rate: FIXED_RATE, paced: true },
+      `at ${FIXED_RATE}/s paced`,
     );
     // The same offered load as autocannon's overallRate produces it (10 connections, per-second quotas).
     log(`staff: fixed load ${FIXED_RATE} req/s with autocannon overallRate, ${BURST_SECONDS} s each`);
@@ -219,17 +221,7 @@ export async function benchStaff(pg: BenchPostgres): Promise<{ rows: ResultRow[]
     notes.push(describe(`staff bare at ${FIXED_RATE}/s autocannon overallRate`, burstBare));
 
     log(`staff: max throughput, ${MAX_CONNECTIONS} connections, A-B-B-A, ${MAX_SECONDS} s each`);
-    const max = await abba(
-      ['app', 'bare'],
-      (side) =>
-        measure(dir, {
-          url: side === 'app' ? app.url : bare.url,
-          token,
-          connections: MAX_CONNECTIONS,
-          seconds: MAX_SECONDS,
-        }),
-      (side, i, m) => notes.push(describe(`staff ${side} max, phase ${i}`, m)),
-    );
+    const max = await appVsBare({ connections: MAX_CONNECTIONS, seconds: MAX_SECONDS }, 'max');
 
     // Issue 16 item 4: the same look-up through the real entry point (`dist/server/src/main.js`) with one server
     // process per core, against the same entry point with one process, on the same database. On this machine

@@ -1,6 +1,6 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, UpdateObject } from 'kysely';
 import type { Db, Tx } from '../db/pool';
-import type { BankRequisites, PartnerContacts, PartnersTable } from '../db/schema';
+import type { BankRequisites, Database, PartnerContacts, PartnersTable } from '../db/schema';
 import type { PartnerKind, PartnerStatus } from './partner';
 
 export type PartnerRow = Selectable<PartnersTable>;
@@ -15,6 +15,15 @@ export async function findPartnerById(db: Db, id: string): Promise<PartnerRow | 
 
 export async function lockPartner(trx: Tx, id: string): Promise<PartnerRow | undefined> {
   return trx.selectFrom('partners').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** A change of one partner, stamped in `updated_at` and returning the row; callers add their guards. */
+function updatePartner(db: Db, id: string, values: UpdateObject<Database, 'partners'>) {
+  return db
+    .updateTable('partners')
+    .set({ ...values, updated_at: new Date() })
+    .where('id', '=', id)
+    .returningAll();
 }
 
 /** Inserts unless the account is already registered; returns undefined on that conflict. */
@@ -71,18 +80,13 @@ export async function markContractSigned(
   id: string,
   contract: { number: string; signedAt: Date },
 ): Promise<PartnerRow | undefined> {
-  return db
-    .updateTable('partners')
-    .set({
-      contract_number: contract.number,
-      contract_signed_at: contract.signedAt,
-      status: 'active',
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
+  return updatePartner(db, id, {
+    contract_number: contract.number,
+    contract_signed_at: contract.signedAt,
+    status: 'active',
+  })
     .where('kind', '!=', 'individual')
     .where('status', 'in', ['pending_contract', 'active'])
-    .returningAll()
     .executeTakeFirst();
 }
 
@@ -91,12 +95,7 @@ export async function setPartnerStatus(
   id: string,
   status: PartnerStatus,
 ): Promise<PartnerRow | undefined> {
-  return db
-    .updateTable('partners')
-    .set({ status, updated_at: new Date() })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+  return updatePartner(db, id, { status }).executeTakeFirst();
 }
 
 export async function listPartners(
@@ -114,11 +113,7 @@ export async function clearReferrer(
   id: string,
   formerReferrerId: string,
 ): Promise<PartnerRow | undefined> {
-  return trx
-    .updateTable('partners')
-    .set({ referred_by: null, updated_at: new Date() })
-    .where('id', '=', id)
+  return updatePartner(trx, id, { referred_by: null })
     .where('referred_by', '=', formerReferrerId)
-    .returningAll()
     .executeTakeFirst();
 }

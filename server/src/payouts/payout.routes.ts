@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
-import { listPayoutRuns, programDate, runPayouts } from './payout.service';
+import { PastProgramDay } from '../programs/program';
+import { listPayoutRuns, runPayouts } from './payout.service';
 import { PayoutRunListView, PayoutRunView } from './payout';
 
 export const payoutRoutes = [
@@ -14,10 +15,7 @@ export const payoutRoutes = [
     body: z.strictObject({
       // A run for a date pays what was past the hold on that date, so the date must have come (in the
       // program's time zone); before 2000 nothing was ever accrued.
-      asOf: z.iso.date().refine((d) => d >= '2000-01-01' && d <= programDate(new Date()), {
-        message: 'must be a date from 2000-01-01 up to today (Moscow time)',
-        params: { ru: 'дата не раньше 2000-01-01 и не позже сегодняшней (по Москве)' },
-      }),
+      asOf: PastProgramDay,
     }),
     responses: {
       200: { description: 'The run (created: false when this date already ran)', schema: PayoutRunView },

@@ -367,6 +367,12 @@ export const PreviewBody = z.strictObject({
 });
 export type PreviewBody = z.infer<typeof PreviewBody>;
 
+/**
+ * Whether a reward is to be paid out to its partner and, when not, the reason (no contract, blocked, …): what
+ * every view of a reward shows alike.
+ */
+export const Payability = { payable: z.boolean(), reason: z.string().nullable() };
+
 const LineOut = z.object({
   ruleId: z.string(),
   beneficiary: z.string(),
@@ -377,8 +383,7 @@ const LineOut = z.object({
   form: z.string(),
   rateBps: z.number(),
   amountMinor: z.number(),
-  payable: z.boolean(),
-  reason: z.string().nullable(),
+  ...Payability,
   levelCode: z.string().nullable(),
   calculation: z.string(),
 });
@@ -404,13 +409,14 @@ export const AdminProgramResult = z.object({
  * A Moscow date the program has a past for: from 2000-01-01, when the first version starts, up to today — a
  * day's measures are known only once the day has come.
  */
-const PastProgramDay = z.iso.date().refine(
+const NOT_PAST_PROGRAM_DAY = {
+  message: 'must be a date from 2000-01-01 up to today (Moscow time)',
+  params: { ru: 'дата не раньше 2000-01-01 и не позже сегодняшней (по Москве)' },
+};
+export const PastProgramDay = z.iso.date().refine(
   // A malformed date has its own error from iso.date; the range speaks only of well-formed ones.
   (d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || (d >= '2000-01-01' && d <= programDate(new Date())),
-  {
-    message: 'must be a date from 2000-01-01 up to today (Moscow time)',
-    params: { ru: 'дата не раньше 2000-01-01 и не позже сегодняшней (по Москве)' },
-  },
+  NOT_PAST_PROGRAM_DAY,
 );
 
 /** `POST /api/v1/admin/program/settle`: run the program's daily computations for a day that has come. */
@@ -573,12 +579,7 @@ const PastDayOrInstant = z.string().superRefine((value, ctx) => {
       message: 'must be a date (YYYY-MM-DD) or an ISO 8601 instant with an offset',
       params: { ru: 'нужна дата (ГГГГ-ММ-ДД) или момент времени ISO 8601 со смещением' },
     });
-  else if (!PastProgramDay.safeParse(day).success)
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be from 2000-01-01 up to today (Moscow time)',
-      params: { ru: 'дата не раньше 2000-01-01 и не позже сегодняшней (по Москве)' },
-    });
+  else if (!PastProgramDay.safeParse(day).success) ctx.addIssue({ code: 'custom', ...NOT_PAST_PROGRAM_DAY });
 });
 
 /** `POST /api/v1/admin/partners/:id/exam`: the exam the partner passed, on a day up to today. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PastInstant } from '../instants';
+import { Payability } from '../programs/program';
 
 export const BountyBody = z.strictObject({
   /** A bounty of the program in force on the publication date (`bounties[].id`). */
@@ -20,8 +21,7 @@ export const BountyView = z.object({
   bountyId: z.string(),
   amountMinor: z.number(),
   publishedAt: z.string(),
-  payable: z.boolean(),
-  reason: z.string().nullable(),
+  ...Payability,
 });
 
 /** One of the partner's extra rewards: a period's rebate or growth rebate, or a bounty. */
@@ -33,8 +33,7 @@ export const ExtraReward = z.object({
   at: z.string(),
   amountMinor: z.number(),
   form: z.string(),
-  payable: z.boolean(),
-  reason: z.string().nullable(),
+  ...Payability,
   calculation: z.string().nullable(),
 });
 export const ExtraRewardList = z.object({ items: z.array(ExtraReward) });
