@@ -10,7 +10,8 @@ export interface AccountKey {
 }
 
 /**
- * Creates missing accounts, then locks all of them in id order. The fixed order means two postings that
+ * Creates missing accounts (in code order, so two writers creating the same new accounts never wait on each other
+ * crosswise), then locks all of them in id order. The fixed order means two postings that
  * touch the same accounts never deadlock; the lock means concurrent postings to one account update its
  * cached totals one after another, so the totals stay exact. Set-based (arrays in, one statement each),
  * so locking ten thousand accounts in a payout run costs two statements, not ten thousand.
@@ -21,7 +22,8 @@ export async function lockAccounts(trx: Tx, keys: AccountKey[]): Promise<Map<str
   const partners = keys.map((k) => k.partnerId ?? null);
   await sql`
     INSERT INTO ledger_accounts (code, currency, partner_id)
-    SELECT * FROM unnest(${codes}::text[], ${currencies}::text[], ${partners}::text[])
+    SELECT * FROM unnest(${codes}::text[], ${currencies}::text[], ${partners}::text[]) AS k(code, currency, partner_id)
+     ORDER BY k.code, k.currency
     ON CONFLICT (code, currency) DO NOTHING`.execute(trx);
   const { rows } = await sql<{ id: bigint; code: string; currency: string }>`
     SELECT a.id, a.code, a.currency
