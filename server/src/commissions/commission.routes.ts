@@ -29,7 +29,7 @@ import {
 import * as repo from './commission.repository';
 import { recordCommonPayment } from './payment-lean.service';
 import { recordPayment, recordRefund } from './payment.service';
-import { answerRecorded } from '../http/recorded';
+import { answerRecorded, recordedResponses } from '../http/recorded';
 
 type ListedCommission = Awaited<ReturnType<typeof repo.listCommissions>>[number];
 const toRow = (c: ListedCommission) => ({
@@ -109,8 +109,10 @@ export const commissionRoutes = [
     auth: 'billing',
     body: PaymentBody,
     responses: {
-      201: { description: 'Recorded', schema: PaymentResult },
-      200: { description: 'The same payment again: the first result', schema: PaymentResult },
+      ...recordedResponses(PaymentResult, {
+        created: 'Recorded',
+        existing: 'The same payment again: the first result',
+      }),
       409: {
         description: 'The same externalId with other data, or a netInvoiceId another payment already settled',
       },
@@ -147,8 +149,7 @@ export const commissionRoutes = [
     auth: 'billing',
     body: RefundBody,
     responses: {
-      201: { description: 'Recorded', schema: RefundResult },
-      200: { description: 'The same refund again', schema: RefundResult },
+      ...recordedResponses(RefundResult, { created: 'Recorded', existing: 'The same refund again' }),
       422: { description: 'More than was paid' },
     },
     async handler({ db, body, audit }) {

@@ -3,7 +3,7 @@ import { PastInstant, PlannedInstant } from '../instants';
 import { AccountId } from '../pins/pin';
 import { idOf } from '../ids';
 import { VISITOR_ID } from '../links/link';
-import { PartnerTerms } from '../programs/program';
+import { PartnerTerms, Payability } from '../programs/program';
 
 const Money = z.number().int().positive().max(1e13);
 const Currency = z
@@ -76,8 +76,7 @@ export const CommissionSummary = z.object({
   partnerId: z.string(),
   rateBps: z.number(),
   commissionMinor: z.number(),
-  payable: z.boolean(),
-  reason: z.string().nullable(),
+  ...Payability,
 });
 export const PaymentResult = z.object({ id: z.string(), commission: CommissionSummary.nullable() });
 export type PaymentResult = z.infer<typeof PaymentResult>;
@@ -102,8 +101,7 @@ export const CommissionRow = z.object({
   commissionMinor: z.number(),
   reversedMinor: z.number(),
   currency: z.string(),
-  payable: z.boolean(),
-  reason: z.string().nullable(),
+  ...Payability,
   status: z.enum(['accrued', 'partially_reversed', 'reversed']),
   paidAt: z.string(),
   productCode: z.string().nullable(),
@@ -188,8 +186,7 @@ export const OrderView = z.object({
       levelCode: z.string().nullable(),
       calculation: z.string().nullable(),
       programVersion: z.number().nullable(),
-      payable: z.boolean(),
-      reason: z.string().nullable(),
+      ...Payability,
     })
     .nullable(),
   noReward: z.object({ reason: z.string(), text: z.string() }).nullable(),
