@@ -18,7 +18,11 @@
  * Billing's batch route beside the set-based ceiling (issue 16 item 3, goal ≥ 50 % of it): the same payments,
  * a thousand per `POST /api/v1/payments/batch` request, three requests in flight, as `npm run import` sends them.
  *
- * The phases run in a palindrome (HTTP, raw, one-trip, set-based, batch, batch, set-based, one-trip, raw, HTTP; twice at
+ * Beside them, the lean service without HTTP (`recordCommonPayment` called directly by 16 workers): where the HTTP
+ * side's time goes.
+ *
+ * The phases run in a palindrome (HTTP, lean, raw, one-trip, set-based, batch, batch, set-based, one-trip, raw, lean,
+ * HTTP; twice at
  * full scale) — A-B-B-A for every pair of sides — so that slow drift on the shared machine and the tables'
  * growth fall on all sides equally; each side's figure is its best phase, because other users of the machine
  * only ever take throughput away.
@@ -26,6 +30,7 @@
 import { sql } from 'kysely';
 import { recordAudit } from '../server/src/audit/audit';
 import type { PaymentBody } from '../server/src/commissions/commission';
+import { recordCommonPayment } from '../server/src/commissions/payment-lean.service';
 import { recordPayment } from '../server/src/commissions/payment.service';
 import type { Db } from '../server/src/db/pool';
 import { requestHash } from '../server/src/idempotency/idempotency';
@@ -54,8 +59,8 @@ import {
 
 const CONNECTIONS = 16;
 const PHASE_SECONDS = SMALL ? 3 : 6;
-type Side = 'http' | 'raw' | 'one-trip' | 'set-based' | 'batch';
-const SIDES: Side[] = ['http', 'raw', 'one-trip', 'set-based', 'batch'];
+type Side = 'http' | 'lean' | 'raw' | 'one-trip' | 'set-based' | 'batch';
+const SIDES: Side[] = ['http', 'lean', 'raw', 'one-trip', 'set-based', 'batch'];
 /** A palindrome (twice at full scale): drift on the shared machine and table growth fall on all sides equally. */
 const ORDER: Side[] = (SMALL ? [1] : [1, 2]).flatMap(() => [...SIDES, ...[...SIDES].reverse()]);
 /** The set-based ceiling: payments per statement (one transaction) and concurrent writers. */
@@ -153,6 +158,29 @@ async function rawPhase(
 }
 
 /**
+ * The lean path without HTTP: `recordCommonPayment` (one read, one statement with the audit row) called directly
+ * on the same pool by the same number of workers — what the HTTP side costs beyond the service.
+ */
+async function leanPhase(
+  db: Db,
+  clusterDir: string,
+  seconds: number,
+  idPrefix: string,
+  paidAt: string,
+): Promise<Omit<Phase, 'waits'>> {
+  let n = 0;
+  return timedLoops(clusterDir, seconds, CONNECTIONS, async () => {
+    const body = paymentBody(idPrefix, (n += 1), paidAt);
+    const outcome = await recordCommonPayment(db, body, requestHash('payment', '', body), {
+      kind: 'billing',
+    });
+    if (!outcome || outcome.replayed || !outcome.result.commission)
+      throw new Error('the lean side must make a new commission on the lean path');
+    return 1;
+  });
+}
+
+/**
  * `workers` concurrent loops for `seconds`, each turn one timed call of `turn`, which says how many payments it
  * wrote: the rate in payments per second and the latency percentiles per turn.
  */
@@ -194,6 +222,7 @@ function measureSide(
   paidAt: string,
 ): Promise<Omit<Phase, 'waits'>> {
   if (side === 'raw') return rawPhase(db, clusterDir, seconds, idPrefix, paidAt);
+  if (side === 'lean') return leanPhase(db, clusterDir, seconds, idPrefix, paidAt);
   const shape =
     side === 'one-trip'
       ? { workers: CONNECTIONS, perStatement: 1 }
@@ -282,7 +311,14 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
     await measureSide(db, ceilings, 'set-based', dir, WARMUP_SECONDS, 'warm-set', paidAt);
     await batchPhase(app.url, key, dir, { seconds: WARMUP_SECONDS, idPrefix: 'warm-batch', paidAt });
 
-    const phases: Record<Side, Phase[]> = { http: [], raw: [], 'one-trip': [], 'set-based': [], batch: [] };
+    const phases: Record<Side, Phase[]> = {
+      http: [],
+      lean: [],
+      raw: [],
+      'one-trip': [],
+      'set-based': [],
+      batch: [],
+    };
     let ceilingRowsComplete = true;
     for (const [i, side] of ORDER.entries()) {
       log(`payments: ${side} phase ${i + 1}/${ORDER.length} (${PHASE_SECONDS} s)`);
@@ -299,7 +335,7 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
       // Outside the timed part: every payment a ceiling or the batch route wrote has all its rows (the service's
       // are counted below).
       let written = '';
-      if (side === 'one-trip' || side === 'set-based' || side === 'batch') {
+      if (side === 'lean' || side === 'one-trip' || side === 'set-based' || side === 'batch') {
         const rows = await countComplete(db, prefix);
         const ok = rows.payments === phase.count && rows.complete === rows.payments;
         ceilingRowsComplete &&= ok;
@@ -370,6 +406,7 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
     // (every phase is in the details), with that phase's latencies.
     const best = (phases: Phase[]) => phases.reduce((a, b) => (b.rps > a.rps ? b : a));
     const h = best(phases.http);
+    const lean = best(phases.lean);
     const r = best(phases.raw);
     const trip = best(phases['one-trip']);
     const set = best(phases['set-based']);
@@ -395,6 +432,14 @@ export async function benchPayments(pg: BenchPostgres): Promise<{ rows: ResultRo
           ratio: pct(h.rps / trip.rps),
           goal: `≥ ${pct(HTTP_OF_ONE_TRIP_GOAL)}`,
           met: yesNo(h.rps / trip.rps >= HTTP_OF_ONE_TRIP_GOAL && ceilingsOk),
+        },
+        {
+          benchmark: 'payments lean service (no HTTP) vs one-trip',
+          figure: `${fmt(lean.rps)} /s lean`,
+          baseline: `${fmt(trip.rps)} /s one-trip`,
+          ratio: pct(lean.rps / trip.rps),
+          goal: '— (detail)',
+          met: '—',
         },
         {
           benchmark: 'payments raw vs one-trip ceiling',
