@@ -62,6 +62,20 @@ beforeAll(async () => {
   await payForOwnUse(PARTNER, payments);
 });
 
+/** A refund billing reports with a past date, recorded (201). */
+async function refundBackdated(
+  externalId: string,
+  paymentExternalId: string,
+  amountMinor: number,
+  at: string,
+) {
+  const refund = await t.call('POST', '/api/v1/refunds', {
+    billing: true,
+    body: refundBody(externalId, paymentExternalId, amountMinor, at),
+  });
+  expect(refund.status).toBe(201);
+}
+
 /** A partner's payments for its own account, each `[externalId, grossMinor, Moscow date, product category]`. */
 async function payForOwnUse(account: number, payments: Array<[string, number, string, string]>) {
   for (const [externalId, grossMinor, date, productCategory] of payments) {
@@ -128,11 +142,7 @@ describe('settlements', () => {
   });
 
   test('a back-dated refund revises the half-year by the difference only', async () => {
-    const refund = await t.call('POST', '/api/v1/refunds', {
-      billing: true,
-      body: refundBody('h1-kvm-b-back', 'h1-kvm-b', 5_000_000, '2026-06-01T12:00:00+03:00'),
-    });
-    expect(refund.status).toBe(201);
+    await refundBackdated('h1-kvm-b-back', 'h1-kvm-b', 5_000_000, '2026-06-01T12:00:00+03:00');
     expect((await settle('2026-11-15')).body).toMatchObject({
       settlementsRecorded: 0,
       settlementsRevised: 1,
@@ -325,11 +335,7 @@ describe('a restated base', () => {
     await settle('2026-11-15');
     expect((await q3()).calculation).toMatch(/240\s000,00\s₽ не выросла против 260\s000,00\s₽/);
 
-    const refund = await t.call('POST', '/api/v1/refunds', {
-      billing: true,
-      body: refundBody('other-q2-back', 'other-q2', 1_000_000, '2026-06-20T12:00:00+03:00'),
-    });
-    expect(refund.status).toBe(201);
+    await refundBackdated('other-q2-back', 'other-q2', 1_000_000, '2026-06-20T12:00:00+03:00');
     // Q2's growth falls from 18 000 ₽ to 15 000 ₽; Q3 still earns nothing, but against 250 000 ₽ now.
     expect((await settle('2026-11-15')).body).toMatchObject({
       settlementsRecorded: 0,
