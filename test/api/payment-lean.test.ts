@@ -3,7 +3,9 @@ import { recordAudit } from '../../server/src/audit/audit';
 import { PaymentBody } from '../../server/src/commissions/commission';
 import { recordPayment } from '../../server/src/commissions/payment.service';
 import { requestHash } from '../../server/src/idempotency/idempotency';
+import { singlePaymentRead, findRecordedPayments } from '../../server/src/commissions/commission.repository';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
+import { batchEvaluationFacts, findVersionHeadInForce } from '../../server/src/programs/program.repository';
 import { startTestApp, VENDOR_ACCOUNT_ID, type TestApp } from '../support/app';
 import { comparableBooks, queryCounter, rowCounts, seedPayingPartners } from '../support/payments';
 import { paymentBody } from '../support/fixtures';
@@ -148,6 +150,66 @@ describe('the lean single payment', () => {
     const earned = answers.reduce((sum, a) => sum + a.body.commission.commissionMinor, 0);
     expect(earned).toBe(bodies.reduce((sum, b) => sum + Math.round(b.grossMinor * 0.4), 0));
     expect(await checkLedger(t.db.db)).toEqual([]);
+  });
+
+  it("its one read (the database function of migration 028) answers what the batch's queries answer", async () => {
+    const app = await startTestApp();
+    try {
+      await seed(app);
+      const ip = await app.db.db
+        .selectFrom('partners')
+        .select('id')
+        .where('account_id', '=', BigInt(IP))
+        .executeTakeFirstOrThrow();
+      const rate = {
+        partnerId: ip.id,
+        channel: 'vendor_direct',
+        rateBps: 4500,
+        effectiveFrom: hoursAgo(30).toISOString(),
+      };
+      expect(
+        (await app.call('POST', '/api/v1/admin/rates', { token: app.adminToken(), body: rate })).status,
+      ).toBe(201);
+      expect((await pay(app, paymentBody('read-1', PINNED[0]!, 100_000, hoursAgo(40)))).status).toBe(201);
+
+      const cases = [
+        { externalId: 'read-1', client: PINNED[0]!, channel: 'vendor_direct', at: hoursAgo(20) }, // the rate, a payment before
+        { externalId: 'read-2', client: PINNED[0]!, channel: 'vendor_direct', at: hoursAgo(35) }, // before the rate
+        { externalId: 'read-3', client: PINNED[0]!, channel: 'partner_net', at: hoursAgo(20) }, // the rate's other channel
+        { externalId: 'read-4', client: IND_CLIENT, channel: 'vendor_direct', at: hoursAgo(1) }, // an individual's client
+        { externalId: 'read-5', client: UNPINNED, channel: 'vendor_direct', at: hoursAgo(1) }, // nobody's client
+        { externalId: 'read-6', client: PINNED[1]!, channel: 'vendor_direct', at: new Date('2001-01-01') }, // before any pin
+      ] as const;
+      for (const c of cases) {
+        for (const clientHistory of [true, false]) {
+          const query = { clientAccountId: c.client, channel: c.channel, at: c.at, clientHistory };
+          const read = await singlePaymentRead(app.db.db, c.externalId, query);
+          expect(read.facts).toEqual((await batchEvaluationFacts(app.db.db, [query]))[0]);
+          expect(read.head ?? undefined).toEqual(await findVersionHeadInForce(app.db.db, c.at));
+          const recorded = (await findRecordedPayments(app.db.db, [c.externalId])).get(c.externalId);
+          expect(read.recorded ?? undefined).toEqual(recorded);
+        }
+      }
+      // The cases reach what they name: the rate in force, the payment before, no pin.
+      const first = await singlePaymentRead(app.db.db, 'read-1', {
+        clientAccountId: PINNED[0]!,
+        channel: 'vendor_direct',
+        at: hoursAgo(20),
+        clientHistory: true,
+      });
+      expect(first.facts.partner?.rateOverridesBps).toEqual({ vendor_direct: 4500 });
+      expect(first.facts.clientPaidOrdersBefore).toBe(1);
+      expect(first.recorded).not.toBeNull();
+      const early = await singlePaymentRead(app.db.db, 'read-6', {
+        clientAccountId: PINNED[1]!,
+        channel: 'vendor_direct',
+        at: new Date('2001-01-01'),
+        clientHistory: true,
+      });
+      expect(early.facts.pin).toBeNull();
+    } finally {
+      await app.close();
+    }
   });
 
   it('books what the transactional path books: the same answers, rows, ledger and audit rows', async () => {

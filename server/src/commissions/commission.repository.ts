@@ -4,8 +4,6 @@ import type { CommissionsTable, PaymentsTable } from '../db/schema';
 import type { PostingKind } from '../ledger/postings';
 import {
   pinEvaluationFactsOf,
-  pinEvaluationFactsQuery,
-  versionHeadInForceQuery,
   type PinEvaluationFacts,
   type PinFactsQuery,
   type PinFactsRow,
@@ -125,9 +123,11 @@ function recordedPaymentOf(r: RecordedRow): RecordedPayment {
 }
 
 /**
- * Everything a single payment's lean path (`payment.lean.ts`) reads, in one round trip: the payment already
- * recorded under its externalId if any (a replay), the head of the program version in force on its date, and
- * the engine's facts of the client's pin earning on that date (`pinEvaluationFactsQuery`).
+ * Everything a single payment's lean path (`payment-lean.service.ts`) reads, in one round trip: the payment
+ * already recorded under its externalId if any (a replay), the head of the program version in force on its date,
+ * and the engine's facts of the client's pin earning on that date — what `recordedPaymentsQuery`,
+ * `versionHeadInForceQuery` and `pinEvaluationFactsQuery` answer, read by the database function
+ * `single_payment_read` (migration 028), whose plan PostgreSQL keeps instead of planning the join every time.
  */
 export async function singlePaymentRead(
   db: Db,
@@ -148,13 +148,8 @@ export async function singlePaymentRead(
       recorded_reason: string | null;
     }
   >`
-    SELECT f.*, h.version AS head_version, h.effective_from AS head_from, h.digest AS head_digest,
-           r.id AS recorded_id, r.request_hash AS recorded_hash, r.partner_id AS recorded_partner_id,
-           r.rate_bps AS recorded_rate_bps, r.commission_minor AS recorded_commission_minor,
-           r.payable AS recorded_payable, r.reason AS recorded_reason
-      FROM (${pinEvaluationFactsQuery([facts])}) f
-      LEFT JOIN LATERAL (${versionHeadInForceQuery(facts.at)}) h ON true
-      LEFT JOIN LATERAL (${recordedPaymentsQuery([externalId])}) r ON true`.execute(db);
+    SELECT * FROM single_payment_read(${externalId}, ${facts.clientAccountId}, ${facts.channel}, ${facts.at},
+                                      ${facts.clientHistory})`.execute(db);
   const row = rows[0]!;
   return {
     recorded:

@@ -29,7 +29,12 @@ export async function listVersions(db: Db): Promise<ProgramVersionRow[]> {
  * append-only and never edited, so a digest names one document for good.
  */
 export async function findVersionHeadInForce(db: Db, at: Date): Promise<VersionHead | undefined> {
-  const { rows } = await versionHeadInForceQuery(at).execute(db);
+  const { rows } = await sql<VersionHead>`
+    SELECT version, effective_from, md5(document::text) AS digest
+      FROM program_versions
+     WHERE effective_from <= ${at}
+     ORDER BY effective_from DESC, version DESC
+     LIMIT 1`.execute(db);
   return rows[0];
 }
 
@@ -38,16 +43,6 @@ export interface VersionHead {
   version: number;
   effective_from: Date;
   digest: string;
-}
-
-/** `findVersionHeadInForce`'s query, for a statement that reads it beside other things (a single payment's). */
-export function versionHeadInForceQuery(at: Date): RawBuilder<VersionHead> {
-  return sql<VersionHead>`
-    SELECT version, effective_from, md5(document::text) AS digest
-      FROM program_versions
-     WHERE effective_from <= ${at}
-     ORDER BY effective_from DESC, version DESC
-     LIMIT 1`;
 }
 
 export async function findVersion(db: Db, version: number): Promise<ProgramVersionRow | undefined> {
@@ -187,17 +182,19 @@ export interface PinFactsQuery {
   clientHistory: boolean;
 }
 
-/** A row of `pinEvaluationFactsQuery`: the pin's columns and the partner's, one per query, in order. */
+/**
+ * A row of `pinEvaluationFactsQuery` (one per query, in order) and of the database function `single_payment_read`
+ * (migration 028): the pin's columns and the partner's.
+ */
 export type PinFactsRow = PartnerFactsRow & {
-  i: string;
   pin_id: string | null;
   pin_partner_id: string | null;
   valid_from: Date | null;
   client_paid_before: number;
 };
 
-/** `batchEvaluationFacts`' query, for a statement that reads it beside other things (a single payment's). */
-export function pinEvaluationFactsQuery(queries: PinFactsQuery[]): RawBuilder<PinFactsRow> {
+/** `batchEvaluationFacts`' query. */
+function pinEvaluationFactsQuery(queries: PinFactsQuery[]): RawBuilder<PinFactsRow> {
   return sql<PinFactsRow>`
     SELECT q.i, pin.id AS pin_id, pin.partner_id AS pin_partner_id, pin.valid_from,
            p.id AS partner_id, p.kind::text, p.status::text, p.contract_signed_at, p.account_id,

@@ -34,11 +34,9 @@ import {
 export { measureQuery } from './measure.repository';
 // The engine's read model for a batch of payments (commissions' batch): one statement for all of them.
 export { batchEvaluationFacts, type PinEvaluationFacts } from './program.repository';
-// The same read model and the version head as parts of a single payment's one read (commissions' lean path).
+// The same read model for a single payment's one read (commissions' lean path), and the version head it reads.
 export {
   pinEvaluationFactsOf,
-  pinEvaluationFactsQuery,
-  versionHeadInForceQuery,
   type PinFactsQuery,
   type PinFactsRow,
   type VersionHead,

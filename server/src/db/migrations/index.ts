@@ -22,6 +22,7 @@ import * as m024 from './024_allowances';
 import * as m025 from './025_levels';
 import * as m026 from './026_settlements';
 import * as m027 from './027_set_based_settlements';
+import * as m028 from './028_single_payment_read';
 
 /**
  * All migrations, in order. A static list (rather than reading a folder) works the same from the
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '025_levels': m025,
   '026_settlements': m026,
   '027_set_based_settlements': m027,
+  '028_single_payment_read': m028,
 };
