@@ -92,14 +92,16 @@ afterAll(() => t.close());
 
 const settle = (asOf: string) =>
   t.call('POST', '/api/v1/admin/program/settle', { token: t.adminToken(), body: { asOf } });
-const extras = async () =>
-  (await t.call('GET', '/api/v1/settlements', { token: t.partnerToken(PARTNER) })).body.items as Array<{
+/** The settlement lines (`GET /api/v1/settlements`) of the partner of this amoCRM account. */
+const settlementsOf = async (accountId: number) =>
+  (await t.call('GET', '/api/v1/settlements', { token: t.partnerToken(accountId) })).body.items as Array<{
     kind: string;
     ruleId: string;
     period: { fromDate: string } | null;
     amountMinor: number;
     calculation: string | null;
   }>;
+const extras = () => settlementsOf(PARTNER);
 const payable = async () =>
   (await t.call('GET', '/api/v1/balance', { token: t.partnerToken(PARTNER) })).body.payableMinor as number;
 const byPeriod = (items: Awaited<ReturnType<typeof extras>>) =>
@@ -314,13 +316,7 @@ describe('the statement', () => {
 
 describe('a restated base', () => {
   const OTHER = 91800002;
-  const settleLines = async () =>
-    (await t.call('GET', '/api/v1/settlements', { token: t.partnerToken(OTHER) })).body.items as Array<{
-      ruleId: string;
-      period: { fromDate: string } | null;
-      amountMinor: number;
-      calculation: string | null;
-    }>;
+  const settleLines = () => settlementsOf(OTHER);
   const q3 = async () =>
     (await settleLines()).find((i) => i.ruleId === 'growth' && i.period?.fromDate === '2026-07-01')!;
 

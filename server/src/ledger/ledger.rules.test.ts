@@ -8,9 +8,18 @@ const e = (code: string, side: 'debit' | 'credit', amountMinor: bigint, currency
   currency,
 });
 
+/**
+ * A debit on `a` and a credit on `b` of one amount and currency: balanced, so only the amount or the currency
+ * can make it wrong.
+ */
+const pair = (amountMinor: bigint, currency = 'RUB'): EntryInput[] => [
+  e('a', 'debit', amountMinor, currency),
+  e('b', 'credit', amountMinor, currency),
+];
+
 describe('posting rules', () => {
   it.each<[string, EntryInput[], string | null]>([
-    ['a balanced pair is accepted', [e('a', 'debit', 480000n), e('b', 'credit', 480000n)], null],
+    ['a balanced pair is accepted', pair(480000n), null],
     [
       'a balanced split is accepted',
       [e('a', 'debit', 1200000n), e('b', 'credit', 600000n), e('c', 'credit', 600000n)],
@@ -28,46 +37,18 @@ describe('posting rules', () => {
       'unbalanced in RUB: debits − credits = -1',
     ],
     ['a single entry is refused', [e('a', 'debit', 1n)], 'a posting needs at least two entries'],
-    [
-      'a zero amount is refused',
-      [e('a', 'debit', 0n), e('b', 'credit', 0n)],
-      'entry amount must be a positive bigint (a)',
-    ],
-    [
-      'a negative amount is refused',
-      [e('a', 'debit', -5n), e('b', 'credit', -5n)],
-      'entry amount must be a positive bigint (a)',
-    ],
-    [
-      'an absurd amount is refused',
-      [e('a', 'debit', MAX_ENTRY_MINOR + 1n), e('b', 'credit', MAX_ENTRY_MINOR + 1n)],
-      'entry amount is out of range (a)',
-    ],
+    ['a zero amount is refused', pair(0n), 'entry amount must be a positive bigint (a)'],
+    ['a negative amount is refused', pair(-5n), 'entry amount must be a positive bigint (a)'],
+    ['an absurd amount is refused', pair(MAX_ENTRY_MINOR + 1n), 'entry amount is out of range (a)'],
     [
       'balance is per currency',
       [e('a', 'debit', 100n, 'RUB'), e('b', 'credit', 100n, 'USD')],
       'unbalanced in RUB: debits − credits = 100',
     ],
-    [
-      'a bad currency code is refused',
-      [e('a', 'debit', 100n, 'rub'), e('b', 'credit', 100n, 'rub')],
-      'bad currency rub',
-    ],
-    [
-      'a longer code is refused',
-      [e('a', 'debit', 1n, 'XRUB'), e('b', 'credit', 1n, 'XRUB')],
-      'bad currency XRUB',
-    ],
-    [
-      'a code with a tail is refused',
-      [e('a', 'debit', 1n, 'RUBX'), e('b', 'credit', 1n, 'RUBX')],
-      'bad currency RUBX',
-    ],
-    [
-      'the largest amount is accepted',
-      [e('a', 'debit', MAX_ENTRY_MINOR), e('b', 'credit', MAX_ENTRY_MINOR)],
-      null,
-    ],
+    ['a bad currency code is refused', pair(100n, 'rub'), 'bad currency rub'],
+    ['a longer code is refused', pair(1n, 'XRUB'), 'bad currency XRUB'],
+    ['a code with a tail is refused', pair(1n, 'RUBX'), 'bad currency RUBX'],
+    ['the largest amount is accepted', pair(MAX_ENTRY_MINOR), null],
     [
       'an entry without an account is refused',
       [e('', 'debit', 1n), e('b', 'credit', 1n)],

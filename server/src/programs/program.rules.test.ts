@@ -71,6 +71,16 @@ function input(overrides: {
   };
 }
 
+/**
+ * A cloudlessons order attributed by a link clicked on 1 March 2026 at 10:00 Moscow (07:00 UTC), paid at
+ * `paidAt`: its 7-day window ends exactly at 2026-03-08T07:00:00Z.
+ */
+function linkOrderPaidAt(paidAt: string) {
+  return evaluatePayment(
+    input({ program: cloudlessons, via: 'link', since: '2026-03-01T07:00:00Z', paidAt }),
+  );
+}
+
 describe('presets', () => {
   test('every preset file validates and every shipped preset has a file', () => {
     const files = readdirSync(path.join(__dirname, 'presets')).map((f) => f.replace(/\.json$/, ''));
@@ -230,14 +240,7 @@ describe('cloudlessons: the seed 000 affiliate program', () => {
   });
 
   test('an order past the window is not attributed, with the reason', () => {
-    const result = evaluatePayment(
-      input({
-        program: cloudlessons,
-        via: 'link',
-        since: '2026-03-01T07:00:00Z',
-        paidAt: '2026-03-08T07:01:00Z',
-      }),
-    );
+    const result = linkOrderPaidAt('2026-03-08T07:01:00Z');
     expect(result.lines).toEqual([]);
     expect(result.noReward?.reason).toBe('attribution_expired');
   });
@@ -415,14 +418,7 @@ describe('the building blocks of a program document', () => {
   });
 
   test('a link is valid for exactly windowDays × 24 h in the evaluation too; a pin program ignores click age', () => {
-    const exactly = evaluatePayment(
-      input({
-        program: cloudlessons,
-        via: 'link',
-        since: '2026-03-01T07:00:00Z',
-        paidAt: '2026-03-08T07:00:00Z',
-      }),
-    );
+    const exactly = linkOrderPaidAt('2026-03-08T07:00:00Z');
     expect(exactly.noReward).toBeNull();
     expect(exactly.lines).toHaveLength(1);
     // A pin program (leadsender) does not expire an attribution, whatever it came from.
