@@ -4,7 +4,7 @@
  * the partner then sees and answers; the client confirms a partner's request from its own account; and
  * the error states (expired token, server down, 403, validation) read as plain words.
  */
-import { type Page } from 'playwright-core';
+import { type Locator, type Page } from 'playwright-core';
 import { amoUser, e2eFile, openWidget, screenshot, SOLE_PROPRIETOR, squash, until } from './support';
 
 const PARTNER = amoUser(30111222, 5101, 'partner-agency', 'Анна Партнёрова');
@@ -156,6 +156,14 @@ describe('partner mode', () => {
   });
 });
 
+/** The computed colours of a verdict's banner, as staff see them. */
+function bannerColours(verdict: Locator) {
+  return verdict.locator('.amop-banner').evaluate((el) => {
+    const style = getComputedStyle(el);
+    return { background: style.backgroundColor, text: style.color };
+  });
+}
+
 describe('staff mode', () => {
   test('on the client’s company card staff see the pin banner and the partner’s contacts, and forward a question', async () => {
     const root = await openWidget(e2e, 'comcard', STAFF, NEW_CLIENT);
@@ -168,6 +176,11 @@ describe('staff mode', () => {
         `^Закреплён за партнёром ${SOLE_PROPRIETOR.name} с \\d+ \\S+ \\d{4} г\\. — не предлагать услуги и лицензии$`,
       ),
     );
+    // Red like an error, so «do not sell» is seen before it is read (a free client's banner is green, below).
+    await expect(bannerColours(verdict)).resolves.toEqual({
+      background: 'rgb(255, 244, 244)',
+      text: 'rgb(159, 29, 29)',
+    });
     await expect(verdict.locator('.amop-support__line').textContent()).resolves.toBe(
       `Вопросы по настройке — к партнёру ${SOLE_PROPRIETOR.name}`,
     );
@@ -198,6 +211,10 @@ describe('staff mode', () => {
     await expect(free.locator('.amop-banner__text').textContent()).resolves.toBe(
       'Свободный клиент — можно предлагать услуги и лицензии.',
     );
+    await expect(bannerColours(free)).resolves.toEqual({
+      background: 'rgb(242, 251, 244)',
+      text: 'rgb(30, 94, 48)',
+    });
     await expect(free.locator('[data-support-route="vendor"]').count()).resolves.toBe(1);
     await screenshot(e2e.page, 'staff-card-free', { card: true });
     await e2e.page.fill('#host-client-field', String(KNOWN_CLIENT));
