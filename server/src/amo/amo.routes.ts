@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { decodeCursor, ListQuery, page, pageOf } from '../http/pagination';
+import { decodeCursor, ListQuery, page, pageById, pageOf } from '../http/pagination';
 import { problemResponses } from '../http/errors';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { AccountIdParam } from '../pins/pin';
@@ -85,7 +85,6 @@ const OutboxView = z.object({
 
 const IdParams = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,18}$/, 'must be an id') });
 const AccountParams = z.strictObject({ accountId: AccountIdParam });
-const IdCursor = z.object({ id: z.string() });
 
 function toConnectionView(row: repo.ConnectionRow, vendorAccountId: number): z.infer<typeof ConnectionView> {
   return {
@@ -339,14 +338,14 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     }),
     responses: { 200: { description: 'Alerts, newest first', schema: pageOf(AlertView) } },
     async handler({ db, query }) {
-      const after = decodeCursor(query.cursor, IdCursor);
-      const rows = await repo.listAlerts(db, {
-        open: query.status === 'all' ? undefined : query.status === 'open',
-        beforeId: after ? BigInt(after.id) : undefined,
-        limit: query.limit + 1,
-        accountId: query.accountId,
-      });
-      return { status: 200, body: page(rows, query.limit, toAlertView, (r) => ({ id: String(r.id) })) };
+      const load = (beforeId?: string) =>
+        repo.listAlerts(db, {
+          open: query.status === 'all' ? undefined : query.status === 'open',
+          beforeId: beforeId === undefined ? undefined : BigInt(beforeId),
+          limit: query.limit + 1,
+          accountId: query.accountId,
+        });
+      return { status: 200, body: await pageById(query, load, toAlertView) };
     },
   }),
 
@@ -387,13 +386,13 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     query: ListQuery.extend({ status: z.enum(['pending', 'done', 'failed', 'skipped']).optional() }),
     responses: { 200: { description: 'Deliveries, newest first', schema: pageOf(OutboxView) } },
     async handler({ db, query }) {
-      const after = decodeCursor(query.cursor, IdCursor);
-      const rows = await repo.listOutbox(db, {
-        status: query.status,
-        beforeId: after ? BigInt(after.id) : undefined,
-        limit: query.limit + 1,
-      });
-      return { status: 200, body: page(rows, query.limit, toOutboxView, (r) => ({ id: String(r.id) })) };
+      const load = (beforeId?: string) =>
+        repo.listOutbox(db, {
+          status: query.status,
+          beforeId: beforeId === undefined ? undefined : BigInt(beforeId),
+          limit: query.limit + 1,
+        });
+      return { status: 200, body: await pageById(query, load, toOutboxView) };
     },
   }),
 

@@ -7,7 +7,7 @@ import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
 import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, partnerInn } from '../partners/partner.service';
-import { DEFAULT_PRESET } from '../programs/program';
+import { presetOf } from '../programs/program.presets';
 import { getVendorRequisites } from '../settings/settings.service';
 import { ensureCertificate, findCertificateByCode } from './certificate.repository';
 
@@ -89,12 +89,7 @@ export const documentRoutes = [
       const [year, month] = params.month.split('-').map(Number) as [number, number];
       const from = new Date(Date.UTC(year, month - 1, 1) - 3 * 3600 * 1000);
       const to = new Date(Date.UTC(year, month, 1) - 3 * 3600 * 1000);
-      const { rows, program } = await partnerStatement(
-        db,
-        partner.id,
-        { from, to },
-        app.config.programPreset ?? DEFAULT_PRESET,
-      );
+      const { rows, program } = await partnerStatement(db, partner.id, { from, to }, presetOf(app));
       const vendor = await getVendorRequisites(db);
       const doc = {
         partner: {

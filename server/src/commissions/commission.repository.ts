@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
-import type { CommissionsTable, PaymentsTable } from '../db/schema';
+import type { CommissionsTable, PaymentsTable, RefundsTable } from '../db/schema';
 import type { PostingKind } from '../ledger/postings';
 import {
   pinEvaluationFactsOf,
@@ -12,6 +12,7 @@ import {
 
 export type PaymentRow = Selectable<PaymentsTable>;
 export type CommissionRowDb = Selectable<CommissionsTable>;
+export type RefundRow = Selectable<RefundsTable>;
 
 /** A payment row as a report inserts it; what later steps set (a refund, no reward, a promo code) is left out. */
 export type NewPaymentRow = Omit<
@@ -196,6 +197,11 @@ export async function lockPaymentByExternalId(trx: Tx, externalId: string): Prom
     .where('external_id', '=', externalId)
     .forUpdate()
     .executeTakeFirst();
+}
+
+/** The refund billing reported under this id, if any: a refund report is idempotent by its externalId. */
+export async function findRefundByExternalId(db: Db, externalId: string): Promise<RefundRow | undefined> {
+  return db.selectFrom('refunds').selectAll().where('external_id', '=', externalId).executeTakeFirst();
 }
 
 /**

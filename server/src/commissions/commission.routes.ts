@@ -6,7 +6,8 @@ import { requestHash } from '../idempotency/idempotency';
 import { partnerClickTotals } from '../links/link.service';
 import { findPartnerByAccountId } from '../partners/partner.service';
 import { AccountIdParam } from '../pins/pin';
-import { DEFAULT_PRESET, type ProgramVersion } from '../programs/program';
+import type { ProgramVersion } from '../programs/program';
+import { presetOf } from '../programs/program.presets';
 import {
   partnerLevelNow,
   programHistory,
@@ -337,7 +338,7 @@ export const commissionRoutes = [
     responses: { 200: { description: 'Summary', schema: OrderSummary } },
     async handler({ db, partner, query, app }) {
       const now = new Date();
-      const program = await programInForce(db, now, app.config.programPreset ?? DEFAULT_PRESET);
+      const program = await programInForce(db, now, presetOf(app));
       const clicks = await partnerClickTotals(db, partner.id);
       const totals = await repo.partnerOrderTotals(db, partner.id, query.currency);
       const self = { id: partner.id, accountId: Number(partner.account_id) };

@@ -444,11 +444,7 @@ export async function recordRefund(
   body: { externalId: string; paymentExternalId: string; amountMinor: number; refundedAt: string },
   requestHash: string,
 ): Promise<{ result: { id: string; reversalMinor: number }; replayed: boolean }> {
-  const existing = await db
-    .selectFrom('refunds')
-    .selectAll()
-    .where('external_id', '=', body.externalId)
-    .executeTakeFirst();
+  const existing = await repo.findRefundByExternalId(db, body.externalId);
   if (existing) return replayRefund(existing, requestHash);
   const payment = await repo.lockPaymentByExternalId(db, body.paymentExternalId);
   if (!payment)
@@ -456,11 +452,7 @@ export async function recordRefund(
       { path: 'paymentExternalId', message: 'unknown payment' },
     ]);
   // Re-check under the payment's lock: a concurrent report of the same refund may have just committed.
-  const raced = await db
-    .selectFrom('refunds')
-    .selectAll()
-    .where('external_id', '=', body.externalId)
-    .executeTakeFirst();
+  const raced = await repo.findRefundByExternalId(db, body.externalId);
   if (raced) return replayRefund(raced, requestHash);
 
   const amount = BigInt(body.amountMinor);

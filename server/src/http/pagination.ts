@@ -53,13 +53,14 @@ const IdCursor = z.object({ id: z.string() });
 
 /**
  * One page of a list keyed by its rows' ids (the common case): decodes the `{ id }` cursor, lets `load`
- * read up to `query.limit + 1` rows after that id (`undefined` on the first page), and pages them.
+ * read up to `query.limit + 1` rows after that id (`undefined` on the first page), and pages them. A bigint id
+ * (a BIGSERIAL table's) travels in the cursor as its decimal text.
  */
-export async function pageById<R extends { id: string }, I>(
+export async function pageById<R extends { id: string | bigint }, I>(
   query: { cursor?: string; limit: number },
   load: (afterId: string | undefined) => Promise<R[]>,
   toItem: (r: R) => I,
 ) {
   const after = decodeCursor(query.cursor, IdCursor);
-  return page(await load(after?.id), query.limit, toItem, (r) => ({ id: r.id }));
+  return page(await load(after?.id), query.limit, toItem, (r) => ({ id: String(r.id) }));
 }

@@ -2,7 +2,7 @@ import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { recordedResponses } from '../http/recorded';
 import { escapeHtml, publicPage } from '../http/html';
-import { DEFAULT_PRESET } from '../programs/program';
+import { presetOf } from '../programs/program.presets';
 import { getActivePartnerOrThrow } from '../partners/partner.service';
 import { CreateLinkBody, LinkCodeParams, LinkListOut, LinkOut } from './link';
 import * as repo from './link.repository';
@@ -106,7 +106,7 @@ export const linkRoutes = [
         code: params.code,
         visitorId,
         at: new Date(),
-        preset: app.config.programPreset ?? DEFAULT_PRESET,
+        preset: presetOf(app),
       });
       if (outcome.kind === 'unknown_link')
         return { status: 404, html: notFoundPage('Такой партнёрской ссылки нет. Проверьте адрес.') };

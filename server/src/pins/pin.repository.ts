@@ -168,28 +168,20 @@ export async function listPinEvents(db: Db, pinId: string) {
     .execute();
 }
 
-export async function listPartnerPins(
-  db: Db,
-  partnerId: string,
-  options: { limit: number; afterId?: string; statuses?: PinStatus[] },
-): Promise<PinRow[]> {
-  let q = db
-    .selectFrom('pins')
-    .selectAll()
-    .where('partner_id', '=', partnerId)
-    .orderBy('id', 'desc')
-    .limit(options.limit);
-  if (options.afterId) q = q.where('id', '<', options.afterId);
-  if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
-  return q.execute();
-}
-
+/** A page of pins, newest first, after `afterId`: one partner's (`partnerId`) or all, by status or client if asked. */
 export async function listPins(
   db: Db,
-  options: { limit: number; afterId?: string; statuses?: PinStatus[]; clientAccountId?: number },
+  options: {
+    limit: number;
+    afterId?: string;
+    partnerId?: string;
+    statuses?: PinStatus[];
+    clientAccountId?: number;
+  },
 ): Promise<PinRow[]> {
   let q = db.selectFrom('pins').selectAll().orderBy('id', 'desc').limit(options.limit);
   if (options.afterId) q = q.where('id', '<', options.afterId);
+  if (options.partnerId) q = q.where('partner_id', '=', options.partnerId);
   if (options.statuses?.length) q = q.where('status', 'in', options.statuses);
   if (options.clientAccountId) q = q.where('client_account_id', '=', BigInt(options.clientAccountId));
   return q.execute();

@@ -96,7 +96,7 @@ export const pinRoutes = [
     async handler({ db, partner, query }) {
       const statuses = query.status ? [query.status] : undefined;
       const load = (afterId?: string) =>
-        repo.listPartnerPins(db, partner.id, { limit: query.limit + 1, afterId, statuses });
+        repo.listPins(db, { partnerId: partner.id, limit: query.limit + 1, afterId, statuses });
       const pins = await pageById(query, load, (r) => r);
       const summary = await repo.clientPaymentSummary(
         db,

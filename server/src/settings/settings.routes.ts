@@ -2,7 +2,7 @@ import { defineRoute } from '../http/route';
 import { AppError } from '../errors';
 import { findPartnerById } from '../partners/partner.service';
 import { ProgramSettings, RateBody } from './settings';
-import { DEFAULT_PRESET } from '../programs/program';
+import { presetOf } from '../programs/program.presets';
 import { getProgramSettings, insertRateSchedule, updateProgramSettings } from './settings.service';
 
 /** The program's settings (hold, minimum, payout days, reminders) and partners' personal rates, for admins. */
@@ -15,7 +15,7 @@ export const settingsRoutes = [
     auth: 'admin',
     responses: { 200: { description: 'Settings', schema: ProgramSettings } },
     async handler({ db, app }) {
-      return { status: 200, body: await getProgramSettings(db, app.config.programPreset ?? DEFAULT_PRESET) };
+      return { status: 200, body: await getProgramSettings(db, presetOf(app)) };
     },
   }),
 
@@ -29,12 +29,7 @@ export const settingsRoutes = [
     body: ProgramSettings.partial().strict(),
     responses: { 200: { description: 'Settings', schema: ProgramSettings } },
     async handler({ db, body, audit, app }) {
-      const settings = await updateProgramSettings(
-        db,
-        body,
-        'admin',
-        app.config.programPreset ?? DEFAULT_PRESET,
-      );
+      const settings = await updateProgramSettings(db, body, 'admin', presetOf(app));
       await audit('settings.changed', { type: 'program', id: 'settings' }, body);
       return { status: 200, body: settings };
     },
