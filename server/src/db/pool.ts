@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
 
@@ -39,9 +40,29 @@ export function createDb(connectionString: string, options: { max?: number } = {
     client.on('error', () => undefined);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
   return {
     db,
     pool,
     close: () => db.destroy(),
   };
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * Runs a statement as a named prepared statement on the pool's connection: PostgreSQL parses it once per
+ * connection and, after a few runs, keeps one generic plan instead of planning it again on every call. For a hot
+ * statement whose planning costs as much as its execution (the lean payment's write, issue 16). The name is a
+ * digest of the text, so each distinct text is its own statement; a statement is sent in one round trip as
+ * before. Named statements need a session-mode pool or PgBouncer 1.21+ with `max_prepared_statements` in
+ * transaction mode (docs/OPERATIONS.md). Outside `createDb`'s pool (a transaction, say) it runs as usual.
+ */
+export async function executePrepared<R>(db: Db, query: RawBuilder<R>): Promise<R[]> {
+  const pool = pools.get(db);
+  if (!pool) return (await query.execute(db)).rows;
+  const { sql: text, parameters } = query.compile(db);
+  const name = `p_${createHash('sha1').update(text).digest('base64url')}`;
+  const { rows } = await pool.query({ name, text, values: [...parameters] });
+  return rows as R[];
 }
