@@ -101,6 +101,20 @@ describe('bad input gets a clear 4xx problem+json and writes nothing', () => {
       400,
       'validation_failed',
     );
+    // A cursor that decodes but names no id of a list keyed by numbers (amoCRM alerts and deliveries).
+    const forged = Buffer.from(JSON.stringify({ id: 'x' })).toString('base64url');
+    for (const list of ['/api/v1/admin/amo/alerts', '/api/v1/admin/amo/deliveries']) {
+      const res = await t.call('GET', `${list}?cursor=${forged}`, { token: admin });
+      await expectProblem(res, 400, 'validation_failed');
+      expect(paths(res)).toEqual(['query.cursor']);
+    }
+    // …and one of the connections list (keyed by account id) that names no account.
+    const fraction = Buffer.from(JSON.stringify({ accountId: 1.5 })).toString('base64url');
+    const connections = await t.call('GET', `/api/v1/admin/amo/connections?cursor=${fraction}`, {
+      token: admin,
+    });
+    await expectProblem(connections, 400, 'validation_failed');
+    expect(paths(connections)).toEqual(['query.cursor']);
     const badId = await t.call('POST', "/api/v1/admin/partners/1'%20OR%201=1/contract", {
       token: admin,
       body: { contractNumber: 'X', signedAt: '2026-01-01T00:00:00Z' },

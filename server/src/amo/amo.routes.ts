@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import { decodeCursor, ListQuery, page, pageById, pageOf } from '../http/pagination';
+import { decodeCursor, ListQuery, NumericIdCursor, page, pageById, pageOf } from '../http/pagination';
 import { problemResponses } from '../http/errors';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { AccountIdParam } from '../pins/pin';
@@ -287,7 +287,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     query: ListQuery.extend({ status: z.enum(['active', 'broken', 'blocked', 'disconnected']).optional() }),
     responses: { 200: { description: 'Connections by account id', schema: pageOf(ConnectionView) } },
     async handler({ db, query, app }) {
-      const after = decodeCursor(query.cursor, z.object({ accountId: z.number() }));
+      const after = decodeCursor(query.cursor, z.object({ accountId: z.number().int().positive() }));
       const rows = await repo.listConnections(db, {
         afterAccountId: after?.accountId,
         limit: query.limit + 1,
@@ -345,7 +345,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
           limit: query.limit + 1,
           accountId: query.accountId,
         });
-      return { status: 200, body: await pageById(query, load, toAlertView) };
+      return { status: 200, body: await pageById(query, load, toAlertView, NumericIdCursor) };
     },
   }),
 
@@ -392,7 +392,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
           beforeId: beforeId === undefined ? undefined : BigInt(beforeId),
           limit: query.limit + 1,
         });
-      return { status: 200, body: await pageById(query, load, toOutboxView) };
+      return { status: 200, body: await pageById(query, load, toOutboxView, NumericIdCursor) };
     },
   }),
 

@@ -127,7 +127,7 @@ function recordedPaymentOf(r: RecordedRow): RecordedPayment {
  * Everything a single payment's lean path (`payment-lean.service.ts`) reads, in one round trip: the payment
  * already recorded under its externalId if any (a replay), the head of the program version in force on its date,
  * and the engine's facts of the client's pin earning on that date — what `recordedPaymentsQuery`,
- * `versionHeadInForceQuery` and `pinEvaluationFactsQuery` answer, read by the database function
+ * `findVersionHeadInForce` and `pinEvaluationFactsQuery` answer, read by the database function
  * `single_payment_read` (migration 028), whose plan PostgreSQL keeps instead of planning the join every time.
  */
 export async function singlePaymentRead(

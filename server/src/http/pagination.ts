@@ -51,16 +51,20 @@ export function page<R, I>(
 
 const IdCursor = z.object({ id: z.string() });
 
+/** The cursor of a list keyed by a BIGSERIAL id: its decimal text, checked, so `BigInt` cannot throw on it. */
+export const NumericIdCursor = z.object({ id: z.string().regex(/^[1-9][0-9]{0,18}$/) });
+
 /**
  * One page of a list keyed by its rows' ids (the common case): decodes the `{ id }` cursor, lets `load`
  * read up to `query.limit + 1` rows after that id (`undefined` on the first page), and pages them. A bigint id
- * (a BIGSERIAL table's) travels in the cursor as its decimal text.
+ * (a BIGSERIAL table's) travels in the cursor as its decimal text; such a list passes `NumericIdCursor`.
  */
 export async function pageById<R extends { id: string | bigint }, I>(
   query: { cursor?: string; limit: number },
   load: (afterId: string | undefined) => Promise<R[]>,
   toItem: (r: R) => I,
+  cursorShape: z.ZodType<{ id: string }> = IdCursor,
 ) {
-  const after = decodeCursor(query.cursor, IdCursor);
+  const after = decodeCursor(query.cursor, cursorShape);
   return page(await load(after?.id), query.limit, toItem, (r) => ({ id: String(r.id) }));
 }

@@ -2,12 +2,11 @@
 // PL/pgSQL function. The read is three index look-ups that execute in ~0.2 ms, but planning the statement that
 // joined them took ~0.5 ms on every payment (EXPLAIN ANALYZE, docs/BENCHMARKS.md): PostgreSQL plans a statement
 // sent as text each time it comes. A PL/pgSQL function keeps the plan of its statement for the connection's
-// life, so a payment pays for the execution only — without prepared statements, which a PgBouncer in transaction
-// mode would not carry (docs/OPERATIONS.md). It answers what the batch's queries answer for one payment:
+// life, so a payment pays for the execution only. It answers what the batch's queries answer for one payment:
 // `program.repository.ts` › `pinEvaluationFactsQuery` (the pin earning on the date and its partner),
-// `versionHeadInForceQuery` and `commission.repository.ts` › `recordedPaymentsQuery`; test/api/payment-lean.test.ts
-// compares the books this path writes with the transactional path's. To change it, replace the function in a new
-// migration (CREATE OR REPLACE) and keep those queries in step.
+// `findVersionHeadInForce` and `commission.repository.ts` › `recordedPaymentsQuery`; test/api/payment-lean.test.ts
+// holds its answers to theirs and compares the books the lean path writes with the transactional path's. To
+// change it, replace the function in a new migration (CREATE OR REPLACE) and keep those queries in step.
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
