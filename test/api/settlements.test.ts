@@ -8,6 +8,7 @@
 import { sql } from 'kysely';
 import { checkLedger } from '../../server/src/ledger/ledger.service';
 import { settlementPosted } from '../../server/src/ledger/postings';
+import { asWritten, writtenPostings } from '../support/ledger';
 import { settlementAmount } from '../../server/src/settlements/settlement.rules';
 import type { Settlement } from '../../server/src/programs/program';
 import { loadPreset } from '../../server/src/programs/program.presets';
@@ -198,42 +199,7 @@ describe('settlements', () => {
         at: new Date(`${row.period_to}T23:59:59.999+03:00`),
       });
     const expected = [posted(kvm, 1, 1_500_000n), posted(q2, 1, 1_800_000n), posted(kvm, 2, -500_000n)];
-    const { rows: written } = await sql<{
-      posting_key: string;
-      kind: string;
-      reason: Record<string, unknown>;
-      effective_at: Date;
-      entries: Array<{
-        code: string;
-        partner_id: string | null;
-        side: string;
-        amount_minor: number;
-        currency: string;
-      }>;
-    }>`
-      SELECT p.posting_key, p.kind, p.reason, p.effective_at,
-             (SELECT jsonb_agg(jsonb_build_object('code', a.code, 'partner_id', a.partner_id, 'side', e.side,
-                                                  'amount_minor', e.amount_minor, 'currency', e.currency)
-                               ORDER BY e.id)
-                FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE e.posting_id = p.id) AS entries
-        FROM ledger_postings p WHERE p.kind = 'settlement' ORDER BY p.posting_key`.execute(t.db.db);
-    expect(written).toEqual(
-      expected
-        .sort((a, b) => (a.key < b.key ? -1 : 1))
-        .map((p) => ({
-          posting_key: p.key,
-          kind: p.kind,
-          reason: p.reason,
-          effective_at: p.effectiveAt,
-          entries: p.entries.map((e) => ({
-            code: e.account.code,
-            partner_id: e.account.partnerId ?? null,
-            side: e.side,
-            amount_minor: Number(e.amountMinor),
-            currency: e.currency,
-          })),
-        })),
-    );
+    expect(await writtenPostings(t.db.db, 'settlement')).toEqual(asWritten(expected));
   });
 });
 

@@ -1,10 +1,16 @@
+import { sql } from 'kysely';
+import { payoutAmount } from '../../server/src/commissions/commission.rules';
+import { checkLedger } from '../../server/src/ledger/ledger.service';
+import { rewardInvoiced } from '../../server/src/ledger/postings';
 import { markContractSigned, setPartnerStatus } from '../../server/src/partners/partner.repository';
+import { payoutAmountSql } from '../../server/src/payouts/payout.repository';
 import { programDate, runPayouts } from '../../server/src/payouts/payout.service';
 import { createTestDb, type TestDb } from '../support/db';
+import { asWritten, writtenPostings } from '../support/ledger';
 import { insertBarePartner, insertOldPin, recordPaymentDaysAgo } from '../support/seed';
 
 /**
- * runPayouts against PostgreSQL, for the rules its SQL and its call of payoutAmount carry (DOMAIN.md rule 14):
+ * runPayouts against PostgreSQL, for the rules its SQL carries (payoutAmount as `payoutAmountSql`; DOMAIN.md rule 14):
  * only active partners are paid, and a balance below the program minimum (100 000 kopecks by default) is not.
  * A pure unit test of payoutAmount cannot see either: the minimum passed as 0 or a query without
  * `status = 'active'` left every other test green (issue 17, items 1 and 2).
@@ -126,6 +132,27 @@ describe('a payout run', () => {
     });
   });
 
+  it("posts each reward invoice as rewardInvoiced does, through the ledger's set-based writer", async () => {
+    const invoices = await t.db
+      .selectFrom('invoices')
+      .select(['id', 'partner_id', 'amount_minor', 'issued_at', 'payout_run_id'])
+      .where('kind', '=', 'reward')
+      .execute();
+    expect(invoices.length).toBeGreaterThan(0);
+    const expected = invoices.map((i) =>
+      rewardInvoiced({
+        payoutRunId: i.payout_run_id!,
+        invoiceId: i.id,
+        partnerId: i.partner_id,
+        amountMinor: i.amount_minor,
+        currency: 'RUB',
+        at: i.issued_at,
+      }),
+    );
+    expect(await writtenPostings(t.db, 'reward_invoice')).toEqual(asWritten(expected));
+    expect(await checkLedger(t.db)).toEqual([]);
+  });
+
   it('pays the blocked partner once unblocked, and the low balance still waits', async () => {
     await setPartnerStatus(t.db, 'ptn_payrun0000blk', 'active');
     await runOn(2);
@@ -134,5 +161,23 @@ describe('a payout run', () => {
       ['ptn_payrun0000blk', 480_000],
       ['ptn_payrun0000min', 100_000],
     ]);
+  });
+});
+
+describe("the database's payout amount", () => {
+  it('is payoutAmount for every balance, hold and minimum around the edges', async () => {
+    const values = [-5n, 0n, 1n, 99_999n, 100_000n, 100_001n, 500_000n];
+    for (const payable of values)
+      for (const held of [0n, 1n, 100_000n, 600_000n])
+        for (const min of [0n, 1n, 100_000n]) {
+          const amount = payoutAmountSql(sql`${String(payable)}::bigint`, sql`${String(held)}::bigint`, min);
+          const { rows } = await sql<{ amount: bigint }>`SELECT ${amount} AS amount`.execute(t.db);
+          expect({ payable, held, min, amount: rows[0]!.amount }).toEqual({
+            payable,
+            held,
+            min,
+            amount: payoutAmount({ payableMinor: payable, heldMinor: held, minPayoutMinor: min }),
+          });
+        }
   });
 });

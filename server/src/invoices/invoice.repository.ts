@@ -1,7 +1,9 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import { newestFirst } from '../db/newest-first';
 import type { InvoicesTable } from '../db/schema';
+import type { PairRow } from '../ledger/ledger';
+import type { PostingKind } from '../ledger/postings';
 
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type InvoiceKind = InvoiceRow['kind'];
@@ -29,23 +31,73 @@ export async function insertInvoice(
 
 /** The payout run that issues reward invoices, and when. */
 export type RewardInvoiceRun = { runId: string; issuedAt: Date };
-/** One partner's reward invoice of a run: its id and the partner's payable balance (kopecks). */
-export type DueRewardInvoice = { invoiceId: string; partnerId: string; amount: bigint };
+/**
+ * A payout run's page of partners, each with what the run pays it (0: nothing), as a query (`duePayoutsQuery`).
+ */
+export type DueRewards = RawBuilder<{ partner_id: string; amount: bigint }>;
 
-/** A payout run's reward invoices in one statement, numbered in the order given. */
-export async function insertRewardInvoices(
+/**
+ * A payout run's reward invoices for one page of partners, in one statement: an invoice for each partner of
+ * `due` with a positive amount, numbered in partner id order. Answers how many partners the page had and its
+ * last one (for the next page), and the invoices made with their total.
+ */
+export async function insertRewardInvoicesFrom(
   trx: Tx,
   run: RewardInvoiceRun,
-  due: DueRewardInvoice[],
-): Promise<void> {
-  if (!due.length) return;
-  await sql`
-    INSERT INTO invoices (id, number, kind, partner_id, status, amount_minor, currency, issued_at, payout_run_id)
-    SELECT d.id, ${invoiceNumberSql('reward', run.issuedAt)}, 'reward', d.partner_id, 'issued',
-           d.amount, 'RUB', ${run.issuedAt}, ${run.runId}
-      FROM unnest(${due.map((d) => d.invoiceId)}::text[], ${due.map((d) => d.partnerId)}::text[],
-                  ${due.map((d) => String(d.amount))}::bigint[]) WITH ORDINALITY AS d(id, partner_id, amount, n)
-     ORDER BY d.n`.execute(trx);
+  due: DueRewards,
+): Promise<{ partners: number; lastPartnerId: string | null; created: number; totalMinor: bigint }> {
+  const { rows } = await sql<{
+    partners: bigint;
+    last_partner_id: string | null;
+    created: bigint;
+    total: bigint;
+  }>`
+    WITH due AS MATERIALIZED (${due}),
+         inserted AS (
+           INSERT INTO invoices (id, number, kind, partner_id, status, amount_minor, currency, issued_at, payout_run_id)
+           SELECT create_id('inv'), ${invoiceNumberSql('reward', run.issuedAt)}, 'reward', d.partner_id, 'issued',
+                  d.amount, 'RUB', ${run.issuedAt}, ${run.runId}
+             FROM due d
+            WHERE d.amount > 0
+            ORDER BY d.partner_id
+           RETURNING amount_minor)
+    SELECT (SELECT count(*) FROM due) AS partners, (SELECT max(partner_id) FROM due) AS last_partner_id,
+           (SELECT count(*) FROM inserted) AS created,
+           (SELECT coalesce(sum(amount_minor), 0) FROM inserted)::bigint AS total`.execute(trx);
+  const r = rows[0]!;
+  return {
+    partners: Number(r.partners),
+    lastPartnerId: r.last_partner_id,
+    created: Number(r.created),
+    totalMinor: r.total,
+  };
+}
+
+/** One side of a reward invoice's posting: the account's code (with a placeholder for the partner), and whose. */
+type PairSide = { code: string; ofPartner: boolean };
+
+/**
+ * A payout run's reward invoices as postings for the ledger's set-based writer (`postPairs`): keyed, reasoned and
+ * dated as `rewardInvoiced` does, with the accounts it names — `placeholder` in their codes replaced by each
+ * invoice's partner.
+ */
+export function rewardInvoicePairs(
+  runId: string,
+  posting: { kind: PostingKind; debit: PairSide; credit: PairSide },
+  placeholder: string,
+): RawBuilder<PairRow> {
+  const code = (side: PairSide) =>
+    sql<string>`replace(${side.code}::text, ${placeholder}::text, i.partner_id)`;
+  const partnerOf = (side: PairSide) => (side.ofPartner ? sql<string>`i.partner_id` : sql<null>`NULL::text`);
+  return sql<PairRow>`
+    SELECT 'payout_run:' || ${runId}::text || ':' || i.partner_id AS posting_key, ${posting.kind}::text AS kind,
+           jsonb_build_object('payoutRunId', ${runId}::text, 'invoiceId', i.id) AS reason,
+           i.issued_at AS effective_at,
+           ${code(posting.debit)} AS debit_code, ${partnerOf(posting.debit)} AS debit_partner_id,
+           ${code(posting.credit)} AS credit_code, ${partnerOf(posting.credit)} AS credit_partner_id,
+           i.amount_minor, 'RUB'::text AS currency
+      FROM invoices i
+     WHERE i.payout_run_id = ${runId} AND i.kind = 'reward'`;
 }
 
 export async function findInvoice(db: Db, id: string): Promise<InvoiceRow | undefined> {

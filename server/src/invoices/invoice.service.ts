@@ -5,7 +5,8 @@ import { CARD_PAYMENT_NOTICE, formatRub, rewardInvoiceLine } from '../documents'
 import { AppError } from '../errors';
 import { createId } from '../ids';
 import { invoicePaid, netInvoiceIssued, rewardInvoiced } from '../ledger/postings';
-import { post, postMany } from '../ledger/ledger.service';
+import { post, postPairs } from '../ledger/ledger.service';
+import type { EntryInput } from '../ledger/ledger';
 import type { PartnerRow } from '../partners/partner.service';
 import { findHoldingPin } from '../pins/pin.service';
 import type { PartyRequisites } from '../settings/settings';
@@ -114,28 +115,40 @@ export async function createNetInvoice(
 }
 
 /**
- * Rule 14: a payout run's reward invoices — the partner's invoices to the vendor for its payable balance —
- * in one statement, with their postings through one `postMany`.
+ * Rule 14: a payout run's reward invoices — the partner's invoices to the vendor for its payable balance — for
+ * one page of partners, in one statement that reads the page and invoices it in the database. The run posts them
+ * all at the end (`postRewardInvoices`).
  */
 export async function issueRewardInvoices(
   trx: Tx,
   run: repo.RewardInvoiceRun,
-  due: repo.DueRewardInvoice[],
-): Promise<void> {
-  // An empty run needs no guard here: the insert and `postMany` each do nothing for no invoices.
-  await repo.insertRewardInvoices(trx, run, due);
-  await postMany(
+  due: repo.DueRewards,
+): ReturnType<typeof repo.insertRewardInvoicesFrom> {
+  return repo.insertRewardInvoicesFrom(trx, run, due);
+}
+
+/** Where the database writes an invoice's partner into the accounts `rewardInvoiced` names. */
+const PARTNER = '\u0001partner\u0001';
+
+/**
+ * The postings of a payout run's reward invoices (`rewardInvoiced` for each), through the ledger's set-based
+ * writer, so that no row per partner comes into Node: the recipe names the accounts — called once with `PARTNER`
+ * where the partner goes — and the database fills in each invoice's partner, amount and ids.
+ */
+export async function postRewardInvoices(trx: Tx, runId: string): Promise<void> {
+  const shape = rewardInvoiced({
+    payoutRunId: runId,
+    invoiceId: PARTNER,
+    partnerId: PARTNER,
+    amountMinor: 1n,
+    currency: 'RUB',
+    at: new Date(0),
+  });
+  const [debit, credit] = shape.entries as [EntryInput, EntryInput];
+  const side = (e: EntryInput) => ({ code: e.account.code, ofPartner: e.account.partnerId !== undefined });
+  await postPairs(
     trx,
-    due.map((d) =>
-      rewardInvoiced({
-        payoutRunId: run.runId,
-        invoiceId: d.invoiceId,
-        partnerId: d.partnerId,
-        amountMinor: d.amount,
-        currency: 'RUB',
-        at: run.issuedAt,
-      }),
-    ),
+    repo.rewardInvoicePairs(runId, { kind: shape.kind, debit: side(debit), credit: side(credit) }, PARTNER),
   );
 }
 

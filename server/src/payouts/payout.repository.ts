@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { Database } from '../db/schema';
 
@@ -37,29 +37,45 @@ export async function listPayoutRuns(db: Db, limit: number): Promise<PayoutRunRo
 }
 
 /**
- * Payable balance and held amount (rewards accrued after `holdFrom`) per payout-eligible partner with a
- * positive RUB balance, computed set-wise in the database. Eligible: active (never blocked), of a kind the
- * program pays, with a signed contract when the program requires one. One page in partner id order: at most
- * `limit` partners after `afterPartnerId`.
+ * `payoutAmount` (commission.rules.ts) in SQL, for a run decided in the database: the payable balance past the
+ * hold when it reaches the minimum and is positive, else 0. test/db/payout-run.test.ts holds it to the original.
  */
-export async function selectPayableBalances(
-  db: Db,
+export function payoutAmountSql(
+  payable: RawBuilder<bigint>,
+  held: RawBuilder<bigint>,
+  minPayoutMinor: bigint,
+): RawBuilder<bigint> {
+  return sql<bigint>`CASE WHEN ${payable} - ${held} >= ${String(minPayoutMinor)}::bigint AND ${payable} - ${held} > 0
+                          THEN ${payable} - ${held} ELSE 0 END`;
+}
+
+/**
+ * One page of a payout run, in partner id order: at most `limit` payout-eligible partners after `afterPartnerId`
+ * with a positive RUB payable balance, each with what the run pays it (`payoutAmountSql`: 0 for a partner below
+ * the minimum or on hold). Eligible: active (never blocked), of a kind the program pays, with a signed contract
+ * when the program requires one. A query, so that the page is invoiced where it is read, in the database.
+ */
+export function duePayoutsQuery(
   holdFrom: Date,
-  eligible: { eligibleKinds: readonly string[]; contractRequired: boolean },
+  policy: { eligibleKinds: readonly string[]; contractRequired: boolean; minPayoutMinor: bigint },
   page: { afterPartnerId: string | null; limit: number },
-): Promise<Array<{ partner_id: string; payable: bigint; held: bigint }>> {
-  const { rows } = await sql<{ partner_id: string; payable: bigint; held: bigint }>`
-    SELECT p.id AS partner_id,
-           (a.credits_minor - a.debits_minor)::bigint AS payable,
-           coalesce((SELECT sum(c.commission_minor - c.reversed_minor) FROM commissions c
-                      WHERE c.partner_id = p.id AND c.payable AND c.accrued_at > ${holdFrom}), 0)::bigint AS held
-      FROM partners p
-      JOIN ledger_accounts a ON a.partner_id = p.id AND a.code = 'partner:' || p.id || ':payable' AND a.currency = 'RUB'
-     WHERE p.status = 'active' AND p.kind = ANY(${[...eligible.eligibleKinds]}::text[])
-       AND (p.contract_signed_at IS NOT NULL OR NOT ${eligible.contractRequired})
-       AND a.credits_minor - a.debits_minor > 0
-       AND (${page.afterPartnerId}::text IS NULL OR p.id > ${page.afterPartnerId})
-     ORDER BY p.id
-     LIMIT ${page.limit}`.execute(db);
-  return rows;
+): RawBuilder<{ partner_id: string; amount: bigint }> {
+  const payable = sql<bigint>`b.payable`;
+  const held = sql<bigint>`b.held`;
+  return sql<{ partner_id: string; amount: bigint }>`
+    SELECT b.partner_id, ${payoutAmountSql(payable, held, policy.minPayoutMinor)} AS amount
+      FROM (
+        SELECT p.id AS partner_id,
+               (a.credits_minor - a.debits_minor)::bigint AS payable,
+               coalesce((SELECT sum(c.commission_minor - c.reversed_minor) FROM commissions c
+                          WHERE c.partner_id = p.id AND c.payable AND c.accrued_at > ${holdFrom}), 0)::bigint AS held
+          FROM partners p
+          JOIN ledger_accounts a ON a.partner_id = p.id AND a.code = 'partner:' || p.id || ':payable' AND a.currency = 'RUB'
+         WHERE p.status = 'active' AND p.kind = ANY(${[...policy.eligibleKinds]}::text[])
+           AND (p.contract_signed_at IS NOT NULL OR NOT ${policy.contractRequired})
+           AND a.credits_minor - a.debits_minor > 0
+           AND (${page.afterPartnerId}::text IS NULL OR p.id > ${page.afterPartnerId})
+         ORDER BY p.id
+         LIMIT ${page.limit}
+      ) b`;
 }

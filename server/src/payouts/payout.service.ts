@@ -1,7 +1,10 @@
 import type { Tx } from '../db/pool';
-import { payoutAmount } from '../commissions/commission.rules';
 import { createId } from '../ids';
-import { cancelUnpaidRewardInvoices, issueRewardInvoices } from '../invoices/invoice.service';
+import {
+  cancelUnpaidRewardInvoices,
+  issueRewardInvoices,
+  postRewardInvoices,
+} from '../invoices/invoice.service';
 import { balanceForfeited } from '../ledger/postings';
 import { creditBalance, lockedPartnerBalances, post } from '../ledger/ledger.service';
 import { accounts } from '../ledger/chart';
@@ -56,31 +59,25 @@ export async function runPayouts(
 
   await repo.insertRun(db, { id: runId, asOf });
   const issuedAt = new Date();
-  const minPayoutMinor = BigInt(policy.minMinor);
+  const due = { ...policy, minPayoutMinor: BigInt(policy.minMinor) };
   let invoicesCreated = 0;
   let totalMinor = 0n;
-  // Set-based per chunk of partners (a chunk's invoices in one statement, its postings through one postMany),
-  // and chunked so that the run's memory stays the same for ten thousand partners as for a thousand. Every
-  // chunk is in the run's one transaction, so a crash still leaves no half-made run.
+  // Page by page of partners, each page read and invoiced in one statement in the database (`payoutAmount`'s
+  // rule in SQL, `duePayoutsQuery`), and all the run's postings at the end through the ledger's set-based writer:
+  // no row per partner comes into Node, so the run's memory does not grow with the partners. Every page is in the
+  // run's one transaction, so a crash still leaves no half-made run.
   for (let after: string | null = null; ;) {
-    const rows = await repo.selectPayableBalances(db, holdFrom, policy, {
-      afterPartnerId: after,
-      limit: chunkPartners,
-    });
-    if (rows.length === 0) break;
-    const due = rows
-      .map((row) => ({
-        partnerId: row.partner_id,
-        amount: payoutAmount({ payableMinor: row.payable, heldMinor: row.held, minPayoutMinor }),
-      }))
-      .filter((d) => d.amount > 0n)
-      .map((d) => ({ ...d, invoiceId: createId('inv') }));
-    await issueRewardInvoices(db, { runId, issuedAt }, due);
-    invoicesCreated += due.length;
-    totalMinor = due.reduce((sum, d) => sum + d.amount, totalMinor);
-    if (rows.length < chunkPartners) break;
-    after = rows[rows.length - 1]!.partner_id;
+    const page = await issueRewardInvoices(
+      db,
+      { runId, issuedAt },
+      repo.duePayoutsQuery(holdFrom, due, { afterPartnerId: after, limit: chunkPartners }),
+    );
+    invoicesCreated += page.created;
+    totalMinor += page.totalMinor;
+    if (page.partners < chunkPartners) break;
+    after = page.lastPartnerId;
   }
+  await postRewardInvoices(db, runId);
   await repo.setRunTotals(db, runId, { invoicesCreated, totalMinor });
   return { runId, asOf, created: true, invoicesCreated, totalMinor };
 }
