@@ -99,7 +99,9 @@ export function netInvoiceFor(
 
 /**
  * How much of a partner's payable balance a payout run may invoice: the balance minus rewards still in their
- * hold period, and nothing below the minimum. A negative balance (clawback) yields nothing.
+ * hold period, and nothing below the minimum. A negative balance (clawback) yields nothing. The rule as it is
+ * read: a payout run decides it in the database (`payouts/payout.repository.ts` › `payoutAmountSql`), which
+ * test/db/payout-run.test.ts holds to this function.
  */
 export function payoutAmount(input: {
   payableMinor: bigint;
