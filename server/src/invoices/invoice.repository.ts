@@ -3,6 +3,7 @@ import type { Db, Tx } from '../db/pool';
 import { newestFirst } from '../db/newest-first';
 import type { InvoicesTable } from '../db/schema';
 import type { PairRow } from '../ledger/ledger';
+import { partnerInCode, type SlottedSide } from '../ledger/ledger.service';
 import type { PostingKind } from '../ledger/postings';
 
 export type InvoiceRow = Selectable<InvoicesTable>;
@@ -73,22 +74,18 @@ export async function insertRewardInvoicesFrom(
   };
 }
 
-/** One side of a reward invoice's posting: the account's code (with a placeholder for the partner), and whose. */
-type PairSide = { code: string; ofPartner: boolean };
-
 /**
  * A payout run's reward invoices as postings for the ledger's set-based writer (`postPairs`): keyed, reasoned and
- * dated as `rewardInvoiced` does, with the accounts it names — `placeholder` in their codes replaced by each
- * invoice's partner.
+ * dated as `rewardInvoiced` does, with the accounts it names (slotted: `slottedSides`), each invoice's partner
+ * written in.
  */
 export function rewardInvoicePairs(
   runId: string,
-  posting: { kind: PostingKind; debit: PairSide; credit: PairSide },
-  placeholder: string,
+  posting: { kind: PostingKind; debit: SlottedSide; credit: SlottedSide },
 ): RawBuilder<PairRow> {
-  const code = (side: PairSide) =>
-    sql<string>`replace(${side.code}::text, ${placeholder}::text, i.partner_id)`;
-  const partnerOf = (side: PairSide) => (side.ofPartner ? sql<string>`i.partner_id` : sql<null>`NULL::text`);
+  const partner = sql<string>`i.partner_id`;
+  const code = (side: SlottedSide) => partnerInCode(side.code, partner);
+  const partnerOf = (side: SlottedSide) => (side.ofPartner ? partner : sql<null>`NULL::text`);
   return sql<PairRow>`
     SELECT 'payout_run:' || ${runId}::text || ':' || i.partner_id AS posting_key, ${posting.kind}::text AS kind,
            jsonb_build_object('payoutRunId', ${runId}::text, 'invoiceId', i.id) AS reason,

@@ -5,8 +5,7 @@ import { CARD_PAYMENT_NOTICE, formatRub, rewardInvoiceLine } from '../documents'
 import { AppError } from '../errors';
 import { createId } from '../ids';
 import { invoicePaid, netInvoiceIssued, rewardInvoiced } from '../ledger/postings';
-import { post, postPairs } from '../ledger/ledger.service';
-import type { EntryInput } from '../ledger/ledger';
+import { PARTNER_SLOT, post, postPairs, slottedSides } from '../ledger/ledger.service';
 import type { PartnerRow } from '../partners/partner.service';
 import { findHoldingPin } from '../pins/pin.service';
 import type { PartyRequisites } from '../settings/settings';
@@ -127,29 +126,21 @@ export async function issueRewardInvoices(
   return repo.insertRewardInvoicesFrom(trx, run, due);
 }
 
-/** Where the database writes an invoice's partner into the accounts `rewardInvoiced` names. */
-const PARTNER = '\u0001partner\u0001';
-
 /**
  * The postings of a payout run's reward invoices (`rewardInvoiced` for each), through the ledger's set-based
- * writer, so that no row per partner comes into Node: the recipe names the accounts — called once with `PARTNER`
- * where the partner goes — and the database fills in each invoice's partner, amount and ids.
+ * writer, so that no row per partner comes into Node: the recipe, called once with the ledger's `PARTNER_SLOT`,
+ * names the accounts, and the database fills in each invoice's partner, amount and ids.
  */
 export async function postRewardInvoices(trx: Tx, runId: string): Promise<void> {
   const shape = rewardInvoiced({
     payoutRunId: runId,
-    invoiceId: PARTNER,
-    partnerId: PARTNER,
+    invoiceId: PARTNER_SLOT,
+    partnerId: PARTNER_SLOT,
     amountMinor: 1n,
     currency: 'RUB',
     at: new Date(0),
   });
-  const [debit, credit] = shape.entries as [EntryInput, EntryInput];
-  const side = (e: EntryInput) => ({ code: e.account.code, ofPartner: e.account.partnerId !== undefined });
-  await postPairs(
-    trx,
-    repo.rewardInvoicePairs(runId, { kind: shape.kind, debit: side(debit), credit: side(credit) }, PARTNER),
-  );
+  await postPairs(trx, repo.rewardInvoicePairs(runId, { kind: shape.kind, ...slottedSides(shape) }));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { PairRow } from './ledger';
+import { PARTNER_SLOT } from './ledger.rules';
 import type { PostingKind } from './postings';
 
 export interface AccountKey {
@@ -222,6 +223,15 @@ export function postingsWriteParts(
                     ${entries.map((e) => e.currency)}::text[]) AS e(posting_id, code, side, amount, currency)
         JOIN ledger_account a ON a.code = e.code AND a.currency = e.currency
     )`;
+}
+
+/** A slotted account code (`PARTNER_SLOT`) with a row's partner written in, for a set-based run's `PairRow`s. */
+export function partnerInCode(
+  code: RawBuilder<string> | string,
+  partnerId: RawBuilder<string>,
+): RawBuilder<string> {
+  const text = typeof code === 'string' ? sql`${code}::text` : code;
+  return sql<string>`replace(${text}, ${PARTNER_SLOT}::text, ${partnerId})`;
 }
 
 /** Copies a set of postings (`PairRow`s) into a temporary table the next statements read, and checks them. */

@@ -1,4 +1,4 @@
-import type { EntryInput } from './ledger';
+import type { EntryInput, PostingInput } from './ledger';
 
 /** Far above any real amount, far below BIGINT's limit even when summed over millions of entries. */
 export const MAX_ENTRY_MINOR = 1_000_000_000_000_000n;
@@ -49,4 +49,24 @@ export function totalsByAccount(
     totals.set(key, t);
   }
   return totals;
+}
+
+/**
+ * Where a set-based run (`postPairs`) puts each row's partner into the accounts its recipe names: the run calls
+ * the recipe once with this as the partner, and the database writes each row's partner in its place
+ * (`partnerInCode`). So the recipe stays the one place that says where the money goes. No id or code holds it.
+ */
+export const PARTNER_SLOT = '\u0001partner\u0001';
+
+/** One side of a slotted two-entry posting: the account's code with `PARTNER_SLOT`, and whether it is the partner's. */
+export interface SlottedSide {
+  code: string;
+  ofPartner: boolean;
+}
+
+/** The debit and credit sides of a two-entry posting that a recipe made with `PARTNER_SLOT` as its partner. */
+export function slottedSides(posting: PostingInput): { debit: SlottedSide; credit: SlottedSide } {
+  const [debit, credit] = posting.entries as [EntryInput, EntryInput];
+  const side = (e: EntryInput) => ({ code: e.account.code, ofPartner: e.account.partnerId !== undefined });
+  return { debit: side(debit), credit: side(credit) };
 }

@@ -5,6 +5,10 @@ import type { AccountBalance, LedgerDiscrepancy, PairRow, PostingInput, PostingR
 import * as repo from './ledger.repository';
 import { postingProblem, totalsByAccount } from './ledger.rules';
 
+// A set-based run's postings (`postPairs`): its recipe called once with the slot, each row's partner filled in.
+export { PARTNER_SLOT, slottedSides, type SlottedSide } from './ledger.rules';
+export { partnerInCode } from './ledger.repository';
+
 export class UnbalancedPostingError extends Error {}
 
 /**

@@ -4,9 +4,9 @@ import type { StatementRow } from '../documents';
 import { formatRub } from '../documents/money-words';
 import { AppError } from '../errors';
 import { createId } from '../ids';
-import { post, postPairs } from '../ledger/ledger.service';
+import { PARTNER_SLOT, partnerInCode, post, postPairs, slottedSides } from '../ledger/ledger.service';
 import { bountyRecorded, settlementPosted } from '../ledger/postings';
-import type { EntryInput, PairRow } from '../ledger/ledger';
+import type { PairRow } from '../ledger/ledger';
 import { endOfDay } from '../programs/measure.rules';
 import type { Measure, PresetName, ProgramDocument } from '../programs/program';
 import { effectiveModel } from '../programs/level.rules';
@@ -63,29 +63,28 @@ const FIGURES = {
   before: '\u0001before\u0001',
   amount: '\u0001amount\u0001',
 };
-/** Where the database writes a settlement's partner into the accounts its posting recipe names. */
-const PARTNER = '\u0001partner\u0001';
-
 /**
- * The accounts `settlementPosted` debits and credits for each form, payability and direction of a settlement, with
- * `PARTNER` where the partner's id goes: the recipe stays the one place that says where a rebate's money goes, and
- * the database fills in each partner.
+ * The accounts `settlementPosted` debits and credits for each form, payability and direction of a settlement,
+ * slotted (the ledger's `PARTNER_SLOT` where the partner goes): the recipe stays the one place that says where a
+ * rebate's money goes, and the database fills in each partner.
  */
 function settlementAccounts() {
   const shapes = (['payout', 'one_time_discount'] as const).flatMap((form) =>
     [true, false].flatMap((payable) =>
       [1n, -1n].map((deltaMinor) => {
-        const [debit, credit] = settlementPosted({
-          settlementRowId: PARTNER,
-          revision: 1,
-          partnerId: PARTNER,
-          form,
-          payable,
-          deltaMinor,
-          currency: 'RUB',
-          at: new Date(0),
-        }).entries as [EntryInput, EntryInput];
-        return { form, payable, growing: deltaMinor > 0n, debit: debit.account, credit: credit.account };
+        const { debit, credit } = slottedSides(
+          settlementPosted({
+            settlementRowId: PARTNER_SLOT,
+            revision: 1,
+            partnerId: PARTNER_SLOT,
+            form,
+            payable,
+            deltaMinor,
+            currency: 'RUB',
+            at: new Date(0),
+          }),
+        );
+        return { form, payable, growing: deltaMinor > 0n, debit, credit };
       }),
     ),
   );
@@ -94,9 +93,9 @@ function settlementAccounts() {
     payable: shapes.map((s) => s.payable),
     growing: shapes.map((s) => s.growing),
     debitCodes: shapes.map((s) => s.debit.code),
-    debitOfPartner: shapes.map((s) => s.debit.partnerId !== undefined),
+    debitOfPartner: shapes.map((s) => s.debit.ofPartner),
     creditCodes: shapes.map((s) => s.credit.code),
-    creditOfPartner: shapes.map((s) => s.credit.partnerId !== undefined),
+    creditOfPartner: shapes.map((s) => s.credit.ofPartner),
   };
 }
 
@@ -106,8 +105,7 @@ function settlementAccounts() {
  */
 function stagedPostings(at: Date): RawBuilder<PairRow> {
   const a = settlementAccounts();
-  const code = (column: 'debit' | 'credit') =>
-    sql`replace(${sql.ref(`sh.${column}_code`)}, ${PARTNER}::text, d.partner_id)`;
+  const code = (column: 'debit' | 'credit') => partnerInCode(sql.ref(`sh.${column}_code`), sql`d.partner_id`);
   const partnerOf = (column: 'debit' | 'credit') =>
     sql`CASE WHEN ${sql.ref(`sh.${column}_of_partner`)} THEN d.partner_id END`;
   return sql<PairRow>`
