@@ -95,7 +95,7 @@ function requestLog(app: AppContext): RequestHandler {
   return (req, res, next) => {
     const id = newRequestId(req);
     const started = process.hrtime.bigint();
-    res.set('X-Request-Id', id);
+    res.setHeader('X-Request-Id', id);
     res.locals.requestId = id;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

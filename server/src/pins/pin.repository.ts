@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
-import type { Db, Tx } from '../db/pool';
-import type { PinsTable, PinStatus } from '../db/schema';
+import { executePrepared, type Db, type Tx } from '../db/pool';
+import type { PartnerContacts, PinsTable, PinStatus } from '../db/schema';
 import { HOLDING_STATUSES } from './pin.rules';
 
 export type PinRow = Selectable<PinsTable>;
@@ -20,23 +20,28 @@ export async function lockHoldingPin(trx: Tx, clientAccountId: number): Promise<
   return holdingPin(trx, clientAccountId).forUpdate().executeTakeFirst();
 }
 
-/** The holding pin of a client account with its partner's public fields, in one query. */
+/**
+ * The holding pin of a client account with its partner's public fields, in one query: the sales check, run on
+ * every client card a vendor's user opens. A prepared statement (`executePrepared`): PostgreSQL keeps its plan,
+ * and the text is built once instead of through the query builder on every call.
+ */
 export async function findHoldingPinWithPartner(db: Db, clientAccountId: number) {
-  const row = await db
-    .selectFrom('pins')
-    .innerJoin('partners', 'partners.id', 'pins.partner_id')
-    .select([
-      'pins.id',
-      'pins.status',
-      'pins.exclusive',
-      'pins.valid_from',
-      'partners.id as partner_id',
-      'partners.name as partner_name',
-      'partners.contacts as partner_contacts',
-    ])
-    .where('pins.client_account_id', '=', BigInt(clientAccountId))
-    .where('pins.status', 'in', HOLDING_STATUSES)
-    .executeTakeFirst();
+  const [row] = await executePrepared(
+    db,
+    sql<{
+      id: string;
+      status: PinStatus;
+      exclusive: boolean;
+      valid_from: Date | null;
+      partner_id: string;
+      partner_name: string;
+      partner_contacts: PartnerContacts;
+    }>`
+      SELECT p.id, p.status, p.exclusive, p.valid_from,
+             t.id AS partner_id, t.name AS partner_name, t.contacts AS partner_contacts
+        FROM pins p JOIN partners t ON t.id = p.partner_id
+       WHERE p.client_account_id = ${BigInt(clientAccountId)} AND p.status = ANY(${HOLDING_STATUSES})`,
+  );
   if (!row) return undefined;
   return {
     pin: { id: row.id, status: row.status, exclusive: row.exclusive, valid_from: row.valid_from },
