@@ -311,10 +311,10 @@ function sendResult(res: Response, result: RouteResult): void {
 
 /**
  * A JSON answer written straight to Node's response: Express's `res.json` would add an ETag (a SHA-1 of every
- * body, for conditional GETs the widget never makes) and negotiate headers it does not need, about a tenth of
+ * body, for conditional GETs the widget never makes) and negotiate headers it does not need: a tenth to a fifth of
  * the staff look-up's time (docs/BENCHMARKS.md, «The staff look-up's own path»).
  */
-export function sendJson(res: Response, body: unknown): void {
+function sendJson(res: Response, body: unknown): void {
   const text = JSON.stringify(body, jsonReplacer) ?? 'null';
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
