@@ -41,4 +41,29 @@ describe('executePrepared', () => {
       expect(await executePrepared(trx, inside)).toEqual([{ name: 'in-transaction' }]);
     });
   });
+
+  it('behind a pooler that loses named statements, sends the refused one again unnamed, and all from then on', async () => {
+    // What PgBouncer before 1.21 does in transaction mode (tried by hand with 1.18, docs/OPERATIONS.md): the
+    // statement was prepared on one server session and the next call lands on another. DEALLOCATE ALL makes the
+    // one connection that session, unknown to the client, which then skips Parse and meets "does not exist".
+    const warnings: string[] = [];
+    const pooled = await createTestDb({ max: 1, warn: (message) => warnings.push(message) });
+    try {
+      expect(await executePrepared(pooled.db, squareOf(2))).toEqual([{ square: 4 }]);
+      await sql`DEALLOCATE ALL`.execute(pooled.db);
+      expect(await executePrepared(pooled.db, squareOf(3))).toEqual([{ square: 9 }]);
+      expect(await executePrepared(pooled.db, squareOf(4))).toEqual([{ square: 16 }]);
+      const { rows } = await sql<{ count: bigint }>`SELECT count(*) FROM pg_prepared_statements`.execute(
+        pooled.db,
+      );
+      expect(rows[0]!.count).toBe(0n);
+      expect(warnings).toEqual([expect.stringMatching(/run unnamed from now on/)]);
+      // Other errors are the statement's own, and still reach the caller.
+      await expect(executePrepared(pooled.db, sql`SELECT 1 / ${0}::int AS n`)).rejects.toThrow(
+        /division by zero/,
+      );
+    } finally {
+      await pooled.drop();
+    }
+  });
 });

@@ -26,7 +26,9 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /** A fresh, migrated database for one test file (a clone of the run's template database). */
-export async function createTestDb(options: { max?: number } = {}): Promise<TestDb> {
+export async function createTestDb(
+  options: { max?: number; warn?: (message: string) => void } = {},
+): Promise<TestDb> {
   const name = 'amop_t_' + randomBytes(6).toString('hex');
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
   const url = withDatabase(adminUrl(), name);

@@ -38,7 +38,7 @@ export async function openDatabase(options: {
     );
   }
   const url = options.databaseUrl ?? (await ensureDatabase(embedded!.adminUrl, EMBEDDED_DATABASE));
-  const handle = createDb(url);
+  const handle = createDb(url, { warn: (message) => log.warn(message) });
   try {
     const applied = await migrateToLatest(handle.db);
     if (applied.length) log.info({ migrations: applied }, 'migrations applied');

@@ -22,8 +22,14 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-/** One pg Pool per process with Kysely on top; every module gets the Kysely handle passed in. */
-export function createDb(connectionString: string, options: { max?: number } = {}): DbHandle {
+/**
+ * One pg Pool per process with Kysely on top; every module gets the Kysely handle passed in. `warn` hears what an
+ * operator should know about the connection (named statements refused by a pooler, `executePrepared`).
+ */
+export function createDb(
+  connectionString: string,
+  options: { max?: number; warn?: (message: string) => void } = {},
+): DbHandle {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
@@ -40,7 +46,7 @@ export function createDb(connectionString: string, options: { max?: number } = {
     client.on('error', () => undefined);
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  pools.set(db, pool);
+  pools.set(db, { pool, warn: options.warn ?? (() => undefined), named: true });
   return {
     db,
     pool,
@@ -48,21 +54,44 @@ export function createDb(connectionString: string, options: { max?: number } = {
   };
 }
 
-const pools = new WeakMap<Db, pg.Pool>();
+/** Each `createDb` pool, and whether named statements still work on it (`executePrepared`). */
+const pools = new WeakMap<Db, { pool: pg.Pool; warn(message: string): void; named: boolean }>();
+
+/**
+ * What PostgreSQL says to a named statement that a pooler moved between server sessions: "already exists" at
+ * Parse, "does not exist" at Bind. Both come before the statement runs, so sending it again unnamed is safe.
+ */
+const NAME_LOST = new Set(['42P05', '26000']);
 
 /**
  * Runs a statement as a named prepared statement on the pool's connection: PostgreSQL parses it once per
  * connection and, after a few runs, keeps one generic plan instead of planning it again on every call. For a hot
- * statement whose planning costs as much as its execution (the lean payment's write, issue 16). The name is a
- * digest of the text, so each distinct text is its own statement; a statement is sent in one round trip as
- * before. Named statements need a session-mode pool or PgBouncer 1.21+ with `max_prepared_statements` in
- * transaction mode (docs/OPERATIONS.md). Outside `createDb`'s pool (a transaction, say) it runs as usual.
+ * statement whose planning costs as much as its execution (the lean payment's write, the staff look-up, issue 16).
+ * The name is a digest of the text, so each distinct text is its own statement; a statement is sent in one round
+ * trip as before. Outside `createDb`'s pool (a transaction, say) it runs as usual.
+ *
+ * Named statements need their server session: a direct connection, PgBouncer in session mode, or PgBouncer 1.21+
+ * with `max_prepared_statements` in transaction mode. Behind an older pooler in transaction mode the first
+ * refusal is sent again unnamed, and so is every statement on this pool from then on, with one warning
+ * (docs/OPERATIONS.md, PgBouncer).
  */
 export async function executePrepared<R>(db: Db, query: RawBuilder<R>): Promise<R[]> {
-  const pool = pools.get(db);
-  if (!pool) return (await query.execute(db)).rows;
+  const entry = pools.get(db);
+  if (!entry) return (await query.execute(db)).rows;
   const { sql: text, parameters } = query.compile(db);
-  const name = `p_${createHash('sha1').update(text).digest('base64url')}`;
-  const { rows } = await pool.query({ name, text, values: [...parameters] });
-  return rows as R[];
+  const values = [...parameters];
+  if (entry.named) {
+    const name = `p_${createHash('sha1').update(text).digest('base64url')}`;
+    try {
+      return (await entry.pool.query({ name, text, values })).rows as R[];
+    } catch (error) {
+      if (!NAME_LOST.has((error as { code?: string }).code ?? '')) throw error;
+      entry.named = false;
+      entry.warn(
+        'Named prepared statements are refused on this database connection (a pooler in transaction mode, ' +
+          'such as PgBouncer before 1.21?): the hot statements run unnamed from now on, planned on every call.',
+      );
+    }
+  }
+  return (await entry.pool.query({ text, values })).rows as R[];
 }
