@@ -86,11 +86,13 @@ export async function executePrepared<R>(db: Db, query: RawBuilder<R>): Promise<
       return (await entry.pool.query({ name, text, values })).rows as R[];
     } catch (error) {
       if (!NAME_LOST.has((error as { code?: string }).code ?? '')) throw error;
+      // Concurrent calls may all meet the refusal: the first to come back says it.
+      if (entry.named)
+        entry.warn(
+          'Named prepared statements are refused on this database connection (a pooler in transaction mode, ' +
+            'such as PgBouncer before 1.21?): the hot statements run unnamed from now on, planned on every call.',
+        );
       entry.named = false;
-      entry.warn(
-        'Named prepared statements are refused on this database connection (a pooler in transaction mode, ' +
-          'such as PgBouncer before 1.21?): the hot statements run unnamed from now on, planned on every call.',
-      );
     }
   }
   return (await entry.pool.query({ text, values })).rows as R[];
