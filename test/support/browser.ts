@@ -1,7 +1,7 @@
 /**
  * The one way the tests, the bench and the screenshots get a browser: playwright-core driving
  *   1. the executable named by `CHROMIUM_PATH`, when set (an explicit choice wins);
- *   2. Debian's chromium (`/usr/bin/chromium`, or `chromium` on PATH), when the machine has it;
+ *   2. a `chromium` on PATH (Debian's package puts it there), when the machine has one;
  *   3. otherwise the Chromium that `npm install` brought (`@sparticuz/chromium` ships it inside its tarball),
  *      so a machine with Node and nothing else runs the browser tests too.
  *
@@ -31,8 +31,6 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-const DEBIAN_CHROMIUM = '/usr/bin/chromium';
-
 function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
@@ -43,7 +41,6 @@ function isExecutable(file: string): boolean {
 }
 
 function systemChromium(): string | undefined {
-  if (isExecutable(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, 'chromium');
