@@ -7,6 +7,8 @@ import type { PostingKind } from '../ledger/postings';
  */
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp the database fills when the insert leaves it out (`DEFAULT now()`). */
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface PartnersTable {
   id: string;
@@ -28,7 +30,7 @@ export interface PartnersTable {
   contract_number: string | null;
   contract_signed_at: Date | null;
   /** The partner whose code or link referred this one at registration (multi-level programs, seed 002). */
-  referred_by: ColumnType<string | null, string | null | undefined, string | null>;
+  referred_by: Generated<string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -74,7 +76,7 @@ export interface StaffRolesTable {
   user_id: bigint;
   role: 'admin' | 'staff';
   granted_by_user_id: bigint | null;
-  granted_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  granted_at: DefaultedTimestamp;
 }
 
 export interface LedgerAccountsTable {
@@ -84,8 +86,8 @@ export interface LedgerAccountsTable {
   currency: string;
   partner_id: string | null;
   /** Cached sums of this account's entries, in minor units; rebuildable from ledger_entries. */
-  debits_minor: ColumnType<bigint, bigint | undefined, bigint>;
-  credits_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  debits_minor: Generated<bigint>;
+  credits_minor: Generated<bigint>;
   created_at: CreatedAt;
 }
 
@@ -197,8 +199,8 @@ export interface OutboxTable {
     'pending' | 'done' | 'failed' | 'skipped',
     'pending' | 'done' | 'failed' | 'skipped' | undefined
   >;
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultedTimestamp;
   last_error: string | null;
   result: JSONColumnType<Record<string, unknown> | null> | null;
   created_at: CreatedAt;
@@ -211,7 +213,7 @@ export interface ProgramSettingsTable {
   key: string;
   /** JSON; written as a JSON string. */
   value: ColumnType<unknown, string, string>;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: DefaultedTimestamp;
 }
 
 export interface RateSchedulesTable {
@@ -236,16 +238,16 @@ export interface PaymentsTable {
   period_end: Date | null;
   net_invoice_id: string | null;
   /** Billing's order the payment pays, when billing says: a second payment of the same order earns nothing. */
-  order_id: ColumnType<string | null, string | null | undefined, string | null>;
+  order_id: Generated<string | null>;
   /** Kopecks: the price before the partner's discount, when billing says (measures of revenue before discount). */
-  list_minor: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
-  product_category: ColumnType<string | null, string | null | undefined, string | null>;
-  refunded_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  list_minor: Generated<bigint | null>;
+  product_category: Generated<string | null>;
+  refunded_minor: Generated<bigint>;
   /** A payment attributed to a partner that the program gave nothing: the partner, and why. */
-  no_reward_partner_id: ColumnType<string | null, string | null | undefined, string | null>;
-  no_reward_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  no_reward_partner_id: Generated<string | null>;
+  no_reward_reason: Generated<string | null>;
   /** The partner's promo code the payment came with; the client's first one binds it to that partner. */
-  promo_code: ColumnType<string | null, string | null | undefined, string | null>;
+  promo_code: Generated<string | null>;
   created_at: CreatedAt;
 }
 
@@ -256,7 +258,7 @@ export interface CommissionsTable {
   /** What attributed the payment: the client's pin, a partner link's click, or the partner's promo code. */
   pin_id: string | null;
   link_click_id: bigint | null;
-  promo_code: ColumnType<string | null, string | null | undefined, string | null>;
+  promo_code: Generated<string | null>;
   channel: Channel;
   gross_minor: bigint;
   rate_bps: number;
@@ -264,16 +266,16 @@ export interface CommissionsTable {
   currency: string;
   payable: boolean;
   reason: string | null;
-  reversed_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  reversed_minor: Generated<bigint>;
   accrued_at: Timestamp;
   /** The program version and rule that made it, and the calculation in words (NULL before the engine). */
   program_version: number | null;
   rule_id: string | null;
   calculation: string | null;
   /** A referrer's share of the attributed partner's reward: 1 for its referrer, 2 above; NULL for the partner. */
-  upline_depth: ColumnType<number | null, number | null | undefined, number | null>;
+  upline_depth: Generated<number | null>;
   /** A reward paid in points: the partner's amoCRM account they are credited to (never paid out in money). */
-  points_account_id: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
+  points_account_id: Generated<bigint | null>;
   created_at: CreatedAt;
 }
 
@@ -293,7 +295,7 @@ export interface ClientRewardsTable {
   rule_id: string;
   form: 'points' | 'discount';
   amount_minor: bigint;
-  reversed_minor: ColumnType<bigint, bigint | undefined, bigint>;
+  reversed_minor: Generated<bigint>;
   currency: string;
   calculation: string;
   program_version: number;
@@ -329,8 +331,8 @@ export interface PartnerSettlementsTable {
   reason: string | null;
   calculation: string;
   program_version: number;
-  revision: ColumnType<number, number | undefined, number>;
-  settled_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  revision: Generated<number>;
+  settled_at: DefaultedTimestamp;
 }
 
 /** A bounty an admin recorded for a partner's publication (seed 004: a case study, a Telegram comment). */
@@ -361,7 +363,7 @@ export interface RefundsTable {
 
 export interface PayoutRunsTable {
   id: string;
-  as_of: ColumnType<string, string, string>;
+  as_of: string;
   status: 'done';
   invoices_created: number;
   total_minor: bigint;
@@ -404,7 +406,7 @@ export interface AmoInstallsTable {
   /** The authorization code, sealed: it is a credential for 20 minutes. */
   code_enc: string;
   referer: string;
-  from_widget: ColumnType<boolean, boolean | undefined, boolean>;
+  from_widget: Generated<boolean>;
   state: string | null;
   platform: string | null;
   status: ColumnType<
@@ -412,8 +414,8 @@ export interface AmoInstallsTable {
     'pending' | undefined,
     'pending' | 'exchanged' | 'failed'
   >;
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultedTimestamp;
   last_error: string | null;
   account_id: bigint | null;
   received_at: CreatedAt;
@@ -428,14 +430,14 @@ export interface AmoConnectionsTable {
   /** Sealed `{ accessToken, refreshToken }`; never selected into logs or responses. */
   tokens_enc: string | null;
   access_expires_at: Date | null;
-  token_version: ColumnType<number, number | undefined, number>;
+  token_version: Generated<number>;
   user_id: bigint | null;
   from_widget: boolean | null;
-  connected_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  connected_at: DefaultedTimestamp;
   refreshed_at: Date | null;
-  status_changed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  status_changed_at: DefaultedTimestamp;
   last_probe_at: Date | null;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: DefaultedTimestamp;
 }
 
 export interface AmoAlertsTable {
@@ -445,9 +447,9 @@ export interface AmoAlertsTable {
   message: string;
   details: JSONColumnType<Record<string, unknown>>;
   dedupe_key: string;
-  occurrences: ColumnType<number, number | undefined, number>;
+  occurrences: Generated<number>;
   created_at: CreatedAt;
-  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_seen_at: DefaultedTimestamp;
   resolved_at: Date | null;
   resolved_by_user_id: bigint | null;
   resolution: string | null;
@@ -457,11 +459,11 @@ export interface AmoVendorCompaniesTable {
   client_account_id: bigint;
   company_id: bigint | null;
   create_started_at: Date | null;
-  state: ColumnType<'active' | 'mismatch', 'active' | 'mismatch' | undefined, 'active' | 'mismatch'>;
+  state: Generated<'active' | 'mismatch'>;
   lease_owner: string | null;
   lease_until: Date | null;
   synced_at: Date | null;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: DefaultedTimestamp;
 }
 
 export interface AmoWebhookEventsTable {
@@ -475,8 +477,8 @@ export interface AmoWebhookEventsTable {
     'pending' | 'ignored' | undefined,
     'pending' | 'processed' | 'ignored' | 'failed'
   >;
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultedTimestamp;
   last_error: string | null;
   processed_at: Date | null;
 }
@@ -488,7 +490,7 @@ export interface ProgramVersionsTable {
   document: ColumnType<unknown, string, never>;
   effective_from: ColumnType<Date, Date | string, never>;
   created_by: ColumnType<string, string, never>;
-  created_at: ColumnType<Date, Date | string | undefined, never>;
+  created_at: CreatedAt;
 }
 
 /** Partner links (`/r/<code>`), one per partner and product. */

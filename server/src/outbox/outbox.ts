@@ -5,7 +5,9 @@ export type OutboxKind = 'vendor_company.sync' | 'partner_task.question' | 'part
 /**
  * Records an amoCRM side effect in the caller's transaction. Delivery happens after commit, by a job;
  * the dedupe key makes a second write of the same effect (a retried request) a no-op. True when this call
- * recorded it, false when the effect was recorded before.
+ * recorded it, false when the effect was recorded before. This is the only insert into `outbox`; the row's later
+ * states (claimed, done, skipped, failed, retried) are written only by the deliverer, `amo/outbox.delivery.ts`
+ * through `amo.repository`.
  */
 export async function enqueue(
   db: Db,
