@@ -263,21 +263,24 @@ export async function dropStaged(trx: Tx): Promise<void> {
   await sql`DROP TABLE settle_period`.execute(trx);
 }
 
+/** One of a partner's extra rewards as `listPartnerExtras` reads it: a settlement (rebate) or a bounty. */
+export interface ExtraRewardRow {
+  kind: 'rebate' | 'growth' | 'bounty';
+  id: string;
+  rule_id: string;
+  period_from: string | null;
+  period_to: string | null;
+  at: Date;
+  amount_minor: bigint;
+  form: string;
+  payable: boolean;
+  reason: string | null;
+  calculation: string | null;
+}
+
 /** A partner's settlements and bounties, newest first, for its statement of extra rewards. */
-export async function listPartnerExtras(db: Db, partnerId: string, limit: number) {
-  const { rows } = await sql<{
-    kind: 'rebate' | 'growth' | 'bounty';
-    id: string;
-    rule_id: string;
-    period_from: string | null;
-    period_to: string | null;
-    at: Date;
-    amount_minor: bigint;
-    form: string;
-    payable: boolean;
-    reason: string | null;
-    calculation: string | null;
-  }>`
+export async function listPartnerExtras(db: Db, partnerId: string, limit: number): Promise<ExtraRewardRow[]> {
+  const { rows } = await sql<ExtraRewardRow>`
     SELECT kind, id, settlement_id AS rule_id, period_from::text, period_to::text, settled_at AS at, amount_minor,
            form, payable, reason, calculation
       FROM partner_settlements WHERE partner_id = ${partnerId}

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { definePartnerRoute } from '../http/partner-route';
+import { answerRecorded } from '../http/recorded';
 import { defineRoute } from '../http/route';
 import { requestHash } from '../idempotency/idempotency';
 import { PartnerIdParams } from '../partners/partner';
-
-import { BountyBody, BountyView, ExtraRewardList } from './settlement';
+import { presetOf } from '../programs/program.presets';
+import { BountyBody, BountyView, type ExtraReward, ExtraRewardList } from './settlement';
 import * as repo from './settlement.repository';
 import { recordBounty } from './settlement.service';
-import { presetOf } from '../programs/program.presets';
-import { answerRecorded } from '../http/recorded';
 
 /** Seed 004's rebates and bounties: the admin records publications, the partner reads what it got and why. */
 export const settlementRoutes = [
@@ -55,23 +54,22 @@ export const settlementRoutes = [
     responses: { 200: { description: 'Extra rewards', schema: ExtraRewardList } },
     async handler({ db, partner, query }) {
       const rows = await repo.listPartnerExtras(db, partner.id, query.limit);
-      return {
-        status: 200,
-        body: {
-          items: rows.map((r) => ({
-            kind: r.kind,
-            id: r.id,
-            ruleId: r.rule_id,
-            period: r.period_from && r.period_to ? { fromDate: r.period_from, toDate: r.period_to } : null,
-            at: r.at.toISOString(),
-            amountMinor: Number(r.amount_minor),
-            form: r.form,
-            payable: r.payable,
-            reason: r.reason,
-            calculation: r.calculation,
-          })),
-        },
-      };
+      return { status: 200, body: { items: rows.map(extraRewardView) } };
     },
   }),
 ];
+
+function extraRewardView(r: repo.ExtraRewardRow): ExtraReward {
+  return {
+    kind: r.kind,
+    id: r.id,
+    ruleId: r.rule_id,
+    period: r.period_from && r.period_to ? { fromDate: r.period_from, toDate: r.period_to } : null,
+    at: r.at.toISOString(),
+    amountMinor: Number(r.amount_minor),
+    form: r.form,
+    payable: r.payable,
+    reason: r.reason,
+    calculation: r.calculation,
+  };
+}

@@ -36,4 +36,5 @@ export const ExtraReward = z.object({
   ...Payability,
   calculation: z.string().nullable(),
 });
+export type ExtraReward = z.infer<typeof ExtraReward>;
 export const ExtraRewardList = z.object({ items: z.array(ExtraReward) });
