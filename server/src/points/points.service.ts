@@ -9,7 +9,7 @@ import { reversalFor } from '../commissions/commission.rules';
 import { partnerOfTypedCode } from '../links/link.service';
 import { findPartnerByAccountId } from '../partners/partner.service';
 import type { DiscountsView, PresetName } from '../programs/program';
-import { noDiscountsOn, programInForce } from '../programs/program.service';
+import { discountAnswerOn, programInForce } from '../programs/program.service';
 import { pointsRedeemableMinor, type RewardLine } from '../programs/program.rules';
 import type { PointsView, RedemptionBody, RedemptionResult } from './points';
 import * as repo from './points.repository';
@@ -237,8 +237,7 @@ export async function friendDiscountOn(
   code: string,
   preset: PresetName,
 ): Promise<DiscountsView> {
-  const { program, none } = await noDiscountsOn(db, accountId, on, preset);
-  const doc = program.document;
+  const { doc, none, grant } = await discountAnswerOn(db, accountId, on, preset);
   const rule = doc.rewards.find(
     (r) => r.beneficiary === 'client' && r.form === 'discount' && r.amount.kind === 'percent',
   );
@@ -248,15 +247,10 @@ export async function friendDiscountOn(
   if (!partnerId || (await findPartnerByAccountId(db, accountId))?.id === partnerId) return none;
   const firstOnly = rule.on === 'first_payment' || doc.binding.earns === 'first_order';
   if (firstOnly && (await repo.hasPaid(db, accountId))) return none;
-  return {
-    ...none,
-    discounts: [{ category: '*', discountBps: rateBps }],
-    reason: {
-      kind: 'referral',
-      partnerId,
-      ruleId: rule.id,
-      minPurchaseMinor: rule.when?.minGrossMinor ?? null,
-    },
-    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
-  };
+  return grant([{ category: '*', discountBps: rateBps }], {
+    kind: 'referral',
+    partnerId,
+    ruleId: rule.id,
+    minPurchaseMinor: rule.when?.minGrossMinor ?? null,
+  });
 }

@@ -508,27 +508,22 @@ export async function discountsOn(
   on: string,
   preset: PresetName,
 ): Promise<DiscountsView> {
-  const { program, none } = await noDiscountsOn(db, accountId, on, preset);
-  const doc = program.document;
+  const answer = await discountAnswerOn(db, accountId, on, preset);
+  const { doc, none } = answer;
   const tiers = tiersOf(doc);
-  if (!tiers) return doc.models ? modelDiscountOn(db, doc, accountId, on, none) : none;
+  if (!tiers) return doc.models ? modelDiscountOn(db, answer, accountId, on) : none;
   const partner = await findPartnerByAccountId(db, accountId);
   if (!partner || partner.status !== 'active') return none;
   const standing = await tierStanding(db, partner.id, tiers, on);
   if (!standing.band) return none;
-  return {
-    ...none,
-    discounts: standing.discounts,
-    reason: {
-      kind: 'tier',
-      partnerId: partner.id,
-      measureMinor: standing.measureMinor,
-      window: standing.window,
-      bandMinMinor: standing.band.minMinor,
-      next: standing.next,
-    },
-    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
-  };
+  return answer.grant(standing.discounts, {
+    kind: 'tier',
+    partnerId: partner.id,
+    measureMinor: standing.measureMinor,
+    window: standing.window,
+    bandMinMinor: standing.band.minMinor,
+    next: standing.next,
+  });
 }
 
 /**
@@ -539,33 +534,43 @@ export async function discountsOn(
  */
 async function modelDiscountOn(
   db: Db,
-  doc: ProgramDocument,
+  { doc, none, grant }: DiscountAnswer,
   accountId: number,
   on: string,
-  none: DiscountsView,
 ): Promise<DiscountsView> {
   const partner = await findPartnerByAccountId(db, accountId);
   if (!partner || partner.status !== 'active') return none;
   const standing = await partnerStandingOn(db, doc, partner.id, on, null);
   const discount = modelDiscount(doc.rewards, standing.earnsAs);
   if (!discount || !standing.earnsAs) return none;
-  return {
-    ...none,
-    discounts: [{ category: '*', discountBps: discount.discountBps }],
-    reason: {
-      kind: 'model',
-      partnerId: partner.id,
-      model: standing.earnsAs,
-      level: standing.level,
-      ruleId: discount.ruleId,
-    },
-    excludesOtherPromotions: doc.policies.excludesOtherPromotions,
-  };
+  return grant([{ category: '*', discountBps: discount.discountBps }], {
+    kind: 'model',
+    partnerId: partner.id,
+    model: standing.earnsAs,
+    level: standing.level,
+    ruleId: discount.ruleId,
+  });
 }
 
-/** The program in force on the Moscow date `on`, and the answer to billing when it gives `accountId` nothing. */
-export async function noDiscountsOn(db: Db, accountId: number, on: string, preset: PresetName) {
+/** How billing is answered about one account's discounts on one day, under the program in force that day. */
+export interface DiscountAnswer {
+  /** The program document in force on that day. */
+  doc: ProgramDocument;
+  /** Nothing: no discount, and nothing said about other promotions. */
+  none: DiscountsView;
+  /** These discounts, for this reason; whether they exclude other promotions is the program's to say. */
+  grant(discounts: DiscountsView['discounts'], reason: NonNullable<DiscountsView['reason']>): DiscountsView;
+}
+
+/** The answer to billing for `accountId` on the Moscow date `on`: the one place a discount answer is built. */
+export async function discountAnswerOn(
+  db: Db,
+  accountId: number,
+  on: string,
+  preset: PresetName,
+): Promise<DiscountAnswer> {
   const program = await programInForce(db, endOfDay(on), preset);
+  const doc = program.document;
   const none: DiscountsView = {
     accountId,
     on,
@@ -574,7 +579,16 @@ export async function noDiscountsOn(db: Db, accountId: number, on: string, prese
     reason: null,
     excludesOtherPromotions: false,
   };
-  return { program, none };
+  return {
+    doc,
+    none,
+    grant: (discounts, reason) => ({
+      ...none,
+      discounts,
+      reason,
+      excludesOtherPromotions: doc.policies.excludesOtherPromotions,
+    }),
+  };
 }
 
 /** The tier table of a program whose partners pay for themselves (seed 003), or null for any other program. */
