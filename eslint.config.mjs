@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   // The boundaries of docs/ARCHITECTURE.md (issue 11). A domain reaches another domain through its
   // service (`x.service.ts`, the door), never through its repository; `audit/audit.ts` and
-  // `outbox/outbox.ts` are the shared append-only logs every domain may write in its own transaction.
+  // `outbox/outbox.ts` are the doors every domain may record through in its own transaction.
   // Only route files (`*.routes.ts`) and the edge itself may use `http/`: the domain never sees a request.
   {
     files: ['server/src/**/*.ts'],
@@ -68,6 +68,32 @@ export default tseslint.config(
               message: 'The domain imports nothing from http/: throw a domain error (errors.ts) instead.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // A domain's queries are in its repository (`x.repository.ts`); services and the other domain files decide
+    // and call it: no query builder outside a repository. The three one-file modules that are their table's
+    // door (`audit/audit.ts`, `outbox/outbox.ts`, `idempotency/idempotency.ts`) are their own repository. The
+    // `sql` tag stays allowed for what is not a table's query — advisory locks, savepoints — and for a
+    // statement composed of the repository's own fragments, as the lean payment and the settlement run do.
+    files: ['server/src/**/*.ts'],
+    ignores: [
+      'server/src/**/*.repository.ts',
+      'server/src/**/*.test.ts',
+      'server/src/**/*.routes.ts',
+      'server/src/db/**',
+      'server/src/audit/audit.ts',
+      'server/src/outbox/outbox.ts',
+      'server/src/idempotency/idempotency.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(selectFrom|insertInto|updateTable|deleteFrom)$/]',
+          message: 'Queries live in the domain repository: move this one there and call it from here.',
         },
       ],
     },

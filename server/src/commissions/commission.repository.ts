@@ -1,4 +1,4 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { CommissionsTable, PaymentsTable, RefundsTable } from '../db/schema';
 import type { PostingKind } from '../ledger/postings';
@@ -197,6 +197,33 @@ export async function lockPaymentByExternalId(trx: Tx, externalId: string): Prom
     .where('external_id', '=', externalId)
     .forUpdate()
     .executeTakeFirst();
+}
+
+/** Another payment that names this net invoice: a net invoice is settled by one payment. */
+export async function findOtherPaymentOfNetInvoice(
+  trx: Tx,
+  invoiceId: string,
+  exceptPaymentId: string,
+): Promise<{ external_id: string } | undefined> {
+  return trx
+    .selectFrom('payments')
+    .select('external_id')
+    .where('net_invoice_id', '=', invoiceId)
+    .where('id', '!=', exceptPaymentId)
+    .executeTakeFirst();
+}
+
+export async function insertRefund(trx: Tx, refund: Insertable<RefundsTable>): Promise<RefundRow> {
+  return trx.insertInto('refunds').values(refund).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The payment's refunded total, written under the payment's lock (`lockPaymentByExternalId`). */
+export async function setRefunded(trx: Tx, paymentId: string, refundedMinor: bigint): Promise<void> {
+  await trx
+    .updateTable('payments')
+    .set({ refunded_minor: refundedMinor })
+    .where('id', '=', paymentId)
+    .execute();
 }
 
 /** The refund billing reported under this id, if any: a refund report is idempotent by its externalId. */

@@ -144,12 +144,7 @@ export async function recordPayment(
     const invoice = await lockNetInvoiceForClient(db, body.netInvoiceId, body.clientAccountId);
     // A net invoice is settled by one payment. Under the invoice's lock a concurrent payment naming it has
     // committed or not started, so this read decides; the 409 rolls this payment back with its reward.
-    const settledBy = await db
-      .selectFrom('payments')
-      .select('external_id')
-      .where('net_invoice_id', '=', invoice.id)
-      .where('id', '!=', payment.id)
-      .executeTakeFirst();
+    const settledBy = await repo.findOtherPaymentOfNetInvoice(db, invoice.id, payment.id);
     if (settledBy)
       throw new AppError(
         'conflict',
@@ -483,24 +478,16 @@ export async function recordRefund(
     }),
   }));
   const reversal = reversals.find((r) => r.commission.upline_depth === null)?.reversal ?? 0n;
-  const refund = await db
-    .insertInto('refunds')
-    .values({
-      id: createId('rfd'),
-      external_id: body.externalId,
-      request_hash: requestHash,
-      payment_id: payment.id,
-      amount_minor: amount,
-      reversal_minor: reversal,
-      refunded_at: refundedAt,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await db
-    .updateTable('payments')
-    .set({ refunded_minor: payment.refunded_minor + amount })
-    .where('id', '=', payment.id)
-    .execute();
+  const refund = await repo.insertRefund(db, {
+    id: createId('rfd'),
+    external_id: body.externalId,
+    request_hash: requestHash,
+    payment_id: payment.id,
+    amount_minor: amount,
+    reversal_minor: reversal,
+    refunded_at: refundedAt,
+  });
+  await repo.setRefunded(db, payment.id, payment.refunded_minor + amount);
   for (const { commission, reversal: amountReversed } of reversals) {
     if (amountReversed <= 0n) continue;
     await repo.recordReversal(db, refund.id, commission, amountReversed);

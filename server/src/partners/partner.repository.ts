@@ -117,3 +117,29 @@ export async function clearReferrer(
     .where('referred_by', '=', formerReferrerId)
     .executeTakeFirst();
 }
+
+/** Person partners whose ИНН is still in the clear (registered before migration 005 sealed it). */
+export async function listPlainInns(db: Db, kinds: PartnerKind[]): Promise<{ id: string; inn: string }[]> {
+  const rows = await db
+    .selectFrom('partners')
+    .select(['id', 'inn'])
+    .where('kind', 'in', kinds)
+    .where('inn', 'is not', null)
+    .execute();
+  return rows.map((row) => ({ id: row.id, inn: row.inn! }));
+}
+
+/** Replaces a clear ИНН with its sealed and masked forms; guarded on the clear value read before. */
+export async function sealPlainInn(
+  db: Db,
+  id: string,
+  plainInn: string,
+  sealed: { innEnc: string; innMasked: string },
+): Promise<void> {
+  await db
+    .updateTable('partners')
+    .set({ inn: null, inn_enc: sealed.innEnc, inn_masked: sealed.innMasked, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('inn', '=', plainInn)
+    .execute();
+}

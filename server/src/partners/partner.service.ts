@@ -4,7 +4,7 @@ import { open, seal } from '../crypto/secret-box';
 import type { Db, Tx } from '../db/pool';
 import { AppError } from '../errors';
 import { createId } from '../ids';
-import type { PartnerProfile, RegisterPartnerBody } from './partner';
+import type { PartnerKind, PartnerProfile, RegisterPartnerBody } from './partner';
 import * as repo from './partner.repository';
 import { canSignContract, initialStatus, payoutEligible } from './partner.rules';
 
@@ -15,7 +15,7 @@ export { findPartnerByAccountId, findPartnerById, type PartnerRow } from './part
  * Kinds whose ИНН identifies a person rather than a registered business: sealed at rest. A company's or an
  * ИП's ИНН is public registry data (ЕГРЮЛ/ЕГРИП) printed on every invoice, so it stays plain.
  */
-const PERSON_INN_KINDS: repo.PartnerRow['kind'][] = ['self_employed', 'individual'];
+const PERSON_INN_KINDS: PartnerKind[] = ['self_employed', 'individual'];
 const innContext = (partnerId: string) => `partner:${partnerId}:inn`;
 
 function sealedInn(key: Buffer, partnerId: string, inn: string) {
@@ -33,21 +33,8 @@ export function partnerInn(row: repo.PartnerRow, key: Buffer): string | null {
  * every start (the migration has no key); a no-op once done. Returns how many rows it sealed.
  */
 export async function sealPlainPersonInns(db: Db, key: Buffer): Promise<number> {
-  const rows = await db
-    .selectFrom('partners')
-    .select(['id', 'inn'])
-    .where('kind', 'in', PERSON_INN_KINDS)
-    .where('inn', 'is not', null)
-    .execute();
-  for (const row of rows) {
-    const sealed = sealedInn(key, row.id, row.inn!);
-    await db
-      .updateTable('partners')
-      .set({ inn: null, inn_enc: sealed.innEnc, inn_masked: sealed.innMasked, updated_at: new Date() })
-      .where('id', '=', row.id)
-      .where('inn', '=', row.inn)
-      .execute();
-  }
+  const rows = await repo.listPlainInns(db, PERSON_INN_KINDS);
+  for (const row of rows) await repo.sealPlainInn(db, row.id, row.inn, sealedInn(key, row.id, row.inn));
   return rows.length;
 }
 

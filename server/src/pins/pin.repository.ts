@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { executePrepared, type Db, type Tx } from '../db/pool';
-import type { PartnerContacts, PinsTable, PinStatus } from '../db/schema';
+import type { Database, PartnerContacts, PinsTable, PinStatus } from '../db/schema';
 import { HOLDING_STATUSES } from './pin.rules';
 
 export type PinRow = Selectable<PinsTable>;
@@ -272,5 +272,62 @@ export async function listPendingChecks(db: Db, limit: number): Promise<PinRow[]
     .where('status', '=', 'pending_check')
     .orderBy('created_at')
     .limit(limit)
+    .execute();
+}
+
+/** Whether our own records know the account: a recorded payment or a billing report put it in `known_accounts`. */
+export async function isKnownAccount(db: Db, accountId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('known_accounts')
+    .select('account_id')
+    .where('account_id', '=', BigInt(accountId))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+// --- the client-request links a partner sends its client (rule 9); only the code's hash is stored ------------
+
+export type ClientRequestLinkRow = Selectable<Database['client_request_links']>;
+
+export async function insertClientRequestLink(
+  db: Db,
+  link: { codeHash: string; pinId: string; expiresAt: Date },
+): Promise<void> {
+  await db
+    .insertInto('client_request_links')
+    .values({ code_hash: link.codeHash, pin_id: link.pinId, expires_at: link.expiresAt })
+    .execute();
+}
+
+export async function findClientRequestLink(
+  db: Db,
+  codeHash: string,
+): Promise<ClientRequestLinkRow | undefined> {
+  return db
+    .selectFrom('client_request_links')
+    .selectAll()
+    .where('code_hash', '=', codeHash)
+    .executeTakeFirst();
+}
+
+export async function lockClientRequestLink(
+  trx: Tx,
+  codeHash: string,
+): Promise<ClientRequestLinkRow | undefined> {
+  return trx
+    .selectFrom('client_request_links')
+    .selectAll()
+    .where('code_hash', '=', codeHash)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** Uses the link up; guarded, so a link is used once even if two confirmations raced past the lock. */
+export async function markClientRequestLinkUsed(trx: Tx, codeHash: string): Promise<void> {
+  await trx
+    .updateTable('client_request_links')
+    .set({ used_at: new Date() })
+    .where('code_hash', '=', codeHash)
+    .where('used_at', 'is', null)
     .execute();
 }

@@ -420,24 +420,18 @@ export async function createConfirmationLink(db: Db, partner: PartnerRow, pinId:
   if (pin.status !== 'pending_client_request') throw wrongState(pin, ['pending_client_request']);
   const code = randomBytes(24).toString('base64url');
   const expiresAt = new Date(Date.now() + LINK_LIFETIME_MS);
-  await db
-    .insertInto('client_request_links')
-    .values({ code_hash: hashCode(code), pin_id: pin.id, expires_at: expiresAt })
-    .execute();
+  await repo.insertClientRequestLink(db, { codeHash: hashCode(code), pinId: pin.id, expiresAt });
   await repo.addPinEvent(db, pin.id, 'confirmation_link_created', { expiresAt: expiresAt.toISOString() });
   return { code, url: `${publicUrl}/confirm/${code}`, expiresAt: expiresAt.toISOString() };
 }
 
-const linkByCode = (db: Db, code: string) =>
-  db.selectFrom('client_request_links').selectAll().where('code_hash', '=', hashCode(code));
-
 /** A usable confirmation link (404, 409 used, 410 expired otherwise). */
 export async function findLinkOrThrow(db: Db, code: string) {
-  return usableLinkOrThrow(await linkByCode(db, code).executeTakeFirst());
+  return usableLinkOrThrow(await repo.findClientRequestLink(db, hashCode(code)));
 }
 
 async function lockLinkOrThrow(trx: Tx, code: string) {
-  return usableLinkOrThrow(await linkByCode(trx, code).forUpdate().executeTakeFirst());
+  return usableLinkOrThrow(await repo.lockClientRequestLink(trx, hashCode(code)));
 }
 
 function usableLinkOrThrow<L extends { used_at: Date | null; expires_at: Date }>(link: L | undefined): L {
@@ -463,11 +457,6 @@ export async function confirmByClient(
       'Open this link from the client amoCRM account the request is about',
     );
   }
-  await db
-    .updateTable('client_request_links')
-    .set({ used_at: new Date() })
-    .where('code_hash', '=', link.code_hash)
-    .where('used_at', 'is', null)
-    .execute();
+  await repo.markClientRequestLinkUsed(db, link.code_hash);
   return recordClientRequest(db, pin.id, 'client_link', vendorAccountId);
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/pool';
+import { isKnownAccount } from './pin.repository';
 import type { VendorKnowledge } from './pin.rules';
 
 /**
@@ -24,12 +25,7 @@ export async function vendorKnowledge(
   clientAccountId: number,
   crm: VendorCrmDirectory | undefined,
 ): Promise<VendorKnowledge> {
-  const known = await db
-    .selectFrom('known_accounts')
-    .select('account_id')
-    .where('account_id', '=', BigInt(clientAccountId))
-    .executeTakeFirst();
-  if (known) return 'known';
+  if (await isKnownAccount(db, clientAccountId)) return 'known';
   if (!crm) return 'new';
   try {
     return (await crm.hasCompanyForAccount(clientAccountId)) ? 'known' : 'new';
