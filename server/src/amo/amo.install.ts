@@ -7,6 +7,7 @@ import type { Db, Tx } from '../db/pool';
 import { VISITOR_ID } from '../links/link';
 import { attributeInstallByClick, type InstallAttribution } from '../pins/pin.service';
 import { DEFAULT_PRESET } from '../programs/program';
+import * as outbox from '../outbox/outbox';
 import { AmoAccount, type TokenResponse } from './amo';
 import { AmoClientRejectedError, AmoError, AmoOAuthError, AmoUnavailableError } from './amo.errors';
 import { parseJson, type AmoHttp } from './amo.http';
@@ -153,7 +154,7 @@ async function connectInstall(
       'the widget was installed again',
     );
     // Deliveries that waited for this account go now.
-    await repo.nudgeOutboxForAccount(trx, account.id);
+    await outbox.nudgeOutboxForAccount(trx, account.id);
     const attribution = await attributeByState(trx, config, install, account);
     await recordAudit(
       trx,

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context';
 import { startJobs, type JobDefinition, type JobsOptions, type Scheduler } from '../jobs/scheduler';
+import * as outbox from '../outbox/outbox';
 import { AmoApi, type AmoApiOptions } from './amo.client';
 import { AmoHttp } from './amo.http';
 import { processInstalls } from './amo.install';
@@ -257,7 +258,7 @@ export class AmoIntegration {
       const row = await repo.setConnectionStatus(trx, accountId, 'active', null, { from: ['blocked'] });
       if (!row) return;
       await repo.resolveAlerts(trx, accountId, ['connection_blocked'], 'amoCRM answers again (probe)');
-      await repo.nudgeOutboxForAccount(trx, accountId);
+      await outbox.nudgeOutboxForAccount(trx, accountId);
     });
     this.log.info({ accountId }, 'amoCRM block lifted: deliveries resume');
     return true;

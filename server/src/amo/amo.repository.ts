@@ -1,5 +1,5 @@
-import { sql, type Selectable, type UpdateObject } from 'kysely';
-import type { Db, Tx } from '../db/pool';
+import { sql, type RawBuilder, type Selectable, type UpdateObject } from 'kysely';
+import { msFromNow, type Db, type Tx } from '../db/pool';
 import type {
   Database,
   AmoAlertsTable,
@@ -8,7 +8,6 @@ import type {
   AmoInstallsTable,
   AmoVendorCompaniesTable,
   AmoWebhookEventsTable,
-  OutboxTable,
 } from '../db/schema';
 
 /** All SQL of the amoCRM integration. Returns rows; the services decide what they mean. */
@@ -18,9 +17,6 @@ export type InstallRow = Selectable<AmoInstallsTable>;
 export type AlertRow = Selectable<AmoAlertsTable>;
 export type VendorCompanyRow = Selectable<AmoVendorCompaniesTable>;
 export type WebhookEventRow = Selectable<AmoWebhookEventsTable>;
-export type OutboxRow = Selectable<OutboxTable>;
-
-const msInterval = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
 
 /** A change of one account's connection, stamped in `updated_at`. */
 function updateConnection(db: Db, accountId: number, values: UpdateObject<Database, 'amo_connections'>) {
@@ -85,7 +81,7 @@ async function claimDue<Row>(
 ): Promise<Row[]> {
   const t = sql.table(table);
   const { rows } = await sql<Row>`
-    UPDATE ${t} w SET attempts = w.attempts + 1, next_attempt_at = ${msInterval(leaseMs)}
+    UPDATE ${t} w SET attempts = w.attempts + 1, next_attempt_at = ${msFromNow(leaseMs)}
     FROM (SELECT id FROM ${t} WHERE status = 'pending' AND next_attempt_at <= now()
           ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED) due
     WHERE w.id = due.id
@@ -120,7 +116,7 @@ export async function finishInstall(
 export async function retryInstall(db: Db, id: bigint, delayMs: number, error: string): Promise<void> {
   await db
     .updateTable('amo_installs')
-    .set({ next_attempt_at: msInterval(delayMs), last_error: error.slice(0, 1000) })
+    .set({ next_attempt_at: msFromNow(delayMs), last_error: error.slice(0, 1000) })
     .where('id', '=', id)
     .execute();
 }
@@ -235,7 +231,7 @@ export async function connectionsExpiringWithin(db: Db, withinMs: number): Promi
     .selectFrom('amo_connections')
     .select('account_id')
     .where('status', '=', 'active')
-    .where('access_expires_at', '<=', msInterval(withinMs))
+    .where('access_expires_at', '<=', msFromNow(withinMs))
     .execute();
   return rows.map((r) => Number(r.account_id));
 }
@@ -356,145 +352,20 @@ export async function listAlerts(
   return q.execute();
 }
 
-// --- outbox delivery ---------------------------------------------------------------------------------------
+// --- which outbox rows can be delivered now ----------------------------------------------------------------
 
 /**
- * Claims due outbox rows of `kinds` for `leaseMs` (attempts + 1). Only rows that can be delivered now: the
- * target account is connected and active, or — for partner tasks — the partner has no connection at all
- * (those are settled as "inbox only"). Rows of blocked or broken accounts wait without spending attempts.
+ * The condition under which the outbox claims a row for delivery (`outbox.ts` › `claimOutbox`), over the row's
+ * target account and kind: the target account is connected and active, or — for partner tasks — the partner has
+ * no connection at all (those are settled as "inbox only"). Rows of blocked or broken accounts wait without
+ * spending attempts.
  */
-export async function claimOutbox(
-  db: Db,
-  options: { kinds: string[]; limit: number; leaseMs: number },
-): Promise<OutboxRow[]> {
-  const { rows } = await sql<OutboxRow>`
-    UPDATE outbox o SET attempts = o.attempts + 1, next_attempt_at = ${msInterval(options.leaseMs)}
-    FROM (
-      SELECT d.id FROM outbox d
-      WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.kind = ANY(${options.kinds}::text[])
-        AND (
-          EXISTS (SELECT 1 FROM amo_connections c WHERE c.account_id = d.target_account_id AND c.status = 'active')
-          OR (d.kind LIKE 'partner_task.%' AND NOT EXISTS (
-                SELECT 1 FROM amo_connections c
-                WHERE c.account_id = d.target_account_id AND c.status IN ('active', 'blocked', 'broken')))
-        )
-      ORDER BY d.id
-      LIMIT ${options.limit}
-      FOR UPDATE SKIP LOCKED
-    ) due
-    WHERE o.id = due.id
-    RETURNING o.*`.execute(db);
-  return rows;
-}
-
-/** Keeps claimed rows leased while a long batch is still being delivered. */
-export async function extendOutboxLease(db: Db, ids: bigint[], leaseMs: number): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('outbox')
-    .set({ next_attempt_at: msInterval(leaseMs) })
-    .where('id', 'in', ids)
-    .where('status', '=', 'pending')
-    .execute();
-}
-
-/** Merges progress into a row's `result` (e.g. "a create request is about to leave"). */
-export async function mergeOutboxResult(
-  db: Db,
-  ids: bigint[],
-  patch: Record<string, unknown>,
-): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('outbox')
-    .set({ result: sql`coalesce(result, '{}'::jsonb) || ${JSON.stringify(patch)}::jsonb` })
-    .where('id', 'in', ids)
-    .execute();
-}
-
-export async function completeOutbox(
-  db: Db,
-  id: bigint,
-  status: 'done' | 'skipped',
-  result: Record<string, unknown>,
-): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({
-      status,
-      delivered_at: status === 'done' ? new Date() : null,
-      last_error: null,
-      result: sql`coalesce(result, '{}'::jsonb) || ${JSON.stringify(result)}::jsonb`,
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .execute();
-}
-
-/** Puts claimed rows back, due after `delayMs`; `refund` gives back the attempt (nothing was tried). */
-export async function releaseOutbox(db: Db, ids: bigint[], delayMs: number, refund: boolean): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('outbox')
-    .set({
-      next_attempt_at: msInterval(delayMs),
-      ...(refund ? { attempts: sql<number>`greatest(attempts - 1, 0)` } : {}),
-    })
-    .where('id', 'in', ids)
-    .where('status', '=', 'pending')
-    .execute();
-}
-
-export async function failOutboxAttempt(
-  db: Db,
-  id: bigint,
-  error: string,
-  outcome: { retryInMs: number } | { giveUp: true },
-): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({
-      last_error: error.slice(0, 1000),
-      ...('giveUp' in outcome
-        ? { status: 'failed' as const }
-        : { next_attempt_at: msInterval(outcome.retryInMs) }),
-    })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .execute();
-}
-
-/** Makes every waiting row for an account due now (it was connected, unblocked or reinstalled). */
-export async function nudgeOutboxForAccount(db: Db, accountId: number): Promise<number> {
-  const rows = await db
-    .updateTable('outbox')
-    .set({ next_attempt_at: sql<Date>`now()` })
-    .where('target_account_id', '=', BigInt(accountId))
-    .where('status', '=', 'pending')
-    .returning('id')
-    .execute();
-  return rows.length;
-}
-
-export async function listOutbox(
-  db: Db,
-  options: { status?: OutboxRow['status']; beforeId?: bigint; limit: number },
-): Promise<OutboxRow[]> {
-  let q = db.selectFrom('outbox').selectAll().orderBy('id', 'desc').limit(options.limit);
-  if (options.status) q = q.where('status', '=', options.status);
-  if (options.beforeId !== undefined) q = q.where('id', '<', options.beforeId);
-  return q.execute();
-}
-
-/** An admin sends a failed delivery again: a fresh set of attempts. */
-export async function retryFailedOutbox(db: Db, id: bigint): Promise<OutboxRow | undefined> {
-  return db
-    .updateTable('outbox')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .where('status', '=', 'failed')
-    .returningAll()
-    .executeTakeFirst();
+export function deliverableNow(row: { targetAccountId: RawBuilder<bigint>; kind: RawBuilder<string> }) {
+  return sql<boolean>`(
+    EXISTS (SELECT 1 FROM amo_connections c WHERE c.account_id = ${row.targetAccountId} AND c.status = 'active')
+    OR (${row.kind} LIKE 'partner_task.%' AND NOT EXISTS (
+          SELECT 1 FROM amo_connections c
+          WHERE c.account_id = ${row.targetAccountId} AND c.status IN ('active', 'blocked', 'broken'))))`;
 }
 
 // --- the vendor's company per client -----------------------------------------------------------------------
@@ -526,7 +397,7 @@ export async function leaseVendorCompanies(
     .execute();
   const rows = await db
     .updateTable('amo_vendor_companies')
-    .set({ lease_owner: owner, lease_until: msInterval(leaseMs) })
+    .set({ lease_owner: owner, lease_until: msFromNow(leaseMs) })
     .where('client_account_id', 'in', clientAccountIds.map(BigInt))
     .where((eb) =>
       eb.or([
@@ -629,7 +500,7 @@ export async function finishWebhookEvent(
     .updateTable('amo_webhook_events')
     .set(
       'retryInMs' in outcome
-        ? { next_attempt_at: msInterval(outcome.retryInMs), last_error: outcome.error.slice(0, 1000) }
+        ? { next_attempt_at: msFromNow(outcome.retryInMs), last_error: outcome.error.slice(0, 1000) }
         : {
             status: outcome.status,
             processed_at: new Date(),

@@ -7,6 +7,7 @@ import { problemResponses } from '../http/errors';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { AccountIdParam } from '../pins/pin';
 import { queueVendorCompanyResync } from '../pins/pin.service';
+import * as outbox from '../outbox/outbox';
 import { codeHash, disconnectAccount, InstallFloodGuard, sealCode } from './amo.install';
 import { accountHostFromReferer, brandOfHost, verifyDisconnectSignature } from './amo.rules';
 import * as repo from './amo.repository';
@@ -116,7 +117,7 @@ function toAlertView(row: repo.AlertRow): z.infer<typeof AlertView> {
   };
 }
 
-function toOutboxView(row: repo.OutboxRow): z.infer<typeof OutboxView> {
+function toOutboxView(row: outbox.OutboxRow): z.infer<typeof OutboxView> {
   return {
     id: String(row.id),
     kind: row.kind,
@@ -320,7 +321,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       const row = await repo.setConnectionStatus(db, params.accountId, 'active', null, { from: ['blocked'] });
       if (!row) throw new AppError('conflict', 'This connection is not blocked');
       await repo.resolveAlerts(db, params.accountId, ['connection_blocked'], 'resumed by an admin');
-      await repo.nudgeOutboxForAccount(db, params.accountId);
+      await outbox.nudgeOutboxForAccount(db, params.accountId);
       await audit('amo.connection_resumed', { type: 'amo_connection', id: String(params.accountId) });
       return { status: 200, body: toConnectionView(row, app.config.vendorAccountId) };
     },
@@ -387,7 +388,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     responses: { 200: { description: 'Deliveries, newest first', schema: pageOf(OutboxView) } },
     async handler({ db, query }) {
       const load = (beforeId?: string) =>
-        repo.listOutbox(db, {
+        outbox.listOutbox(db, {
           status: query.status,
           beforeId: beforeId === undefined ? undefined : BigInt(beforeId),
           limit: query.limit + 1,
@@ -408,7 +409,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       ...problemResponses({ conflict: 'conflict: not failed' }),
     },
     async handler({ db, params, audit }) {
-      const row = await repo.retryFailedOutbox(db, BigInt(params.id));
+      const row = await outbox.retryFailedOutbox(db, BigInt(params.id));
       if (!row) throw new AppError('conflict', 'Only a failed delivery can be retried');
       await repo.resolveAlerts(db, Number(row.target_account_id), ['delivery_failed'], 'retried by an admin');
       await audit('amo.delivery_retried', { type: 'outbox', id: params.id });

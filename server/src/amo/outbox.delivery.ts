@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import { chunksOf } from '../chunks';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { loggableError } from '../logger';
+import * as outbox from '../outbox/outbox';
 import { findPartnerById } from '../partners/partner.service';
 import { findPin, listClientPinsWithPartner } from '../pins/pin.service';
 import { findQuestionForTask } from '../questions/question.service';
@@ -27,7 +29,6 @@ import {
 } from './amo.rules';
 import * as repo from './amo.repository';
 import type { AmoVendorDirectory, VendorCompanyField } from './vendor-directory';
-import { chunksOf } from '../chunks';
 
 export const VENDOR_COMPANY_SYNC = 'vendor_company.sync';
 export const PARTNER_TASK_KINDS = ['partner_task.question', 'partner_task.renewal'];
@@ -76,20 +77,21 @@ export class OutboxDelivery {
     const started = Date.now();
     let claimed = 0;
     while (!signal?.aborted && Date.now() - started < options.budgetMs) {
-      const rows = await repo.claimOutbox(db, {
+      const rows = await outbox.claimOutbox(db, {
         kinds: [VENDOR_COMPANY_SYNC, ...PARTNER_TASK_KINDS],
         limit: options.batchSize,
         leaseMs: options.leaseMs,
+        deliverable: repo.deliverableNow,
       });
       if (rows.length === 0) break;
       claimed += rows.length;
       const open = new Set(rows.map((r) => r.id));
       const heartbeat = setInterval(
-        () => void repo.extendOutboxLease(db, [...open], options.leaseMs).catch(() => undefined),
+        () => void outbox.extendOutboxLease(db, [...open], options.leaseMs).catch(() => undefined),
         Math.max(200, Math.floor(options.leaseMs / 3)),
       );
       try {
-        const groups = new Map<string, repo.OutboxRow[]>();
+        const groups = new Map<string, outbox.OutboxRow[]>();
         for (const row of rows) {
           const key = `${row.kind === VENDOR_COMPANY_SYNC ? 'vendor' : 'task'}:${row.target_account_id}`;
           groups.set(key, [...(groups.get(key) ?? []), row]);
@@ -103,7 +105,7 @@ export class OutboxDelivery {
     return { claimed };
   }
 
-  private async deliverGroup(rows: repo.OutboxRow[], open: Set<bigint>): Promise<void> {
+  private async deliverGroup(rows: outbox.OutboxRow[], open: Set<bigint>): Promise<void> {
     const done = (id: bigint) => open.delete(id);
     try {
       if (rows[0]!.kind === VENDOR_COMPANY_SYNC) await this.syncVendorCompanies(rows, done);
@@ -118,7 +120,7 @@ export class OutboxDelivery {
     }
   }
 
-  private async failRows(rows: repo.OutboxRow[], error: unknown): Promise<void> {
+  private async failRows(rows: outbox.OutboxRow[], error: unknown): Promise<void> {
     const { db, log, options } = this.deps;
     if (rows.length === 0) return;
     const target = Number(rows[0]!.target_account_id);
@@ -129,7 +131,7 @@ export class OutboxDelivery {
     ) {
       // Not the rows' fault: they wait (attempt given back) until the connection is active again, when
       // they are nudged. Claims skip rows of blocked and broken accounts, so nothing is sent meanwhile.
-      await repo.releaseOutbox(
+      await outbox.releaseOutbox(
         db,
         rows.map((r) => r.id),
         0,
@@ -152,7 +154,7 @@ export class OutboxDelivery {
     if (error instanceof AmoApiError && error.status === 400) this.deps.field.forget();
     for (const row of rows) {
       if (row.attempts >= options.maxAttempts) {
-        await repo.failOutboxAttempt(db, row.id, message, { giveUp: true });
+        await outbox.failOutboxAttempt(db, row.id, message, { giveUp: true });
         await repo.raiseAlert(db, {
           accountId: target,
           kind: 'delivery_failed',
@@ -162,7 +164,7 @@ export class OutboxDelivery {
         });
       } else {
         const retryInMs = backoffMs(row.attempts, options.backoff, (this.deps.random ?? Math.random)());
-        await repo.failOutboxAttempt(db, row.id, message, { retryInMs });
+        await outbox.failOutboxAttempt(db, row.id, message, { retryInMs });
       }
     }
   }
@@ -186,16 +188,16 @@ export class OutboxDelivery {
    * later states (the partner tag follows the pin), and one note per pin event. What the company shows is
    * read from the database now, not from the row: rows may arrive late or out of order.
    */
-  private async syncVendorCompanies(rows: repo.OutboxRow[], done: (id: bigint) => void): Promise<void> {
+  private async syncVendorCompanies(rows: outbox.OutboxRow[], done: (id: bigint) => void): Promise<void> {
     const { db, api, field, config, owner, options } = this.deps;
     const vendor = config.vendorAccountId;
-    const clientOf = (row: repo.OutboxRow) => Number(row.payload.clientAccountId);
+    const clientOf = (row: outbox.OutboxRow) => Number(row.payload.clientAccountId);
     const clientIds = [...new Set(rows.map(clientOf))];
 
     // Another worker holding a client's lease is writing that client's company: its rows wait a moment.
     const leased = new Set(await repo.leaseVendorCompanies(db, clientIds, owner, options.leaseMs));
     const later = rows.filter((r) => !leased.has(clientOf(r)));
-    await repo.releaseOutbox(
+    await outbox.releaseOutbox(
       db,
       later.map((r) => r.id),
       1000,
@@ -211,8 +213,8 @@ export class OutboxDelivery {
       const companyIds = await this.ensureCompanies(clients, states, fieldId);
 
       // One note per row; a row whose note request may have been applied looks for its note first.
-      const notes: Array<{ row: repo.OutboxRow; companyId: number; text: string }> = [];
-      const withoutCompany: repo.OutboxRow[] = [];
+      const notes: Array<{ row: outbox.OutboxRow; companyId: number; text: string }> = [];
+      const withoutCompany: outbox.OutboxRow[] = [];
       for (const row of mine) {
         const companyId = companyIds.get(clientOf(row));
         if (companyId === undefined) {
@@ -221,13 +223,13 @@ export class OutboxDelivery {
         }
         if (row.payload.status === 'resync') {
           // An admin's resync only puts the company right; no event happened to write a note about.
-          await repo.completeOutbox(db, row.id, 'done', { companyId });
+          await outbox.completeOutbox(db, row.id, 'done', { companyId });
           done(row.id);
           continue;
         }
         const text = await noteForRow(db, row);
         if (text === null) {
-          await repo.completeOutbox(db, row.id, 'skipped', { companyId, reason: 'pin_missing' });
+          await outbox.completeOutbox(db, row.id, 'skipped', { companyId, reason: 'pin_missing' });
           done(row.id);
           continue;
         }
@@ -235,7 +237,7 @@ export class OutboxDelivery {
           const existing = await api.listCompanyNotes(vendor, companyId, { maxPages: 4 });
           const note = existing.find((n) => n.params?.text?.includes(row.dedupe_key));
           if (note) {
-            await repo.completeOutbox(db, row.id, 'done', { companyId, noteId: note.id });
+            await outbox.completeOutbox(db, row.id, 'done', { companyId, noteId: note.id });
             done(row.id);
             continue;
           }
@@ -255,7 +257,7 @@ export class OutboxDelivery {
         );
         for (const n of chunk) {
           const noteId = created.get(String(n.row.id));
-          await repo.completeOutbox(db, n.row.id, 'done', {
+          await outbox.completeOutbox(db, n.row.id, 'done', {
             companyId: n.companyId,
             ...(noteId ? { noteId } : {}),
           });
@@ -361,24 +363,25 @@ export class OutboxDelivery {
    * A task in the partner's own amoCRM (a routed question, a renewal reminder). A partner whose account is
    * not connected gets none: the question stays in the widget's inbox, the row is settled as skipped.
    */
-  private async createPartnerTasks(rows: repo.OutboxRow[], done: (id: bigint) => void): Promise<void> {
+  private async createPartnerTasks(rows: outbox.OutboxRow[], done: (id: bigint) => void): Promise<void> {
     const { db, api } = this.deps;
     const target = Number(rows[0]!.target_account_id);
     const connection = await repo.findConnection(db, target);
     if (!connection || connection.status === 'disconnected') {
       for (const row of rows) {
-        await repo.completeOutbox(db, row.id, 'skipped', { reason: 'partner_not_connected' });
+        await outbox.completeOutbox(db, row.id, 'skipped', { reason: 'partner_not_connected' });
         done(row.id);
       }
       return;
     }
 
-    const tasks: Array<{ row: repo.OutboxRow; body: { request_id: string } & Record<string, unknown> }> = [];
-    const uncertain: repo.OutboxRow[] = [];
+    const tasks: Array<{ row: outbox.OutboxRow; body: { request_id: string } & Record<string, unknown> }> =
+      [];
+    const uncertain: outbox.OutboxRow[] = [];
     for (const row of rows) {
       const body = await taskForRow(db, row);
       if ('skip' in body) {
-        await repo.completeOutbox(db, row.id, 'skipped', { reason: body.skip });
+        await outbox.completeOutbox(db, row.id, 'skipped', { reason: body.skip });
         done(row.id);
         continue;
       }
@@ -396,7 +399,7 @@ export class OutboxDelivery {
       for (const row of uncertain) {
         const task = recent.find((t) => t.text.includes(row.dedupe_key));
         if (!task) continue;
-        await repo.completeOutbox(db, row.id, 'done', { taskId: task.id });
+        await outbox.completeOutbox(db, row.id, 'done', { taskId: task.id });
         done(row.id);
         tasks.splice(
           tasks.findIndex((t) => t.row.id === row.id),
@@ -414,7 +417,7 @@ export class OutboxDelivery {
       this.wroteOk(target);
       for (const t of chunk) {
         const taskId = created.get(t.body.request_id);
-        await repo.completeOutbox(db, t.row.id, 'done', taskId ? { taskId } : {});
+        await outbox.completeOutbox(db, t.row.id, 'done', taskId ? { taskId } : {});
         done(t.row.id);
       }
     }
@@ -427,10 +430,10 @@ export class OutboxDelivery {
  */
 async function noteWriteStarted(
   db: Db,
-  writes: Array<{ row: repo.OutboxRow }>,
+  writes: Array<{ row: outbox.OutboxRow }>,
   key: 'noteStartedAt' | 'taskStartedAt',
 ): Promise<void> {
-  await repo.mergeOutboxResult(
+  await outbox.mergeOutboxResult(
     db,
     writes.map((w) => w.row.id),
     { [key]: Math.floor(Date.now() / 1000) },
@@ -456,7 +459,7 @@ async function loadClientStates(db: Db, clients: number[]): Promise<Map<number, 
 }
 
 /** The note text for a vendor_company.sync row; null when its pin is gone. */
-async function noteForRow(db: Db, row: repo.OutboxRow): Promise<string | null> {
+async function noteForRow(db: Db, row: outbox.OutboxRow): Promise<string | null> {
   const pinId = String(row.payload.pinId ?? '');
   const pin = await findPin(db, pinId);
   if (!pin) return null;
@@ -492,7 +495,7 @@ async function noteForRow(db: Db, row: repo.OutboxRow): Promise<string | null> {
 /** The task body for a partner_task row, or why it is not sent. */
 async function taskForRow(
   db: Db,
-  row: repo.OutboxRow,
+  row: outbox.OutboxRow,
 ): Promise<({ request_id: string } & Record<string, unknown>) | { skip: string }> {
   const nowSec = Math.floor(Date.now() / 1000);
   if (row.kind === 'partner_task.question') {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Kysely, PostgresDialect, type RawBuilder, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
 
@@ -15,6 +15,9 @@ export type Db = Kysely<Database>;
  * Kysely's `Transaction` is nominal, so passing the pool where a transaction is needed does not compile.
  */
 export type Tx = Transaction<Database>;
+
+/** The instant `ms` milliseconds from the database's now: leases and retry times. */
+export const msFromNow = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
 
 export interface DbHandle {
   db: Db;
