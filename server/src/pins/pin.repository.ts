@@ -299,27 +299,21 @@ export async function insertClientRequestLink(
     .execute();
 }
 
+const clientRequestLink = (db: Db, codeHash: string) =>
+  db.selectFrom('client_request_links').selectAll().where('code_hash', '=', codeHash);
+
 export async function findClientRequestLink(
   db: Db,
   codeHash: string,
 ): Promise<ClientRequestLinkRow | undefined> {
-  return db
-    .selectFrom('client_request_links')
-    .selectAll()
-    .where('code_hash', '=', codeHash)
-    .executeTakeFirst();
+  return clientRequestLink(db, codeHash).executeTakeFirst();
 }
 
 export async function lockClientRequestLink(
   trx: Tx,
   codeHash: string,
 ): Promise<ClientRequestLinkRow | undefined> {
-  return trx
-    .selectFrom('client_request_links')
-    .selectAll()
-    .where('code_hash', '=', codeHash)
-    .forUpdate()
-    .executeTakeFirst();
+  return clientRequestLink(trx, codeHash).forUpdate().executeTakeFirst();
 }
 
 /** Uses the link up; guarded, so a link is used once even if two confirmations raced past the lock. */
