@@ -136,10 +136,7 @@ export async function sealPlainInn(
   plainInn: string,
   sealed: { innEnc: string; innMasked: string },
 ): Promise<void> {
-  await db
-    .updateTable('partners')
-    .set({ inn: null, inn_enc: sealed.innEnc, inn_masked: sealed.innMasked, updated_at: new Date() })
-    .where('id', '=', id)
+  await updatePartner(db, id, { inn: null, inn_enc: sealed.innEnc, inn_masked: sealed.innMasked })
     .where('inn', '=', plainInn)
     .execute();
 }
