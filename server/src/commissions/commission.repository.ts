@@ -1,6 +1,6 @@
-import { sql, type Insertable, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Selectable, type UpdateObject } from 'kysely';
 import type { Db, Tx } from '../db/pool';
-import type { CommissionsTable, PaymentsTable, RefundsTable } from '../db/schema';
+import type { CommissionsTable, Database, PaymentsTable, RefundsTable } from '../db/schema';
 import type { PostingKind } from '../ledger/postings';
 import {
   pinEvaluationFactsOf,
@@ -199,6 +199,11 @@ export async function lockPaymentByExternalId(trx: Tx, externalId: string): Prom
     .executeTakeFirst();
 }
 
+/** The one way a recorded payment changes: what a later fact adds to it (a refund, its promo code, no reward). */
+async function updatePayment(db: Db, id: string, values: UpdateObject<Database, 'payments'>): Promise<void> {
+  await db.updateTable('payments').set(values).where('id', '=', id).execute();
+}
+
 /** Another payment that names this net invoice: a net invoice is settled by one payment. */
 export async function findOtherPaymentOfNetInvoice(
   trx: Tx,
@@ -219,11 +224,7 @@ export async function insertRefund(trx: Tx, refund: Insertable<RefundsTable>): P
 
 /** The payment's refunded total, written under the payment's lock (`lockPaymentByExternalId`). */
 export async function setRefunded(trx: Tx, paymentId: string, refundedMinor: bigint): Promise<void> {
-  await trx
-    .updateTable('payments')
-    .set({ refunded_minor: refundedMinor })
-    .where('id', '=', paymentId)
-    .execute();
+  await updatePayment(trx, paymentId, { refunded_minor: refundedMinor });
 }
 
 /** The refund billing reported under this id, if any: a refund report is idempotent by its externalId. */
@@ -255,7 +256,7 @@ export async function firstPromoCodeOf(
 }
 
 export async function setPaymentPromoCode(trx: Tx, paymentId: string, code: string): Promise<void> {
-  await trx.updateTable('payments').set({ promo_code: code }).where('id', '=', paymentId).execute();
+  await updatePayment(trx, paymentId, { promo_code: code });
 }
 
 /** A payment's commissions, locked: the attributed partner's first, then the referrers' shares by depth. */
@@ -499,11 +500,7 @@ export async function setNoReward(
   partnerId: string | null,
   reason: string,
 ): Promise<void> {
-  await db
-    .updateTable('payments')
-    .set({ no_reward_partner_id: partnerId, no_reward_reason: reason })
-    .where('id', '=', paymentId)
-    .execute();
+  await updatePayment(db, paymentId, { no_reward_partner_id: partnerId, no_reward_reason: reason });
 }
 
 /** Payments the program refused as a partner's own purchase, newest first: the admins' fraud queue. */
