@@ -2,6 +2,7 @@ import { sql, type Insertable, type RawBuilder, type Selectable, type UpdateObje
 import type { Db, Tx } from '../db/pool';
 import type { CommissionsTable, Database, PaymentsTable, RefundsTable } from '../db/schema';
 import type { PostingKind } from '../ledger/postings';
+import { EARNING_STATUSES } from '../pins/pin.rules';
 import {
   pinEvaluationFactsOf,
   type PinEvaluationFacts,
@@ -468,7 +469,7 @@ export async function countActivePayingClients(db: Db, partnerId: string): Promi
     SELECT count(DISTINCT p.client_account_id)::bigint AS n
       FROM pins pin
       JOIN payments p ON p.client_account_id = pin.client_account_id
-     WHERE pin.partner_id = ${partnerId} AND pin.status IN ('pinned', 'attributed')
+     WHERE pin.partner_id = ${partnerId} AND pin.status = ANY(${EARNING_STATUSES}::text[])
        AND p.refunded_minor < p.gross_minor
        AND (p.period_end > now() OR (p.period_end IS NULL AND p.paid_at > now() - interval '365 days'))`.execute(
     db,
@@ -650,7 +651,7 @@ export async function clientsDueForRenewal(
           .limit(1)
           .as('product_code'),
     ])
-    .where('pins.status', 'in', ['pinned', 'attributed'])
+    .where('pins.status', 'in', EARNING_STATUSES)
     .where('partners.status', '!=', 'blocked')
     .where('periods.period_end', '>', asOf)
     .where('periods.period_end', '<=', horizon)

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { executePrepared, type Db, type Tx } from '../db/pool';
 import type { Database, PartnerContacts, PinsTable, PinStatus } from '../db/schema';
-import { HOLDING_STATUSES } from './pin.rules';
+import { EARNING_PERIOD_STATUSES, HOLDING_STATUSES } from './pin.rules';
 
 export type PinRow = Selectable<PinsTable>;
 
@@ -204,7 +204,7 @@ export async function findEarningPinOn(
     .where('client_account_id', '=', BigInt(clientAccountId))
     .where('valid_from', '<=', at)
     .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', at)]))
-    .where('status', 'in', ['pinned', 'attributed', 'released', 'transferred'])
+    .where('status', 'in', EARNING_PERIOD_STATUSES)
     .orderBy('valid_from', 'desc')
     .executeTakeFirst();
 }

@@ -11,6 +11,14 @@ export const HOLDING_STATUSES: PinStatus[] = [
 /** Statuses in which a pin earns commission (rule 11: attribution earns too). */
 export const EARNING_STATUSES: PinStatus[] = ['pinned', 'attributed'];
 
+/**
+ * Statuses of a pin with an earning period: earning now, or earned until it was released or transferred (its
+ * `valid_to`). A payment's commission follows the pin whose period covers the payment's date (rule 11). The SQL
+ * functions of migrations 016 and 028 spell the same list (history, not edited; `test/api/payment-lean.test.ts`
+ * holds 028's function to the queries that use this one).
+ */
+export const EARNING_PERIOD_STATUSES: PinStatus[] = [...EARNING_STATUSES, 'released', 'transferred'];
+
 /** Statuses in which a pin holds its client but does not earn yet: it can still be attributed (rule 11). */
 export const WAITING_STATUSES: PinStatus[] = ['pending_client_request', 'pending_check'];
 

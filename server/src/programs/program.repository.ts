@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Channel } from '../db/schema';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
+import { EARNING_PERIOD_STATUSES } from '../pins/pin.rules';
 import type { EvaluationPartner, PayablePartner } from './program.rules';
 import type { Db, Tx } from '../db/pool';
 
@@ -211,7 +212,7 @@ function pinEvaluationFactsQuery(queries: PinFactsQuery[]): RawBuilder<PinFactsR
                   ${queries.map((q) => q.clientHistory)}::boolean[]) WITH ORDINALITY AS q(client, channel, at, history, i)
       LEFT JOIN LATERAL (
         SELECT pn.id, pn.partner_id, pn.valid_from FROM pins pn
-         WHERE pn.client_account_id = q.client AND pn.status IN ('pinned', 'attributed', 'released', 'transferred')
+         WHERE pn.client_account_id = q.client AND pn.status = ANY(${EARNING_PERIOD_STATUSES}::text[])
            AND pn.valid_from <= q.at AND (pn.valid_to IS NULL OR pn.valid_to > q.at)
          ORDER BY pn.valid_from DESC LIMIT 1
       ) pin ON true
