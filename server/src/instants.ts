@@ -4,6 +4,13 @@
  */
 import { z } from 'zod';
 
+/**
+ * The program's clock: its days, months, schedules and documents are Moscow's, whatever the server's zone (the
+ * program document's `timeZone` may only be this). Since 26 October 2014 Moscow is UTC+3 all year, which the
+ * pure date rules use as a fixed offset (`measure.rules.ts`, `documents/dates.ts`).
+ */
+export const PROGRAM_TIME_ZONE = 'Europe/Moscow';
+
 const DAY_MS = 24 * 3600 * 1000;
 /** No event of this program predates it; older dates are typos or probes (year 0 is not a payment date). */
 export const EARLIEST_INSTANT = '2000-01-01T00:00:00Z';

@@ -16,6 +16,7 @@ import { SharedRateLimiter } from './shared-rate-limiter';
 import { enqueueRenewalReminders } from './renewals';
 import { AmoVendorDirectory, decidePendingChecks, VendorCompanyField } from './vendor-directory';
 import { processWebhooks } from './webhooks';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 export const AMO_JOBS = {
   deliver: 'amo.outbox.deliver',
@@ -287,7 +288,7 @@ export class AmoIntegration {
           const queued = await this.enqueueRenewals();
           this.log.info({ queued }, 'renewal reminders queued');
         }),
-        timezone: 'Europe/Moscow',
+        timezone: PROGRAM_TIME_ZONE,
       },
     ];
   }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 /**
  * Pure rules of the amoCRM integration: which hosts we talk to, the disconnect-hook signature, how long to
@@ -185,7 +186,7 @@ export function companyUpdate(
 
 /** Russian date as sales read it (Moscow time). */
 export function ruDate(date: Date): string {
-  return date.toLocaleDateString('ru-RU', { timeZone: 'Europe/Moscow' });
+  return date.toLocaleDateString('ru-RU', { timeZone: PROGRAM_TIME_ZONE });
 }
 
 export type PinNoteEvent = 'pinned' | 'attributed' | 'released' | 'transferred_in' | 'recreated';

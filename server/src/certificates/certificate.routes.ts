@@ -10,6 +10,7 @@ import { getActivePartnerOrThrow, partnerInn } from '../partners/partner.service
 import { presetOf } from '../programs/program.presets';
 import { getVendorRequisites } from '../settings/settings.service';
 import { ensureCertificate, findCertificateByCode } from './certificate.repository';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 /** Rule 6: a partner certificate anyone can verify through a public link; documents for the partner. */
 export const documentRoutes = [
@@ -62,7 +63,7 @@ export const documentRoutes = [
       const valid = cert && !cert.revoked_at && partner && partner.status === 'active';
       const vendor = await getVendorRequisites(db);
       const body = valid
-        ? `<h1>Сертификат действителен</h1><p><b>${escapeHtml(partner.name)}</b> — партнёр ${escapeHtml(vendor.name)}.</p><p>Сертификат № ${escapeHtml(cert.code)} выдан ${cert.issued_at.toLocaleDateString('ru-RU', { timeZone: 'Europe/Moscow' })}.</p>`
+        ? `<h1>Сертификат действителен</h1><p><b>${escapeHtml(partner.name)}</b> — партнёр ${escapeHtml(vendor.name)}.</p><p>Сертификат № ${escapeHtml(cert.code)} выдан ${cert.issued_at.toLocaleDateString('ru-RU', { timeZone: PROGRAM_TIME_ZONE })}.</p>`
         : `<h1>Сертификат недействителен</h1><p>Сертификата с номером ${escapeHtml(params.certificateCode)} нет, или партнёр больше не участвует в программе.</p>`;
       return {
         status: 200,

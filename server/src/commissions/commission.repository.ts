@@ -10,6 +10,7 @@ import {
   type PinFactsRow,
   type VersionHead,
 } from '../programs/program.service';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 export type CommissionRowDb = Selectable<CommissionsTable>;
@@ -451,7 +452,7 @@ export async function monthlyEarnings(
   months: number,
 ): Promise<{ month: string; commission: bigint; reversed: bigint }[]> {
   const { rows } = await sql<{ month: string; commission: bigint; reversed: bigint }>`
-    SELECT to_char(date_trunc('month', accrued_at AT TIME ZONE 'Europe/Moscow'), 'YYYY-MM') AS month,
+    SELECT to_char(date_trunc('month', accrued_at AT TIME ZONE ${sql.lit(PROGRAM_TIME_ZONE)}), 'YYYY-MM') AS month,
            sum(commission_minor)::bigint AS commission, sum(reversed_minor)::bigint AS reversed
       FROM commissions
      WHERE partner_id = ${partnerId} AND accrued_at >= date_trunc('month', now()) - make_interval(months => ${months - 1})

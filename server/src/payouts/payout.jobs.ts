@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit';
 import { DEFAULT_PRESET } from '../programs/program';
 import { payoutPolicyInForce } from '../programs/program.service';
 import { runPayouts, scheduledPayoutDate } from './payout.service';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 export const PAYOUT_JOB = 'payouts.scheduled-run';
 
@@ -20,7 +21,7 @@ export function payoutJobs(
     {
       name: PAYOUT_JOB,
       every: '0 6 * * *',
-      timezone: 'Europe/Moscow',
+      timezone: PROGRAM_TIME_ZONE,
       async run() {
         const policy = await payoutPolicyInForce(context.db, now(), DEFAULT_PRESET);
         const asOf = scheduledPayoutDate(now(), policy.daysOfMonth);

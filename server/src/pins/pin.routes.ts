@@ -33,6 +33,7 @@ import {
 import * as repo from './pin.repository';
 import { staffView, type VendorKnowledge } from './pin.rules';
 import * as service from './pin.service';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 const tag = 'pins';
 const PinList = pageOf(PartnerPinView);
@@ -387,7 +388,7 @@ export const confirmPageRoute = defineRoute({
 <p>Партнёр <b>${escapeHtml(partner.name)}</b> просит закрепить за собой ваш аккаунт amoCRM № ${Number(pin.client_account_id)}.</p>
 <p>Чтобы подтвердить, откройте ваш аккаунт amoCRM, в разделе «Настройки → Интеграции» откройте виджет партнёрской программы и введите код подтверждения:</p>
 <p><code style="font-size:1.2em">${escapeHtml(params.code)}</code></p>
-<p>Код действует до ${link.expires_at.toLocaleString('ru-RU', { timeZone: 'Europe/Moscow' })} (МСК) и используется один раз.</p>`;
+<p>Код действует до ${link.expires_at.toLocaleString('ru-RU', { timeZone: PROGRAM_TIME_ZONE })} (МСК) и используется один раз.</p>`;
     } catch (error) {
       const code = (error as { code?: string }).code;
       body = `<h1>Ссылка недействительна</h1><p>${code === 'link_expired' ? 'Срок действия ссылки истёк.' : code === 'link_used' ? 'Запрос уже подтверждён.' : 'Такой ссылки нет.'} Попросите партнёра прислать новую.</p>`;

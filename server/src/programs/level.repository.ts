@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { LevelEvent, LevelReason } from './level.rules';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 /** Partners with a contract signed by the end of `asOf` (Moscow), with the Moscow date of it. */
 export async function contractedPartners(
@@ -13,10 +14,10 @@ export async function contractedPartners(
   partnerIds?: readonly string[],
 ): Promise<Array<{ id: string; contractDate: string }>> {
   const { rows } = await sql<{ id: string; contract_date: string }>`
-    SELECT id, (contract_signed_at AT TIME ZONE 'Europe/Moscow')::date::text AS contract_date
+    SELECT id, (contract_signed_at AT TIME ZONE ${sql.lit(PROGRAM_TIME_ZONE)})::date::text AS contract_date
       FROM partners
      WHERE contract_signed_at IS NOT NULL
-       AND (contract_signed_at AT TIME ZONE 'Europe/Moscow')::date <= ${asOf}::date
+       AND (contract_signed_at AT TIME ZONE ${sql.lit(PROGRAM_TIME_ZONE)})::date <= ${asOf}::date
        AND (${partnerIds ?? null}::text[] IS NULL OR id = ANY(${partnerIds ?? null}))`.execute(db);
   return rows.map((r) => ({ id: r.id, contractDate: r.contract_date }));
 }
@@ -142,7 +143,7 @@ export async function standingOn(
         ORDER BY from_date DESC LIMIT 1) AS model,
       (SELECT level_code FROM partner_levels WHERE partner_id = ${partnerId} AND from_date <= ${date}::date
         ORDER BY from_date DESC LIMIT 1) AS level,
-      (SELECT (contract_signed_at AT TIME ZONE 'Europe/Moscow')::date <= ${date}::date FROM partners
+      (SELECT (contract_signed_at AT TIME ZONE ${sql.lit(PROGRAM_TIME_ZONE)})::date <= ${date}::date FROM partners
         WHERE id = ${partnerId}) AS contracted,
       (SELECT choice FROM partner_reward_choices WHERE partner_id = ${partnerId}
           AND client_account_id = ${clientAccountId}) AS choice`.execute(db);

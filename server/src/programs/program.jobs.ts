@@ -6,6 +6,7 @@ import { DEFAULT_PRESET } from './program';
 import { reviewLevels } from './level.service';
 import { recordTiers } from './program.service';
 import { settleDue } from '../settlements/settlement.service';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 export const TIERS_JOB = 'programs.daily-tiers';
 export const LEVELS_JOB = 'programs.level-review';
@@ -31,7 +32,7 @@ export function programJobs(
   ): JobDefinition => ({
     name,
     every,
-    timezone: 'Europe/Moscow',
+    timezone: PROGRAM_TIME_ZONE,
     async run() {
       const yesterday = programDate(new Date(now().getTime() - 24 * 3600 * 1000));
       const count = await context.db.transaction().execute((trx) => work(trx, yesterday));

@@ -7,7 +7,7 @@
  * bounties, allowances and policies. Blocks a program does not use are simply absent.
  */
 import { z } from 'zod';
-import { PlannedInstant } from '../instants';
+import { PlannedInstant, PROGRAM_TIME_ZONE } from '../instants';
 import { programDate } from '../payouts/payout.rules';
 
 const code = z
@@ -279,7 +279,7 @@ export const ProgramDocument = z.strictObject({
   name: code,
   title: words,
   currency: z.literal('RUB'),
-  timeZone: z.literal('Europe/Moscow'),
+  timeZone: z.literal(PROGRAM_TIME_ZONE),
   attribution: Attribution,
   binding: Binding,
   rewards: z.array(RewardRule).min(1).max(50),

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
 import type { CalculationCase, CalculationFigures } from './settlement.rules';
+import { PROGRAM_TIME_ZONE } from '../instants';
 
 /**
  * What decides whether a partner's settlement or bounty may be paid out (DOMAIN.md rules 3–4), and, under a
@@ -365,12 +366,12 @@ export async function statementExtras(db: Db, partnerId: string, period: { from:
     revision: number;
     rule_id: string;
   }>`
-    SELECT 'rebate' AS kind, id, (period_to + 1)::timestamp AT TIME ZONE 'Europe/Moscow' - interval '1 millisecond' AS at,
+    SELECT 'rebate' AS kind, id, (period_to + 1)::timestamp AT TIME ZONE ${sql.lit(PROGRAM_TIME_ZONE)} - interval '1 millisecond' AS at,
            amount_minor, payable, reason, form, calculation, revision, settlement_id AS rule_id
       FROM partner_settlements
      WHERE partner_id = ${partnerId}
-       AND (period_to + 1)::timestamp AT TIME ZONE 'Europe/Moscow' > ${period.from}
-       AND (period_to + 1)::timestamp AT TIME ZONE 'Europe/Moscow' <= ${period.to}
+       AND (period_to + 1)::timestamp AT TIME ZONE ${sql.lit(PROGRAM_TIME_ZONE)} > ${period.from}
+       AND (period_to + 1)::timestamp AT TIME ZONE ${sql.lit(PROGRAM_TIME_ZONE)} <= ${period.to}
     UNION ALL
     SELECT 'bounty', id, published_at, amount_minor, payable, reason, 'payout', NULL, 1, bounty_id
       FROM partner_bounties
