@@ -11,7 +11,8 @@ import { z } from 'zod';
  */
 export const PROGRAM_TIME_ZONE = 'Europe/Moscow';
 
-const DAY_MS = 24 * 3600 * 1000;
+/** One day in milliseconds: holds, windows and lifetimes counted in days of 24 hours. */
+export const DAY_MS = 24 * 3600 * 1000;
 /** No event of this program predates it; older dates are typos or probes (year 0 is not a payment date). */
 export const EARLIEST_INSTANT = '2000-01-01T00:00:00Z';
 /** Real UTC offsets run from −12:00 to +14:00; anything wider is not a clock anyone uses. */

@@ -2,6 +2,7 @@ import { clientsDueForRenewal } from '../commissions/payment.service';
 import type { Db } from '../db/pool';
 import { enqueue } from '../outbox/outbox';
 import { getRenewalReminderDays } from '../settings/settings.service';
+import { DAY_MS } from '../instants';
 
 /**
  * The daily renewal reminders: for every client whose paid period ends within the next N days (program
@@ -12,7 +13,7 @@ import { getRenewalReminderDays } from '../settings/settings.service';
  */
 export async function enqueueRenewalReminders(db: Db, asOf: Date): Promise<number> {
   const days = await getRenewalReminderDays(db);
-  const horizon = new Date(asOf.getTime() + days * 24 * 3600 * 1000);
+  const horizon = new Date(asOf.getTime() + days * DAY_MS);
   const due = await clientsDueForRenewal(db, asOf, horizon);
   let queued = 0;
   for (const row of due) {

@@ -4,6 +4,7 @@
  */
 import { divideRounded } from '../../../shared/money';
 import { formatPercent, formatRub } from '../documents/money-words';
+import { DAY_MS } from '../instants';
 
 export { divideRounded };
 export const BPS_DENOMINATOR = 10_000n;
@@ -82,7 +83,7 @@ export function calculationInWords(
  */
 export function withinGuarantee(paidAt: Date, refundedAt: Date, days: number | undefined): boolean {
   if (days === undefined) return false;
-  return refundedAt.getTime() - paidAt.getTime() <= days * 24 * 3600 * 1000;
+  return refundedAt.getTime() - paidAt.getTime() <= days * DAY_MS;
 }
 
 /**

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/pool';
 import type { Attribution } from '../programs/program';
 import { chooseClick } from '../programs/program.rules';
+import { DAY_MS } from '../instants';
 
 export interface LinkRow {
   code: string;
@@ -136,7 +137,7 @@ export async function winningClick(
   db: Db,
   q: { visitorId: string; paidAt: Date; windowDays: number; lastClickWins: boolean },
 ): Promise<Click | null> {
-  const earliest = new Date(q.paidAt.getTime() - q.windowDays * 24 * 60 * 60 * 1000);
+  const earliest = new Date(q.paidAt.getTime() - q.windowDays * DAY_MS);
   const rows = await db
     .selectFrom('link_clicks')
     .select(['id', 'link_code', 'partner_id', 'visitor_id', 'clicked_at'])

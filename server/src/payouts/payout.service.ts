@@ -13,6 +13,7 @@ import { payoutPolicyInForce } from '../programs/program.service';
 import { AppError } from '../errors';
 import * as repo from './payout.repository';
 import { programDate } from './payout.rules';
+import { DAY_MS } from '../instants';
 
 export { listPayoutRuns } from './payout.repository';
 export { programDate, scheduledPayoutDate } from './payout.rules';
@@ -55,7 +56,7 @@ export async function runPayouts(
   const runId = createId('pyr');
   // The run's cut-off is the end of asOf (Moscow): rewards accrued within the hold before it are held.
   const cutoff = new Date(`${asOf}T23:59:59.999+03:00`);
-  const holdFrom = new Date(cutoff.getTime() - policy.holdDays * 24 * 3600 * 1000);
+  const holdFrom = new Date(cutoff.getTime() - policy.holdDays * DAY_MS);
 
   await repo.insertRun(db, { id: runId, asOf });
   const issuedAt = new Date();

@@ -35,6 +35,7 @@ export {
   lockHoldingPin,
   type PinRow,
 } from './pin.repository';
+import { DAY_MS } from '../instants';
 
 export function toPinView(row: repo.PinRow): PinView {
   return {
@@ -407,7 +408,7 @@ export async function transferPin(
   return { from, to };
 }
 
-const LINK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+const LINK_LIFETIME_MS = 7 * DAY_MS;
 const hashCode = (code: string) => createHash('sha256').update(code).digest('hex');
 
 /**

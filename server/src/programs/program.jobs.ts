@@ -6,7 +6,7 @@ import { DEFAULT_PRESET } from './program';
 import { reviewLevels } from './level.service';
 import { recordTiers } from './program.service';
 import { settleDue } from '../settlements/settlement.service';
-import { PROGRAM_TIME_ZONE } from '../instants';
+import { PROGRAM_TIME_ZONE, DAY_MS } from '../instants';
 
 export const TIERS_JOB = 'programs.daily-tiers';
 export const LEVELS_JOB = 'programs.level-review';
@@ -34,7 +34,7 @@ export function programJobs(
     every,
     timezone: PROGRAM_TIME_ZONE,
     async run() {
-      const yesterday = programDate(new Date(now().getTime() - 24 * 3600 * 1000));
+      const yesterday = programDate(new Date(now().getTime() - DAY_MS));
       const count = await context.db.transaction().execute((trx) => work(trx, yesterday));
       if (count > 0) logged(count, yesterday);
     },

@@ -9,9 +9,9 @@ import { formatPercent, formatRub } from '../documents/money-words';
 import type { Channel } from '../db/schema';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
 import type { Levels, ProgramDocument, ProgramVersion, RewardRule } from './program';
+import { DAY_MS } from '../instants';
 
 const BPS = 10_000n;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** What billing tells about who paid; compared with the partner's own identities (self-purchase). */
 export interface PayerIdentity {
