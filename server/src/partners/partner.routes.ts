@@ -1,3 +1,5 @@
+import type { AppContext } from '../context';
+import type { Db } from '../db/pool';
 import { definePartnerRoute } from '../http/partner-route';
 import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
@@ -11,10 +13,21 @@ import {
 } from './partner';
 import { forfeitOnBlock } from '../payouts/payout.service';
 import * as repo from './partner.repository';
+import { presetOf } from '../programs/program.presets';
+import { payoutPolicyInForce } from '../programs/program.service';
 import { referrerOfCode } from '../referrals/referral.service';
 import { clearReferrer, registerPartner, setPartnerStatus, signContract, toProfile } from './partner.service';
 
 const tag = 'partners';
+
+/**
+ * Profiles as the program in force now shows them: whether a partner may be paid out is the program's rule
+ * (`policies.payout`), the same the reward engine applies to each commission.
+ */
+async function profilesNow(db: Db, app: AppContext): Promise<(row: repo.PartnerRow) => PartnerProfile> {
+  const policy = await payoutPolicyInForce(db, new Date(), presetOf(app));
+  return (row) => toProfile(row, policy);
+}
 
 export const partnerRoutes = [
   definePartnerRoute({
@@ -26,8 +39,8 @@ export const partnerRoutes = [
       200: { description: 'Profile', schema: PartnerProfile },
       ...problemResponses('partner_not_found'),
     },
-    async handler({ partner }) {
-      return { status: 200, body: toProfile(partner) };
+    async handler({ db, partner, app }) {
+      return { status: 200, body: (await profilesNow(db, app))(partner) };
     },
   }),
 
@@ -52,7 +65,7 @@ export const partnerRoutes = [
         { type: 'partner', id: partner.id },
         { kind: partner.kind, name: partner.name, ...(referredBy && { referredBy }) },
       );
-      return { status: 201, body: toProfile(partner) };
+      return { status: 201, body: (await profilesNow(db, app))(partner) };
     },
   }),
 
@@ -64,9 +77,9 @@ export const partnerRoutes = [
     auth: 'admin',
     query: ListQuery,
     responses: { 200: { description: 'Partners', schema: pageOf(PartnerProfile) } },
-    async handler({ db, query }) {
+    async handler({ db, query, app }) {
       const load = (afterId?: string) => repo.listPartners(db, { limit: query.limit + 1, afterId });
-      return { status: 200, body: await pageById(query, load, toProfile) };
+      return { status: 200, body: await pageById(query, load, await profilesNow(db, app)) };
     },
   }),
 
@@ -82,7 +95,7 @@ export const partnerRoutes = [
       200: { description: 'Updated profile', schema: PartnerProfile },
       ...problemResponses({ unprocessable: 'individuals get no contract' }),
     },
-    async handler({ db, params, body, audit }) {
+    async handler({ db, params, body, audit, app }) {
       const partner = await signContract(db, params.id, {
         number: body.contractNumber,
         signedAt: new Date(body.signedAt),
@@ -92,7 +105,7 @@ export const partnerRoutes = [
         { type: 'partner', id: partner.id },
         { contractNumber: body.contractNumber, signedAt: body.signedAt },
       );
-      return { status: 200, body: toProfile(partner) };
+      return { status: 200, body: (await profilesNow(db, app))(partner) };
     },
   }),
 
@@ -106,7 +119,7 @@ export const partnerRoutes = [
     params: PartnerIdParams,
     body: SetPartnerStatusBody,
     responses: { 200: { description: 'Updated profile', schema: PartnerProfile } },
-    async handler({ db, params, body, audit }) {
+    async handler({ db, params, body, audit, app }) {
       const { partner, from } = await setPartnerStatus(db, params.id, body.status);
       const forfeit =
         partner.status === 'blocked' && from !== 'blocked' && body.forfeit !== false
@@ -125,7 +138,7 @@ export const partnerRoutes = [
           }),
         },
       );
-      return { status: 200, body: toProfile(partner) };
+      return { status: 200, body: (await profilesNow(db, app))(partner) };
     },
   }),
 
@@ -147,10 +160,10 @@ export const partnerRoutes = [
         conflict: 'The partner has no referrer (conflict)',
       }),
     },
-    async handler({ db, params, audit }) {
+    async handler({ db, params, audit, app }) {
       const { partner, formerReferrerId } = await clearReferrer(db, params.id);
       await audit('partner.referrer_removed', { type: 'partner', id: partner.id }, { formerReferrerId });
-      return { status: 200, body: toProfile(partner) };
+      return { status: 200, body: (await profilesNow(db, app))(partner) };
     },
   }),
 ];

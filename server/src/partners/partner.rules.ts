@@ -14,18 +14,12 @@ export function canSignContract(kind: PartnerKind): boolean {
 }
 
 /**
- * Whether `vendor_direct` rewards (40 %) may be paid out (rules 3–4): legal entities, ИП and
- * self-employed, only after the contract is signed, and never while blocked.
+ * LeadSender's payout rule as the seed states it (DOMAIN.md rules 3–4: legal entities, ИП and self-employed are
+ * paid once their contract is signed, never while blocked; individuals get no contract): why a reward is not
+ * payable, null when it is. The reference the engine's `leadsender` preset is held to (`program.rules.test.ts`);
+ * the server itself asks the program in force (`program.rules` › `notPayableReason`), whose document may say
+ * otherwise.
  */
-export function payoutEligible(partner: {
-  kind: PartnerKind;
-  status: PartnerStatus;
-  contractSignedAt: Date | null;
-}): boolean {
-  return canSignContract(partner.kind) && partner.contractSignedAt !== null && partner.status === 'active';
-}
-
-/** Why a reward is not payable, in words the partner sees; null when it is payable. */
 export function notPayableReason(partner: {
   kind: PartnerKind;
   status: PartnerStatus;

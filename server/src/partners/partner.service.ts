@@ -4,9 +4,11 @@ import { open, seal } from '../crypto/secret-box';
 import type { Db, Tx } from '../db/pool';
 import { AppError } from '../errors';
 import { createId } from '../ids';
+import type { ProgramDocument } from '../programs/program';
+import { notPayableReason } from '../programs/program.rules';
 import type { PartnerKind, PartnerProfile, RegisterPartnerBody } from './partner';
 import * as repo from './partner.repository';
-import { canSignContract, initialStatus, payoutEligible } from './partner.rules';
+import { canSignContract, initialStatus } from './partner.rules';
 
 /** Reads other domains may use; every write to `partners` goes through the functions below. */
 export { findPartnerByAccountId, findPartnerById, type PartnerRow } from './partner.repository';
@@ -38,14 +40,19 @@ export async function sealPlainPersonInns(db: Db, key: Buffer): Promise<number> 
   return rows.length;
 }
 
-export function toProfile(row: repo.PartnerRow): PartnerProfile {
+/** The profile as the partner and the admin see it; `payout` is the program's policy in force (who may be paid). */
+export function toProfile(
+  row: repo.PartnerRow,
+  payout: ProgramDocument['policies']['payout'],
+): PartnerProfile {
   const contractSignedAt = row.contract_signed_at;
   return {
     id: row.id,
     accountId: Number(row.account_id),
     kind: row.kind,
     status: row.status,
-    payoutEligible: payoutEligible({ kind: row.kind, status: row.status, contractSignedAt }),
+    payoutEligible:
+      notPayableReason(payout, { kind: row.kind, status: row.status, contractSignedAt }) === null,
     name: row.name,
     // A person's ИНН is shown masked, like the passport; an organisation's is public and shown whole.
     inn: row.inn ?? row.inn_masked,
