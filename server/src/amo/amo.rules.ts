@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { PROGRAM_TIME_ZONE } from '../instants';
+import { formatDateShort } from '../documents/dates';
 
 /**
  * Pure rules of the amoCRM integration: which hosts we talk to, the disconnect-hook signature, how long to
@@ -184,11 +184,6 @@ export function companyUpdate(
   };
 }
 
-/** Russian date as sales read it (Moscow time). */
-export function ruDate(date: Date): string {
-  return date.toLocaleDateString('ru-RU', { timeZone: PROGRAM_TIME_ZONE });
-}
-
 export type PinNoteEvent = 'pinned' | 'attributed' | 'released' | 'transferred_in' | 'recreated';
 
 /**
@@ -212,7 +207,7 @@ export function companyNoteText(input: {
     transferred_in: `Клиент передан партнёру ${partner}${input.previousPartnerName ? ` от партнёра «${input.previousPartnerName}»` : ''}`,
     recreated: `Компания создана заново после удаления; клиент закреплён за партнёром ${partner}`,
   }[input.event];
-  return `${what}. Дата: ${ruDate(input.at)}. ID закрепления: ${input.pinId}.\nСсылка партнёрской программы: ${input.reference}`;
+  return `${what}. Дата: ${formatDateShort(input.at)}. ID закрепления: ${input.pinId}.\nСсылка партнёрской программы: ${input.reference}`;
 }
 
 /** How a task names the client: «subdomain (аккаунт N)», or «аккаунт N» when the subdomain is unknown. */
@@ -247,7 +242,7 @@ export function renewalTaskText(input: {
   const client = clientName(input);
   return (
     `Продление: у клиента ${client} оплаченный период${input.productCode ? ` (${input.productCode})` : ''} ` +
-    `заканчивается ${ruDate(input.periodEnd)}. Свяжитесь с клиентом, чтобы он продлил вовремя.\n` +
+    `заканчивается ${formatDateShort(input.periodEnd)}. Свяжитесь с клиентом, чтобы он продлил вовремя.\n` +
     `Ссылка партнёрской программы: ${input.reference}`
   );
 }

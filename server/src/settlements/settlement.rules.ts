@@ -5,6 +5,7 @@
  * the same results.
  */
 import { divideRounded } from '../../../shared/money';
+import { formatDateShort } from '../documents/dates';
 import { formatPercent, formatRub } from '../documents/money-words';
 import { measureWindow, previousPeriod, type DateWindow } from '../programs/measure.rules';
 import type { Settlement } from '../programs/program';
@@ -59,8 +60,6 @@ export function periodsDue(
   return due;
 }
 
-const ruDate = (date: string) => date.split('-').reverse().join('.');
-
 /**
  * Which words a settlement's calculation takes: a rebate's; the growth rebate's when the period grew, when it did
  * not, or when the period before had no revenue (the first period is the base).
@@ -81,7 +80,7 @@ export function calculationWords(
   figures: CalculationFigures,
 ): string {
   const { settlement, period } = due;
-  const head = `${settlement.title.ru} за ${ruDate(period.fromDate)}–${ruDate(period.toDate)}`;
+  const head = `${settlement.title.ru} за ${formatDateShort(period.fromDate)}–${formatDateShort(period.toDate)}`;
   const rate = formatPercent(settlement.rateBps);
   switch (kase) {
     case 'rebate':
