@@ -1,6 +1,6 @@
 import { deliverableNow, setConnectionStatus, upsertConnection } from '../../server/src/amo/amo.repository';
 import type { AmoConnectionStatus } from '../../server/src/db/schema';
-import { claimOutbox, enqueue, type OutboxKind } from '../../server/src/outbox/outbox';
+import { claim, enqueue, type OutboxKind } from '../../server/src/outbox/outbox';
 import { createTestDb, type TestDb } from '../support/db';
 
 // The outbox claims only what amoCRM can take now (docs/AMOCRM.md, «The outbox»): a row whose target account is
@@ -57,7 +57,7 @@ test.each([
     payload: {},
   });
 
-  const rows = await claimOutbox(t.db, {
+  const rows = await claim(t.db, {
     kinds: KINDS,
     limit: 10,
     leaseMs: 60_000,

@@ -154,7 +154,7 @@ async function connectInstall(
       'the widget was installed again',
     );
     // Deliveries that waited for this account go now.
-    await outbox.nudgeOutboxForAccount(trx, account.id);
+    await outbox.nudgeAccount(trx, account.id);
     const attribution = await attributeByState(trx, config, install, account);
     await recordAudit(
       trx,

@@ -259,7 +259,7 @@ export class AmoIntegration {
       const row = await repo.setConnectionStatus(trx, accountId, 'active', null, { from: ['blocked'] });
       if (!row) return;
       await repo.resolveAlerts(trx, accountId, ['connection_blocked'], 'amoCRM answers again (probe)');
-      await outbox.nudgeOutboxForAccount(trx, accountId);
+      await outbox.nudgeAccount(trx, accountId);
     });
     this.log.info({ accountId }, 'amoCRM block lifted: deliveries resume');
     return true;

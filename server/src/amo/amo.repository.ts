@@ -355,7 +355,7 @@ export async function listAlerts(
 // --- which outbox rows can be delivered now ----------------------------------------------------------------
 
 /**
- * The condition under which the outbox claims a row for delivery (`outbox.ts` › `claimOutbox`), over the row's
+ * The condition under which the outbox claims a row for delivery (`outbox.ts` › `claim`), over the row's
  * target account and kind: the target account is connected and active, or — for partner tasks — the partner has
  * no connection at all (those are settled as "inbox only"). Rows of blocked or broken accounts wait without
  * spending attempts.

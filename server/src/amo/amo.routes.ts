@@ -321,7 +321,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       const row = await repo.setConnectionStatus(db, params.accountId, 'active', null, { from: ['blocked'] });
       if (!row) throw new AppError('conflict', 'This connection is not blocked');
       await repo.resolveAlerts(db, params.accountId, ['connection_blocked'], 'resumed by an admin');
-      await outbox.nudgeOutboxForAccount(db, params.accountId);
+      await outbox.nudgeAccount(db, params.accountId);
       await audit('amo.connection_resumed', { type: 'amo_connection', id: String(params.accountId) });
       return { status: 200, body: toConnectionView(row, app.config.vendorAccountId) };
     },
@@ -388,7 +388,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
     responses: { 200: { description: 'Deliveries, newest first', schema: pageOf(OutboxView) } },
     async handler({ db, query }) {
       const load = (beforeId?: string) =>
-        outbox.listOutbox(db, {
+        outbox.list(db, {
           status: query.status,
           beforeId: beforeId === undefined ? undefined : BigInt(beforeId),
           limit: query.limit + 1,
@@ -409,7 +409,7 @@ export const amoRoutes: RouteSpec<any, any, any>[] = [
       ...problemResponses({ conflict: 'conflict: not failed' }),
     },
     async handler({ db, params, audit }) {
-      const row = await outbox.retryFailedOutbox(db, BigInt(params.id));
+      const row = await outbox.retryFailed(db, BigInt(params.id));
       if (!row) throw new AppError('conflict', 'Only a failed delivery can be retried');
       await repo.resolveAlerts(db, Number(row.target_account_id), ['delivery_failed'], 'retried by an admin');
       await audit('amo.delivery_retried', { type: 'outbox', id: params.id });

@@ -77,7 +77,7 @@ export class OutboxDelivery {
     const started = Date.now();
     let claimed = 0;
     while (!signal?.aborted && Date.now() - started < options.budgetMs) {
-      const rows = await outbox.claimOutbox(db, {
+      const rows = await outbox.claim(db, {
         kinds: [VENDOR_COMPANY_SYNC, ...PARTNER_TASK_KINDS],
         limit: options.batchSize,
         leaseMs: options.leaseMs,
@@ -87,7 +87,7 @@ export class OutboxDelivery {
       claimed += rows.length;
       const open = new Set(rows.map((r) => r.id));
       const heartbeat = setInterval(
-        () => void outbox.extendOutboxLease(db, [...open], options.leaseMs).catch(() => undefined),
+        () => void outbox.extendLease(db, [...open], options.leaseMs).catch(() => undefined),
         Math.max(200, Math.floor(options.leaseMs / 3)),
       );
       try {
@@ -131,7 +131,7 @@ export class OutboxDelivery {
     ) {
       // Not the rows' fault: they wait (attempt given back) until the connection is active again, when
       // they are nudged. Claims skip rows of blocked and broken accounts, so nothing is sent meanwhile.
-      await outbox.releaseOutbox(
+      await outbox.release(
         db,
         rows.map((r) => r.id),
         0,
@@ -154,7 +154,7 @@ export class OutboxDelivery {
     if (error instanceof AmoApiError && error.status === 400) this.deps.field.forget();
     for (const row of rows) {
       if (row.attempts >= options.maxAttempts) {
-        await outbox.failOutboxAttempt(db, row.id, message, { giveUp: true });
+        await outbox.failAttempt(db, row.id, message, { giveUp: true });
         await repo.raiseAlert(db, {
           accountId: target,
           kind: 'delivery_failed',
@@ -164,7 +164,7 @@ export class OutboxDelivery {
         });
       } else {
         const retryInMs = backoffMs(row.attempts, options.backoff, (this.deps.random ?? Math.random)());
-        await outbox.failOutboxAttempt(db, row.id, message, { retryInMs });
+        await outbox.failAttempt(db, row.id, message, { retryInMs });
       }
     }
   }
@@ -197,7 +197,7 @@ export class OutboxDelivery {
     // Another worker holding a client's lease is writing that client's company: its rows wait a moment.
     const leased = new Set(await repo.leaseVendorCompanies(db, clientIds, owner, options.leaseMs));
     const later = rows.filter((r) => !leased.has(clientOf(r)));
-    await outbox.releaseOutbox(
+    await outbox.release(
       db,
       later.map((r) => r.id),
       1000,
@@ -223,13 +223,13 @@ export class OutboxDelivery {
         }
         if (row.payload.status === 'resync') {
           // An admin's resync only puts the company right; no event happened to write a note about.
-          await outbox.completeOutbox(db, row.id, 'done', { companyId });
+          await outbox.complete(db, row.id, 'done', { companyId });
           done(row.id);
           continue;
         }
         const text = await noteForRow(db, row);
         if (text === null) {
-          await outbox.completeOutbox(db, row.id, 'skipped', { companyId, reason: 'pin_missing' });
+          await outbox.complete(db, row.id, 'skipped', { companyId, reason: 'pin_missing' });
           done(row.id);
           continue;
         }
@@ -237,7 +237,7 @@ export class OutboxDelivery {
           const existing = await api.listCompanyNotes(vendor, companyId, { maxPages: 4 });
           const note = existing.find((n) => n.params?.text?.includes(row.dedupe_key));
           if (note) {
-            await outbox.completeOutbox(db, row.id, 'done', { companyId, noteId: note.id });
+            await outbox.complete(db, row.id, 'done', { companyId, noteId: note.id });
             done(row.id);
             continue;
           }
@@ -257,7 +257,7 @@ export class OutboxDelivery {
         );
         for (const n of chunk) {
           const noteId = created.get(String(n.row.id));
-          await outbox.completeOutbox(db, n.row.id, 'done', {
+          await outbox.complete(db, n.row.id, 'done', {
             companyId: n.companyId,
             ...(noteId ? { noteId } : {}),
           });
@@ -369,7 +369,7 @@ export class OutboxDelivery {
     const connection = await repo.findConnection(db, target);
     if (!connection || connection.status === 'disconnected') {
       for (const row of rows) {
-        await outbox.completeOutbox(db, row.id, 'skipped', { reason: 'partner_not_connected' });
+        await outbox.complete(db, row.id, 'skipped', { reason: 'partner_not_connected' });
         done(row.id);
       }
       return;
@@ -381,7 +381,7 @@ export class OutboxDelivery {
     for (const row of rows) {
       const body = await taskForRow(db, row);
       if ('skip' in body) {
-        await outbox.completeOutbox(db, row.id, 'skipped', { reason: body.skip });
+        await outbox.complete(db, row.id, 'skipped', { reason: body.skip });
         done(row.id);
         continue;
       }
@@ -399,7 +399,7 @@ export class OutboxDelivery {
       for (const row of uncertain) {
         const task = recent.find((t) => t.text.includes(row.dedupe_key));
         if (!task) continue;
-        await outbox.completeOutbox(db, row.id, 'done', { taskId: task.id });
+        await outbox.complete(db, row.id, 'done', { taskId: task.id });
         done(row.id);
         tasks.splice(
           tasks.findIndex((t) => t.row.id === row.id),
@@ -417,7 +417,7 @@ export class OutboxDelivery {
       this.wroteOk(target);
       for (const t of chunk) {
         const taskId = created.get(t.body.request_id);
-        await outbox.completeOutbox(db, t.row.id, 'done', taskId ? { taskId } : {});
+        await outbox.complete(db, t.row.id, 'done', taskId ? { taskId } : {});
         done(t.row.id);
       }
     }
@@ -433,7 +433,7 @@ async function noteWriteStarted(
   writes: Array<{ row: outbox.OutboxRow }>,
   key: 'noteStartedAt' | 'taskStartedAt',
 ): Promise<void> {
-  await outbox.mergeOutboxResult(
+  await outbox.mergeResult(
     db,
     writes.map((w) => w.row.id),
     { [key]: Math.floor(Date.now() / 1000) },

@@ -13,7 +13,7 @@ export type Db = Kysely<Database>;
  * An open transaction. Functions that lock rows (`SELECT … FOR UPDATE`, advisory locks) take this type, not
  * `Db`: a lock taken on the pool is released as soon as its statement ends, so it would protect nothing.
  * Kysely's `Transaction` is nominal, so passing the pool where a transaction is needed does not compile.
- * The one kind of lock taken on `Db` is a claim (`claimOutbox`, `claimInstalls`, …): `FOR UPDATE SKIP LOCKED`
+ * The one kind of lock taken on `Db` is a claim (`outbox.ts` › `claim`, `claimInstalls`, …): `FOR UPDATE SKIP LOCKED`
  * only picks rows inside its own UPDATE, and the lease that UPDATE writes is what holds them afterwards.
  */
 export type Tx = Transaction<Database>;

@@ -40,7 +40,7 @@ export async function enqueue(
  * `deliverable` is the deliverer's condition over a row's target account and kind (amoCRM's: `deliverableNow`):
  * a row that cannot be delivered now waits without spending an attempt.
  */
-export async function claimOutbox(
+export async function claim(
   db: Db,
   options: {
     kinds: string[];
@@ -69,7 +69,7 @@ export async function claimOutbox(
 }
 
 /** Keeps claimed rows leased while a long batch is still being delivered. */
-export async function extendOutboxLease(db: Db, ids: bigint[], leaseMs: number): Promise<void> {
+export async function extendLease(db: Db, ids: bigint[], leaseMs: number): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable('outbox')
@@ -80,11 +80,7 @@ export async function extendOutboxLease(db: Db, ids: bigint[], leaseMs: number):
 }
 
 /** Merges progress into a row's `result` (e.g. "a create request is about to leave"). */
-export async function mergeOutboxResult(
-  db: Db,
-  ids: bigint[],
-  patch: Record<string, unknown>,
-): Promise<void> {
+export async function mergeResult(db: Db, ids: bigint[], patch: Record<string, unknown>): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable('outbox')
@@ -93,7 +89,7 @@ export async function mergeOutboxResult(
     .execute();
 }
 
-export async function completeOutbox(
+export async function complete(
   db: Db,
   id: bigint,
   status: 'done' | 'skipped',
@@ -113,7 +109,7 @@ export async function completeOutbox(
 }
 
 /** Puts claimed rows back, due after `delayMs`; `refund` gives back the attempt (nothing was tried). */
-export async function releaseOutbox(db: Db, ids: bigint[], delayMs: number, refund: boolean): Promise<void> {
+export async function release(db: Db, ids: bigint[], delayMs: number, refund: boolean): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable('outbox')
@@ -126,7 +122,7 @@ export async function releaseOutbox(db: Db, ids: bigint[], delayMs: number, refu
     .execute();
 }
 
-export async function failOutboxAttempt(
+export async function failAttempt(
   db: Db,
   id: bigint,
   error: string,
@@ -146,7 +142,7 @@ export async function failOutboxAttempt(
 }
 
 /** Makes every waiting row for an account due now (it was connected, unblocked or reinstalled). */
-export async function nudgeOutboxForAccount(db: Db, accountId: number): Promise<number> {
+export async function nudgeAccount(db: Db, accountId: number): Promise<number> {
   const rows = await db
     .updateTable('outbox')
     .set({ next_attempt_at: sql<Date>`now()` })
@@ -157,7 +153,7 @@ export async function nudgeOutboxForAccount(db: Db, accountId: number): Promise<
   return rows.length;
 }
 
-export async function listOutbox(
+export async function list(
   db: Db,
   options: { status?: OutboxRow['status']; beforeId?: bigint; limit: number },
 ): Promise<OutboxRow[]> {
@@ -168,7 +164,7 @@ export async function listOutbox(
 }
 
 /** An admin sends a failed delivery again: a fresh set of attempts. */
-export async function retryFailedOutbox(db: Db, id: bigint): Promise<OutboxRow | undefined> {
+export async function retryFailed(db: Db, id: bigint): Promise<OutboxRow | undefined> {
   return db
     .updateTable('outbox')
     .set({ status: 'pending', attempts: 0, next_attempt_at: sql<Date>`now()` })
