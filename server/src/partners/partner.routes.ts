@@ -20,13 +20,9 @@ import { clearReferrer, registerPartner, setPartnerStatus, signContract, toProfi
 
 const tag = 'partners';
 
-/**
- * Profiles as the program in force now shows them: whether a partner may be paid out is the program's rule
- * (`policies.payout`), the same the reward engine applies to each commission.
- */
-async function profilesNow(db: Db, app: AppContext): Promise<(row: repo.PartnerRow) => PartnerProfile> {
-  const policy = await payoutPolicyInForce(db, new Date(), presetOf(app));
-  return (row) => toProfile(row, policy);
+/** Who may be paid out is the program's rule in force (`policies.payout`), as the reward engine applies it. */
+function payoutPolicyNow(db: Db, app: AppContext) {
+  return payoutPolicyInForce(db, new Date(), presetOf(app));
 }
 
 export const partnerRoutes = [
@@ -40,7 +36,7 @@ export const partnerRoutes = [
       ...problemResponses('partner_not_found'),
     },
     async handler({ db, partner, app }) {
-      return { status: 200, body: (await profilesNow(db, app))(partner) };
+      return { status: 200, body: toProfile(partner, await payoutPolicyNow(db, app)) };
     },
   }),
 
@@ -65,7 +61,7 @@ export const partnerRoutes = [
         { type: 'partner', id: partner.id },
         { kind: partner.kind, name: partner.name, ...(referredBy && { referredBy }) },
       );
-      return { status: 201, body: (await profilesNow(db, app))(partner) };
+      return { status: 201, body: toProfile(partner, await payoutPolicyNow(db, app)) };
     },
   }),
 
@@ -79,7 +75,8 @@ export const partnerRoutes = [
     responses: { 200: { description: 'Partners', schema: pageOf(PartnerProfile) } },
     async handler({ db, query, app }) {
       const load = (afterId?: string) => repo.listPartners(db, { limit: query.limit + 1, afterId });
-      return { status: 200, body: await pageById(query, load, await profilesNow(db, app)) };
+      const policy = await payoutPolicyNow(db, app);
+      return { status: 200, body: await pageById(query, load, (row) => toProfile(row, policy)) };
     },
   }),
 
@@ -105,7 +102,7 @@ export const partnerRoutes = [
         { type: 'partner', id: partner.id },
         { contractNumber: body.contractNumber, signedAt: body.signedAt },
       );
-      return { status: 200, body: (await profilesNow(db, app))(partner) };
+      return { status: 200, body: toProfile(partner, await payoutPolicyNow(db, app)) };
     },
   }),
 
@@ -138,7 +135,7 @@ export const partnerRoutes = [
           }),
         },
       );
-      return { status: 200, body: (await profilesNow(db, app))(partner) };
+      return { status: 200, body: toProfile(partner, await payoutPolicyNow(db, app)) };
     },
   }),
 
@@ -163,7 +160,7 @@ export const partnerRoutes = [
     async handler({ db, params, audit, app }) {
       const { partner, formerReferrerId } = await clearReferrer(db, params.id);
       await audit('partner.referrer_removed', { type: 'partner', id: partner.id }, { formerReferrerId });
-      return { status: 200, body: (await profilesNow(db, app))(partner) };
+      return { status: 200, body: toProfile(partner, await payoutPolicyNow(db, app)) };
     },
   }),
 ];
