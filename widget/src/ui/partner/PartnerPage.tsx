@@ -29,12 +29,14 @@ export function PartnerStatusBadge({ partner }: { partner: Pick<Partner, 'status
   );
 }
 
-/** Why money may not be paid out yet, in plain words (rules 3 and 4). */
+/** Why money may not be paid out yet, in plain words (rules 3 and 4, as the program in force says them). */
 export function PartnerNotice({ partner }: { partner: Partner }) {
   const { t } = useCtx();
   if (partner.status === 'blocked') return <Notice tone="error">{t('partner.blocked_note')}</Notice>;
   if (partner.kind === 'individual') return <Notice tone="info">{t('partner.individual_note')}</Notice>;
-  if (partner.status === 'pending_contract') return <Notice tone="warn">{t('partner.pending_note')}</Notice>;
+  // The program decides whether a contract is needed before payouts (`payoutEligible` follows it).
+  if (partner.status === 'pending_contract' && !partner.payoutEligible)
+    return <Notice tone="warn">{t('partner.pending_note')}</Notice>;
   return null;
 }
 
