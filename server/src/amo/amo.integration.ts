@@ -3,6 +3,7 @@ import os from 'node:os';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context';
+import { PROGRAM_TIME_ZONE } from '../instants';
 import { startJobs, type JobDefinition, type JobsOptions, type Scheduler } from '../jobs/scheduler';
 import * as outbox from '../outbox/outbox';
 import { AmoApi, type AmoApiOptions } from './amo.client';
@@ -16,7 +17,6 @@ import { SharedRateLimiter } from './shared-rate-limiter';
 import { enqueueRenewalReminders } from './renewals';
 import { AmoVendorDirectory, decidePendingChecks, VendorCompanyField } from './vendor-directory';
 import { processWebhooks } from './webhooks';
-import { PROGRAM_TIME_ZONE } from '../instants';
 
 export const AMO_JOBS = {
   deliver: 'amo.outbox.deliver',

@@ -1,8 +1,8 @@
 import { clientsDueForRenewal } from '../commissions/payment.service';
 import type { Db } from '../db/pool';
+import { DAY_MS } from '../instants';
 import { enqueue } from '../outbox/outbox';
 import { getRenewalReminderDays } from '../settings/settings.service';
-import { DAY_MS } from '../instants';
 
 /**
  * The daily renewal reminders: for every client whose paid period ends within the next N days (program

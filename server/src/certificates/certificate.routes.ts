@@ -5,12 +5,12 @@ import { AppError } from '../errors';
 import { definePartnerRoute } from '../http/partner-route';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
+import { PROGRAM_TIME_ZONE } from '../instants';
 import { findPartnerById } from '../partners/partner.service';
 import { getActivePartnerOrThrow, partnerInn } from '../partners/partner.service';
 import { presetOf } from '../programs/program.presets';
 import { getVendorRequisites } from '../settings/settings.service';
 import { ensureCertificate, findCertificateByCode } from './certificate.repository';
-import { PROGRAM_TIME_ZONE } from '../instants';
 
 /** Rule 6: a partner certificate anyone can verify through a public link; documents for the partner. */
 export const documentRoutes = [

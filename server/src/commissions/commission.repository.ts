@@ -1,6 +1,7 @@
 import { sql, type Insertable, type RawBuilder, type Selectable, type UpdateObject } from 'kysely';
 import type { Db, Tx } from '../db/pool';
 import type { CommissionsTable, Database, PaymentsTable, RefundsTable } from '../db/schema';
+import { PROGRAM_TIME_ZONE } from '../instants';
 import type { PostingKind } from '../ledger/postings';
 import { EARNING_STATUSES } from '../pins/pin.rules';
 import {
@@ -10,7 +11,6 @@ import {
   type PinFactsRow,
   type VersionHead,
 } from '../programs/program.service';
-import { PROGRAM_TIME_ZONE } from '../instants';
 
 export type PaymentRow = Selectable<PaymentsTable>;
 export type CommissionRowDb = Selectable<CommissionsTable>;

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/pool';
+import { DAY_MS } from '../instants';
 import type { Attribution } from '../programs/program';
 import { chooseClick } from '../programs/program.rules';
-import { DAY_MS } from '../instants';
 
 export interface LinkRow {
   code: string;

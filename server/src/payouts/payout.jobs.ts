@@ -1,10 +1,10 @@
+import { PROGRAM_TIME_ZONE } from '../instants';
 import type { JobDefinition } from '../jobs/scheduler';
 import type { AppContext } from '../context';
 import { recordAudit } from '../audit/audit';
 import { DEFAULT_PRESET } from '../programs/program';
 import { payoutPolicyInForce } from '../programs/program.service';
 import { runPayouts, scheduledPayoutDate } from './payout.service';
-import { PROGRAM_TIME_ZONE } from '../instants';
 
 export const PAYOUT_JOB = 'payouts.scheduled-run';
 

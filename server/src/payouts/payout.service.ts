@@ -1,5 +1,6 @@
 import type { Tx } from '../db/pool';
 import { createId } from '../ids';
+import { DAY_MS } from '../instants';
 import {
   cancelUnpaidRewardInvoices,
   issueRewardInvoices,
@@ -13,7 +14,6 @@ import { payoutPolicyInForce } from '../programs/program.service';
 import { AppError } from '../errors';
 import * as repo from './payout.repository';
 import { programDate } from './payout.rules';
-import { DAY_MS } from '../instants';
 
 export { listPayoutRuns } from './payout.repository';
 export { programDate, scheduledPayoutDate } from './payout.rules';

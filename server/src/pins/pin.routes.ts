@@ -7,6 +7,7 @@ import { definePartnerRoute } from '../http/partner-route';
 import { problemResponses } from '../http/errors';
 import { defineRoute } from '../http/route';
 import { escapeHtml, publicPage } from '../http/html';
+import { PROGRAM_TIME_ZONE } from '../instants';
 import {
   findPartnerByAccountId,
   findPartnerById,
@@ -33,7 +34,6 @@ import {
 import * as repo from './pin.repository';
 import { staffView, type VendorKnowledge } from './pin.rules';
 import * as service from './pin.service';
-import { PROGRAM_TIME_ZONE } from '../instants';
 
 const tag = 'pins';
 const PinList = pageOf(PartnerPinView);

@@ -3,6 +3,7 @@ import type { Db, Tx } from '../db/pool';
 import type { PinStatus } from '../db/schema';
 import { AppError } from '../errors';
 import { createId } from '../ids';
+import { DAY_MS } from '../instants';
 import { winningClick } from '../links/link.service';
 import { enqueue } from '../outbox/outbox';
 import { findPartnerById, type PartnerRow } from '../partners/partner.service';
@@ -35,7 +36,6 @@ export {
   lockHoldingPin,
   type PinRow,
 } from './pin.repository';
-import { DAY_MS } from '../instants';
 
 export function toPinView(row: repo.PinRow): PinView {
   return {

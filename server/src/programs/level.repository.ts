@@ -4,8 +4,8 @@
  */
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/pool';
-import type { LevelEvent, LevelReason } from './level.rules';
 import { PROGRAM_TIME_ZONE } from '../instants';
+import type { LevelEvent, LevelReason } from './level.rules';
 
 /** Partners with a contract signed by the end of `asOf` (Moscow), with the Moscow date of it. */
 export async function contractedPartners(

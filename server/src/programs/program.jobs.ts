@@ -1,12 +1,12 @@
 import type { AppContext } from '../context';
 import type { Tx } from '../db/pool';
+import { DAY_MS, PROGRAM_TIME_ZONE } from '../instants';
 import type { JobDefinition } from '../jobs/scheduler';
 import { programDate } from '../payouts/payout.rules';
 import { DEFAULT_PRESET } from './program';
 import { reviewLevels } from './level.service';
 import { recordTiers } from './program.service';
 import { settleDue } from '../settlements/settlement.service';
-import { PROGRAM_TIME_ZONE, DAY_MS } from '../instants';
 
 export const TIERS_JOB = 'programs.daily-tiers';
 export const LEVELS_JOB = 'programs.level-review';

@@ -7,9 +7,9 @@
 import { divideRounded } from '../../../shared/money';
 import { formatPercent, formatRub } from '../documents/money-words';
 import type { Channel } from '../db/schema';
+import { DAY_MS } from '../instants';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
 import type { Levels, ProgramDocument, ProgramVersion, RewardRule } from './program';
-import { DAY_MS } from '../instants';
 
 const BPS = 10_000n;
 

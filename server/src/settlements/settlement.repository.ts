@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/pool';
+import { PROGRAM_TIME_ZONE } from '../instants';
 import type { PartnerKind, PartnerStatus } from '../partners/partner';
 import type { CalculationCase, CalculationFigures } from './settlement.rules';
-import { PROGRAM_TIME_ZONE } from '../instants';
 
 /**
  * What decides whether a partner's settlement or bounty may be paid out (DOMAIN.md rules 3–4), and, under a
